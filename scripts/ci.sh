@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm run ci`: the whole test suite on a fresh machine. Installs what the tests need
+# when missing (PostgreSQL, Chromium from Debian; the npm packages), starts a throwaway
+# PostgreSQL on a free port, then type-checks, lints, builds and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+pkgs=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql postgresql-contrib)
+[ -x /usr/bin/chromium ] || pkgs+=(chromium)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  echo "ci: installing ${pkgs[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+fi
+
+# A clean clone has no node_modules; an older install than the lock file is refreshed too.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "ci: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+eval "$(bash scripts/test-pg.sh start)"
+trap 'bash scripts/test-pg.sh stop "$PRODSHAPE_TEST_PG_DIR"' EXIT
+echo "ci: throwaway PostgreSQL at ${PRODSHAPE_TEST_DATABASE_URL}"
+export PRODSHAPE_REQUIRE_TEST_DEPS=1
+
+echo "ci: typecheck"; npm run -s typecheck
+echo "ci: lint"; npm run -s lint
+echo "ci: build"; npm run -s build
+echo "ci: test"; npx vitest run

@@ -1,0 +1,47 @@
+/**
+ * Durations in files and flags: `500ms`, `30s`, `5m`, `1h`, `1h30m`, or a bare
+ * number of seconds. Parsed to milliseconds.
+ */
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+
+/**
+ * Parses a duration to milliseconds. Returns null when the text is not a
+ * duration (the caller reports where). Numbers (and numeric strings) are seconds.
+ */
+export const parseDurationMs = (value: unknown): number | null => {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (text === '') return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  let totalMs = 0;
+  PART.lastIndex = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    PART.lastIndex = pos;
+    const m = PART.exec(text);
+    if (m === null) return null;
+    totalMs += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? NaN);
+    pos = PART.lastIndex;
+  }
+  return Number.isFinite(totalMs) ? totalMs : null;
+};
+
+/** Formats milliseconds compactly for people: `850ms`, `12.5s`, `3m20s`, `1h05m`. */
+export const formatDurationMs = (ms: number): string => {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  const totalS = Math.round(ms / 1000);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, '0')}s`;
+  return `${Math.floor(totalS / 3600)}h${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}m`;
+};
+
+/** Formats a latency in milliseconds for tables: `0.84 ms`, `41 ms`, `2.1 s`. */
+export const formatLatencyMs = (ms: number | null): string => {
+  if (ms === null || !Number.isFinite(ms)) return '-';
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+};

@@ -1,0 +1,4 @@
+/** prodshape as a library: each pipeline stage's public face. */
+export * from './core/errors.js';
+export * from './scenario/index.js';
+export * from './run/index.js';

@@ -1,0 +1,54 @@
+/**
+ * Latency histograms: HDR histograms (hdr-histogram-js) of values in
+ * **microseconds**, 3 significant digits, from 1 µs up to 1 hour (values above
+ * are clamped). Encoded as compressed base64 in the run directory, so any
+ * report can be recomputed and histograms from workers or k6 runners merged
+ * exactly.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+/** Highest trackable value: one hour in µs. */
+export const MAX_LATENCY_US = 3_600_000_000;
+
+/**
+ * A new histogram. `packed` uses a sparse packed array (small when few values:
+ * per-tenant histograms); `dense` (the default) is faster to record into.
+ */
+export const createHistogram = (layout: 'dense' | 'packed' = 'dense'): Histogram =>
+  hdr.build({
+    bitBucketSize: layout === 'packed' ? 'packed' : 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_LATENCY_US,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+    useWebAssembly: false,
+  });
+
+/** Records a duration given in milliseconds (fractional), clamped to [1 µs, 1 h]. */
+export const recordMs = (h: Histogram, ms: number): void => {
+  const us = Math.round(ms * 1000);
+  h.recordValue(us < 1 ? 1 : us > MAX_LATENCY_US ? MAX_LATENCY_US : us);
+};
+
+/** Encodes to compressed base64 (the run directory's form). */
+export const encodeHistogram = (h: Histogram): string => hdr.encodeIntoCompressedBase64(h);
+
+/** Decodes a compressed base64 histogram. */
+export const decodeHistogram = (encoded: string): Histogram =>
+  hdr.decodeFromCompressedBase64(encoded, 32, false);
+
+/** Merges `sources` into a new dense histogram (exact: HDR addition). */
+export const mergeHistograms = (sources: Iterable<Histogram>): Histogram => {
+  const out = createHistogram('dense');
+  for (const h of sources) out.add(h);
+  return out;
+};
+
+/** Percentile (0–100) in milliseconds, or null when the histogram is empty. */
+export const percentileMs = (h: Histogram, p: number): number | null =>
+  h.totalCount === 0 ? null : h.getValueAtPercentile(p) / 1000;
+
+/** Max in milliseconds, or null when empty. */
+export const maxMs = (h: Histogram): number | null => (h.totalCount === 0 ? null : h.maxValue / 1000);

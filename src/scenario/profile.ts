@@ -1,0 +1,209 @@
+/**
+ * Profiles: the shape of traffic over time (DESIGN.md "Profile file").
+ *
+ * A profile never knows endpoints. This module parses a profile strictly and
+ * offers pure functions over it: the offered rate at any moment, its integral
+ * (the expected request count), and the transforms `--speed`, `--rate-scale`
+ * and `--duration` apply. Invariants: stage durations are > 0 ms; rates >= 0.
+ */
+import { createChecker, readYamlFile, parseYaml, type Checker, type DocPath, type YamlDoc } from '../core/yaml-doc.js';
+
+/** Hold a constant rate (also how a step is written: a hold at the new rate). */
+export interface HoldStage { kind: 'hold'; durationMs: number; rateRps: number }
+/** Linear ramp from `fromRps` to `toRps` over the stage. */
+export interface RampStage { kind: 'ramp'; durationMs: number; fromRps: number; toRps: number }
+export type Stage = HoldStage | RampStage;
+
+/** Arrival process: Poisson (exponential gaps, the default) or evenly spaced. */
+export type ArrivalProcess = 'poisson' | 'constant';
+
+/** An action fired at a time; `action` names one of the scenario's `actions`. */
+export interface ProfileEvent { atMs: number; action: string }
+
+/** What `prodshape fit` learnt from a log, kept in the profile it wrote. */
+export interface FitInfo { zipf_s?: number; [key: string]: unknown }
+
+export interface Profile {
+  name: string;
+  /** Absolute path of the file it came from, or null when built in code. */
+  file: string | null;
+  /** The comment block at the top of the file: what this profile reproduces. */
+  description: string;
+  arrival: ArrivalProcess;
+  stages: Stage[];
+  events: ProfileEvent[];
+  fit: FitInfo | null;
+  /** Transforms applied so far (recorded in the run directory). */
+  applied: { speed: number; rateScale: number; durationLimitMs: number | null };
+}
+
+const STAGE_KEYS = ['duration', 'rate', 'from', 'to', 'step', 'name'] as const;
+
+const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined => {
+  const o = c.object(path, raw, { required: ['duration'], optional: STAGE_KEYS.filter((k) => k !== 'duration') });
+  if (!o) return undefined;
+  const durationMs = c.durationMs([...path, 'duration'], o.duration, { min: 1 });
+  const hasRamp = o.from !== undefined || o.to !== undefined;
+  const hasRate = o.rate !== undefined || o.step !== undefined;
+  if (hasRamp && hasRate) {
+    c.problem(path, 'a stage is either a hold (`rate`) or a ramp (`from` and `to`), not both');
+    return undefined;
+  }
+  if (!hasRamp && !hasRate) {
+    c.problem(path, 'a stage needs `rate` (hold at that many requests per second) or `from` and `to` (linear ramp)');
+    return undefined;
+  }
+  if (hasRamp) {
+    const fromRps = c.number([...path, 'from'], o.from, { min: 0 });
+    const toRps = c.number([...path, 'to'], o.to, { min: 0 });
+    if (durationMs === undefined || fromRps === undefined || toRps === undefined) return undefined;
+    return { kind: 'ramp', durationMs, fromRps, toRps };
+  }
+  const key = o.rate !== undefined ? 'rate' : 'step';
+  const rateRps = c.number([...path, key], o[key], { min: 0 });
+  if (durationMs === undefined || rateRps === undefined) return undefined;
+  return { kind: 'hold', durationMs, rateRps };
+};
+
+/** The leading `#` comment block of a YAML file, without the `#`s. */
+export const leadingComment = (text: string): string => {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (/^\s*#/.test(line)) lines.push(line.replace(/^\s*# ?/, ''));
+    else if (line.trim() === '' && lines.length === 0) continue;
+    else break;
+  }
+  return lines.join('\n').trim();
+};
+
+/** Validates a parsed profile document; throws an InputError listing every problem. */
+export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
+  const c = createChecker(doc);
+  const o = c.object([], doc.value, { required: ['stages'], optional: ['name', 'arrival', 'events', 'description', 'fit'] });
+  const name = o?.name === undefined ? fallbackName : c.string(['name'], o.name, { nonEmpty: true });
+  const arrival = o?.arrival === undefined ? 'poisson' : c.oneOf(['arrival'], o.arrival, ['poisson', 'constant'] as const);
+  const stagesRaw = o ? c.list(['stages'], o.stages, { min: 1 }) : undefined;
+  const stages = (stagesRaw ?? []).map((s, i) => parseStage(c, ['stages', i], s));
+  const eventsRaw = o?.events === undefined ? [] : (c.list(['events'], o.events) ?? []);
+  const events: ProfileEvent[] = [];
+  eventsRaw.forEach((e, i) => {
+    const eo = c.object(['events', i], e, { required: ['at', 'action'] });
+    if (!eo) return;
+    const atMs = c.durationMs(['events', i, 'at'], eo.at);
+    const action = c.string(['events', i, 'action'], eo.action, { nonEmpty: true });
+    if (atMs !== undefined && action !== undefined) events.push({ atMs, action });
+  });
+  const fit = o?.fit === undefined ? null : (c.map(['fit'], o.fit)) ?? null;
+  const description = typeof o?.description === 'string' ? o.description : leadingComment(doc.text);
+  const totalMs = stages.reduce((s, st) => s + (st?.durationMs ?? 0), 0);
+  events.forEach((e, i) => {
+    if (e.atMs > totalMs) c.problem(['events', i, 'at'], `is after the end of the profile (${totalMs / 1000}s)`);
+  });
+  c.done();
+  return {
+    name: name ?? fallbackName,
+    file: null,
+    description,
+    arrival: arrival ?? 'poisson',
+    stages: stages.filter((s): s is Stage => s !== undefined),
+    events: events.sort((a, b) => a.atMs - b.atMs),
+    fit,
+    applied: { speed: 1, rateScale: 1, durationLimitMs: null },
+  };
+};
+
+/** Reads and validates a profile file. */
+export const loadProfile = async (file: string): Promise<Profile> => {
+  const doc = await readYamlFile(file);
+  const base = file.split('/').pop()?.replace(/\.ya?ml$/, '') ?? 'profile';
+  return { ...profileFromDoc(doc, base), file };
+};
+
+/** Parses profile YAML text (for tests and generated profiles). */
+export const parseProfile = (text: string, file = '<profile>'): Profile =>
+  profileFromDoc(parseYaml(text, file), file.split('/').pop()?.replace(/\.ya?ml$/, '') ?? 'profile');
+
+/** Total length of the profile in ms. */
+export const profileDurationMs = (p: Pick<Profile, 'stages'>): number => p.stages.reduce((s, st) => s + st.durationMs, 0);
+
+/** Offered rate (requests/s) at `tMs` after the start; 0 outside the profile. */
+export const rateAtRps = (p: Pick<Profile, 'stages'>, tMs: number): number => {
+  if (tMs < 0) return 0;
+  let start = 0;
+  for (const st of p.stages) {
+    if (tMs < start + st.durationMs) {
+      if (st.kind === 'hold') return st.rateRps;
+      return st.fromRps + ((st.toRps - st.fromRps) * (tMs - start)) / st.durationMs;
+    }
+    start += st.durationMs;
+  }
+  return 0;
+};
+
+/** Highest rate (requests/s) anywhere in the profile. */
+export const peakRateRps = (p: Pick<Profile, 'stages'>): number =>
+  p.stages.reduce((m, st) => Math.max(m, st.kind === 'hold' ? st.rateRps : Math.max(st.fromRps, st.toRps)), 0);
+
+/** Expected number of arrivals in [fromMs, toMs): the integral of the rate curve. */
+export const expectedArrivals = (p: Pick<Profile, 'stages'>, fromMs = 0, toMs = Infinity): number => {
+  let start = 0;
+  let total = 0;
+  for (const st of p.stages) {
+    const end = start + st.durationMs;
+    const a = Math.max(fromMs, start);
+    const b = Math.min(toMs, end);
+    if (b > a) {
+      const r = (t: number): number => rateAtRps({ stages: [st] }, t - start);
+      // Linear within a stage: the trapezoid is exact. Use the stage's own end value at b === end.
+      const rb = b === end ? (st.kind === 'hold' ? st.rateRps : st.toRps) : r(b);
+      total += ((r(a) + rb) / 2) * ((b - a) / 1000);
+    }
+    start = end;
+  }
+  return total;
+};
+
+/**
+ * Applies `--speed` (compresses time: durations and event times divide by it,
+ * rates stay, REFERENCE §3), `--rate-scale` (multiplies rates) and `--duration`
+ * (truncates the compressed profile). Pure: returns a new profile.
+ */
+export const transformProfile = (
+  p: Profile,
+  opts: { speed?: number; rateScale?: number; durationLimitMs?: number | null },
+): Profile => {
+  const speed = opts.speed ?? 1;
+  const scale = opts.rateScale ?? 1;
+  if (!(speed > 0) || !(scale >= 0)) throw new RangeError('speed must be > 0 and rate scale >= 0');
+  let stages: Stage[] = p.stages.map((st) =>
+    st.kind === 'hold'
+      ? { ...st, durationMs: st.durationMs / speed, rateRps: st.rateRps * scale }
+      : { ...st, durationMs: st.durationMs / speed, fromRps: st.fromRps * scale, toRps: st.toRps * scale },
+  );
+  let events = p.events.map((e) => ({ ...e, atMs: e.atMs / speed }));
+  const limit = opts.durationLimitMs ?? null;
+  if (limit !== null) {
+    const cut: Stage[] = [];
+    let start = 0;
+    for (const st of stages) {
+      if (start >= limit) break;
+      const keep = Math.min(st.durationMs, limit - start);
+      if (keep >= st.durationMs) cut.push(st);
+      else if (st.kind === 'hold') cut.push({ ...st, durationMs: keep });
+      else cut.push({ ...st, durationMs: keep, toRps: st.fromRps + ((st.toRps - st.fromRps) * keep) / st.durationMs });
+      start += st.durationMs;
+    }
+    stages = cut;
+    events = events.filter((e) => e.atMs <= limit);
+  }
+  return {
+    ...p,
+    stages,
+    events,
+    applied: {
+      speed: p.applied.speed * speed,
+      rateScale: p.applied.rateScale * scale,
+      durationLimitMs: limit ?? p.applied.durationLimitMs,
+    },
+  };
+};
