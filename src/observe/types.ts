@@ -1,0 +1,36 @@
+/**
+ * Observers watch the target while a run goes on (Prometheus scrapes,
+ * PostgreSQL activity and statements, plans) and write their own files into
+ * the run directory. The engine starts them before the first arrival, tells
+ * them about each event, and stops them after the last response.
+ */
+import type { Scenario } from '../scenario/scenario.js';
+import type { Manifest } from '../data/manifest.js';
+import type { EventRecord } from '../run/format.js';
+
+export interface RunContext {
+  /** The run directory (exists, writable). */
+  runDir: string;
+  /** Epoch ms of the run's time zero. */
+  startedAtMs: number;
+  /** Milliseconds since the run's time zero (the engine's clock). */
+  nowMs: () => number;
+  /** Target base URL, or null (log replays against several hosts, k6 imports). */
+  target: URL | null;
+  scenario: Scenario | null;
+  manifest: Manifest | null;
+  /** Aborted when the run stops early. */
+  signal: AbortSignal;
+  /** One line of progress or warning for people (already redacted by the caller's sink). */
+  log: (line: string) => void;
+}
+
+export interface Observer {
+  name: string;
+  /** Starts observing; resolves once a first snapshot is taken (or failed and was recorded). */
+  start(ctx: RunContext): Promise<void>;
+  /** Called after each profile event finished (snapshot points, plan re-checks). */
+  onEvent?(event: EventRecord): Promise<void>;
+  /** Stops and flushes files. Never throws for a failing target: failures are recorded. */
+  stop(): Promise<void>;
+}
