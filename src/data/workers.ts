@@ -32,10 +32,12 @@ export interface WorkerRequest {
 export type WorkerReply = { id: number; text: Partial<Record<RowFormat, string>> } | { id: number; error: string };
 
 const startWorker = (init: WorkerInit): Worker => {
-  const fromSource = import.meta.url.endsWith('.ts');
-  // Under tsx/vitest the sources are TypeScript: the worker loads them through tsx too.
-  const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  return new Worker(url, { workerData: init, ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}) });
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+  // Running from the TypeScript sources (tests, tsx): the worker registers tsx, then loads worker.ts.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
 };
 
 /** A chunk source over `count` worker threads (count >= 1). */

@@ -314,7 +314,7 @@ const parseChoice = (c: Checker, path: DocPath, v: unknown): { values: string[];
     values.push(k);
     weights.push(w);
   }
-  if (values.length === 0) {
+  if (Object.keys(m).length === 0) {
     c.problem(path, 'expected at least one value with its weight, such as { pending: 0.03, paid: 0.97 }');
     return undefined;
   }
@@ -463,7 +463,7 @@ const parseTable = (c: Checker, path: DocPath, name: string, v: unknown): TableS
   if (!NAME.test(name)) c.problem(path, `expected ${NAME_TEXT} as table name`);
   const o = c.object(path, v, { required: ['rows', 'columns'], optional: ['per_tenant', 'scale'] });
   if (!o) return undefined;
-  const rows = c.number([...path, 'rows'], o.rows, { min: 1, max: 4_000_000_000, integer: true });
+  const rows = o.rows === undefined ? undefined : c.number([...path, 'rows'], o.rows, { min: 1, max: 4_000_000_000, integer: true });
   const scale = o.scale === undefined ? true : c.boolean([...path, 'scale'], o.scale);
   let perTenant: PerTenantSpec | null = null;
   if (o.per_tenant !== undefined) {
