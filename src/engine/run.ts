@@ -13,6 +13,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { InputError, ProdshapeError, errorMessage, inputError, type ExitCode } from '../core/errors.js';
 import { redact, redactDeep } from '../core/secrets.js';
@@ -172,10 +174,8 @@ const rebuildError = (m: Extract<WorkerMessage, { type: 'error' }>): Error => {
 
 const workerShare = (source: PlanSource, share: PlanShare, options: WorkerInit['options'], sink: MainSink): ShareHandle => {
   if (source.recipe === undefined) throw new Error('--workers > 1 needs a plan recipe (a module and factory), not a stream');
-  const ts = import.meta.url.endsWith('.ts');
   const init: WorkerInit = { recipe: source.recipe, share, options };
-  // Under tsx/vitest the sources are TypeScript: the worker needs the tsx loader too.
-  const worker = new Worker(new URL(ts ? './worker.ts' : './worker.js', import.meta.url), { workerData: init, execArgv: ts ? ['--import', 'tsx'] : [] });
+  const worker = spawnWorker(init);
   let readyRes: () => void = () => undefined;
   let readyRej: (e: unknown) => void = () => undefined;
   const ready = new Promise<void>((res, rej) => {
@@ -223,6 +223,19 @@ const workerShare = (source: PlanSource, share: PlanShare, options: WorkerInit['
   });
   const send = (m: MainMessage): void => worker.postMessage(m);
   return { ready, start: (t0EpochMs) => send({ type: 'start', t0EpochMs }), stop: (reason, graceMs) => send({ type: 'stop', reason, graceMs }), done };
+};
+
+/**
+ * Starts a worker thread. Built (dist/) it runs worker.js; from the sources
+ * (tsx, vitest) it registers tsx's loader in the thread first, then imports worker.ts.
+ */
+const spawnWorker = (init: WorkerInit): Worker => {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+  // The ESM entry of tsx's API (require.resolve finds the CommonJS one beside it).
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData: init });
 };
 
 const splitEven = (total: number, n: number, i: number): number => Math.floor(total / n) + (i < total % n ? 1 : 0);
