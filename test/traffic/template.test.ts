@@ -118,7 +118,7 @@ describe('scenario requests', () => {
     process.env.SHOP_TOKEN = 'x-token-value';
     const noRanges = buildTenantTable([{ id: 'a', rows: 3 }]);
     expect(() => compileScenarioRequests(parseScenario(SCENARIO, '/x/shop.yaml'), noRanges)).toThrow(/no id ranges for table "orders"/);
-    const filled = fillRequest(compileScenarioRequests(parseScenario(SCENARIO, '/x/shop.yaml'), tenants)[0]!, ctx(tenants.tenants[0]!));
+    const filled = fillRequest(compileScenarioRequests(parseScenario(SCENARIO, '/x/shop.yaml'), tenants)[0]!, ctx(tenants.tenants[0]));
     expect(filled.path).toBe('/tenants/big/orders?status=pending');
   });
 });
