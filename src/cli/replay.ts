@@ -8,6 +8,7 @@ import { parseDurationMs } from '../core/duration.js';
 import { inputError, ProdshapeError } from '../core/errors.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
+import { demoRunEpilogue, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { err, out } from './output.js';
 
 interface ReplayArgs {
@@ -17,8 +18,8 @@ interface ReplayArgs {
   out?: string;
   data?: string;
   log?: string;
-  speed: number;
-  'rate-scale': number;
+  speed?: number;
+  'rate-scale'?: number;
   duration?: string;
   workers: number;
   connections: number;
@@ -78,8 +79,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('out', { type: 'string', describe: 'run directory [runs/<profile>-<timestamp>]' })
       .option('data', { type: 'string', describe: 'dataset directory from `prodshape generate` (its manifest.json gives tenants)' })
       .option('log', { type: 'string', describe: 'replay an access log instead of a profile' })
-      .option('speed', { type: 'number', default: 1, describe: 'compress time: 10 plays a 60-minute profile in 6 minutes' })
-      .option('rate-scale', { type: 'number', default: 1, describe: 'multiply every rate' })
+      .option('speed', { type: 'number', defaultDescription: '1; without --target, about 2 minutes', describe: 'compress time: 10 plays a 60-minute profile in 6 minutes' })
+      .option('rate-scale', { type: 'number', defaultDescription: '1; without --target, fitted to the demo', describe: 'multiply every rate' })
       .option('duration', { type: 'string', describe: 'stop after this long (after --speed), e.g. 90s' })
       .option('workers', { type: 'number', default: 1, describe: 'worker threads sharing the schedule' })
       .option('connections', { type: 'number', default: 100, describe: 'connections to the target (split between workers)' })
@@ -98,8 +99,12 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       // Seam for access-log replays (src/traffic/logs): they build a PlanRecipe and call runPlan.
       throw new ProdshapeError('PS_NOT_BUILT', '`prodshape replay --log` is not built yet');
     }
-    if (a.scenario === undefined) throw inputError('--scenario', 'is required', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
+    if (a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
     if (a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
+    const speed = a.speed === undefined ? undefined : positive('--speed', a.speed);
+    const rateScale = a['rate-scale'] === undefined || a['rate-scale'] === 0 ? a['rate-scale'] : positive('--rate-scale', a['rate-scale']);
+    // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.
+    const demo: DemoTarget | null = a.target === undefined ? await startDemoForReplay({ profile: a.profile, speed, rateScale, log: err }) : null;
     const ac = new AbortController();
     const force = new AbortController();
     let signals = 0;
@@ -118,13 +123,13 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     try {
       const seed = a.seed === undefined ? null : /^\d+$/.test(a.seed) ? Number(a.seed) : a.seed;
       const result = await runReplay({
-        scenario: a.scenario,
+        scenario: a.scenario ?? demo?.scenarioFile ?? '',
         profile: a.profile,
-        ...(a.target !== undefined ? { target: a.target } : {}),
+        ...(a.target !== undefined ? { target: a.target } : demo !== null ? { target: demo.url } : {}),
         ...(a.out !== undefined ? { outDir: a.out } : {}),
-        dataDir: a.data ?? null,
-        speed: positive('--speed', a.speed),
-        rateScale: a['rate-scale'] === 0 ? 0 : positive('--rate-scale', a['rate-scale']),
+        dataDir: a.data ?? demo?.dataDir ?? null,
+        speed: speed ?? demo?.speed ?? 1,
+        rateScale: rateScale ?? demo?.rateScale ?? 1,
         durationMs: durationFlag('--duration', a.duration),
         workers: positive('--workers', a.workers, true),
         connections: positive('--connections', a.connections, true),
@@ -150,11 +155,13 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       });
       live.clear();
       if (result.meta.interrupted) err(`run interrupted (${result.meta.interrupt_reason ?? 'stopped'}); everything measured is in ${result.dir}`);
+      if (demo !== null) for (const line of demoRunEpilogue(result.dir)) out(line);
       process.exitCode = result.exitCode;
     } finally {
       live.clear();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await demo?.stop();
     }
   },
 };

@@ -1,25 +1,32 @@
 /**
- * The demo's dataset: the default `saas-orders` scenario generated once per
- * (generator, seed, scale) and cached between runs, with its manifest.json
- * (for replay's tenant picking) beside the CSV files the loader COPYs.
+ * The demo's dataset: the package's default `saas-orders` scenario, made by
+ * `prodshape generate` (src/data) as CSV files with manifest.json (for
+ * replay's tenant picking), once per (prodshape version, scenario hash, seed,
+ * scale), and cached between runs.
  *
  * Cache root: PRODSHAPE_CACHE_DIR, else $XDG_CACHE_HOME/prodshape, else
- * ~/.cache/prodshape. Entries are written to a temporary directory and renamed
- * into place, so a run that dies half-way never leaves a partial dataset.
+ * ~/.cache/prodshape. Entries are generated into a temporary directory and
+ * renamed into place, so a run that dies half-way never leaves a partial one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readManifest, type Manifest } from '../data/manifest.js';
-import { generateInterim } from './generate-interim.js';
+import { PACKAGE_ROOT } from '../core/paths.js';
+import { VERSION } from '../core/version.js';
+import { dataSpecHash, generateToDir, readManifest, type Manifest } from '../data/index.js';
+import { loadScenario } from '../scenario/scenario.js';
+import { inputError } from '../core/errors.js';
 
-/** Default dataset size for the demo: the biggest tenant has ~50,000 orders, the median ~200. */
-export const DEFAULT_DEMO_SCALE = 5;
+/**
+ * Default dataset size for the demo: 6,000 tenants and 552,000 orders; the
+ * biggest tenant has ~22,000 orders and the median ~40.
+ */
+export const DEFAULT_DEMO_SCALE = 3;
 export const DEFAULT_DEMO_SEED = 42;
 
-/** Version of the generator the cache entries come from; part of the key. */
-const GENERATOR = 'interim1';
+/** The scenario the demo's data comes from: the package's own, whatever ./scenarios holds. */
+export const DEMO_DATA_SCENARIO = join(PACKAGE_ROOT, 'scenarios', 'saas-orders.yaml');
 
 export interface DatasetOptions {
   seed?: number;
@@ -30,12 +37,12 @@ export interface DatasetOptions {
 }
 
 export interface Dataset {
-  /** Cache key: generator, seed and scale. */
+  /** Cache key: prodshape version, scenario hash, seed and scale. */
   key: string;
   dir: string;
   manifestFile: string;
   manifest: Manifest;
-  /** CSV file per table. */
+  /** CSV file per table (with a header line). */
   files: { tenants: string; accounts: string; orders: string };
 }
 
@@ -51,8 +58,10 @@ const filesIn = (dir: string): Dataset['files'] => ({
 export const ensureDataset = async (opts: DatasetOptions = {}): Promise<Dataset> => {
   const seed = opts.seed ?? DEFAULT_DEMO_SEED;
   const scale = opts.scale ?? DEFAULT_DEMO_SCALE;
+  const scenario = await loadScenario(DEMO_DATA_SCENARIO);
+  if (scenario.data === null) throw inputError('data', 'the saas-orders scenario has no data section', { file: DEMO_DATA_SCENARIO });
   const root = join(opts.cacheDir ?? cacheRoot(), 'datasets');
-  const key = `saas-orders-${GENERATOR}-seed${seed}-scale${scale}`;
+  const key = `saas-orders-${VERSION}-${dataSpecHash(scenario.data)}-seed${seed}-scale${scale}`;
   const dir = join(root, key);
   const manifestFile = join(dir, 'manifest.json');
   if (!existsSync(manifestFile)) {
@@ -61,7 +70,7 @@ export const ensureDataset = async (opts: DatasetOptions = {}): Promise<Dataset>
     const t0 = Date.now();
     opts.log?.(`generating the saas-orders dataset (seed ${seed}, scale ${scale}) into ${dir}`);
     try {
-      await generateInterim(tmp, { seed, scale });
+      await generateToDir(scenario, { out: tmp, seed, scale, format: 'csv' });
       await rename(tmp, dir);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import { META, readMeta, undoMigration, writeMeta } from './admin.js';
 import { openPostgres, type DbOptions, type DemoDb } from './db.js';
 import { openPglite } from './pglite.js';
 import type { Dataset } from './dataset.js';
-import { AFTER_LOAD, COLUMNS, CREATE_TABLES, DROP_SCHEMA, META_TABLE, SCHEMA_VERSION } from './sql.js';
+import { AFTER_LOAD, CREATE_TABLES, DROP_SCHEMA, LOADS, META_TABLE, SCHEMA_VERSION } from './sql.js';
 
 export interface PrepareOptions extends DbOptions {
   dataset: Dataset;
@@ -32,7 +32,7 @@ export interface PrepareOptions extends DbOptions {
 export const loadDataset = async (db: DemoDb, ds: Dataset): Promise<void> => {
   await db.exec(DROP_SCHEMA);
   await db.exec(CREATE_TABLES);
-  for (const table of ['tenants', 'accounts', 'orders'] as const) await db.copyCsv(table, COLUMNS[table], ds.files[table]);
+  for (const l of LOADS) await db.copyCsv(l.table, l.columns, ds.files[l.file]);
   for (const sql of AFTER_LOAD) await db.exec(sql);
   await writeMeta(db, META.dataset, ds.key);
   await writeMeta(db, META.schema, String(SCHEMA_VERSION));

@@ -19,47 +19,57 @@
  */
 
 /** Bump when the schema or the load changes: cached PGlite databases are keyed by it. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The meta table that marks a database as the demo's and records its state. */
 export const META_TABLE = 'prodshape_demo';
 
-export const DROP_SCHEMA = `DROP TABLE IF EXISTS orders, accounts, tenants, ${META_TABLE}`;
+export const DROP_SCHEMA = `DROP TABLE IF EXISTS orders, orders_load, accounts, tenants, ${META_TABLE}`;
 
-/** Tables without indexes: the load is faster when indexes come after it (INDEXES). */
+/**
+ * Tables without indexes (the load is faster when indexes come after it).
+ * Columns as `prodshape generate` writes the saas-orders CSV files. Orders are
+ * COPYed into `orders_load` (the generator writes them tenant by tenant) and
+ * moved into `orders` in `created_at` order (AFTER_LOAD).
+ */
 export const CREATE_TABLES = `
 CREATE TABLE tenants (
-  id integer PRIMARY KEY,
+  id bigint NOT NULL,
   name text NOT NULL,
   plan text NOT NULL,
-  signup_at timestamptz NOT NULL
+  created_at timestamptz NOT NULL
 );
 CREATE TABLE accounts (
-  id integer NOT NULL,
-  tenant_id integer NOT NULL,
+  id bigint NOT NULL,
+  tenant_id bigint NOT NULL,
   name text NOT NULL,
   email text NOT NULL,
   created_at timestamptz NOT NULL
 );
-CREATE TABLE orders (
+CREATE TABLE orders_load (
   id bigint NOT NULL,
-  tenant_id integer NOT NULL,
-  customer_id integer NOT NULL,
+  tenant_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
   status text NOT NULL,
   created_at timestamptz NOT NULL,
-  total numeric(12,2) NOT NULL
+  total numeric NOT NULL
 );
+CREATE TABLE orders (LIKE orders_load INCLUDING ALL);
 CREATE TABLE ${META_TABLE} (key text PRIMARY KEY, value text NOT NULL)`;
 
-/** Column lists of the CSV files, in file order. */
-export const COLUMNS = {
-  tenants: ['id', 'name', 'plan', 'signup_at'],
-  accounts: ['id', 'tenant_id', 'name', 'email', 'created_at'],
-  orders: ['id', 'tenant_id', 'customer_id', 'status', 'created_at', 'total'],
-} as const;
+/** The CSV files' columns (in file order) and the table each is COPYed into. */
+export const LOADS = [
+  { file: 'tenants', table: 'tenants', columns: ['id', 'name', 'plan', 'created_at'] },
+  { file: 'accounts', table: 'accounts', columns: ['id', 'tenant_id', 'name', 'email', 'created_at'] },
+  { file: 'orders', table: 'orders_load', columns: ['id', 'tenant_id', 'customer_id', 'status', 'created_at', 'total'] },
+] as const;
 
 /** Statements run one by one after the load (VACUUM cannot run inside a multi-statement string). */
 export const AFTER_LOAD = [
+  // Production stores orders as they come: a big tenant's rows end up spread over the whole table.
+  'INSERT INTO orders SELECT * FROM orders_load ORDER BY created_at, id',
+  'DROP TABLE orders_load',
+  'ALTER TABLE tenants ADD PRIMARY KEY (id)',
   'ALTER TABLE accounts ADD PRIMARY KEY (id)',
   'ALTER TABLE orders ADD PRIMARY KEY (id)',
   // The only index the pending-orders query can use: fast for small tenants, not for big ones.
@@ -72,7 +82,7 @@ export const AFTER_LOAD = [
 
 /** `GET /tenants/:id/orders`: $1 tenant, $2 status, $3 limit. The article's query. */
 export const PENDING_ORDERS = `
-SELECT id::text AS id, customer_id, status, created_at, total::float8 AS total
+SELECT id::text AS id, customer_id::int AS customer_id, status, created_at, total::float8 AS total
 FROM orders
 WHERE tenant_id = $1 AND status = $2
 ORDER BY created_at DESC
@@ -83,7 +93,7 @@ export const PENDING_ORDERS_PLAN = `SELECT * FROM orders WHERE tenant_id = $1 AN
 
 /** `GET /tenants/:id/dashboard`: three aggregates over all of the tenant's orders ($1 tenant). */
 export const DASHBOARD = {
-  tenant: `SELECT id, name, plan, signup_at FROM tenants WHERE id = $1`,
+  tenant: `SELECT id::int AS id, name, plan, created_at AS signup_at FROM tenants WHERE id = $1`,
   byStatus: `
 SELECT status, count(*)::int AS orders, sum(total)::float8 AS revenue
 FROM orders WHERE tenant_id = $1
@@ -93,7 +103,7 @@ SELECT to_char(date_trunc('month', created_at), 'YYYY-MM') AS month, count(*)::i
 FROM orders WHERE tenant_id = $1
 GROUP BY 1 ORDER BY 1`,
   topCustomers: `
-SELECT a.id, a.name, count(*)::int AS orders, sum(o.total)::float8 AS revenue
+SELECT a.id::int AS id, a.name, count(*)::int AS orders, sum(o.total)::float8 AS revenue
 FROM orders o JOIN accounts a ON a.id = o.customer_id
 WHERE o.tenant_id = $1
 GROUP BY a.id, a.name
@@ -116,7 +126,7 @@ export const LEGACY_TENANT_SQL = `SELECT coalesce(max(id), 0) + 1 AS id FROM ten
 export const migrationSteps = (legacyTenant: number, rows: number): { name: string; sql: string }[] => [
   {
     name: 'import legacy tenant',
-    sql: `INSERT INTO tenants (id, name, plan, signup_at) VALUES (${legacyTenant}, 'Legacy import', 'legacy', now())`,
+    sql: `INSERT INTO tenants (id, name, plan, created_at) VALUES (${legacyTenant}, 'Legacy import', 'legacy', now())`,
   },
   {
     name: 'import legacy account',

@@ -1,0 +1,196 @@
+/**
+ * `prodshape replay --profile P` with no `--target`: the one-command first
+ * run against the demo. Starts the demo as a child process (PGlite unless
+ * DATABASE_URL is set; the dataset generated and loaded once, then cached),
+ * brings it to the state of a service that has been up for a while (every
+ * tenant's dashboard cached), measures what it can serve on this machine, and
+ * says how to play the profile:
+ *
+ * - speed: the profile compressed to about two minutes (never slowed down);
+ * - rate scale: the shipped profiles' rates are for "a small service" whose
+ *   baseline of 100 requests/s is about 40% of its capacity
+ *   (REFERENCE_CAPACITY_RPS = 250). The demo's capacity depends on the
+ *   machine (and, for PGlite, on one core's speed), so the rates are scaled by
+ *   measured capacity / 250: on any machine a 3x spike then crosses the
+ *   saturation point and the baseline does not. `--rate-scale` overrides it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PACKAGE_ROOT, resolveNamed } from '../core/paths.js';
+import { loadProfile, profileDurationMs } from '../scenario/profile.js';
+import { createRng, type Rng } from '../core/rng.js';
+import { readManifest, type Manifest } from '../data/manifest.js';
+import { loadScenario, type Scenario } from '../scenario/scenario.js';
+import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.js';
+
+/** The capacity (requests/s) the shipped profiles' rates assume: their 100 requests/s baseline is ~40% of it. */
+export const REFERENCE_CAPACITY_RPS = 250;
+
+/** How long the first run plays a profile for (after compression), ms. */
+export const FIRST_RUN_TARGET_MS = 120_000;
+
+/** The demo scenario shipped with the package. */
+export const DEMO_SCENARIO_FILE = join(PACKAGE_ROOT, 'scenarios', 'demo.yaml');
+
+/** The speed that plays a profile of `plannedMs` in about `targetMs`: never below 1, two decimals. */
+export const speedFor = (plannedMs: number, targetMs = FIRST_RUN_TARGET_MS): number =>
+  Math.max(1, Math.round((plannedMs / targetMs) * 100) / 100);
+
+/** The rate scale that fits the shipped profiles to a measured capacity: two decimals, within [0.05, 10]. */
+export const rateScaleFor = (capacityRps: number): number =>
+  Math.min(10, Math.max(0.05, Math.round((capacityRps / REFERENCE_CAPACITY_RPS) * 100) / 100));
+
+/** A request of the scenario's mix: endpoint name and path with `{tenant}` filled. */
+export type MixRequest = { endpoint: string; path: string };
+
+/** Draws requests like the scenario's endpoints (weights; tenants by rows, or uniformly where the endpoint says so). */
+export const mixSampler = (scenario: Scenario, manifest: Manifest, rng: Rng): (() => MixRequest) => {
+  const tenants = manifest.tenants;
+  const cum: number[] = [];
+  let total = 0;
+  for (const t of tenants) cum.push((total += t.rows));
+  const weighted = (): string => {
+    const x = rng() * total;
+    let lo = 0;
+    let hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((cum[mid] ?? 0) > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return tenants[lo]?.id ?? '';
+  };
+  const uniform = (): string => tenants[Math.floor(rng() * tenants.length)]?.id ?? '';
+  const endpoints = scenario.endpoints.filter((e) => e.method === 'GET');
+  const weightSum = endpoints.reduce((s, e) => s + e.weight, 0);
+  return () => {
+    let x = rng() * weightSum;
+    const e = endpoints.find((ep) => (x -= ep.weight) < 0) ?? endpoints[endpoints.length - 1];
+    if (e === undefined) throw new Error('the demo scenario has no GET endpoints');
+    const id = e.tenant === 'uniform' ? uniform() : weighted();
+    return { endpoint: e.name, path: e.path.replaceAll('{tenant}', encodeURIComponent(id)) };
+  };
+};
+
+/** Runs `concurrency` closed loops of `next()` requests until `durationMs` passed; returns completed requests and errors. */
+const closedLoop = async (url: string, concurrency: number, next: () => string | null, durationMs: number): Promise<{ done: number; errors: number; ms: number }> => {
+  const t0 = performance.now();
+  let done = 0;
+  let errors = 0;
+  const loop = async (): Promise<void> => {
+    for (let path = next(); path !== null && performance.now() - t0 < durationMs; path = next()) {
+      const r = await fetch(url + path);
+      await r.arrayBuffer();
+      if (r.ok) done++;
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { done, errors, ms: performance.now() - t0 };
+};
+
+/**
+ * Requests the dashboards of the biggest 10% of tenants once (at least 50),
+ * as a service that has been up a while has them cached; returns the time it
+ * took, ms. The others are cheap to compute (a few ms) and fill the cache as
+ * the run requests them, as they would in production.
+ */
+export const warmDashboards = async (url: string, manifest: Manifest, concurrency: number): Promise<number> => {
+  let i = 0;
+  const bySize = [...manifest.tenants].sort((a, b) => b.rows - a.rows);
+  const ids = bySize.slice(0, Math.max(50, Math.ceil(bySize.length / 10))).map((t) => t.id);
+  const r = await closedLoop(url, concurrency, () => (i < ids.length ? `/tenants/${encodeURIComponent(ids[i++] ?? '')}/dashboard` : null), Infinity);
+  return r.ms;
+};
+
+/**
+ * The demo's capacity for the scenario's mix: the throughput of `concurrency`
+ * closed loops (the pool kept full), the median of `rounds` rounds of
+ * `roundMs` after a short warm-up (a machine shared with other work gives
+ * noisy rounds; the median ignores one bad one).
+ */
+export const measureCapacityRps = async (url: string, next: () => MixRequest, opts: { concurrency: number; rounds?: number; roundMs?: number }): Promise<number> => {
+  const path = (): string => next().path;
+  await closedLoop(url, opts.concurrency, path, 300);
+  const rates: number[] = [];
+  for (let i = 0; i < (opts.rounds ?? 3); i++) {
+    const r = await closedLoop(url, opts.concurrency, path, opts.roundMs ?? 1000);
+    rates.push((r.done / r.ms) * 1000);
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] ?? 0;
+};
+
+export interface DemoTargetOptions extends Omit<DemoChildOptions, 'log'> {
+  /** The profile's planned length (before --speed), ms. */
+  plannedDurationMs: number;
+  /** `--speed` when given; else speedFor(plannedDurationMs). */
+  speed?: number | null;
+  /** `--rate-scale` when given; else measured. */
+  rateScale?: number | null;
+  /** Seed of the calibration's request picks. */
+  seed?: number;
+  log: (line: string) => void;
+}
+
+export interface DemoTarget {
+  child: DemoChild;
+  url: string;
+  dataDir: string;
+  scenarioFile: string;
+  speed: number;
+  rateScale: number;
+  /** Measured capacity, requests/s (null when --rate-scale was given). */
+  capacityRps: number | null;
+  /** Stops the demo. */
+  stop(): Promise<void>;
+}
+
+/** Starts the demo, warms it, measures it, and says how to play the profile against it. */
+export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTarget> => {
+  const { log } = opts;
+  log(`starting the demo service (${opts.databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'embedded PGlite'})…`);
+  const child = await startDemoChild({ ...opts, log: (line) => log(`  demo: ${line}`) });
+  try {
+    const manifest = await readManifest(join(child.dataDir, 'manifest.json'));
+    const scenario = await loadScenario(DEMO_SCENARIO_FILE);
+    const warmMs = await warmDashboards(child.url, manifest, child.poolSize);
+    log(`demo at ${child.url} (${child.backend}, pool ${child.poolSize}); the biggest tenants' dashboards cached in ${(warmMs / 1000).toFixed(1)} s`);
+    let capacityRps: number | null = null;
+    let rateScale = opts.rateScale ?? null;
+    if (rateScale === null) {
+      capacityRps = await measureCapacityRps(child.url, mixSampler(scenario, manifest, createRng(opts.seed ?? 1, 'demo-calibration')), { concurrency: child.poolSize });
+      rateScale = rateScaleFor(capacityRps);
+      log(`measured capacity ~${Math.round(capacityRps)} requests/s: rates x${rateScale} (the profiles assume ${REFERENCE_CAPACITY_RPS}; --rate-scale overrides)`);
+    }
+    const speed = opts.speed ?? speedFor(opts.plannedDurationMs);
+    return { child, url: child.url, dataDir: child.dataDir, scenarioFile: DEMO_SCENARIO_FILE, speed, rateScale, capacityRps, stop: () => child.stop() };
+  } catch (e) {
+    await child.stop();
+    throw e;
+  }
+};
+
+/**
+ * For `prodshape replay --profile P` without `--target`: the profile's length
+ * decides the speed (unless given), then prepareDemoTarget. DATABASE_URL, when
+ * set, is the PostgreSQL the demo loads and uses.
+ */
+export const startDemoForReplay = async (opts: { profile: string; speed?: number | null; rateScale?: number | null; cwd?: string; log: (line: string) => void }): Promise<DemoTarget> => {
+  const profile = await loadProfile(resolveNamed('profiles', opts.profile, '--profile', opts.cwd));
+  const url = process.env.DATABASE_URL;
+  return prepareDemoTarget({
+    plannedDurationMs: profileDurationMs(profile),
+    speed: opts.speed ?? null,
+    rateScale: opts.rateScale ?? null,
+    databaseUrl: url === undefined || url === '' ? null : url,
+    log: opts.log,
+  });
+};
+
+/** The last lines of a run against the demo: where the run directory and the report are. */
+export const demoRunEpilogue = (runDir: string): string[] => {
+  const html = join(runDir, 'report.html');
+  return [`run directory: ${runDir}`, `report:        ${existsSync(html) ? html : join(runDir, 'report.json')}`];
+};
