@@ -119,7 +119,7 @@ const poolStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep => 
   }
   const m = det.pool.maxima;
   const seen = m === null ? '' : `max in use ${m.maxInUse ?? '?'}${m.size === null ? '' : ` of ${m.size}`}, max waiting ${m.maxWaiting ?? '?'}`;
-  const unaligned = det.pool.episodes.length > 0 ? ` The pool was full at times (${det.pool.episodes.length} episodes) but latency held.` : '';
+  const unaligned = det.pool.episodes.length > 0 ? ` The pool was full at times (${det.pool.episodes.length} episode${det.pool.episodes.length === 1 ? '' : 's'}) but latency held.` : '';
   return step('pool', { status: 'nothing', summary: `The pool did not saturate during a latency break (${seen}).${unaligned}${sign}`, details: det.pool.episodes, how_to_enable: null });
 };
 

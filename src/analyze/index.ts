@@ -28,7 +28,7 @@ export { loadRun, type LoadedRun } from './load.js';
 export { parseSlo, parseSlos } from './slo.js';
 export { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 export { breakLabel } from './verdict.js';
-export { compareReports, type Comparison } from './compare.js';
+export { compareReports, type Comparison, type CompareOptions, type PercentileDelta } from './compare.js';
 
 export interface AnalyzeOptions {
   /** Extra SLO specs (from `--slo`), added to those recorded in the run (duplicates dropped). */

@@ -119,7 +119,7 @@ export interface SloSubject {
 
 const metricLabel = (s: SloSpec): string => (s.metric === 'percentile' ? `p${s.percentile ?? ''}` : s.metric);
 
-const fmtMs = (ms: number): string => (ms >= 1000 ? `${+(ms / 1000).toFixed(3)} s` : `${+ms.toFixed(3)} ms`);
+const fmtMs = (ms: number): string => (ms >= 1000 ? `${+(ms / 1000).toPrecision(3)} s` : `${+ms.toPrecision(3)} ms`);
 const fmtRatio = (r: number): string => `${+(r * 100).toFixed(3)}%`;
 
 /** Judges one SLO on its subject. */

@@ -4,10 +4,12 @@
  * slots / service time), plus controls where nothing breaks: several seeds
  * of Poisson noise, with a ramp and a no-op deploy, must report no break.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRunDir, type Report, type ReportBreak } from '../../src/analyze/index.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
-import { ramp, steps, synthRun, zipfTenants } from './synth.js';
+import { ramp, removeSynthRuns, steps, synthRun, zipfTenants } from './synth.js';
+
+afterAll(removeSynthRuns);
 
 const eps = [{ name: 'list-orders', weight: 6 }, { name: 'dashboard', weight: 3 }];
 const kinds = (r: Report): string[] => r.breaks.map((b) => b.kind).sort();

@@ -7,7 +7,7 @@
  * Windows are attributed as the engine does: by intended second, with
  * completions counted by completion second.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, randExp, type Rng } from '../../src/core/rng.js';
@@ -117,6 +117,13 @@ export const simulate = (spec: SynthSpec): Done[] => {
   return out;
 };
 
+const written: string[] = [];
+
+/** Removes every run directory `synthRun` wrote (call from afterAll). */
+export const removeSynthRuns = (): void => {
+  for (const d of written.splice(0)) rmSync(d, { recursive: true, force: true });
+};
+
 /** Simulates and writes a run directory; returns its path. */
 export const synthRun = (spec: SynthSpec): string => {
   const done = simulate(spec);
@@ -178,6 +185,7 @@ export const synthRun = (spec: SynthSpec): string => {
     }
   }
   const dir = mkdtempSync(join(tmpdir(), 'prodshape-synth-'));
+  written.push(dir);
   const nd = (xs: unknown[]): string => xs.map((x) => JSON.stringify(x)).join('\n') + (xs.length ? '\n' : '');
   writeFileSync(join(dir, RUN_FILES.meta), JSON.stringify(baseMeta({
     endpoints: spec.endpoints.map((e) => e.name), duration_s: spec.durationS, planned_duration_s: spec.durationS, slo: spec.slo ?? [], ...spec.meta,

@@ -184,32 +184,46 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   }
   if (firstEpisode !== undefined) {
     const ep = firstEpisode;
-    const sat = satResults.find((r) => aligns(ep, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
+    const satOf = (e: PoolEpisode): SatFinding | undefined =>
+      satResults.find((r) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
+    const coldOf = (e: PoolEpisode): ReportBreak | undefined =>
+      cold.breaks.find((b) => aligns(e, [{ fromS: Number(b.evidence.start_s), toS: Number(b.evidence.end_s) }], t.poolAlignS));
+    const describe = (e: PoolEpisode): string => {
+      const sat = satOf(e);
+      const cb = coldOf(e);
+      const why = sat?.break
+        ? `with the saturation of ${sat.endpoint ?? 'the run'} (p99 ${fmtMs(sat.break.p99AfterMs)})`
+        : cb ? `in the cold window after the ${String(cb.evidence.event)} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
+      return `from ${fmtS(e.firstWaitingS ?? e.fromS)} to ${fmtS(e.toS)}, up to ${e.maxWaiting} waiting, ${why}`;
+    };
+    const sat = satOf(ep);
     const start = ep.firstWaitingS ?? ep.fromS;
     const offered = ctx.length > 0 ? r2(ctx.series.overall.offered[Math.min(ctx.length - 1, Math.floor(start))] ?? 0) : null;
-    const latencyText = sat?.break ? ` while ${sat.endpoint ?? 'overall'} p99 rose to ${fmtMs(sat.break.p99AfterMs)}` : '';
     const maxWaiting = Math.max(...alignedEpisodes.map((e) => e.maxWaiting));
+    const shown = alignedEpisodes.slice(0, 3).map(describe);
+    const more = alignedEpisodes.length > 3 ? ` and ${alignedEpisodes.length - 3} more` : '';
+    const when = alignedEpisodes.length === 1 ? (shown[0] ?? '') : `${alignedEpisodes.length} times: ${shown.join('; ')}${more}`;
     breaks.push({
       kind: 'pool-saturation',
       endpoint: sat?.endpoint ?? null,
       t_s: r2(start),
       offered_rps: offered,
-      summary: `The pool${ep.size === null ? '' : ` (size ${ep.size})`} was exhausted from ${fmtS(start)}${offered === null ? '' : ` at ${fmtRps(offered)} offered`}: `
-        + `up to ${maxWaiting} requests waited for a connection${latencyText}; raise the pool size (mind the database's max_connections) or shorten how long each request holds a connection.`,
+      summary: `The pool${ep.size === null ? '' : ` (size ${ep.size})`} was exhausted ${when}: `
+        + 'raise the pool size (mind the database\'s max_connections) or shorten how long each request holds a connection.',
       evidence: {
         pool_size: ep.size,
         max_waiting: maxWaiting,
         max_in_use: ep.maxInUse,
         first_waiting_s: ep.firstWaitingS === null ? null : r2(ep.firstWaitingS),
-        episodes: alignedEpisodes.map((e) => ({ from_s: r2(e.fromS), to_s: r2(e.toS), scrapes: e.scrapes, max_waiting: e.maxWaiting, max_in_use: e.maxInUse, size: e.size })),
-        saturated_scrapes: alignedEpisodes.reduce((s, e) => s + e.scrapes, 0),
+        episodes: alignedEpisodes.map((e) => ({ from_s: r2(e.fromS), to_s: r2(e.toS), scrapes: e.scrapes, max_waiting: e.maxWaiting, max_in_use: e.maxInUse, size: e.size, aligned_with: describe(e) })),
+        saturated_scrapes: alignedEpisodes.reduce((n, e) => n + e.scrapes, 0),
         gauges: pool?.gauges ?? null,
-        aligned_with: sat ? `saturation of ${sat.endpoint ?? 'the whole run'} at ${fmtS(sat.break?.tS)}` : 'a rise of overall p99 to ≥ 2x its baseline',
       },
     });
   }
 
-  const skew = detectSkew(ctx, [...satSpans, ...cold.spans]);
+  // Skew is judged where latency was healthy: not in saturation, cold windows, or any bin where a saturation rule fired.
+  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
   const errors = detectErrors(ctx);
   breaks.push(...skew.breaks, ...cold.breaks, ...errors.breaks);
 

@@ -56,6 +56,8 @@ export interface SaturationResult {
   knee: { offeredRps: number; p99Ms: number } | null;
   break: SaturationBreak | null;
   reason: string | null;
+  /** Bins where any rule fired, persistent or not (left out of the skew comparison). */
+  breaching: Span[];
 }
 
 interface Judged { bin: Bin; load: number; judged: boolean; rules: SaturationRule[] }
@@ -161,6 +163,7 @@ export const saturationOf = (ctx: AnalysisContext, bs: BinnedSeries, masked: rea
   const base: SaturationResult = {
     endpoint: bs.series.endpoint, binS, lowSamples: bs.choice.lowSamples, thresholdMs: r3(thresholdMs), thresholdSource,
     baselineP99Ms: r3(baseline), ramp, knee, break: null, reason: null,
+    breaching: js.filter((j) => j.rules.length > 0).map((j) => ({ fromS: j.bin.startS, toS: j.bin.endS })),
   };
   const need = Math.max(t.persistBins, Math.ceil(t.persistS / binS));
   let healthyBefore = 0;

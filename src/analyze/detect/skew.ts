@@ -94,8 +94,11 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[])
     ? 'check the plan of its query for a large tenant (an index leading with tenant_id, LIMIT/pagination, or per-tenant caching)'
     : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index for tenants outside its statistics (REFERENCE §6 recipe A)";
   const conf = cmp.confidence === 'low' ? ` (${cmp.note ?? 'low confidence'})` : '';
-  const p50 = (cmp.ratio ?? 0) < 3 ? `, p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} (${fmtX(cmp.p50Ratio)})` : '';
-  return `${endpoint} is slow for ${who}: p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})${p50}`
+  const byP99 = (cmp.ratio ?? 0) >= 3;
+  const numbers = byP99
+    ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
+    : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
+  return `${endpoint} is slow for ${who}: ${numbers}`
     + `${names ? `; slowest: ${names}` : ''}${conf}; ${action}.`;
 };
 
