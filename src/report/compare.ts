@@ -22,7 +22,7 @@ export const renderComparison = (c: Comparison, opts: { color?: boolean; width?:
   const o = c.overall;
   out.push(`offered ${fmtRps(o.offered_rps[0])} → ${fmtRps(o.offered_rps[1])} · achieved ${fmtRps(o.achieved_rps[0])} → ${fmtRps(o.achieved_rps[1])} · errors ${fmtPct(o.error_rate[0])} → ${fmtPct(o.error_rate[1])}`);
   out.push('');
-  const nameW = Math.max(10, width - 62);
+  const nameW = Math.max(10, width - 68);
   out.push(p.dim(`${pad('endpoint', nameW)} ${pad('requests A/B', 13, 'right')} ${pad('p50 A → B', 18, 'right')} ${pad('p99 A → B', 18, 'right')} ${pad('p99', 6, 'right')}  `));
   for (const e of c.endpoints) {
     const req = `${fmtInt(e.requests.a)}/${fmtInt(e.requests.b)}`;

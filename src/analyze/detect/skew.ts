@@ -143,7 +143,8 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
     const rho = spearman(withRows.map((x) => Math.log1p(x.rows ?? 0)), withRows.map((x) => x.p99_ms ?? 0));
     out.analysis.push({ endpoint, comparisons, spearman_rows_p99: r3(rho), tenants_tracked: tenants.length });
     for (const cmp of comparisons.filter((c) => c.flagged)) {
-      const inGroup = tenants.filter((x) => (cmp.end === 'big' ? x.tenant_class === 'top1' || x.tenant_class === 'top10' : x.tenant_class === 'empty' || x.tenant_class === 'rest'));
+      const classesOf: string[] = cmp.end === 'big' ? cmp.group.split('+') : ['empty', 'rest'];
+      const inGroup = tenants.filter((x) => classesOf.includes(x.tenant_class));
       const medianRows = median(tenants.map((x) => x.rows));
       const named = (cmp.end === 'small' ? inGroup.filter((x) => medianRows === null || (x.rows ?? 0) <= medianRows) : inGroup).slice(0, 5);
       out.breaks.push({
