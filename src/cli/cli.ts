@@ -42,9 +42,12 @@ export const main = async (argv: string[]): Promise<number> => {
         usageFailed = true;
         err(`prodshape: ${msg ?? 'invalid usage'}`);
         err('hint: run with --help to see the options');
+        // Throwing stops yargs: otherwise the command's handler still runs without its required options.
+        throw new Error(msg ?? 'invalid usage');
       })
       .parseAsync();
   } catch (e) {
+    if (usageFailed) return EXIT.input;
     return reportError(e);
   }
   if (usageFailed) return EXIT.input;
