@@ -14,7 +14,7 @@ import { chooseIntervalS, dispersion, rateCurve, type Dispersion, type RateCurve
 import { dailyShape, type DailyShape } from './daily.js';
 import { createEndpointAggregator, type AggregateOptions, type EndpointsResult, type PlaceholderStats, type TemplateStats } from './endpoints.js';
 import { curveToStages } from './segments.js';
-import { pearson } from './stats.js';
+import { pearson, pText } from './stats.js';
 import type { ZipfFit } from './zipf.js';
 import { inputError } from '../../core/errors.js';
 
@@ -178,7 +178,7 @@ export const fitWarnings = (f: FitResult): string[] => {
   }
   if (f.daily !== null && !f.daily.cycle) {
     w.push(`no daily cycle: the hours of the day differ by ${f.daily.peakToTrough.toFixed(2)}x peak/trough` +
-      ` (chi-square p = ${f.daily.pValue.toPrecision(2)}${f.daily.dayCorrelation === null ? '' : `, day-to-day correlation ${f.daily.dayCorrelation.toFixed(2)}`}), within noise`);
+      ` (chi-square p ${pText(f.daily.pValue)}${f.daily.dayCorrelation === null ? '' : `, day-to-day correlation ${f.daily.dayCorrelation.toFixed(2)}`}), within noise`);
   }
   const shown = f.scenarioEndpoints.reduce((s, t) => s + t.requests, 0);
   if (f.endpoints.templates.length > f.scenarioEndpoints.length) {

@@ -93,3 +93,6 @@ export const roundSig = (x: number, digits = 4): number => {
   const p = Math.pow(10, digits - Math.ceil(Math.log10(Math.abs(x))));
   return Math.round(x * p) / p;
 };
+
+/** A p-value for people: `= 0.42`, `< 0.001`. */
+export const pText = (p: number): string => (p < 0.001 ? '< 0.001' : `= ${p.toPrecision(2)}`);

@@ -1,5 +1,5 @@
 /** The short printed summary of a fit: requests, span, rates, daily shape, top endpoints, fitted s, warnings. */
-import { roundSig } from './stats.js';
+import { pText, roundSig } from './stats.js';
 import type { FitResult } from './fit.js';
 import { localTime, offsetText, spanText, yamlDuration } from './write.js';
 
@@ -23,7 +23,7 @@ export const formatFitSummary = (f: FitResult, topN = 8): string => {
   if (d !== null) {
     const hh = (h: number): string => `${String(h).padStart(2, '0')}h`;
     L.push(`  daily      ${d.cycle ? 'cycle' : 'no cycle'}: peak ${hh(d.peakHour)} ${rps(d.hourlyRps[d.peakHour] ?? 0)}, trough ${hh(d.troughHour)} ${rps(d.hourlyRps[d.troughHour] ?? 0)}` +
-      ` (${d.peakToTrough.toFixed(2)}x; chi-square p = ${d.pValue.toPrecision(2)}${d.dayCorrelation === null ? '' : `, days agree at r = ${d.dayCorrelation.toFixed(2)}`})`);
+      ` (${d.peakToTrough.toFixed(2)}x; chi-square p ${pText(d.pValue)}${d.dayCorrelation === null ? '' : `, days agree at r = ${d.dayCorrelation.toFixed(2)}`})`);
   } else {
     L.push('  daily      (the log spans less than a day)');
   }
