@@ -8,7 +8,7 @@
  * as "other"), and at most `maxValues` distinct values across all counters
  * (new values beyond it are counted as overflow, and the fits say so).
  */
-import { createTemplater, endpointName, type TemplateOptions } from '../logs/template.js';
+import { byPopularity, createTemplater, nameTemplates, type TemplateOptions } from '../logs/template.js';
 import type { LogRecord } from '../logs/types.js';
 import { fitZipf, ZIPF_MIN_SAMPLES, type ZipfFit } from './zipf.js';
 
@@ -135,15 +135,12 @@ export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: 
       }
     },
     result() {
-      const sorted = [...accs.values()].sort((a, b) => b.requests - a.requests || a.template.localeCompare(b.template));
-      const used = new Set<string>();
+      const sorted = [...accs.values()].sort(byPopularity);
+      const names = nameTemplates(sorted);
       const templates = sorted.map((a, i): TemplateStats => {
-        let name = endpointName(a.method, a.template);
-        for (let k = 2; used.has(name); k++) name = `${endpointName(a.method, a.template)}-${k}`;
-        used.add(name);
         const [bestQuery] = topValues(a.queries, 1);
         return {
-          name, method: a.method, template: a.template, path: a.template + (bestQuery?.value ?? ''),
+          name: names[i] as string, method: a.method, template: a.template, path: a.template + (bestQuery?.value ?? ''),
           requests: a.requests, share: requests > 0 ? a.requests / requests : 0, statuses: a.statuses,
           placeholders: [...a.ids.entries()].map(([n, m]) => placeholderStats(n, m, i < FIT_TEMPLATES)),
         };

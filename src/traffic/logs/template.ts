@@ -141,3 +141,24 @@ export const endpointName = (method: string, template: string): string => {
     .replace(/[-.]+$/, '');
   return `${method.toLowerCase()}-${body === '' ? 'root' : body}`;
 };
+
+/**
+ * Unique endpoint names for templates, in the order given (most requested
+ * first, so the busiest keeps the plain name and later clashes get `-2`, `-3`).
+ * `fit` and `replay --log` both name endpoints this way, so a replayed log and
+ * a replay of its fitted scenario report the same names.
+ */
+export const nameTemplates = (templates: readonly { method: string; template: string }[]): string[] => {
+  const used = new Set<string>();
+  return templates.map((t) => {
+    const base = endpointName(t.method, t.template);
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
+    used.add(name);
+    return name;
+  });
+};
+
+/** Orders templates as both commands do: most requests first, then by method and template text. */
+export const byPopularity = <T extends { method: string; template: string; requests: number }>(a: T, b: T): number =>
+  b.requests - a.requests || a.template.localeCompare(b.template) || a.method.localeCompare(b.method);
