@@ -4,8 +4,8 @@
  * DESIGN.md (0 ok, 1 input, 2 check failed, 3 run failed).
  */
 import yargs from 'yargs';
-import { EXIT } from '../core/errors.js';
-import { err, reportError } from './output.js';
+import { EXIT, inputError } from '../core/errors.js';
+import { reportError } from './output.js';
 import { VERSION } from '../core/version.js';
 import { generateCommand } from './generate.js';
 import { replayCommand } from './replay.js';
@@ -39,9 +39,9 @@ export const main = async (argv: string[]): Promise<number> => {
       .wrap(Math.min(100, process.stdout.columns || 80))
       .fail((msg: string | undefined, e: Error | undefined) => {
         if (e) throw e;
+        // Throwing (not just printing) keeps yargs from running the command's handler anyway.
         usageFailed = true;
-        err(`prodshape: ${msg ?? 'invalid usage'}`);
-        err('hint: run with --help to see the options');
+        throw inputError('', msg ?? 'invalid usage', { hint: 'run with --help to see the options', code: 'PS_USAGE' });
       })
       .parseAsync();
   } catch (e) {

@@ -2,7 +2,8 @@
  * `prodshape k6 --scenario S --profile P --out script.ts`: exports the scenario
  * and profile to a TypeScript k6 script (and its tenant data file), for runs
  * larger than one machine (k6, k6-operator). Results come back with
- * `prodshape report --from-k6 results.json --out DIR`.
+ * `prodshape report --from-k6 results.json --out DIR` (`reportFromK6` below,
+ * which the report command calls).
  */
 import { relative } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -10,6 +11,8 @@ import { inputError } from '../core/errors.js';
 import { formatDurationMs, parseDurationMs } from '../core/duration.js';
 import { resolveNamed } from '../core/paths.js';
 import { exportK6 } from '../k6/export.js';
+import { importK6Results } from '../k6/import.js';
+import { finishRun } from '../report/index.js';
 import { formatK6Duration } from '../k6/stages.js';
 import { err, out } from './output.js';
 
@@ -88,4 +91,23 @@ export const k6Command: CommandModule<object, K6Args> = {
     out(`  k6 run -e TARGET=${p.target ?? 'http://…'} --out json=results.json.gz ${show(result.scriptFile)}`);
     out('  prodshape report --from-k6 results.json.gz --out runs/k6-run');
   },
+};
+
+/**
+ * `prodshape report --from-k6 FILE… --out DIR`: imports k6 JSON results (one
+ * file per runner, gzip or not) into a run directory, then analyses and
+ * renders it like a native run. Returns the exit code (2 when an SLO failed).
+ */
+export const reportFromK6 = async (
+  files: string[],
+  outDir: string,
+  opts: { slo?: string[]; junitFile?: string | null } = {},
+): Promise<number> => {
+  const r = await importK6Results(files, outDir);
+  for (const w of r.warnings) err(`warning: ${w}`);
+  const runners = r.instances.length > 0 ? `${r.instances.length} runners` : `${files.length} file${files.length === 1 ? '' : 's'}`;
+  out(`imported ${r.requests} requests, ${r.dropped} dropped iterations, ${r.events} events from ${runners} into ${relative(process.cwd(), r.dir) || r.dir}`);
+  if (r.meta.scenario === null) out('  (no prodshape metadata in the results: scenario, profile and SLOs unknown; tenants by tags only)');
+  const { exitCode } = await finishRun(r.dir, { print: out, slo: opts.slo ?? [], junitFile: opts.junitFile ?? null });
+  return exitCode;
 };
