@@ -30,13 +30,13 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../run/histogram.js';
 import { createNdjsonWriter } from '../run/ndjson.js';
 import {
   RUN_FILES, RUN_FORMAT_VERSION, TENANT_CLASSES,
   type ErrorClass, type EventRecord, type RunMeta, type TenantClass, type TenantRecord,
 } from '../run/format.js';
-import { openLines } from './lines.js';
+import { foldLatency, newLatencyBuffer, pushLatency, type LatencyBuffer } from './latency-buffer.js';
+import { openLineBatches, openLines } from './lines.js';
 import { parseK6Line, peekMetricName, type K6PointLine } from './k6-json.js';
 import { createWindowBuilder } from './window-builder.js';
 
@@ -111,7 +111,7 @@ const isLifecycle = (tags: Record<string, string>): boolean => tags.group === ':
 
 interface PendingEvent { action: string; atS: number | null; sendMs: number; endMs: number; status: number | null; error: ErrorClass | null; message: string | null }
 
-interface TenantAcc { tenant: string; endpoint: string; tenantClass: TenantClass; requests: number; errors: number; h: Histogram }
+interface TenantAcc extends LatencyBuffer { tenant: string; endpoint: string; tenantClass: TenantClass; requests: number; errors: number }
 
 /** Most (tenant, endpoint) pairs tracked; more are counted, not kept (a hand-written script may tag every id). */
 const MAX_TENANT_PAIRS = 50_000;
@@ -230,14 +230,16 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
       const id = `${tenant}\u0000${endpoint}`;
       let acc = tenants.get(id);
       if (acc === undefined && tenants.size < MAX_TENANT_PAIRS) {
-        acc = { tenant, endpoint, tenantClass, requests: 0, errors: 0, h: createHistogram('packed') };
+        acc = { tenant, endpoint, tenantClass, requests: 0, errors: 0, ...newLatencyBuffer() };
         tenants.set(id, acc);
       }
       if (acc === undefined) tenantPairsDropped++;
       else {
         acc.requests++;
         if (error !== null) acc.errors++;
-        recordMs(acc.h, p.value);
+        pushLatency(acc, p.value * 1000);
+        // Per-tenant values are folded as they pile up, so memory stays bounded.
+        if (acc.n >= 4096) foldLatency(acc);
       }
     }
   };
@@ -281,27 +283,29 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
     const truncated = (message: string): void => {
       warnings.push(`${file} is cut short after line ${st.lines} (${message}): imported the lines it holds`);
     };
-    for await (const text of openLines(file, truncated)) {
-      st.lines++;
-      if (text.trim() === '') continue;
-      const name = peekMetricName(text);
-      if (name !== null && !USED.has(name) && text.startsWith('{') && text.trimEnd().endsWith('}')) {
+    for await (const batch of openLineBatches(file, truncated)) {
+      for (const text of batch) {
+        st.lines++;
+        if (text.trim() === '') continue;
+        const name = peekMetricName(text);
+        if (name !== null && !USED.has(name) && text.startsWith('{') && text.trimEnd().endsWith('}')) {
+          st.points++;
+          continue;
+        }
+        const line = parseK6Line(text);
+        if (!('type' in line)) {
+          malformed++;
+          st.malformed++;
+          if (examples.length < exampleLimit) examples.push(`${file}:${st.lines}: ${line.error}`);
+          continue;
+        }
+        if (line.type === 'Metric') {
+          definitions.set(line.metric, { metricType: line.metricType, contains: line.contains });
+          continue;
+        }
         st.points++;
-        continue;
+        onPoint(line);
       }
-      const line = parseK6Line(text);
-      if (!('type' in line)) {
-        malformed++;
-        st.malformed++;
-        if (examples.length < exampleLimit) examples.push(`${file}:${st.lines}: ${line.error}`);
-        continue;
-      }
-      if (line.type === 'Metric') {
-        definitions.set(line.metric, { metricType: line.metricType, contains: line.contains });
-        continue;
-      }
-      st.points++;
-      onPoint(line);
     }
     st.requests = requests - before;
     stats.push(st);
@@ -345,15 +349,18 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
       error: e.error === null ? null : `${e.error}: ${e.message ?? ''}`.trim(),
     }));
 
-  const tenantRecords: TenantRecord[] = [...tenants.values()].map((t) => ({
-    tenant: t.tenant,
-    rows: tenantRows.get(t.tenant) ?? (t.tenantClass === 'empty' ? 0 : null),
-    tenant_class: t.tenantClass,
-    endpoint: t.endpoint,
-    requests: t.requests,
-    errors: t.errors,
-    latency: encodeHistogram(t.h),
-  }));
+  const tenantRecords: TenantRecord[] = [...tenants.values()].map((t) => {
+    foldLatency(t);
+    return {
+      tenant: t.tenant,
+      rows: tenantRows.get(t.tenant) ?? (t.tenantClass === 'empty' ? 0 : null),
+      tenant_class: t.tenantClass,
+      endpoint: t.endpoint,
+      requests: t.requests,
+      errors: t.errors,
+      latency: t.encoded ?? '',
+    };
+  });
 
   const runMeta: RunMeta = {
     format: RUN_FORMAT_VERSION,

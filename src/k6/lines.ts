@@ -7,7 +7,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -24,10 +23,12 @@ export const isGzipFile = async (file: string): Promise<boolean> => {
 };
 
 /**
- * Yields the file's lines (without line endings), gunzipping when needed.
+ * Yields the file's lines in batches (one per chunk read, about 1 MB), without
+ * line endings: splitting chunks by hand is about twice as fast as readline,
+ * and batches keep the per-line cost of async iteration away.
  * `onTruncated` hears about a damaged gzip stream after its last good line.
  */
-export async function* openLines(file: string, onTruncated?: (message: string) => void): AsyncGenerator<string> {
+export async function* openLineBatches(file: string, onTruncated?: (message: string) => void): AsyncGenerator<string[]> {
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   let input: Readable = raw;
   if (await isGzipFile(file)) {
@@ -40,11 +41,25 @@ export async function* openLines(file: string, onTruncated?: (message: string) =
     raw.pipe(gunzip).pipe(out);
     input = out;
   }
-  const rl = createInterface({ input, crlfDelay: Infinity });
+  input.setEncoding('utf8');
+  let rest = '';
   try {
-    for await (const line of rl) yield line;
+    for await (const chunk of input as AsyncIterable<string>) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i] ?? '';
+        if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
+      }
+      yield lines;
+    }
+    if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
   } finally {
-    rl.close();
     raw.destroy();
   }
+}
+
+/** Yields the file's lines one by one (see openLineBatches). */
+export async function* openLines(file: string, onTruncated?: (message: string) => void): AsyncGenerator<string> {
+  for await (const batch of openLineBatches(file, onTruncated)) yield* batch;
 }

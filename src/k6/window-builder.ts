@@ -11,10 +11,10 @@
  * Seconds are integer keys on the caller's time axis; they may be negative
  * (the importer shifts them once it knows where the run starts).
  */
-import { createHistogram, decodeHistogram, encodeHistogram, MAX_LATENCY_US, type Histogram } from '../run/histogram.js';
 import type { ErrorClass, TenantClass, WindowRecord } from '../run/format.js';
+import { foldLatency, newLatencyBuffer, pushLatency, type LatencyBuffer } from './latency-buffer.js';
 
-interface WindowAcc {
+interface WindowAcc extends LatencyBuffer {
   key: number;
   endpoint: string;
   tenantClass: TenantClass;
@@ -23,11 +23,6 @@ interface WindowAcc {
   errors: Partial<Record<ErrorClass, number>>;
   completedInWindow: number;
   okInWindow: number;
-  /** Raw latencies in µs, `n` of them. */
-  values: Uint32Array;
-  n: number;
-  /** Latencies already folded into a histogram. */
-  encoded: string | null;
 }
 
 export interface WindowBuilder {
@@ -79,7 +74,6 @@ export const createWindowBuilder = (budgetValues = 4_000_000): WindowBuilder => 
   let raw = 0;
   let minKey = Infinity;
   let maxKey = -Infinity;
-  let scratch: Histogram | null = null;
 
   const seeKey = (k: number): void => {
     if (k < minKey) minKey = k;
@@ -91,8 +85,7 @@ export const createWindowBuilder = (budgetValues = 4_000_000): WindowBuilder => 
     let w = windows.get(id);
     if (w === undefined) {
       w = {
-        key, endpoint, tenantClass, sent: 0, dropped: 0, errors: {}, completedInWindow: 0, okInWindow: 0,
-        values: new Uint32Array(16), n: 0, encoded: null,
+        key, endpoint, tenantClass, sent: 0, dropped: 0, errors: {}, completedInWindow: 0, okInWindow: 0, ...newLatencyBuffer(),
       };
       windows.set(id, w);
       seeKey(key);
@@ -101,16 +94,7 @@ export const createWindowBuilder = (budgetValues = 4_000_000): WindowBuilder => 
   };
 
   const fold = (w: WindowAcc): void => {
-    if (w.n === 0 && w.encoded !== null) return;
-    scratch ??= createHistogram('dense');
-    const h = scratch;
-    h.reset();
-    if (w.encoded !== null) h.add(decodeHistogram(w.encoded));
-    for (let i = 0; i < w.n; i++) h.recordValue(w.values[i] ?? 1);
-    w.encoded = encodeHistogram(h);
-    raw -= w.n;
-    w.n = 0;
-    w.values = new Uint32Array(16);
+    raw -= foldLatency(w);
   };
 
   const shed = (): void => {
@@ -126,12 +110,7 @@ export const createWindowBuilder = (budgetValues = 4_000_000): WindowBuilder => 
       const w = get(sendKey, endpoint, tenantClass);
       w.sent++;
       if (error !== null) w.errors[error] = (w.errors[error] ?? 0) + 1;
-      if (w.n === w.values.length) {
-        const grown = new Uint32Array(w.values.length * 2);
-        grown.set(w.values);
-        w.values = grown;
-      }
-      w.values[w.n++] = latencyUs < 1 ? 1 : latencyUs > MAX_LATENCY_US ? MAX_LATENCY_US : Math.round(latencyUs);
+      pushLatency(w, latencyUs);
       raw++;
       const done = endKey === sendKey ? w : get(endKey, endpoint, tenantClass);
       done.completedInWindow++;
