@@ -33,6 +33,9 @@ export const lit = (v: unknown, indent = 0): string => {
 
 const num = (x: number, digits = 3): string => String(+x.toFixed(digits));
 
+/** Text from the scenario or profile inside a comment: it must neither close a block comment nor break a line comment. */
+const safe = (text: string): string => text.replace(/\*\//g, '*\\/').replace(/[\r\n\u2028\u2029]+/g, ' ');
+
 /** Wraps prose to `width` columns, each line prefixed. */
 const wrap = (text: string, prefix: string, width = 78): string[] => {
   const out: string[] = [];
@@ -100,8 +103,7 @@ const header = (p: K6ScriptPlan, scriptName: string): string[] => {
     const w = wrap(d, ' *   ');
     lines.push(` * - ${w[0]?.slice(5) ?? ''}`, ...w.slice(1));
   }
-  lines.push(' */');
-  return lines;
+  return [...lines.map((l) => (l === '/**' ? l : safe(l))), ' */'];
 };
 
 const trafficScenario = (p: K6ScriptPlan): string[] => {
@@ -138,7 +140,7 @@ const eventScenarios = (p: K6ScriptPlan): string[] =>
     const at = formatK6Duration(Math.round(e.atMs));
     return [
       `    ${e.scenario}: {`,
-      `      // Event "${e.action}" at ${at}: ${action?.method ?? ''} ${action?.path ?? ''}`,
+      `      // Event "${safe(e.action)}" at ${at}: ${action?.method ?? ''} ${safe(action?.path ?? '')}`,
       "      executor: 'per-vu-iterations',",
       `      exec: ${lit(e.fn)},`,
       '      vus: 1,',
@@ -198,7 +200,7 @@ const tenantSection = (p: K6ScriptPlan): string[] => {
   }
   return [
     '/**',
-    ` * The ${t.count} tenants of ${t.source.split('/').slice(-2).join('/')}, one per entry of ${t.dataFile}:`,
+    ` * The ${t.count} tenants of ${safe(t.source.split('/').slice(-2).join('/'))}, one per entry of ${safe(t.dataFile)}:`,
     ' * [cumulative rows, id, size class index, rows, id ranges per table?], largest',
     ' * first. Picking by popularity draws u in [0, total rows) and binary-searches',
     ' * the cumulative rows, so a tenant is picked in proportion to its rows.',
@@ -261,7 +263,7 @@ const actionFunctions = (p: K6ScriptPlan): string[] => {
     '',
   ];
   for (const a of p.actions) {
-    lines.push(`/** Action "${a.name}": ${a.method} ${a.path}. */`, `export function ${a.fn}(): void {`, `  runAction(${lit(a.name)});`, '}', '');
+    lines.push(`/** Action "${safe(a.name)}": ${a.method} ${safe(a.path)}. */`, `export function ${a.fn}(): void {`, `  runAction(${lit(a.name)});`, '}', '');
   }
   return lines;
 };

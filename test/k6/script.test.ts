@@ -90,6 +90,27 @@ describe('k6 script export', () => {
     writeFileSync(plain, 'name: plain\nendpoints:\n  - { name: home, path: / }\n  - { name: about, path: /about, weight: 0.25 }\n');
     await exportK6(plain, join(FIXTURES, 'spike.yaml'), join(dir, 'plain.ts'));
     files.push(join(dir, 'plain.ts'));
+    // Text from the files that could end a comment or a string early.
+    const tricky = join(dir, 'tricky.yaml');
+    writeFileSync(tricky, [
+      'name: "it\'s */ tricky"',
+      'endpoints:',
+      '  - { name: glob, path: "/files/*/latest?q=a\'b`c${x}" }',
+      'actions:',
+      '  "re*/deploy": { http: "POST /admin/*/deploy", body: { note: "*/ \'quoted\' `tick`" } }',
+      '',
+    ].join('\n'));
+    const trickyProfile = join(dir, 'tricky-profile.yaml');
+    writeFileSync(trickyProfile, '# Ends a comment */ early, and\n# has a second line.\nstages:\n  - { duration: 10s, rate: 3 }\nevents:\n  - { at: 5s, action: "re*/deploy" }\n');
+    await exportK6(tricky, trickyProfile, join(dir, 'tricky.ts'), { target: 'http://127.0.0.1:1' });
+    files.push(join(dir, 'tricky.ts'));
+    const trickyShim = loadShim(join(dir, 'tricky.ts'), { env: { x: 'X' } });
+    trickyShim.call('traffic');
+    trickyShim.call('action_re__deploy');
+    expect(trickyShim.requests.map((q) => [q.url, q.body])).toEqual([
+      ["http://127.0.0.1:1/files/*/latest?q=a'b`cX", null],
+      ['http://127.0.0.1:1/admin/*/deploy', JSON.stringify({ note: "*/ 'quoted' `tick`" })],
+    ]);
     const r = await typeCheck(dir, files);
     expect(r.output, `tsc over ${files.length} scripts (shipped: ${found.scenarios.length} scenarios, ${found.profiles.length} profiles)`).toBe('');
     expect(r.code).toBe(0);
