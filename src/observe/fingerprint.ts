@@ -94,19 +94,35 @@ export const FLAG_LIMITS = {
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
+/** Nodes that read all their input before returning a row: a Limit above them does not cut their input short. */
+const BLOCKING = new Set(['Sort', 'Hash', 'Aggregate', 'SetOp', 'Unique', 'WindowAgg', 'Materialize', 'Incremental Sort']);
+
+/** Walks a plan with, for each node, whether an ancestor may stop reading it early (a Limit, a semi/anti join, an InitPlan). */
+function* walkWithCutoff(n: PlanNode, cutoff: boolean): Generator<[PlanNode, boolean]> {
+  yield [n, cutoff];
+  const type = n['Node Type'] ?? '';
+  // A Limit that got fewer rows than it wanted read its input to the end: nothing was cut short.
+  const limitFilled = type === 'Limit' && (n['Actual Rows'] === undefined || n['Actual Rows'] >= (n['Plan Rows'] ?? 0));
+  const stops = limitFilled || n['Join Type'] === 'Semi' || n['Join Type'] === 'Anti' || type === 'Merge Join';
+  const below = BLOCKING.has(type) ? false : cutoff || stops;
+  for (const k of n.Plans ?? []) yield* walkWithCutoff(k, below || k['Parent Relationship'] === 'InitPlan' || k['Parent Relationship'] === 'SubPlan');
+}
+
 /**
- * Flags in a plan: estimates off by 10x or more (ANALYZE plans only), sequential
- * scans on big relations (size from `relationRows`, e.g. pg_class.reltuples,
- * or from what the scan read), and filters that throw most rows away.
+ * Flags in a plan: estimates off by 10x or more (ANALYZE plans only; a node an
+ * ancestor stops reading early, under a Limit, is only flagged for returning
+ * more than estimated), sequential scans on big relations (size from
+ * `relationRows`, e.g. pg_class.reltuples, or from what the scan read), and
+ * filters that throw most rows away.
  */
 export const planFlags = (root: PlanNode, relationRows: ReadonlyMap<string, number> = new Map()): PlanFlag[] => {
   const flags: PlanFlag[] = [];
-  for (const n of walkPlan(root)) {
+  for (const [n, cutoff] of walkWithCutoff(root, false)) {
     const label = nodeLabel(n);
     const loops = n['Actual Loops'] ?? 1;
     const actual = n['Actual Rows'];
     const est = n['Plan Rows'];
-    if (actual !== undefined && est !== undefined && loops > 0) {
+    if (actual !== undefined && est !== undefined && loops > 0 && !(cutoff && actual < est)) {
       const hi = Math.max(actual, est);
       const ratio = hi / Math.max(1, Math.min(actual, est));
       if (ratio >= FLAG_LIMITS.estimateRatio && hi * loops >= FLAG_LIMITS.estimateMinRows) {

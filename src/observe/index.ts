@@ -72,6 +72,7 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
     observers.push(createPostgresObserver({
       url,
       logFile: log === null ? null : resolve(scenario?.dir ?? process.cwd(), expandField(log, 'observe.postgres.log', scenario)),
+      logLabel: log,
       plans: scenario?.plans ?? [],
       tenantSource: scenario?.tenants ?? null,
       meta,

@@ -40,6 +40,8 @@ export interface PostgresObserverOptions {
   url: string;
   /** Server log to read, or null. */
   logFile: string | null;
+  /** The log path as the scenario writes it (`${VARS}` unexpanded), for observe.json. */
+  logLabel?: string | null;
   plans: PlanQuery[];
   tenantSource: TenantSource | null;
   meta: MetaSink;
@@ -180,7 +182,9 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
   const explainSlowest = (): Promise<void | null> =>
     onExplainer(async (c) => {
       const n = opts.slowest ?? 5;
-      const top = topStatements(sumDeltas(runStatements), n);
+      // Utility statements (SET, BEGIN, LOCK, …) have no plan; DML is listed (and refused by the guard).
+      const planned = (d: StatementDelta): boolean => /^\W*(select|with|values|table|insert|update|delete|merge)\b/i.test(d.query.replace(/\/\*[\s\S]*?\*\//g, ''));
+      const top = topStatements(sumDeltas(runStatements).filter(planned), n);
       const chosen = [...new Map([...top.byTotal, ...top.byMean].map((d) => [d.queryid, d])).values()];
       for (const d of chosen) {
         for (const t of targetsForStatement(d, opts.plans, tenants)) {
@@ -221,7 +225,7 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
     } catch (e) {
       meta.warn(`pg_stat_statements is not available (${errorMessage(e)}): no statement deltas; ${ENABLE_STATEMENTS_HINT}`);
     }
-    meta.meta.postgres = { server_version: info.rows[0]?.v ?? null, max_connections: Number(info.rows[0]?.mc ?? 0) || null, statements: statementsOn, log: opts.logFile };
+    meta.meta.postgres = { server_version: info.rows[0]?.v ?? null, max_connections: Number(info.rows[0]?.mc ?? 0) || null, statements: statementsOn, log: opts.logLabel ?? opts.logFile };
     try {
       tenants = await loadTenants(c.manifest, opts.tenantSource);
     } catch (e) {

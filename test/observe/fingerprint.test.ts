@@ -44,3 +44,16 @@ describe('plan fingerprints', () => {
     expect(summarisePlan([{}])).toBeNull();
   });
 });
+
+describe('estimate flags under a Limit', () => {
+  it('do not flag nodes a Limit stopped early, but do flag what a blocking node fully read', () => {
+    const plan: PlanNode = {
+      'Node Type': 'Limit', 'Plan Rows': 10, 'Actual Rows': 10, 'Actual Loops': 1,
+      Plans: [{
+        'Node Type': 'Sort', 'Plan Rows': 7437, 'Actual Rows': 10, 'Actual Loops': 1,
+        Plans: [{ 'Node Type': 'Bitmap Heap Scan', 'Relation Name': 't', 'Plan Rows': 7437, 'Actual Rows': 70, 'Actual Loops': 1 }],
+      }, { 'Node Type': 'Index Scan', 'Relation Name': 'u', 'Plan Rows': 5, 'Actual Rows': 900, 'Actual Loops': 1 }],
+    };
+    expect(planFlags(plan).map((f) => f.node)).toEqual(['Bitmap Heap Scan on t', 'Index Scan on u']);
+  });
+});
