@@ -38,3 +38,25 @@ describe('tenant buckets and parameters', () => {
     expect(targetsForStatement(d('SELECT * FROM t WHERE status = $1'), [], tenants)[0]?.error).toMatch(/parameters are unknown/);
   });
 });
+
+describe('plans file', () => {
+  it('diffs plan trees line by line, removals first', async () => {
+    const { diffLines, comparePlans, formatComparison, buildPlansFile, parsePlansFile } = await import('../../src/observe/plans-file.js');
+    expect(diffLines(['Limit', '-> Sort', '  -> Seq Scan on t'], ['Limit', '-> Index Scan using i on t'])).toEqual(['  Limit', '- -> Sort', '-   -> Seq Scan on t', '+ -> Index Scan using i on t']);
+    const e = (query: string, bucket: string, fingerprint: string, tree: string[]) => ({ query, bucket, tenant: bucket === 'fixed' ? null : '1', tenant_rows: null, sql_hash: 'h', fingerprint, shape: tree.join(' '), tree });
+    const snap = buildPlansFile('s', '15', [e('b', 'fixed', 'f1', ['Seq Scan on b']), e('a', 'empty', 'f2', ['X']), e('a', 'biggest', 'f3', ['Y']), e('gone', 'fixed', 'f4', ['Z'])]);
+    expect(snap.plans.map((p) => `${p.query}:${p.bucket}`)).toEqual(['a:biggest', 'a:empty', 'b:fixed', 'gone:fixed']);
+    expect(parsePlansFile(JSON.stringify(snap), 'f').plans).toHaveLength(4);
+    expect(() => parsePlansFile('{"version":2}', 'plans.json')).toThrow(/plans.json: version/);
+    const cmp = comparePlans(snap, [e('a', 'biggest', 'f3', ['Y']), e('b', 'fixed', 'f9', ['Index Scan on b']), e('new', 'fixed', 'f5', ['W'])], new Map([['a\u0000empty', 'relation "a" does not exist']]));
+    expect(cmp.unchanged.map((x) => x.query)).toEqual(['a']);
+    expect(cmp.changed.map((x) => x.before.query)).toEqual(['b']);
+    expect(cmp.failed.map((x) => x.error)).toEqual(['relation "a" does not exist']);
+    expect(cmp.removed.map((x) => x.query)).toEqual(['gone']);
+    expect(cmp.added.map((x) => x.query)).toEqual(['new']);
+    const text = formatComparison(cmp).join('\n');
+    expect(text).toMatch(/CHANGED {2}b {2}f1 → f9/);
+    expect(text).toMatch(/- Seq Scan on b\n.*\+ Index Scan on b/);
+    expect(text).toMatch(/FAILED {3}a \(empty tenant 1\): relation "a" does not exist/);
+  });
+});
