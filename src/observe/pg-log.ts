@@ -42,7 +42,8 @@ export const entryToRecord = (e: RawEntry, startedAtMs: number, readAtS: number)
   const m = /^duration: ([\d.]+) ms\s+(statement|execute [^:]*|plan):\s?([\s\S]*)$/.exec(e.message);
   if (!m) return null;
   const durationMs = Number(m[1]);
-  const t_s = e.atMs === null ? readAtS : Math.round((e.atMs - startedAtMs)) / 1000;
+  // Entries from just before time zero (the observer starts first) count as second 0.
+  const t_s = Math.max(0, e.atMs === null ? readAtS : Math.round(e.atMs - startedAtMs) / 1000);
   const base = { t_s, timestamped: e.atMs !== null, duration_ms: durationMs };
   if (m[2] === 'plan') {
     let json: unknown = null;
@@ -69,13 +70,14 @@ export interface LogParser {
   flush(readAtS: number): LogRecord[];
 }
 
-export const createLogParser = (startedAtMs: number): LogParser => {
+/** `startedAtMs` is read when each entry completes: the engine fixes time zero only after the observers started. */
+export const createLogParser = (startedAtMs: () => number): LogParser => {
   let partial = '';
   let current: RawEntry | null = null;
   const finish = (readAtS: number): LogRecord[] => {
     const e = current;
     current = null;
-    const r = e === null ? null : entryToRecord(e, startedAtMs, readAtS);
+    const r = e === null ? null : entryToRecord(e, startedAtMs(), readAtS);
     return r === null ? [] : [r];
   };
   const line = (text: string, readAtS: number): LogRecord[] => {

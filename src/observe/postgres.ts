@@ -89,7 +89,8 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
   let logOffset = 0;
   let stopped = false;
 
-  const nowS = (): number => (ctx === null ? 0 : ctx.nowMs() / 1000);
+  // Records taken before time zero (at start, before the engine fixes it) carry t_s 0.
+  const nowS = (): number => (ctx === null ? 0 : Math.max(0, ctx.nowMs()) / 1000);
   const write = async (file: string, rec: unknown): Promise<void> => {
     if (ctx === null) return;
     let w = writers.get(file);
@@ -108,9 +109,9 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
 
   const pollActivityOnce = async (): Promise<void> => {
     if (monitor === null) return;
-    const t_s = nowS();
+    const t_s = Math.round(nowS() * 1000) / 1000;
     try {
-      await write(OBSERVE_FILES.activity, aggregateActivity(Math.round(t_s * 1000) / 1000, await pollActivity(monitor)));
+      await write(OBSERVE_FILES.activity, aggregateActivity(t_s, await pollActivity(monitor)));
     } catch (e) {
       meta.warn(`pg_stat_activity poll failed: ${errorMessage(e)} (recorded; the run goes on)`);
       await write(OBSERVE_FILES.activity, failedActivity(t_s, redact(errorMessage(e))));
@@ -237,7 +238,7 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
     if (opts.logFile !== null) {
       try {
         logOffset = (await stat(opts.logFile)).size;
-        logParser = createLogParser(c.startedAtMs);
+        logParser = createLogParser(() => c.startedAtMs);
       } catch (e) {
         meta.warn(`cannot read the server log ${opts.logFile}: ${errorMessage(e)}`);
       }

@@ -109,6 +109,9 @@ export const scrapeOnce = async (url: URL, timeoutMs: number, selectors: SeriesS
   return { values: selectSeries(parsed, selectors), error };
 };
 
+/** Midpoint of a request in seconds (ms resolution); scrapes before time zero (at start) count as 0. */
+const midS = (t0Ms: number, t1Ms: number): number => Math.max(0, Math.round((t0Ms + t1Ms) / 2)) / 1000;
+
 /** Creates the scrape observer. */
 export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
   const { meta } = opts;
@@ -126,11 +129,11 @@ export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
     try {
       const { values, error } = await scrapeOnce(url, timeoutMs, opts.selectors);
       const t1 = ctx.nowMs();
-      rec = { t_s: Math.round((t0 + t1) / 2) / 1000, ok: true, error, values, duration_ms: Math.round((t1 - t0) * 10) / 10 };
+      rec = { t_s: midS(t0, t1), ok: true, error, values, duration_ms: Math.round((t1 - t0) * 10) / 10 };
     } catch (e) {
       const t1 = ctx.nowMs();
       const cause = (e as { cause?: { code?: string } }).cause?.code;
-      rec = { t_s: Math.round((t0 + t1) / 2) / 1000, ok: false, error: redact(`${errorMessage(e)}${cause ? ` (${cause})` : ''}`), values: {}, duration_ms: Math.round((t1 - t0) * 10) / 10 };
+      rec = { t_s: midS(t0, t1), ok: false, error: redact(`${errorMessage(e)}${cause ? ` (${cause})` : ''}`), values: {}, duration_ms: Math.round((t1 - t0) * 10) / 10 };
       failures++;
       if (failures === 1) meta.warn(`scrape of ${redact(url.toString())} failed: ${rec.error ?? ''} (recorded in metrics.ndjson; the run goes on)`);
     }

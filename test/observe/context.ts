@@ -7,20 +7,32 @@ import type { Scenario } from '../../src/scenario/scenario.js';
 import type { Manifest } from '../../src/data/manifest.js';
 import type { EventRecord } from '../../src/run/format.js';
 
-export const testContext = (over: { scenario?: Scenario | null; manifest?: Manifest | null; target?: URL | null } = {}): RunContext & { lines: string[] } => {
-  const startedAtMs = Date.now();
+/**
+ * A test RunContext. With `lateZero`, it behaves like the engine: during
+ * `start` time zero is a placeholder a minute ahead (the clock reads about
+ * -60 s), and `fixZero()` sets it 50 ms ahead once the observers are up.
+ */
+export const testContext = (
+  over: { scenario?: Scenario | null; manifest?: Manifest | null; target?: URL | null; lateZero?: boolean } = {},
+): RunContext & { lines: string[]; fixZero: () => void } => {
+  let t0 = Date.now() + (over.lateZero ? 60_000 : 0);
   const lines: string[] = [];
-  return {
+  const ctx = {
     runDir: mkdtempSync(join(tmpdir(), 'prodshape-observe-')),
-    startedAtMs,
-    nowMs: () => Date.now() - startedAtMs,
+    startedAtMs: t0,
+    nowMs: () => Date.now() - t0,
     target: over.target ?? null,
     scenario: over.scenario ?? null,
     manifest: over.manifest ?? null,
     signal: new AbortController().signal,
-    log: (l) => lines.push(l),
+    log: (l: string) => lines.push(l),
     lines,
+    fixZero: () => {
+      t0 = Date.now() + 50;
+      ctx.startedAtMs = t0;
+    },
   };
+  return ctx;
 };
 
 /** An event record as the engine writes it, for `onEvent`. */

@@ -5,7 +5,7 @@ const start = Date.parse('2024-05-01T10:00:00.000Z');
 
 describe('server log parser', () => {
   it('reads duration entries with their parameters and auto_explain JSON plans, by timestamp', () => {
-    const p = createLogParser(start);
+    const p = createLogParser(() => start);
     const text = [
       '2024-05-01 10:00:02.500 UTC [77] LOG:  duration: 12.345 ms  statement: SELECT * FROM orders WHERE id = 1',
       '2024-05-01 10:00:03.250 UTC [77] LOG:  duration: 250.000 ms  execute <unnamed>: SELECT * FROM orders WHERE tenant_id = $1',
@@ -34,7 +34,7 @@ describe('server log parser', () => {
   });
 
   it('falls back to the read time without a usable timestamp', () => {
-    const p = createLogParser(start);
+    const p = createLogParser(() => start);
     const recs = [...p.push('LOG:  duration: 5 ms  statement: SELECT 1\n', 7.5), ...p.flush(8)];
     expect(recs[0]).toMatchObject({ t_s: 8, timestamped: false });
     expect(parseLogTime('2024-05-01 12:00:00', '+02')).toBe(start);

@@ -82,10 +82,13 @@ plans:
     // Before the run: the slow query already has history that must not count.
     for (let i = 0; i < 4; i++) await app.query('SELECT pg_sleep($1)', [0.05]);
     const logFile = process.env.PRODSHAPE_TEST_PG_LOG;
-    const ctx = testContext({ scenario: scenario(logFile ? ', log: "${PRODSHAPE_TEST_PG_LOG}"' : ''), manifest });
+    // Like the engine: time zero is fixed only once the observers are up.
+    const ctx = testContext({ scenario: scenario(logFile ? ', log: "${PRODSHAPE_TEST_PG_LOG}"' : ''), manifest, lateZero: true });
     const [obs] = createObservers(ctx.scenario, { postgres: { statementsIntervalMs: 500, activityIntervalMs: 200, planCheckIntervalMs: 0 } });
     expect(obs?.name).toBe('postgres');
     await obs!.start(ctx);
+    ctx.fixZero();
+    await sleep(60);
     for (let i = 0; i < 200; i++) await app.query('SELECT name FROM items WHERE id = $1', [i + 1]);
     await sleep(600);
     const slowFrom = ctx.nowMs() / 1000;
@@ -107,6 +110,11 @@ plans:
     await obs!.stop();
 
     const o = await loadObserved(ctx.runDir);
+    expect(o.statements[0]).toMatchObject({ label: 'start', t_s: 0 });
+    // snapshots on the run's clock, every 500 ms from time zero
+    const ticks = o.statements.filter((r) => r.label === 'tick');
+    expect(ticks[0]!.t_s).toBeLessThan(0.2);
+    for (const r of ticks.slice(1)) expect(Math.abs(r.t_s - Math.round(r.t_s * 2) / 2)).toBeLessThan(0.25);
     // statement deltas: the run's three slow calls, not the four before it
     const run = runDeltas(o.statements);
     const slow = run.find((d) => d.query.includes('pg_sleep'));
@@ -171,10 +179,12 @@ plans:
     await obs!.start(ctx);
     const t0 = ctx.nowMs();
     await c.query("UPDATE tickets SET status = 'failed' WHERE random() < 0.70");
-    await obs!.onEvent!(eventRecord(ctx, 'touch', t0));
+    const touch = eventRecord(ctx, 'touch', t0);
+    await obs!.onEvent!(touch);
     const t1 = ctx.nowMs();
     await c.query('ANALYZE tickets');
-    await obs!.onEvent!(eventRecord(ctx, 'migrate', t1));
+    const migrate = eventRecord(ctx, 'migrate', t1);
+    await obs!.onEvent!(migrate);
     await obs!.stop();
     const o = await loadObserved(ctx.runDir);
     const failed = o.plans.filter((p) => p.query === 'failed-tickets' && p.source === 'plans');
@@ -182,7 +192,7 @@ plans:
     expect(failed[1]?.fingerprint, 'stale statistics: same plan').toBe(failed[0]?.fingerprint);
     expect(failed[2]?.fingerprint).not.toBe(failed[0]?.fingerprint);
     expect(failed[1]?.flags.some((f) => f.kind === 'estimate'), 'the stale estimate is flagged').toBe(true);
-    const breaks = planRegressionBreaksFrom({ plans: o.plans, events: [eventRecord(ctx, 'touch', t0), { ...eventRecord(ctx, 'migrate', t1), end_ms: t1 + 200 }] });
+    const breaks = planRegressionBreaksFrom({ plans: o.plans, events: [touch, migrate] });
     const b = breaks.find((x) => x.evidence.query === 'failed-tickets');
     expect(b).toBeDefined();
     expect(b!.kind).toBe('plan-regression');
