@@ -162,7 +162,7 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
       }
     });
 
-  /** Cheap re-check: plain EXPLAIN; a changed fingerprint is EXPLAIN ANALYZEd and recorded. */
+  /** Cheap re-check: plain EXPLAIN; a changed fingerprint is EXPLAIN ANALYZEd at once. */
   const recheckPlans = (): Promise<void | null> =>
     onExplainer(async (c) => {
       for (const t of targets) {
@@ -171,7 +171,11 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
         const known = lastFingerprint.get(key);
         if (known === undefined) continue;
         const quick = await explainTarget(c, t, { t_s: nowS(), label: 'check', source: 'plans' }, explainOpts(false));
-        if (quick.fingerprint === null || quick.fingerprint === known) continue;
+        // Every check is written (small: no plan JSON), so a change is placed between two checks.
+        if (quick.fingerprint === null || quick.fingerprint === known) {
+          await write(OBSERVE_FILES.plans, quick);
+          continue;
+        }
         const full = await explainTarget(c, t, { t_s: quick.t_s, label: 'check', source: 'plans' }, explainOpts(true));
         const rec: PlanRecord = full.ok ? full : quick;
         if (rec.fingerprint !== null) lastFingerprint.set(key, rec.fingerprint);

@@ -215,7 +215,7 @@ plans:
     await sleep(1200);
     await obs!.stop();
     const o = await loadObserved(ctx.runDir);
-    const check = o.plans.find((p) => p.query === 'failed-tickets' && p.label === 'check');
+    const check = o.plans.find((p) => p.query === 'failed-tickets' && p.label === 'check' && p.analyze);
     expect(check?.analyze).toBe(true);
     expect(check?.shape).toMatch(/Index Scan|Bitmap/);
     expect(check!.t_s).toBeGreaterThanOrEqual(flippedAt);
