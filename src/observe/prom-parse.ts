@@ -27,12 +27,10 @@ export interface ParsedExposition {
   errors: { line: number; message: string }[];
 }
 
-const NAME_START = /[A-Za-z_:]/;
-const NAME_CHAR = /[A-Za-z0-9_:]/;
-
 /** Parses a sample value: a float, `+Inf`, `-Inf` or `NaN` (case-insensitive like Go's ParseFloat). */
 export const parseValue = (text: string): number | null => {
   const t = text.trim();
+  if (/^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
   if (/^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^nan$/i.test(t)) return NaN;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^[+-]?0x[0-9a-f]+$/i.test(t)) return null;
@@ -40,75 +38,41 @@ export const parseValue = (text: string): number | null => {
   return Number.isNaN(v) ? null : v;
 };
 
+const SAMPLE = /^([A-Za-z_:][A-Za-z0-9_:]*)[ \t]*(?:\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\})?[ \t]*([^ \t{}]+)(?:[ \t]+([^ \t]+))?[ \t]*(?: # .*)?$/;
+const LABEL = /[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"[ \t]*(,|$)/y;
+
+const unescapeLabel = (v: string): string =>
+  v.includes('\\') ? v.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c === '\\' || c === '"' ? c : `\\${c}`)) : v;
+
+/** Parses the text between `{` and `}`; throws on anything that is not `name="value"` pairs. */
+const parseLabels = (text: string): Record<string, string> => {
+  const labels: Record<string, string> = {};
+  LABEL.lastIndex = 0;
+  let at = 0;
+  while (at < text.length) {
+    if (/^[ \t]*$/.test(text.slice(at))) break;
+    LABEL.lastIndex = at;
+    const m = LABEL.exec(text);
+    if (m === null || m[1] === undefined) throw new Error(`malformed labels at column ${at + 1} of {${text}}`);
+    labels[m[1]] = unescapeLabel(m[2] ?? '');
+    at = LABEL.lastIndex;
+  }
+  return labels;
+};
+
 /** Parses one sample line; throws an Error with a reason when it is malformed. */
 export const parseSampleLine = (line: string): Sample => {
-  let i = 0;
-  const n = line.length;
-  const fail = (why: string): never => {
-    throw new Error(`${why} at column ${i + 1}`);
-  };
-  if (!NAME_START.test(line[0] ?? '')) fail('expected a metric name');
-  while (i < n && NAME_CHAR.test(line[i] ?? '')) i++;
-  const name = line.slice(0, i);
-  const labels: Record<string, string> = {};
-  const skipSpace = (): void => {
-    while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
-  };
-  skipSpace();
-  if (line[i] === '{') {
-    i++;
-    for (;;) {
-      skipSpace();
-      if (line[i] === '}') {
-        i++;
-        break;
-      }
-      const start = i;
-      if (!NAME_START.test(line[i] ?? '')) fail('expected a label name');
-      while (i < n && NAME_CHAR.test(line[i] ?? '')) i++;
-      const key = line.slice(start, i);
-      skipSpace();
-      if (line[i] !== '=') fail('expected =');
-      i++;
-      skipSpace();
-      if (line[i] !== '"') fail('expected a quoted label value');
-      i++;
-      let value = '';
-      for (;;) {
-        if (i >= n) fail('unterminated label value');
-        const c = line[i++];
-        if (c === '"') break;
-        if (c === '\\') {
-          const e = line[i++];
-          value += e === 'n' ? '\n' : e === '\\' ? '\\' : e === '"' ? '"' : `\\${e ?? ''}`;
-        } else value += c;
-      }
-      labels[key] = value;
-      skipSpace();
-      if (line[i] === ',') {
-        i++;
-        continue;
-      }
-      if (line[i] === '}') {
-        i++;
-        break;
-      }
-      fail('expected , or }');
-    }
-  }
-  // OpenMetrics exemplars follow ` # `: not needed here.
-  const rest = line.slice(i).split(' # ')[0]?.trim() ?? '';
-  const parts = rest.split(/[ \t]+/).filter((p) => p !== '');
-  if (parts.length === 0 || parts.length > 2) fail('expected a value and an optional timestamp');
-  const value = parseValue(parts[0] ?? '');
-  if (value === null) fail(`not a number: ${JSON.stringify(parts[0])}`);
+  const m = SAMPLE.exec(line);
+  if (m === null || m[1] === undefined || m[3] === undefined) throw new Error('expected `name{labels} value [timestamp]`');
+  const value = parseValue(m[3]);
+  if (value === null) throw new Error(`not a number: ${JSON.stringify(m[3])}`);
   let timestampMs: number | null = null;
-  if (parts[1] !== undefined) {
-    const ts = Number(parts[1]);
-    if (!Number.isFinite(ts)) fail(`not a timestamp: ${JSON.stringify(parts[1])}`);
+  if (m[4] !== undefined) {
+    const ts = Number(m[4]);
+    if (!Number.isFinite(ts)) throw new Error(`not a timestamp: ${JSON.stringify(m[4])}`);
     timestampMs = ts;
   }
-  return { name, labels, value: value as number, timestampMs };
+  return { name: m[1], labels: m[2] === undefined ? {} : parseLabels(m[2]), value, timestampMs };
 };
 
 /** Parses a whole exposition. Never throws: unreadable lines are listed in `errors`. */

@@ -24,9 +24,10 @@ describe('Prometheus text parser', () => {
   });
 
   it('handles escapes, special values, timestamps, exemplars and a last line without newline', () => {
-    const p = parseExposition('# HELP x help\\n text\nx{path="C:\\\\DIR",msg="say \\"hi\\"\\n"} +Inf 1395066363000\ny NaN\nz -1.5e3 # {trace_id="a"} 1\nlast 7');
+    const p = parseExposition('# HELP x help\\n text\nx{path="C:\\\\DIR",msg="say \\"hi\\"\\n"} +Inf 1395066363000\ny NaN\nz -1.5e3 # {trace_id="a"} 1\nw{a="}{"} 2 # {t="b"} 3\nlast 7');
     expect(p.errors).toEqual([]);
-    const [x, y, z, last] = p.samples;
+    const [x, y, z, w, last] = p.samples;
+    expect(w).toMatchObject({ labels: { a: '}{' }, value: 2, timestampMs: null });
     expect(x?.labels).toEqual({ path: 'C:\\DIR', msg: 'say "hi"\n' });
     expect(x?.value).toBe(Infinity);
     expect(x?.timestampMs).toBe(1395066363000);
