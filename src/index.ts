@@ -2,3 +2,5 @@
 export * from './core/errors.js';
 export * from './scenario/index.js';
 export * from './run/index.js';
+export * from './traffic/index.js';
+export * from './engine/index.js';

@@ -1,0 +1,156 @@
+/**
+ * Replay benchmarks. Run from the package root after `npm run build`:
+ *
+ *   npm run build && npx tsx bench/replay.ts [--quick]
+ *
+ * 1. Highest sustained open-model rate (achieved >= 99% of offered, schedule
+ *    lag p99 <= 2 ms) with 1 and 2 workers, next to autocannon's and wrk's
+ *    best closed-loop throughput with the same connections, against nginx and
+ *    a minimal node:http server.
+ * 2. The stall server (frozen 1 s every 5 s): prodshape's p99 and max next to
+ *    wrk's and autocannon's (closed loop: coordinated omission).
+ * 3. Peak RSS of `prodshape replay` after 2,000,000 requests.
+ *
+ * prodshape runs as the built CLI (`node dist/cli/main.js replay`), each trial
+ * a fresh process. The numbers depend on the machine and on what else runs.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startNginx, startNodeServer, type BenchTarget } from './replay-servers.js';
+
+const pExecFile = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const QUICK = process.argv.includes('--quick');
+const CONNECTIONS = 50;
+const TRIAL_S = QUICK ? 4 : 6;
+const CLOSED_S = QUICK ? 5 : 10;
+const work = mkdtempSync(join(tmpdir(), 'ps-bench-'));
+writeFileSync(join(work, 'bench.yaml'), 'name: bench\nendpoints:\n  - { name: root, path: / }\n');
+
+interface Trial { rate: number; offered: number; ok: number; lagP99: number; p99: number | null; max: number | null; rssMb: number; pass: boolean }
+
+/** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say and the peak RSS. */
+const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson'): Promise<Trial> => {
+  const id = `${t.name}-${workers}w-${rate}-${Date.now()}`;
+  const profile = join(work, `${id}.yaml`);
+  writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
+  const out = join(work, id);
+  const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
+    '--workers', String(workers), '--connections', String(CONNECTIONS), '--seed', '1', '--max-inflight', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let rssKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) rssKb = Math.max(rssKb, Number(m[1]));
+    } catch {
+      // the process has exited between two polls
+    }
+  }, 200);
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`replay exited ${code}: ${stderr}`);
+  const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { offered: number; ok: number } } };
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { p99_ms: number | null; max_ms: number | null } };
+  const { offered, ok } = meta.extra.totals;
+  return {
+    rate, offered, ok, lagP99: meta.lag_ms.p99, p99: report.summary.p99_ms, max: report.summary.max_ms, rssMb: rssKb / 1024,
+    pass: ok >= 0.99 * offered && meta.lag_ms.p99 <= 2,
+  };
+};
+
+/** Highest passing rate: grow by 1.5x until a trial fails, then bisect. */
+const maxOpenRate = async (t: BenchTarget, workers: number): Promise<{ rate: number; trials: Trial[] }> => {
+  const trials: Trial[] = [];
+  const log = (x: Trial): void => {
+    trials.push(x);
+    console.log(`    ${t.name} ${workers}w ${x.rate}/s: ok ${x.ok}/${x.offered} lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : 'fail'}`);
+  };
+  let lo = 0;
+  let hi = 0;
+  for (let rate = 5000; hi === 0 && rate < 400_000; rate = Math.round(rate * 1.5)) {
+    const x = await trial(t, rate, TRIAL_S, workers);
+    log(x);
+    if (x.pass) lo = rate;
+    else hi = rate;
+  }
+  for (let i = 0; i < (QUICK ? 2 : 4) && hi - lo > lo * 0.03; i++) {
+    const mid = Math.round((lo + hi) / 2);
+    const x = await trial(t, mid, TRIAL_S, workers);
+    log(x);
+    if (x.pass) lo = mid;
+    else hi = mid;
+  }
+  return { rate: lo, trials };
+};
+
+const autocannon = async (url: string, seconds: number): Promise<{ rps: number; p99: number; max: number }> => {
+  const { stdout } = await pExecFile(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '--json', url], { maxBuffer: 1 << 26 });
+  const j = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number; max: number } };
+  return { rps: j.requests.average, p99: j.latency.p99, max: j.latency.max };
+};
+
+const msOf = (v: string, unit: string): number => Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit] ?? NaN);
+
+const wrk = async (url: string, seconds: number): Promise<{ rps: number; p99: number; max: number }> => {
+  const { stdout } = await pExecFile('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--latency', url]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const p99 = /99%\s+([\d.]+)(us|ms|s|m)/.exec(stdout);
+  const max = /Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s|m)/.exec(stdout);
+  return { rps, p99: p99 ? msOf(p99[1]!, p99[2]!) : NaN, max: max ? msOf(max[1]!, max[2]!) : NaN };
+};
+
+const main = async (): Promise<void> => {
+  const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadavg}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}`);
+  const rows: string[] = [];
+  for (const start of [startNginx, () => startNodeServer(false)]) {
+    const t = await start();
+    try {
+      console.log(`  ${t.name}: closed loop`);
+      const ac = await autocannon(t.url, CLOSED_S);
+      const w = await wrk(t.url, CLOSED_S);
+      console.log(`  ${t.name}: open model`);
+      const one = await maxOpenRate(t, 1);
+      const two = await maxOpenRate(t, 2);
+      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${one.rate} (${(one.rate / ac.rps).toFixed(2)}x) | ${two.rate} (${(two.rate / ac.rps).toFixed(2)}x) |`);
+    } finally {
+      await t.stop();
+    }
+  }
+  console.log('\n| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+
+  const stall = await startNodeServer(true);
+  try {
+    // Arrive in the open model at a modest rate; the closed-loop tools push as hard as they can.
+    const seconds = QUICK ? 10 : 20;
+    const ps = await trial(stall, 1000, seconds, 1);
+    const ac = await autocannon(stall.url, seconds);
+    const w = await wrk(stall.url, seconds);
+    console.log('\nstall server (frozen 1 s every 5 s): latency a user would see');
+    console.log('| tool | p99 ms | max ms |\n|---|---|---|');
+    console.log(`| prodshape (open, 1000/s, from intended time) | ${ps.p99} | ${ps.max} |`);
+    console.log(`| autocannon (closed, ${CONNECTIONS} connections) | ${ac.p99} | ${ac.max} |`);
+    console.log(`| wrk (closed, ${CONNECTIONS} connections) | ${w.p99} | ${w.max} |`);
+  } finally {
+    await stall.stop();
+  }
+
+  const nginx = await startNginx();
+  try {
+    const rate = QUICK ? 20_000 : 40_000;
+    const seconds = Math.ceil(2_000_000 / rate);
+    const x = await trial(nginx, rate, QUICK ? 10 : seconds, 1, 'constant');
+    console.log(`\npeak RSS: ${x.rssMb.toFixed(0)} MB after ${x.offered} requests (${rate}/s for ${QUICK ? 10 : seconds} s, ok ${x.ok}, lag p99 ${x.lagP99} ms)`);
+  } finally {
+    await nginx.stop();
+  }
+};
+
+await main();

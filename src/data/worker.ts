@@ -1,0 +1,29 @@
+/**
+ * Worker thread entry: rebuilds the dataset from its spec, seed, scale and
+ * pools (deterministic, so it equals the main thread's), then makes the row
+ * ranges it is asked for. See workers.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { planData } from './plan.js';
+import { compileDataset } from './columns.js';
+import { makeChunk } from './chunks.js';
+import type { Dataset } from './dataset.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './workers.js';
+
+const init = workerData as WorkerInit;
+const plan = planData(init.spec, init.seed, init.scale);
+const ds: Dataset = {
+  scenario: init.scenario, spec: init.spec, seed: init.seed, scale: init.scale, scenarioHash: '',
+  plan, pools: init.pools, tables: compileDataset(plan, init.pools),
+};
+
+parentPort?.on('message', (req: WorkerRequest) => {
+  let reply: WorkerReply;
+  try {
+    const c = makeChunk(ds, req.table, req.formats, req.start, req.end);
+    reply = { id: req.id, text: c.text };
+  } catch (e) {
+    reply = { id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  parentPort?.postMessage(reply);
+});
