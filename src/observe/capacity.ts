@@ -130,7 +130,7 @@ export const computeCapacity = (inp: CapacityInputs): Capacity | null => {
   const serverText = inp.maxConnections === null ? '' : ` (the server allows ${n0(inp.maxConnections)})`;
   const sentence =
     `At the run's peak of ${n0(peak.value)} rps each request held a connection for ~${ms1(hold.ms)} ms (${SOURCE_TEXT[hold.source]}), ` +
-    `so ~${n0(Math.ceil(busy))} connection${Math.ceil(busy) === 1 ? ' is' : 's are'} busy (L = λW); at 3x the peak (${n0(peak.value * 3)} rps) this needs ~${n0(needed3x)} connections; ` +
+    `so ~${n0(Math.ceil(busy))} connection${Math.ceil(busy) === 1 ? ' is' : 's are'} busy (L = λW); at 3x the peak (${n0(peak.value * 3)} rps) this needs ~${n0(needed3x)} connection${needed3x === 1 ? '' : 's'}; ` +
     `${configuredText}${serverText}.`;
   return {
     peak_rps: Math.round(peak.value * 100) / 100,
