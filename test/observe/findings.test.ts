@@ -127,3 +127,34 @@ describe('run directory files', () => {
     expect(section?.statements.available).toBe(false);
   });
 });
+
+describe('diagnosis steps from the observers', () => {
+  const observed = (over: Partial<Awaited<ReturnType<typeof loadObserved>>> = {}) => ({
+    meta: { prometheus: null, postgres: { server_version: '15', max_connections: 100, statements: true, log: null }, instances: 1, warnings: [] },
+    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], ...over,
+  });
+  it('step 2 names the statement that took the degraded windows and compares it with the rest of the run', async () => {
+    const { slowQueriesFinding } = await import('../../src/observe/diagnosis.js');
+    const statements = [line(0), line(2, delta('1', 'SELECT fast', 100, 50)), line(4, delta('2', 'SELECT * FROM orders WHERE tenant_id = $1', 10, 3000), delta('1', 'SELECT fast', 100, 60)), line(6, delta('2', 'SELECT * FROM orders WHERE tenant_id = $1', 10, 20))];
+    const f = slowQueriesFinding(observed({ statements }), [{ from_s: 2.5, to_s: 3.5 }])!;
+    expect(f.status).toBe('found');
+    expect(f.summary).toBe('In the degraded windows (2–4 s) (statement snapshots 2–4 s), `SELECT * FROM orders WHERE tenant_id = $1` took 98% of the database time there: 10 calls, mean 300 ms (2.00 ms outside them). Next: `SELECT fast` (mean 0.60 ms).');
+    expect(slowQueriesFinding(observed({ meta: null }), [])).toBeNull();
+    const off = observed();
+    off.meta!.postgres!.statements = false;
+    expect(slowQueriesFinding(off, [{ from_s: 0, to_s: 1 }])).toMatchObject({ status: 'not-observed', how_to_enable: expect.stringMatching(/shared_preload_libraries/) as unknown });
+  });
+
+  it('step 5 leads with a plan change, else the flagged plans of the slowest queries', async () => {
+    const { plansFinding, poolNote } = await import('../../src/observe/diagnosis.js');
+    const flagged = plan(90, 'slowest', 'eeee', 'Seq Scan on orders', { source: 'slowest', query: 'q42', bucket: 'fixed', flags: [{ kind: 'seq-scan', node: 'Seq Scan on orders', message: 'sequential scan of a 200,000-row table' }] });
+    const f = plansFinding(observed({ plans: [flagged] }))!;
+    expect(f).toMatchObject({ status: 'found' });
+    expect(f.summary).toBe('q42: Seq Scan on orders, 120 ms — sequential scan of a 200,000-row table.');
+    const flip = plansFinding(observed({ plans: [plan(0, 'start', 'a', 'Index Scan using i on orders'), plan(50, 'end', 'b', 'Seq Scan on orders')] }))!;
+    expect(flip.summary).toMatch(/^The plan of pending-orders for the biggest tenant .* changed at 50 s/);
+    expect(plansFinding(observed())).toMatchObject({ status: 'not-observed' });
+    const act = { t_s: 3.2, ok: true, error: null, total: 12, active: 9, idle: 1, idle_in_transaction: 2, waiting_lock: 3, max_active_ms: 0, max_xact_ms: 0, by_application: {} };
+    expect(poolNote(observed({ activity: [act] }), [{ from_s: 3, to_s: 4 }], null)).toBe('pg_stat_activity in those windows: up to 9 active, 2 idle in transaction and 3 waiting on locks (12 connections).');
+  });
+});
