@@ -10,7 +10,7 @@ import { inputError } from '../core/errors.js';
 import { expandEnv } from '../core/env.js';
 import { registerSecret } from '../core/secrets.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { createMetaSink } from './meta.js';
+import { createMetaSink, type MetaSink } from './meta.js';
 import { createPostgresObserver, type PostgresObserverOptions } from './postgres.js';
 import { createPrometheusObserver, selectorsFor } from './prometheus.js';
 import type { Observer } from './types.js';
@@ -30,20 +30,33 @@ export interface ObserveOptions {
   postgres?: Pick<PostgresObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'planCheckIntervalMs' | 'slowest' | 'explainTimeoutMs'>;
 }
 
-/** Expands `${ENV}` in a scenario field; a missing variable is an input error naming the field. */
-const expandField = (template: string, field: string, scenario: Scenario | null): string => {
+/**
+ * Expands `${ENV}` in a scenario field, or returns null with a warning when a
+ * variable is not set: an observer is optional, and a scenario may name one
+ * that only some environments have (the demo's `${DATABASE_URL}`).
+ */
+const expandField = (template: string, field: string, meta: MetaSink): string | null => {
   const r = expandEnv(template);
   if (r.ok) return r.value;
-  throw inputError(field, `\${${r.missing.join('}, ${')}} is not set in the environment`, {
-    file: scenario?.file ?? null,
-    hint: `export ${r.missing[0] ?? 'NAME'}=… before the run, or pass the value another way (--pg URL for the database)`,
-  });
+  meta.warn(`${field}: \${${r.missing.join('}, ${')}} is not set in the environment, so this observer is off (export it, or pass --pg URL for the database)`);
+  return null;
 };
 
+/** An observer that only writes observe.json (and prints its warnings) when no other observer runs. */
+const metaOnlyObserver = (meta: MetaSink): Observer => ({
+  name: 'observe-meta',
+  async start(ctx) {
+    meta.bind(ctx);
+    await meta.flush();
+  },
+  stop: () => meta.flush(),
+});
+
 /**
- * The observers for a run. Throws an InputError (exit 1) for configuration
- * that cannot work (a `${VAR}` that is not set, a bad `--instances`); anything
- * that goes wrong once the run is under way is recorded, never thrown.
+ * The observers for a run. Throws an InputError (exit 1) for a bad
+ * `--instances`; an observer whose `${VAR}` is not set is left out with a
+ * warning; anything that goes wrong once the run is under way is recorded,
+ * never thrown.
  */
 export const createObservers = (scenario: Scenario | null, opts: ObserveOptions = {}): Observer[] => {
   const instances = opts.instances ?? 1;
@@ -51,9 +64,10 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
   const meta = createMetaSink(instances);
   const observers: Observer[] = [];
   const spec = scenario?.observe;
-  if (spec?.prometheus != null) {
+  const promUrl = spec?.prometheus == null ? null : expandField(spec.prometheus, 'observe.prometheus', meta);
+  if (spec != null && promUrl !== null) {
     observers.push(createPrometheusObserver({
-      spec: expandField(spec.prometheus, 'observe.prometheus', scenario),
+      spec: promUrl,
       intervalMs: spec.prometheusIntervalMs,
       selectors: selectorsFor(spec.pool, spec.metrics),
       pool: spec.pool,
@@ -65,13 +79,14 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
     registerSecret(opts.pgUrl);
     url = opts.pgUrl;
   } else if (spec?.postgres != null) {
-    url = expandField(spec.postgres.url, 'observe.postgres.url', scenario);
+    url = expandField(spec.postgres.url, 'observe.postgres.url', meta);
   }
   if (url !== null) {
     const log = spec?.postgres?.log ?? null;
+    const logPath = log === null ? null : expandField(log, 'observe.postgres.log', meta);
     observers.push(createPostgresObserver({
       url,
-      logFile: log === null ? null : resolve(scenario?.dir ?? process.cwd(), expandField(log, 'observe.postgres.log', scenario)),
+      logFile: logPath === null ? null : resolve(scenario?.dir ?? process.cwd(), logPath),
       logLabel: log,
       plans: scenario?.plans ?? [],
       tenantSource: scenario?.tenants ?? null,
@@ -79,5 +94,6 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
       ...opts.postgres,
     }));
   }
+  if (observers.length === 0 && meta.meta.warnings.length > 0) observers.push(metaOnlyObserver(meta));
   return observers;
 };

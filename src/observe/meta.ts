@@ -12,7 +12,7 @@ import type { RunContext } from './types.js';
 
 export interface MetaSink {
   readonly meta: ObserveMeta;
-  /** Binds the sink to a run (idempotent). */
+  /** Binds the sink to a run (idempotent); prints the warnings recorded before. */
   bind(ctx: RunContext): void;
   /** Records a warning and prints it once. */
   warn(text: string): void;
@@ -27,6 +27,8 @@ export const createMetaSink = (instances: number): MetaSink => {
   return {
     meta,
     bind(c) {
+      // Warnings recorded before the run (while the observers were created) are printed now.
+      if (ctx === null) for (const w of meta.warnings) c.log(`observe: ${w}`);
       ctx = c;
     },
     warn(text) {

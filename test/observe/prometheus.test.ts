@@ -107,9 +107,16 @@ observe:
     expect(o.meta?.warnings[0]).toMatch(/no target URL/);
   });
 
-  it('refuses a scenario whose ${VAR} is not set, before the run', () => {
+  it('leaves out an observer whose ${VAR} is not set, with a warning, and refuses a bad --instances', async () => {
     const scenario = parseScenario('name: p\nobserve:\n  postgres: { url: "${PS_SURELY_UNSET_VAR}" }\n');
-    expect(() => createObservers(scenario)).toThrow(/observe.postgres.url: \$\{PS_SURELY_UNSET_VAR\} is not set/);
+    const observers = createObservers(scenario);
+    expect(observers.map((o) => o.name)).toEqual(['observe-meta']);
+    const ctx = testContext({ scenario });
+    await observers[0]!.start(ctx);
+    await observers[0]!.stop();
+    expect(ctx.lines.join('\n')).toMatch(/observe.postgres.url: \$\{PS_SURELY_UNSET_VAR\} is not set .* observer is off/);
+    expect((await loadObserved(ctx.runDir)).meta?.warnings).toHaveLength(1);
     expect(() => createObservers(null, { instances: 0 })).toThrow(/--instances/);
+    expect(createObservers(null)).toEqual([]);
   });
 });
