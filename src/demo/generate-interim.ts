@@ -152,7 +152,7 @@ export const generateInterim = async (dir: string, opts: { seed: number; scale: 
 
   const sorted = [...rows].sort((a, b) => a - b);
   const manifest: Manifest = {
-    seed, scenario: 'saas-orders', scale, format: 'csv', generator: 'demo-interim',
+    seed, scenario: 'saas-orders', scale, format: 'csv', generator: { prodshape: 'demo-interim', faker: null },
     tables: { tenants: TENANTS, accounts: accountId, orders: total },
     tenant_table: 'orders',
     tenants: rows.map((n, t) => ({ id: String(t + 1), rows: n, signup_at: iso(signupMs[t] ?? 0) })),
