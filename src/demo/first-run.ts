@@ -7,25 +7,40 @@
  * says how to play the profile:
  *
  * - speed: the profile compressed to about two minutes (never slowed down);
- * - rate scale: the shipped profiles' rates are for "a small service" whose
- *   baseline of 100 requests/s is about 40% of its capacity
- *   (REFERENCE_CAPACITY_RPS = 250). The demo's capacity depends on the
- *   machine (and, for PGlite, on one core's speed), so the rates are scaled by
- *   measured capacity / 250: on any machine a 3x spike then crosses the
- *   saturation point and the baseline does not. `--rate-scale` overrides it.
+ * - rate scale: the demo's capacity depends on the machine (and, for PGlite,
+ *   on one core's speed), so the profile's rates are scaled to put its peak
+ *   at a share of the measured capacity chosen for what the profile shows
+ *   (PEAK_SHARE): the same picture on any machine. `--rate-scale` overrides it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PACKAGE_ROOT, resolveNamed } from '../core/paths.js';
-import { loadProfile, profileDurationMs } from '../scenario/profile.js';
+import { loadProfile, peakRateRps, profileDurationMs } from '../scenario/profile.js';
 import { createRng, type Rng } from '../core/rng.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.js';
 
-/** The capacity (requests/s) the shipped profiles' rates assume: their 100 requests/s baseline is ~40% of it. */
-export const REFERENCE_CAPACITY_RPS = 250;
+/**
+ * Where the first run puts a profile's peak rate, as a share of the demo's
+ * measured capacity, so that each shipped profile shows what it is for:
+ * - monday-9am, the slow big tenants: light load throughout. PGlite runs one
+ *   query at a time, so under load every request queues behind the big
+ *   tenants' queries and the skew drowns in the wait (docs/demo.md);
+ * - spike-3x, the saturation point: the spike well past capacity, the
+ *   baseline (a third of it) well below;
+ * - post-deploy-cold, the cold window: steady load with room to recover;
+ * - breakpoint ramps to twice the capacity; anything else peaks at 60%.
+ */
+export const PEAK_SHARE: Readonly<Record<string, number>> = {
+  'monday-9am': 0.2,
+  'spike-3x': 1.35,
+  'post-deploy-cold': 0.4,
+  steady: 0.4,
+  breakpoint: 2,
+};
+const DEFAULT_PEAK_SHARE = 0.6;
 
 /** How long the first run plays a profile for (after compression), ms. */
 export const FIRST_RUN_TARGET_MS = 120_000;
@@ -37,9 +52,15 @@ export const DEMO_SCENARIO_FILE = join(PACKAGE_ROOT, 'scenarios', 'demo.yaml');
 export const speedFor = (plannedMs: number, targetMs = FIRST_RUN_TARGET_MS): number =>
   Math.max(1, Math.round((plannedMs / targetMs) * 100) / 100);
 
-/** The rate scale that fits the shipped profiles to a measured capacity: two decimals, within [0.05, 10]. */
-export const rateScaleFor = (capacityRps: number): number =>
-  Math.min(10, Math.max(0.05, Math.round((capacityRps / REFERENCE_CAPACITY_RPS) * 100) / 100));
+/**
+ * The rate scale that puts a profile's peak at its PEAK_SHARE of a measured
+ * capacity: two decimals, within [0.01, 10].
+ */
+export const rateScaleFor = (profileName: string, peakRps: number, capacityRps: number): number => {
+  const share = PEAK_SHARE[profileName] ?? DEFAULT_PEAK_SHARE;
+  const scale = peakRps > 0 ? (share * capacityRps) / peakRps : 1;
+  return Math.min(10, Math.max(0.01, Math.round(scale * 100) / 100));
+};
 
 /** A request of the scenario's mix: endpoint name and path with `{tenant}` filled. */
 export type MixRequest = { endpoint: string; path: string };
@@ -106,7 +127,7 @@ export const warmDashboards = async (url: string, manifest: Manifest, concurrenc
 
 /**
  * The demo's capacity for the scenario's mix: the throughput of `concurrency`
- * closed loops (the pool kept full), the median of `rounds` rounds of
+ * closed loops (more than the pool's size, so it stays full), the median of `rounds` rounds of
  * `roundMs` after a short warm-up (a machine shared with other work gives
  * noisy rounds; the median ignores one bad one).
  */
@@ -123,8 +144,10 @@ export const measureCapacityRps = async (url: string, next: () => MixRequest, op
 };
 
 export interface DemoTargetOptions extends Omit<DemoChildOptions, 'log'> {
-  /** The profile's planned length (before --speed), ms. */
+  /** The profile's name (PEAK_SHARE), planned length (before --speed, ms) and peak rate (before --rate-scale). */
+  profileName: string;
   plannedDurationMs: number;
+  peakRps: number;
   /** `--speed` when given; else speedFor(plannedDurationMs). */
   speed?: number | null;
   /** `--rate-scale` when given; else measured. */
@@ -160,9 +183,11 @@ export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTa
     let capacityRps: number | null = null;
     let rateScale = opts.rateScale ?? null;
     if (rateScale === null) {
-      capacityRps = await measureCapacityRps(child.url, mixSampler(scenario, manifest, createRng(opts.seed ?? 1, 'demo-calibration')), { concurrency: child.poolSize });
-      rateScale = rateScaleFor(capacityRps);
-      log(`measured capacity ~${Math.round(capacityRps)} requests/s: rates x${rateScale} (the profiles assume ${REFERENCE_CAPACITY_RPS}; --rate-scale overrides)`);
+      // Four loops per pool slot keep the pool full while responses travel: fewer leave the database idle between requests and under-measure it.
+      capacityRps = await measureCapacityRps(child.url, mixSampler(scenario, manifest, createRng(opts.seed ?? 1, 'demo-calibration')), { concurrency: 4 * child.poolSize });
+      rateScale = rateScaleFor(opts.profileName, opts.peakRps, capacityRps);
+      const share = Math.round(((opts.peakRps * rateScale) / capacityRps) * 100);
+      log(`measured capacity ~${Math.round(capacityRps)} requests/s: rates x${rateScale}, so the profile peaks at ${Math.round(opts.peakRps * rateScale)} requests/s, ~${share}% of it (--rate-scale overrides)`);
     }
     const speed = opts.speed ?? speedFor(opts.plannedDurationMs);
     return { child, url: child.url, dataDir: child.dataDir, scenarioFile: DEMO_SCENARIO_FILE, speed, rateScale, capacityRps, stop: () => child.stop() };
@@ -181,7 +206,9 @@ export const startDemoForReplay = async (opts: { profile: string; speed?: number
   const profile = await loadProfile(resolveNamed('profiles', opts.profile, '--profile', opts.cwd));
   const url = process.env.DATABASE_URL;
   return prepareDemoTarget({
+    profileName: profile.name,
     plannedDurationMs: profileDurationMs(profile),
+    peakRps: peakRateRps(profile),
     speed: opts.speed ?? null,
     rateScale: opts.rateScale ?? null,
     databaseUrl: url === undefined || url === '' ? null : url,

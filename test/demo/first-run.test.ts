@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { loadScenario } from '../../src/scenario/scenario.js';
-import { DEMO_SCENARIO_FILE, REFERENCE_CAPACITY_RPS, mixSampler, rateScaleFor, speedFor } from '../../src/demo/first-run.js';
+import { DEMO_SCENARIO_FILE, PEAK_SHARE, mixSampler, rateScaleFor, speedFor } from '../../src/demo/first-run.js';
 import type { Manifest } from '../../src/data/manifest.js';
 
 describe('first run against the demo', () => {
@@ -17,11 +17,16 @@ describe('first run against the demo', () => {
     expect(speedFor(60_000)).toBe(1);
   });
 
-  it('scales rates by measured capacity over the capacity the profiles assume, within bounds', () => {
-    expect(rateScaleFor(REFERENCE_CAPACITY_RPS)).toBe(1);
-    expect(rateScaleFor(125)).toBe(0.5);
-    expect(rateScaleFor(1)).toBe(0.05);
-    expect(rateScaleFor(1e6)).toBe(10);
+  it('scales rates to put the profile\'s peak at its share of the measured capacity, within bounds', () => {
+    // spike-3x peaks at 300 requests/s: past capacity, its 100 requests/s baseline well below.
+    expect(rateScaleFor('spike-3x', 300, 200)).toBe(Math.round((PEAK_SHARE['spike-3x']! * 200 / 300) * 100) / 100);
+    expect(300 * rateScaleFor('spike-3x', 300, 200)).toBeGreaterThan(1.3 * 200);
+    expect(100 * rateScaleFor('spike-3x', 300, 200)).toBeLessThan(0.5 * 200);
+    // monday-9am stays light throughout; unknown profiles peak at 60%.
+    expect(210 * rateScaleFor('monday-9am', 210, 300)).toBeLessThanOrEqual(0.21 * 300);
+    expect(rateScaleFor('my-profile', 100, 100)).toBe(0.6);
+    expect(rateScaleFor('my-profile', 100, 0.001)).toBe(0.01);
+    expect(rateScaleFor('my-profile', 1, 1e9)).toBe(10);
   });
 
   it('draws the demo scenario\'s mix: endpoint weights, tenants by rows, and uniform tenants where the endpoint says so', async () => {
