@@ -23,7 +23,7 @@ interface DemoArgs {
   host: string;
   pool: number;
   'acquire-timeout': string;
-  scale: number;
+  scale: number | undefined;
   seed: number;
   'database-url': string | undefined;
   replace: boolean;
@@ -33,7 +33,7 @@ interface DemoArgs {
 const checkArgs = (a: DemoArgs): { acquireTimeoutMs: number } => {
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw inputError('--port', `expected a port from 0 to 65535, got ${a.port}`);
   if (!Number.isInteger(a.pool) || a.pool < 1 || a.pool > 1000) throw inputError('--pool', `expected a pool size from 1 to 1000, got ${a.pool}`);
-  if (!(a.scale > 0 && a.scale <= 100)) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${a.scale}`);
+  if (a.scale !== undefined && !(a.scale > 0 && a.scale <= 100)) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${a.scale}`);
   if (!Number.isInteger(a.seed)) throw inputError('--seed', `expected an integer seed, got ${a.seed}`);
   const acquireTimeoutMs = parseDurationMs(a['acquire-timeout']);
   if (acquireTimeoutMs === null) throw inputError('--acquire-timeout', `expected a duration such as 10s or 500ms (0 waits forever), got ${JSON.stringify(a['acquire-timeout'])}`);
@@ -57,7 +57,7 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   const databaseUrl = a['database-url'] === '' ? undefined : a['database-url'];
   if (databaseUrl !== undefined) registerSecret(databaseUrl);
   const demo = await startDemo({
-    port: a.port, host: a.host, poolSize: a.pool, acquireTimeoutMs, scale: a.scale, seed: a.seed,
+    port: a.port, host: a.host, poolSize: a.pool, acquireTimeoutMs, seed: a.seed, ...(a.scale === undefined ? {} : { scale: a.scale }),
     databaseUrl: databaseUrl ?? null, replace: a.replace, log: (line) => err(line),
   });
   const ds = demo.dataset;
@@ -66,7 +66,7 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   } else {
     out(`prodshape demo: ${demo.url}`);
     out(`  database  ${describeBackend(databaseUrl)}, pool of ${demo.db.poolSize}`);
-    out(`  dataset   saas-orders seed ${a.seed} scale ${a.scale}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
+    out(`  dataset   saas-orders seed ${a.seed} scale ${ds.manifest.scale ?? '?'}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
     out(`            ${ds.dir}`);
     out(`  try       curl ${demo.url}/   (routes)   curl ${demo.url}/metrics`);
     out(`  replay    prodshape replay --scenario demo --data ${ds.dir} --target ${demo.url} --profile spike-3x --out runs/spike`);
@@ -99,7 +99,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
       .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })
       .option('acquire-timeout', { type: 'string', default: `${DEFAULT_ACQUIRE_TIMEOUT_MS / 1000}s`, describe: 'Wait for a pool connection before answering 503 (0: forever)' })
-      .option('scale', { type: 'number', default: DEFAULT_DEMO_SCALE, describe: 'Dataset scale (5: ~920k orders, the biggest tenant ~50k)' })
+      .option('scale', {
+        type: 'number', defaultDescription: `${DEFAULT_DEMO_SCALE.pglite} on PGlite, ${DEFAULT_DEMO_SCALE.postgres} on PostgreSQL`,
+        describe: 'Dataset scale (3: 552k orders, the biggest tenant ~22k; 10: 1.84M, ~57k)',
+      })
       .option('seed', { type: 'number', default: DEFAULT_DEMO_SEED, describe: 'Dataset seed' })
       .option('database-url', {
         type: 'string', default: process.env.DATABASE_URL, defaultDescription: '$DATABASE_URL',

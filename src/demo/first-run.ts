@@ -13,9 +13,15 @@
  *   (PEAK_SHARE): the same picture on any machine. `--rate-scale` overrides it.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runReplay } from '../engine/replay.js';
+import type { LiveStatus } from '../engine/run.js';
 import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
 import { PACKAGE_ROOT, resolveNamed } from '../core/paths.js';
+import { inputError } from '../core/errors.js';
 import { loadProfile, peakRateRps, profileDurationMs } from '../scenario/profile.js';
 import { createRng, type Rng } from '../core/rng.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
@@ -94,20 +100,29 @@ export const mixSampler = (scenario: Scenario, manifest: Manifest, rng: Rng): ((
   };
 };
 
-/** Runs `concurrency` closed loops of `next()` requests until `durationMs` passed; returns completed requests and errors. */
+/**
+ * Runs `concurrency` closed loops of `next()` requests until `durationMs`
+ * passed; returns completed requests and errors. Through an undici Pool (as
+ * the engine sends): `fetch` costs enough CPU per request to measure itself.
+ */
 const closedLoop = async (url: string, concurrency: number, next: () => string | null, durationMs: number): Promise<{ done: number; errors: number; ms: number }> => {
+  const pool = new Pool(url, { connections: concurrency });
   const t0 = performance.now();
   let done = 0;
   let errors = 0;
   const loop = async (): Promise<void> => {
     for (let path = next(); path !== null && performance.now() - t0 < durationMs; path = next()) {
-      const r = await fetch(url + path);
-      await r.arrayBuffer();
-      if (r.ok) done++;
+      const r = await pool.request({ method: 'GET', path });
+      await r.body.dump();
+      if (r.statusCode < 400) done++;
       else errors++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, loop));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, loop));
+  } finally {
+    await pool.close();
+  }
   return { done, errors, ms: performance.now() - t0 };
 };
 
@@ -141,6 +156,71 @@ export const measureCapacityRps = async (url: string, next: () => MixRequest, op
   }
   rates.sort((a, b) => a - b);
   return rates[Math.floor(rates.length / 2)] ?? 0;
+};
+
+/** One second of the probe: offered and achieved rate, p50. */
+export type ProbeSecond = Pick<LiveStatus, 'offeredRps' | 'achievedRps' | 'p50Ms'>;
+
+/**
+ * The knee of a probe ramp: the offered rate of the last second before the
+ * median latency left its baseline for good (above 5x the first seconds'
+ * median and 50 ms more) or throughput fell behind (achieved < 90% of
+ * offered), for three seconds running (a machine shared with other work
+ * gives single bad seconds). Null when the ramp never broke.
+ */
+export const probeKneeRps = (seconds: readonly ProbeSecond[]): number | null => {
+  const first = seconds.slice(0, 3).map((s) => s.p50Ms ?? 0).sort((a, b) => a - b);
+  const base = first[1] ?? first[0] ?? 0;
+  const broken = (s: ProbeSecond): boolean =>
+    (s.p50Ms !== null && s.p50Ms > Math.max(5 * base, base + 50)) || s.achievedRps < 0.9 * s.offeredRps;
+  for (let i = 3; i + 2 < seconds.length; i++) {
+    if (broken(seconds[i]!) && broken(seconds[i + 1]!) && broken(seconds[i + 2]!)) return seconds[i - 1]?.offeredRps ?? null;
+  }
+  return null;
+};
+
+/**
+ * The demo's capacity as the run will see it: the engine itself (with its
+ * own CPU cost on the same machine) plays a 12-second ramp of the scenario's
+ * mix from 0.2x to 1.6x `guessRps`, and the knee of that ramp is the capacity.
+ * A closed-loop measurement alone is off by up to 2x on a busy 2-core machine.
+ */
+export const probeCapacityRps = async (opts: { url: string; dataDir: string; scenario: Scenario; guessRps: number }): Promise<number> => {
+  const dir = await mkdtemp(join(tmpdir(), 'prodshape-probe-'));
+  try {
+    const endpoints = opts.scenario.endpoints.filter((e) => e.method === 'GET');
+    const scenarioText = [
+      'name: demo-probe',
+      'endpoints:',
+      ...endpoints.map((e) => `  - { name: ${JSON.stringify(e.name)}, weight: ${e.weight}, path: ${JSON.stringify(e.path)}, tenant: ${e.tenant} }`),
+      '',
+    ].join('\n');
+    const from = Math.max(1, Math.round(0.2 * opts.guessRps));
+    const to = Math.max(from + 1, Math.round(1.6 * opts.guessRps));
+    await writeFile(join(dir, 'probe-scenario.yaml'), scenarioText);
+    await writeFile(join(dir, 'probe-profile.yaml'), `name: demo-probe\narrival: poisson\nstages:\n  - { duration: 12s, from: ${from}, to: ${to} }\n`);
+    const seconds: ProbeSecond[] = [];
+    await runReplay({
+      scenario: join(dir, 'probe-scenario.yaml'), profile: join(dir, 'probe-profile.yaml'), target: opts.url, dataDir: opts.dataDir,
+      outDir: join(dir, 'run'), seed: 1, timeoutMs: 10_000, graceMs: 1000,
+      onLive: (s) => seconds.push({ offeredRps: s.offeredRps, achievedRps: s.achievedRps, p50Ms: s.p50Ms }),
+      log: () => undefined, print: () => undefined,
+    });
+    await drained(opts.url, 20_000);
+    return probeKneeRps(seconds) ?? to;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+/** Waits (at most `timeoutMs`) until nothing waits for the demo's pool: the probe's backlog is served. */
+const drained = async (url: string, timeoutMs: number): Promise<void> => {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    const h = (await (await fetch(`${url}/healthz`)).json()) as { pool?: { inUse?: number; waiting?: number } };
+    if ((h.pool?.waiting ?? 0) === 0 && (h.pool?.inUse ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 };
 
 export interface DemoTargetOptions extends Omit<DemoChildOptions, 'log'> {
@@ -183,11 +263,13 @@ export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTa
     let capacityRps: number | null = null;
     let rateScale = opts.rateScale ?? null;
     if (rateScale === null) {
+      log('measuring what it serves on this machine (a 12-second ramp)…');
       // Four loops per pool slot keep the pool full while responses travel: fewer leave the database idle between requests and under-measure it.
-      capacityRps = await measureCapacityRps(child.url, mixSampler(scenario, manifest, createRng(opts.seed ?? 1, 'demo-calibration')), { concurrency: 4 * child.poolSize });
+      const guess = await measureCapacityRps(child.url, mixSampler(scenario, manifest, createRng(opts.seed ?? 1, 'demo-calibration')), { concurrency: 4 * child.poolSize });
+      capacityRps = await probeCapacityRps({ url: child.url, dataDir: child.dataDir, scenario, guessRps: guess });
       rateScale = rateScaleFor(opts.profileName, opts.peakRps, capacityRps);
       const share = Math.round(((opts.peakRps * rateScale) / capacityRps) * 100);
-      log(`measured capacity ~${Math.round(capacityRps)} requests/s: rates x${rateScale}, so the profile peaks at ${Math.round(opts.peakRps * rateScale)} requests/s, ~${share}% of it (--rate-scale overrides)`);
+      log(`measured capacity ~${Math.round(capacityRps)} requests/s under open load (${Math.round(guess)} closed-loop): rates x${rateScale}, so the profile peaks at ${Math.round(opts.peakRps * rateScale)} requests/s, ~${share}% of it (--rate-scale overrides)`);
     }
     const speed = opts.speed ?? speedFor(opts.plannedDurationMs);
     return { child, url: child.url, dataDir: child.dataDir, scenarioFile: DEMO_SCENARIO_FILE, speed, rateScale, capacityRps, stop: () => child.stop() };
@@ -200,12 +282,17 @@ export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTa
 /**
  * For `prodshape replay --profile P` without `--target`: the profile's length
  * decides the speed (unless given), then prepareDemoTarget. DATABASE_URL, when
- * set, is the PostgreSQL the demo loads and uses.
+ * set, is the PostgreSQL the demo loads and uses; PRODSHAPE_DEMO_SCALE, when
+ * set, the dataset's scale (smaller loads faster: tests, small machines).
  */
 export const startDemoForReplay = async (opts: { profile: string; speed?: number | null; rateScale?: number | null; cwd?: string; log: (line: string) => void }): Promise<DemoTarget> => {
   const profile = await loadProfile(resolveNamed('profiles', opts.profile, '--profile', opts.cwd));
   const url = process.env.DATABASE_URL;
+  const scaleText = process.env.PRODSHAPE_DEMO_SCALE;
+  const scale = scaleText === undefined || scaleText === '' ? undefined : Number(scaleText);
+  if (scale !== undefined && !(scale > 0 && scale <= 100)) throw inputError('PRODSHAPE_DEMO_SCALE', `expected a scale above 0 and at most 100, got ${JSON.stringify(scaleText)}`);
   return prepareDemoTarget({
+    ...(scale === undefined ? {} : { scale }),
     profileName: profile.name,
     plannedDurationMs: profileDurationMs(profile),
     peakRps: peakRateRps(profile),

@@ -15,7 +15,7 @@
  *
  * `startDemo` generates (cached) and loads the dataset, then serves.
  */
-import { cacheRoot, ensureDataset, type Dataset } from './dataset.js';
+import { DEFAULT_DEMO_SCALE, cacheRoot, ensureDataset, type Dataset } from './dataset.js';
 import { prepareDatabase } from './load.js';
 import { startDemoServer, type DemoServer } from './server.js';
 import { DEFAULT_POOL_SIZE, type DemoDb } from './db.js';
@@ -38,7 +38,7 @@ export interface DemoOptions {
   acquireTimeoutMs?: number;
   /** PostgreSQL URL; undefined or null: the embedded PGlite. */
   databaseUrl?: string | null;
-  /** Dataset seed and scale (defaults: 42 and 5). */
+  /** Dataset seed and scale (defaults: 42, and 3 on PGlite or 10 on PostgreSQL). */
   seed?: number;
   scale?: number;
   /** Cache root for datasets and loaded PGlite copies (default: cacheRoot()). */
@@ -64,7 +64,8 @@ export interface Demo {
 export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cacheDir = opts.cacheDir ?? cacheRoot();
-  const dataset = await ensureDataset({ cacheDir, log, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.scale === undefined ? {} : { scale: opts.scale }) });
+  const scale = opts.scale ?? (opts.databaseUrl ? DEFAULT_DEMO_SCALE.postgres : DEFAULT_DEMO_SCALE.pglite);
+  const dataset = await ensureDataset({ cacheDir, log, scale, ...(opts.seed === undefined ? {} : { seed: opts.seed }) });
   const db = await prepareDatabase({
     dataset, cacheDir, log, databaseUrl: opts.databaseUrl ?? null, replace: opts.replace ?? false,
     poolSize: opts.poolSize ?? DEFAULT_POOL_SIZE,

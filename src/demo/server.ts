@@ -1,7 +1,7 @@
 /**
  * The demo's HTTP API (node:http), over a DemoDb. Routes:
  *
- *   GET  /tenants/:id/orders?status=pending&limit=10   the article's query (data skew)
+ *   GET  /tenants/:id/orders?status=pending&limit=10   the article's query and the total (data skew)
  *   GET  /tenants/:id/dashboard                        expensive aggregates behind an in-process cache (cold cache)
  *   POST /admin/deploy                                 empties the cache, as a restart would
  *   POST /admin/migrate[?analyze=false]                the legacy import + index (plan regression)
@@ -23,7 +23,7 @@ import { errorMessage } from '../core/errors.js';
 import { createCache, type Cache, type CacheOptions } from './cache.js';
 import { PoolTimeoutError, type DemoConn, type DemoDb, type Row } from './db.js';
 import { createMetrics, type DemoMetrics } from './metrics.js';
-import { DASHBOARD, PENDING_ORDERS } from './sql.js';
+import { DASHBOARD, ORDERS_TOTAL, PENDING_ORDERS } from './sql.js';
 import { readMeta, runAnalyze, runMigration, undoMigration, META } from './admin.js';
 
 export interface DemoServerOptions {
@@ -147,8 +147,12 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
     route('GET', '/tenants/:id/orders', async ([id], url, res) => {
       const tenant = parseTenantId(id ?? '');
       const { status, limit } = parseOrdersQuery(url.searchParams);
-      const orders = await withConn((c) => timedQuery(c, 'pending_orders', PENDING_ORDERS, [tenant, status, limit]));
-      sendJson(res, 200, { tenant, status, orders });
+      const body = await withConn(async (c) => {
+        const orders = await timedQuery(c, 'pending_orders', PENDING_ORDERS, [tenant, status, limit]);
+        const [count] = await timedQuery(c, 'orders_total', ORDERS_TOTAL, [tenant, status]);
+        return { tenant, status, total: (count?.total as number | undefined) ?? 0, orders };
+      });
+      sendJson(res, 200, body);
     }),
     route('GET', '/tenants/:id/dashboard', async ([id], _url, res) => {
       const tenant = parseTenantId(id ?? '');

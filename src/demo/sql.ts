@@ -88,6 +88,9 @@ WHERE tenant_id = $1 AND status = $2
 ORDER BY created_at DESC
 LIMIT $3`;
 
+/** The total for the page's badge and pagination ("42 pending"): $1 tenant, $2 status. Counts every matching order of the tenant. */
+export const ORDERS_TOTAL = `SELECT count(*)::int AS total FROM orders WHERE tenant_id = $1 AND status = $2`;
+
 /** The same query as the scenario's `plans` names it (literal status and limit). */
 export const PENDING_ORDERS_PLAN = `SELECT * FROM orders WHERE tenant_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 10`;
 

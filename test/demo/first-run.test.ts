@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { loadScenario } from '../../src/scenario/scenario.js';
-import { DEMO_SCENARIO_FILE, PEAK_SHARE, mixSampler, rateScaleFor, speedFor } from '../../src/demo/first-run.js';
+import { DEMO_SCENARIO_FILE, PEAK_SHARE, mixSampler, probeKneeRps, rateScaleFor, speedFor, type ProbeSecond } from '../../src/demo/first-run.js';
 import type { Manifest } from '../../src/data/manifest.js';
 
 describe('first run against the demo', () => {
@@ -48,5 +48,21 @@ describe('first run against the demo', () => {
     expect(Math.abs(share('dashboard small') - (3 / weights) * 0.1)).toBeLessThan(0.01);
     expect(Math.abs(share('list-orders-any-tenant big') - (1 / weights) * 0.5)).toBeLessThan(0.01);
     expect(Math.abs(share('list-orders-any-tenant small') - (1 / weights) * 0.5)).toBeLessThan(0.01);
+  });
+});
+
+describe('capacity probe knee', () => {
+  const sec = (offeredRps: number, achievedRps: number, p50Ms: number | null): ProbeSecond => ({ offeredRps, achievedRps, p50Ms });
+  it('is the offered rate just before latency or throughput broke for three seconds running', () => {
+    const ramp = [sec(20, 20, 5), sec(40, 40, 6), sec(60, 60, 5), sec(80, 80, 7), sec(100, 99, 9), sec(120, 110, 80), sec(140, 100, 300), sec(160, 90, 900), sec(180, 85, 1500)];
+    expect(probeKneeRps(ramp)).toBe(100);
+    // Throughput falling behind counts too, with flat latency (a server that sheds load).
+    const shed = [sec(20, 20, 5), sec(40, 40, 5), sec(60, 60, 5), sec(80, 80, 5), sec(100, 70, 5), sec(120, 70, 5), sec(140, 70, 5)];
+    expect(probeKneeRps(shed)).toBe(80);
+  });
+
+  it('ignores a short burst of noise and says null when the ramp never broke', () => {
+    const noisy = [sec(20, 20, 5), sec(40, 40, 5), sec(60, 60, 5), sec(80, 80, 200), sec(100, 100, 250), sec(120, 120, 6), sec(140, 140, 7), sec(160, 160, 6)];
+    expect(probeKneeRps(noisy)).toBeNull();
   });
 });

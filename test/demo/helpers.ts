@@ -3,6 +3,8 @@
  * (test/tmp, so a second run does not generate again), a small Prometheus
  * text reader, timing, and EXPLAIN summaries.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -77,4 +79,40 @@ export const explainPending = async (db: DemoDb, tenant: string, analyze = false
 export const post = async (url: string): Promise<{ status: number; body: Record<string, unknown> }> => {
   const r = await fetch(url, { method: 'POST' });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+};
+
+/** What a run of the built CLI left: exit code, output, the report and the run directory. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  runDir: string;
+  report: {
+    profile: string;
+    summary: { requests: number; errors: number };
+    events: { t_s: number; action: string; ok: boolean }[];
+    breaks: { kind: string; endpoint: string | null; t_s: number | null; offered_rps: number | null; summary: string; evidence: Record<string, unknown> }[];
+  };
+  meta: { speed: number; rate_scale: number; target: string };
+}
+
+/**
+ * Runs `prodshape replay --profile P [args]` with no --target (the first-run
+ * path: the demo started as a child) through the built CLI; the run directory
+ * is the path on the output's "run directory:" line.
+ */
+export const runFirstCommand = async (cli: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliRun> => {
+  const child = spawn(process.execPath, [cli, 'replay', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const runDir = /^run directory: (.+)$/m.exec(stdout)?.[1] ?? '';
+  if (runDir === '') throw new Error(`no run directory in the output (exit ${code}):\n${stdout}\n${stderr}`);
+  return {
+    code, stdout, stderr, runDir,
+    report: JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as CliRun['report'],
+    meta: JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as CliRun['meta'],
+  };
 };

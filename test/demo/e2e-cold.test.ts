@@ -1,0 +1,34 @@
+/**
+ * post-deploy-cold against the demo on real PostgreSQL, through the built CLI
+ * with no --target: the report finds the cold window that starts at the
+ * deploy. --speed 8 (45 s) keeps the suite short.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithoutPg } from '../helpers/pg.js';
+import { reportSchemaErrors } from '../helpers/schema.js';
+import { CLI, e2eSetup, type E2eContext } from './e2e-setup.js';
+import { runFirstCommand } from './helpers.js';
+
+describe.skipIf(skipWithoutPg())('post-deploy-cold against the demo (PostgreSQL)', () => {
+  let ctx: E2eContext;
+  beforeAll(async () => {
+    ctx = await e2eSetup();
+  });
+  afterAll(async () => ctx?.done());
+
+  it('finds the cold window after the deploy', async () => {
+    const speed = 8;
+    const run = await runFirstCommand(CLI, ['--profile', 'post-deploy-cold', '--speed', String(speed)], ctx.env, ctx.cwd);
+    expect([0, 2], run.stderr).toContain(run.code);
+    expect(reportSchemaErrors(run.report)).toEqual([]);
+    const deploy = run.report.events.find((e) => e.action === 'deploy');
+    expect(deploy).toMatchObject({ ok: true });
+    expect(Math.abs(deploy!.t_s - 120 / speed)).toBeLessThanOrEqual(1);
+    const cold = run.report.breaks.find((b) => b.kind === 'cold-cache');
+    expect(cold, run.stdout).toBeDefined();
+    expect(Math.abs(cold!.t_s! - deploy!.t_s)).toBeLessThanOrEqual(2);
+    const ev = cold!.evidence as { window_s: number; cold_p99_ms: number; warm_p99_ms: number };
+    expect(ev.window_s).toBeGreaterThan(0);
+    expect(ev.cold_p99_ms).toBeGreaterThan(2 * ev.warm_p99_ms);
+  }, 180_000);
+});
