@@ -339,8 +339,11 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     throw e;
   }
 
-  // Observers start before the first arrival; time zero is fixed after they are up.
-  let t0EpochMs = epochNowMs() + 60_000;
+  // Observers start before the first arrival. Time zero is set ahead of their start
+  // (so their first snapshot has a sensible time), and pushed back if they were slow.
+  const observers = opts.observers ?? [];
+  const leadMs = opts.leadMs ?? (workers > 1 ? 300 : 50) + (observers.length > 0 ? 500 : 0);
+  let t0EpochMs = epochNowMs() + leadMs;
   const observerAbort = new AbortController();
   const ctx: RunContext = {
     runDir: dir,
@@ -352,7 +355,6 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     signal: observerAbort.signal,
     log,
   };
-  const observers = opts.observers ?? [];
   for (const o of observers) {
     try {
       await o.start(ctx);
@@ -360,7 +362,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
       log(`warning: observer ${o.name} failed to start: ${errorMessage(e)}`);
     }
   }
-  t0EpochMs = epochNowMs() + (opts.leadMs ?? (workers > 1 ? 300 : 50));
+  if (epochNowMs() > t0EpochMs - 20) t0EpochMs = epochNowMs() + 50;
   ctx.startedAtMs = t0EpochMs;
   meta.started_at_ms = Math.round(t0EpochMs);
   const nowMs = (): number => epochNowMs() - t0EpochMs;
