@@ -254,7 +254,7 @@ export class Recorder {
     if (h === null) return undefined;
     const s = encodeHistogram(h);
     h.reset();
-    if (this.free.length < 256) this.free.push(h);
+    if (this.free.length < 64) this.free.push(h);
     return s;
   }
 

@@ -64,7 +64,7 @@ describe('--workers', () => {
     expect(tenants.find((t) => t.tenant === 't0')?.tenant_class).toBe('top1');
   });
 
-  it('reports a worker\'s input error as the same InputError, and writes no windows', async () => {
+  it('reports a worker\'s input error as the same InputError', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-workers-'));
     const text = 'name: w\nendpoints:\n  - { name: a, path: "/x/{nope}" }\n';
     const args: ScenarioPlanArgs = { scenarioFile: join(dir, 'bad.yaml'), scenarioText: text, profile: { arrival: 'poisson', stages: [{ kind: 'hold', durationMs: 1000, rateRps: 10 }] }, dataDir: null, seed: 1 };
