@@ -449,6 +449,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: { connect: 0, reset: 0, timeout: 0, '4xx': 0, '5xx': 0, other: 0 } };
   const lag = createHistogram();
   let abandoned = 0;
+  let unsorted = 0;
   let cutShort = false;
   let stoppedAtMs = 0;
   for (const r of results) {
@@ -460,6 +461,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     for (const k of Object.keys(totals.errors) as ErrorClass[]) totals.errors[k] += r.totals.errors[k];
     lag.add(r.lag);
     abandoned += r.abandoned;
+    unsorted += r.unsorted;
     cutShort ||= r.cutShort;
     stoppedAtMs = Math.max(stoppedAtMs, r.stoppedAtMs);
   }
@@ -477,7 +479,8 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
   meta.lag_ms = { p50: round(percentileMs(lag, 50)), p99: round(percentileMs(lag, 99)), max: round(maxMs(lag)) };
   meta.generator_limited = (meta.lag_ms.p99 ?? 0) > LAG_WARN_MS;
-  meta.extra = { ...meta.extra, abandoned, totals };
+  meta.extra = { ...meta.extra, abandoned, unsorted_arrivals: unsorted, totals };
+  if (unsorted > 0) log(`warning: ${unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   await writeMeta();
   if (meta.generator_limited) {
     log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);

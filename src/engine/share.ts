@@ -64,6 +64,8 @@ export interface ShareResult {
   cutShort: boolean;
   /** Requests still in flight when the grace period ended (abandoned, not counted as completed). */
   abandoned: number;
+  /** Arrivals that came earlier than the one before them (the stream was not sorted); sent as due. */
+  unsorted: number;
 }
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -167,6 +169,9 @@ export class ShareRunner {
   private maxTimeoutMs: number;
   private stopReason: string | null = null;
   private frontierMs = 0;
+  /** Intended time of the last arrival handled: a stream must not go back in time. */
+  private lastAtMs = -Infinity;
+  private unsorted = 0;
   private firstConnectErrorMs: number | null = null;
   private reqLog: RequestRecord[] = [];
   private lastLiveMs = 0;
@@ -292,6 +297,12 @@ export class ShareRunner {
           // Send everything due; yield to I/O every 256 sends so responses are read during bursts.
           let n = 0;
           do {
+            if (r.atMs < this.lastAtMs) {
+              // An unsorted stream: its second may be closed already. Treat it as due now.
+              this.unsorted++;
+              r.atMs = this.lastAtMs;
+            }
+            this.lastAtMs = r.atMs;
             this.send(r, now);
             cursor.advance();
             r = cursor.head;
@@ -341,6 +352,7 @@ export class ShareRunner {
       stoppedAtMs,
       cutShort,
       abandoned,
+      unsorted: this.unsorted,
     };
   }
 }

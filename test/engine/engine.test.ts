@@ -217,4 +217,27 @@ describe('runPlan against real servers', () => {
     expect(r.totals.ok).toBe(150);
     expect(calls).toEqual(['start before time zero', 'event slow', 'event deploy', 'stop']);
   });
+
+  it('runs an asynchronous plan stream (e.g. a log being read) at its times', async () => {
+    const srv = await serve();
+    async function* fromLog(): AsyncGenerator<PlannedRequest> {
+      for (let i = 0; i < 600; i++) {
+        if (i % 100 === 0) await new Promise((res) => setTimeout(res, 5)); // reading a file
+        yield { atMs: i * 2.5, endpoint: i % 2 ? 'odd' : 'even', method: 'GET', path: `/log/${i}`, tenant: i % 3 ? `t${i % 7}` : null, tenantClass: i % 3 ? 'rest' : 'none' };
+      }
+      // Out of order by a whole second: sent as due, counted.
+      yield { atMs: 100, endpoint: 'late', method: 'GET', path: '/late', tenant: null, tenantClass: 'none' };
+    }
+    const dir = outDir();
+    const lines: string[] = [];
+    const r = await runPlan({ target: new URL(srv.url), outDir: dir, plan: { stream: fromLog() }, plannedDurationMs: 1500, meta: { ...META, arrival: 'log' }, log: (l) => lines.push(l) });
+    expect(r.totals.ok).toBe(601);
+    expect(r.meta.extra?.unsorted_arrivals).toBe(1);
+    expect(lines.join('\n')).toMatch(/1 planned requests came earlier/);
+    const ws = readNd<WindowRecord>(dir, RUN_FILES.windows);
+    expect(ws.filter((w) => w.t_s === 0).reduce((s, w) => s + w.offered, 0)).toBe(400);
+    expect(ws.filter((w) => w.tenant_class === 'none').reduce((s, w) => s + w.offered, 0)).toBe(201);
+    // Tenants seen in the plan are tracked on first sight when no tracked list is given.
+    expect(new Set(readNd<{ tenant: string }>(dir, RUN_FILES.tenants).map((t) => t.tenant)).size).toBe(7);
+  });
 });
