@@ -41,6 +41,8 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   const out = join(work, id);
   const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
     '--workers', String(workers), '--connections', String(CONNECTIONS), '--seed', '1', '--max-inflight', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
+  running.add(handle);
   let rssKb = 0;
   const poll = setInterval(() => {
     try {
@@ -54,6 +56,7 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((res) => child.on('close', res));
   clearInterval(poll);
+  running.delete(handle);
   if (code !== 0) throw new Error(`replay exited ${code}: ${stderr}`);
   const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { offered: number; ok: number } } };
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { p99_ms: number | null; max_ms: number | null } };
@@ -73,13 +76,20 @@ const maxOpenRate = async (t: BenchTarget, workers: number): Promise<{ rate: num
   };
   let lo = 0;
   let hi = 0;
-  for (let rate = 5000; hi === 0 && rate < 400_000; rate = Math.round(rate * 1.5)) {
+  // Grow from 5000/s by 1.5x until a trial fails (or shrink by half while the first ones fail), then bisect.
+  for (let rate = 5000; rate >= 500 && lo === 0; rate = Math.round(rate / 2)) {
     const x = await trial(t, rate, TRIAL_S, workers);
     log(x);
     if (x.pass) lo = rate;
     else hi = rate;
   }
-  for (let i = 0; i < (QUICK ? 2 : 4) && hi - lo > lo * 0.03; i++) {
+  for (let rate = Math.round(lo * 1.5); lo > 0 && hi <= lo && rate < 400_000; rate = Math.round(rate * 1.5)) {
+    const x = await trial(t, rate, TRIAL_S, workers);
+    log(x);
+    if (x.pass) lo = rate;
+    else hi = rate;
+  }
+  for (let i = 0; i < (QUICK ? 2 : 4) && lo > 0 && hi - lo > lo * 0.03; i++) {
     const mid = Math.round((lo + hi) / 2);
     const x = await trial(t, mid, TRIAL_S, workers);
     log(x);
@@ -105,12 +115,25 @@ const wrk = async (url: string, seconds: number): Promise<{ rps: number; p99: nu
   return { rps, p99: p99 ? msOf(p99[1]!, p99[2]!) : NaN, max: max ? msOf(max[1]!, max[2]!) : NaN };
 };
 
+/** Targets and runs started by this script, stopped if it is interrupted. */
+const running = new Set<{ stop: () => Promise<void> }>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    void Promise.all([...running].map((r) => r.stop())).finally(() => process.exit(130));
+  });
+}
+const started = async (t: Promise<BenchTarget>): Promise<BenchTarget> => {
+  const x = await t;
+  running.add(x);
+  return x;
+};
+
 const main = async (): Promise<void> => {
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadavg}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}`);
   const rows: string[] = [];
   for (const start of [startNginx, () => startNodeServer(false)]) {
-    const t = await start();
+    const t = await started(start());
     try {
       console.log(`  ${t.name}: closed loop`);
       const ac = await autocannon(t.url, CLOSED_S);
@@ -126,7 +149,7 @@ const main = async (): Promise<void> => {
   console.log('\n| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 
-  const stall = await startNodeServer(true);
+  const stall = await started(startNodeServer(true));
   try {
     // Arrive in the open model at a modest rate; the closed-loop tools push as hard as they can.
     const seconds = QUICK ? 10 : 20;
@@ -142,7 +165,7 @@ const main = async (): Promise<void> => {
     await stall.stop();
   }
 
-  const nginx = await startNginx();
+  const nginx = await started(startNginx());
   try {
     const rate = QUICK ? 20_000 : 40_000;
     const seconds = Math.ceil(2_000_000 / rate);

@@ -193,8 +193,8 @@ export class ShareRunner {
 
   /** Stops arrivals; in-flight requests get `graceMs` to finish. Idempotent (the first reason wins). */
   stop(reason: string, graceMs: number): void {
+    this.graceMs = this.stopReason === null ? graceMs : Math.min(this.graceMs, graceMs);
     if (this.stopReason === null) this.stopReason = reason;
-    this.graceMs = graceMs;
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -330,8 +330,9 @@ export class ShareRunner {
     while (this.stopReason === null && this.recorder.pending > 0) await sleep(20);
     let abandoned = 0;
     if (this.stopReason !== null) {
-      const graceEnd = clock.nowMs() + this.graceMs;
-      while (this.recorder.pending > 0 && clock.nowMs() < graceEnd) await sleep(Math.min(20, Math.max(1, graceEnd - clock.nowMs())));
+      // `graceMs` is read on every turn: a second Ctrl-C (stop with 0) ends the wait at once.
+      const graceStart = clock.nowMs();
+      while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
       for (const h of this.inflight) {
         if (!h.recorded) abandoned++;
         h.recorded = true;
