@@ -69,6 +69,16 @@ export interface ShareResult {
 }
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Longest nap (ms) the scheduler takes before an arrival less than 2 ms away.
+ * Responses that come in during a nap are read after it: their latency can
+ * read up to this much high.
+ */
+export const NAP_MS = 0.2;
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the thread for `ms` (sub-millisecond precision, no CPU): Atomics.wait on a cell nobody notifies. */
+const nap = (ms: number): void => void Atomics.wait(napCell, 0, 0, ms);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -314,9 +324,16 @@ export class ShareRunner {
         }
         this.frontierMs = r.atMs;
         const waitMs = r.atMs - now;
-        // Timers are coarse (>= 1 ms): sleep most of the gap, then spin on setImmediate (which still serves I/O).
-        if (waitMs > 2) await Promise.race([sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
-        else await immediate();
+        if (waitMs > 2) {
+          // Timers are coarse (>= 1 ms, often late): sleep most of the gap on one.
+          await Promise.race([sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
+        } else {
+          // The last 2 ms: serve pending I/O, then nap at most NAP_MS (a futex wait, no CPU)
+          // instead of spinning, so an idle generator leaves the CPU to the target.
+          await immediate();
+          const leftMs = r.atMs - clock.nowMs();
+          if (leftMs > 0.02) nap(Math.min(leftMs, NAP_MS));
+        }
       }
     } finally {
       this.waiters.length = 0;
