@@ -27,7 +27,7 @@ import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
 import { WHOLE_PLAN, type PlanShare } from '../traffic/arrivals.js';
-import { createRunClock, epochNowMs } from './clock.js';
+import { createRunClock, epochNowMs, nap } from './clock.js';
 import { fireEvent } from './events.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
 import { loadRecipe, type PlanSource } from './plan-source.js';
@@ -392,6 +392,8 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const eventTimers = (opts.events ?? []).map((ev) =>
     setTimeout(() => {
       if (stopReason !== null) return;
+      // Timers work in whole milliseconds and may fire a fraction early: never start an event before its time.
+      nap(Math.min(2, ev.atMs - nowMs()));
       log(`event ${ev.action} at ${(ev.atMs / 1000).toFixed(1)}s`);
       running.push(
         fireEvent(ev, opts.actions ?? {}, { target: opts.target, runDir: dir, signal: eventAbort.signal }, nowMs).then(async (rec) => {

@@ -18,7 +18,7 @@ import { classifyError, classifyStatus, createPool, RequestTimeoutError } from '
 import { CLASS_INDEX, ERROR_INDEX, Recorder, type LiveSnapshot, type ShareTotals, type TrackedTenant } from './recorder.js';
 import type { Histogram } from '../run/histogram.js';
 import type { TenantRecord } from '../run/format.js';
-import type { RunClock } from './clock.js';
+import { nap, type RunClock } from './clock.js';
 
 /** How one share runs. */
 export interface ShareOptions {
@@ -76,9 +76,7 @@ const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(res
  * read up to this much high.
  */
 export const NAP_MS = 0.2;
-const napCell = new Int32Array(new SharedArrayBuffer(4));
-/** Blocks the thread for `ms` (sub-millisecond precision, no CPU): Atomics.wait on a cell nobody notifies. */
-const nap = (ms: number): void => void Atomics.wait(napCell, 0, 0, ms);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
