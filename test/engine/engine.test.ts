@@ -106,7 +106,7 @@ describe('runPlan against real servers', () => {
     expect(maxMs(h)!).toBeLessThan(1300);
     // The closed loop saw a handful of slow requests among thousands: its p99 is far lower.
     const closedP99 = closed[Math.floor(closed.length * 0.99)]!;
-    expect(closed.length).toBeGreaterThan(1000);
+    expect(closed.length).toBeGreaterThan(300); // enough samples that 2-3 stalled ones fall above the 99th percentile
     expect(closedP99).toBeLessThan(p99 / 10);
     expect(r.totals.ok).toBe(r.totals.sent);
   });
