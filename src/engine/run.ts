@@ -486,7 +486,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   await writeMeta();
   if (meta.generator_limited) {
     log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
-    log('         Latencies include the generator\'s own delay. Use --workers, fewer --connections, or a lower --rate-scale.');
+    log('         Latencies include the generator\'s own delay. Give it a CPU of its own (other processes compete for it), use --workers, or lower --rate-scale.');
   }
   return { dir, meta, totals, events: eventRecords, abandoned };
 };
