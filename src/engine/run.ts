@@ -430,6 +430,11 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   let results: Awaited<ShareHandle['done']>[];
   try {
     results = await Promise.all(shares.map((s) => s.done));
+  } catch (e) {
+    // A worker failed: stop the others before reporting it.
+    stopAll(`a worker failed: ${errorMessage(e)}`, 0);
+    await Promise.allSettled(shares.map((s) => s.done));
+    throw e;
   } finally {
     clearInterval(liveTimer);
     for (const t of eventTimers) clearTimeout(t);
