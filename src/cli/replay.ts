@@ -95,7 +95,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', ''),
   handler: async (a) => {
     if (a.log !== undefined) {
-      // Seam for access-log replays (src/traffic/logs): they build a PlanRecipe and call runPlan.
+      // Seam for access-log replays (src/traffic/logs): they build a PlanSource (a recipe for --workers)
+      // from the log and call `replayPlan` (src/engine/replay.ts) with the common flags below.
       throw new ProdshapeError('PS_NOT_BUILT', '`prodshape replay --log` is not built yet');
     }
     if (a.scenario === undefined) throw inputError('--scenario', 'is required', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
