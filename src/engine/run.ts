@@ -46,8 +46,10 @@ export interface LiveStatus {
   totalMs: number;
   offeredRps: number;
   achievedRps: number;
+  /** Latency percentiles of the requests completed in the last second. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Totals since the start. */
   errors: number;
   dropped: number;
   inflight: number;
@@ -413,6 +415,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   );
 
   let lastLive = epochNowMs();
+  const liveTotals = { errors: 0, dropped: 0 };
   const liveTimer = setInterval(() => {
     const now = epochNowMs();
     const dtS = Math.max(0.001, (now - lastLive) / 1000);
@@ -421,7 +424,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
       elapsedMs: now - t0EpochMs, totalMs: opts.plannedDurationMs,
       offeredRps: live.offered / dtS, achievedRps: live.ok / dtS,
       p50Ms: percentileMs(live.latency, 50), p99Ms: percentileMs(live.latency, 99),
-      errors: live.errors, dropped: live.dropped, inflight: live.inflight.reduce((a, b) => a + b, 0),
+      errors: (liveTotals.errors += live.errors), dropped: (liveTotals.dropped += live.dropped), inflight: live.inflight.reduce((a, b) => a + b, 0),
     });
     live.offered = live.sent = live.dropped = live.completed = live.ok = live.errors = 0;
     live.latency.reset();
