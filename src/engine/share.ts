@@ -185,6 +185,8 @@ export class ShareRunner {
   private lastLiveMs = 0;
   private graceMs = 0;
   private readonly waiters: (() => void)[] = [];
+  /** The target's path (`http://host/api` → `/api`), prefixed to every request path. */
+  private readonly basePath: string;
 
   constructor(stream: PlanStream, private readonly opts: ShareOptions, private readonly sink: ShareSink) {
     this.recorder = new Recorder({ trackedTenants: opts.trackedTenants });
@@ -192,6 +194,7 @@ export class ShareRunner {
     this.ownsDispatcher = opts.dispatcher === undefined;
     this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs });
     this.maxTimeoutMs = opts.timeoutMs;
+    this.basePath = basePathOf(opts.target);
   }
 
   /** Requests sent and not yet released by undici. */
@@ -221,7 +224,7 @@ export class ShareRunner {
     const h = new InFlight(this, r, ep, cls, nowMs, nowMs + timeoutMs);
     rec.send(r.atMs, nowMs, ep, cls);
     this.inflight.add(h);
-    const opts: Dispatcher.DispatchOptions = { path: r.path, method: r.method };
+    const opts: Dispatcher.DispatchOptions = { path: this.basePath === '' ? r.path : this.basePath + r.path, method: r.method };
     if (r.headers !== undefined) opts.headers = r.headers;
     if (r.body !== undefined) opts.body = r.body;
     try {
@@ -374,3 +377,6 @@ export class ShareRunner {
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** The path part of a target URL without its trailing slash (`''` for the root). */
+export const basePathOf = (target: URL): string => target.pathname.replace(/\/+$/, '');

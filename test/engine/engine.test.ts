@@ -240,4 +240,16 @@ describe('runPlan against real servers', () => {
     // Tenants seen in the plan are tracked on first sight when no tracked list is given.
     expect(new Set(readNd<{ tenant: string }>(dir, RUN_FILES.tenants).map((t) => t.tenant)).size).toBe(7);
   });
+
+  it('prefixes the target\'s own path to every request and action', async () => {
+    const srv = await serve();
+    const sc = parseScenario('name: p\nendpoints:\n  - { name: e, path: "/x?q=1" }\nactions:\n  deploy: { http: POST /admin/deploy }\n');
+    const r = await runPlan({
+      target: new URL(`${srv.url}/api/`), outDir: outDir(), plan: { stream: steady(50, 1000, '/x?q=1') }, plannedDurationMs: 1000, meta: META,
+      events: [{ atMs: 200, action: 'deploy' }], actions: sc.actions,
+    });
+    expect(r.totals.ok).toBe(50);
+    expect(srv.counts.get('GET /api/x')).toBe(50);
+    expect(srv.counts.get('POST /api/admin/deploy')).toBe(1);
+  });
 });
