@@ -30,6 +30,8 @@ interface ReplayArgs {
   junit?: string;
   'log-requests'?: string;
   'allow-remote': boolean;
+  pg?: string;
+  instances: number;
 }
 
 const durationFlag = (flag: string, v: string | undefined): number | null => {
@@ -91,12 +93,13 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
       .option('log-requests', { type: 'string', describe: 'write every request (intended time, latency, status, endpoint, tenant) as NDJSON to FILE' })
       .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
+      .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
+      .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
       .example('$0 replay --scenario saas-orders --profile spike-3x --target http://127.0.0.1:8080 --data data/', '')
       .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', ''),
   handler: async (a) => {
     if (a.log !== undefined) {
-      // Seam for access-log replays (src/traffic/logs): they build a PlanSource (a recipe for --workers)
-      // from the log and call `replayPlan` (src/engine/replay.ts) with the common flags below.
+      // Seam for access-log replays (src/traffic/logs): they build a PlanRecipe and call runPlan.
       throw new ProdshapeError('PS_NOT_BUILT', '`prodshape replay --log` is not built yet');
     }
     if (a.scenario === undefined) throw inputError('--scenario', 'is required', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
@@ -137,6 +140,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         junitFile: a.junit ?? null,
         logRequestsFile: a['log-requests'] ?? null,
         allowRemote: a['allow-remote'],
+        pgUrl: a.pg ?? null,
+        instances: positive('--instances', a.instances, true),
         signal: ac.signal,
         forceSignal: force.signal,
         onLive: live.onLive,

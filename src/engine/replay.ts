@@ -53,6 +53,10 @@ export interface ReplayCommonOptions {
   print?: (text: string) => void;
   /** Directory relative paths resolve against [process.cwd()]. */
   cwd?: string;
+  /** `--pg URL`: PostgreSQL to observe, overriding the scenario's `observe.postgres.url` (observe stage). */
+  pgUrl?: string | null;
+  /** `--instances N`: copies of the service behind one database, for the capacity math [1]. */
+  instances?: number;
 }
 
 /** Options of `replayPlan`: the common ones, and the plan with what run.json records about it. */
@@ -92,6 +96,10 @@ export interface ReplayOptions extends ReplayCommonOptions {
   durationMs?: number | null;
   /** Seed of every random choice [random, recorded in run.json]. */
   seed?: number | string | null;
+  /** `--pg URL`: PostgreSQL to observe, overriding the scenario's `observe.postgres.url` (observe stage). */
+  pgUrl?: string | null;
+  /** `--instances N`: copies of the service behind one database, for the capacity math [1]. */
+  instances?: number;
 }
 
 const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -180,7 +188,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
     trackedTenants: tracked,
     events: profile.events,
     actions: scenario.actions,
-    observers: createObservers(scenario),
+    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
     meta: {
       scenario: scenario.name, profile: profile.name, seed, speed: profile.applied.speed, rateScale: profile.applied.rateScale,
       arrival: profile.arrival, endpoints: scenario.endpoints.map((e) => e.name), slo: scenario.slo,

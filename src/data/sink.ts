@@ -1,0 +1,32 @@
+/**
+ * Sinks: where made rows go (files, PostgreSQL COPY, PGlite, …). The row
+ * production (rows.ts, workers.ts) knows nothing of them: a sink receives a
+ * table's rows as encoded chunks (UTF-8 bytes), in row order.
+ */
+import type { CompiledTable } from './columns.js';
+import type { Dataset } from './dataset.js';
+import type { RowFormat } from './rows.js';
+
+/** Receives one table's rows. `write` resolves when the sink can take more (backpressure). */
+export interface TableWriter {
+  /** A chunk of whole rows, UTF-8; the sink may keep it (it is never reused). */
+  write(chunk: Buffer): Promise<void>;
+  /** All rows were written; resolves when they are stored. */
+  end(): Promise<void>;
+}
+
+/** What a sink reports while it finishes (keys, indexes, ANALYZE). */
+export type SinkStep = (message: string) => void;
+
+export interface Sink {
+  /** The encoding this sink takes. CSV chunks never include the header line. */
+  readonly format: RowFormat;
+  /** Before any row: check the destination (e.g. refuse non-empty tables), create what is needed. */
+  begin?(ds: Dataset): Promise<void>;
+  /** Opens one table; tables are opened in the scenario's order, one at a time. */
+  openTable(table: CompiledTable): Promise<TableWriter>;
+  /** After every table was written and ended. */
+  finish?(ds: Dataset, step: SinkStep): Promise<void>;
+  /** After a failure: release resources, remove partial output. Never throws. */
+  abort?(error: unknown): Promise<void>;
+}

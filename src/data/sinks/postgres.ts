@@ -1,0 +1,223 @@
+/**
+ * The PostgreSQL sink: streams each table with `COPY … FROM STDIN (FORMAT csv,
+ * FREEZE)` in the transaction that creates it, while the rows are still being
+ * made (generation overlaps the server's work). Keys and indexes are built
+ * after the rows are in, on a second connection while the next table loads,
+ * then each table is ANALYZEd.
+ *
+ * Existing tables: missing ones are created; empty ones are filled as they
+ * are (the user's migrations may have made them); non-empty ones are refused
+ * unless `replace`, which drops and recreates them.
+ */
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { finished } from 'node:stream/promises';
+import { RunError, errorMessage } from '../../core/errors.js';
+import { inspectTables, type Existing } from './existing.js';
+import { registerSecret } from '../../core/secrets.js';
+import { createIndexSql, createTableSql, foreignKeySql, ident, primaryKeyName } from '../schema.js';
+import { writeWithBackpressure } from './files.js';
+import type { CompiledTable } from '../columns.js';
+import type { Dataset } from '../dataset.js';
+import type { Sink, TableWriter } from '../sink.js';
+
+export interface PostgresSinkOptions {
+  /** `postgres://user:pass@host:port/db`; the password never reaches an output. */
+  url: string;
+  /** Drop and recreate tables that already hold rows (default false: refuse). */
+  replace?: boolean;
+  /** Connections building indexes (default 2: one more joins when the COPYs are done). */
+  indexConnections?: number;
+}
+
+/** `host:port/db` of a URL, for messages (never the user or password). */
+export const describeUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch (e) {
+    if (e instanceof TypeError) return '(the given URL)';
+    throw e;
+  }
+};
+
+const connect = async (url: string): Promise<pg.Client> => {
+  const client = new pg.Client({ connectionString: url, application_name: 'prodshape generate' });
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new RunError('PS_PG_CONNECT', `cannot connect to PostgreSQL at ${describeUrl(url)}: ${errorMessage(e)}`, {
+      hint: 'check the --to URL (postgres://user:password@host:port/database) and that the server is running', cause: e,
+    });
+  }
+  // A connection error after connect (server gone) must not crash the process: queries report it.
+  client.on('error', () => undefined);
+  // Bulk-load settings for this session only; safe for a dataset that can be regenerated.
+  await client.query("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'");
+  return client;
+};
+
+/** A tiny job pool: jobs run on whichever connection is idle. */
+const jobPool = () => {
+  const idle: pg.Client[] = [];
+  const queue: { job: (c: pg.Client) => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const pump = (): void => {
+    while (idle.length > 0 && queue.length > 0) {
+      const client = idle.pop() as pg.Client;
+      const next = queue.shift();
+      if (next === undefined) break;
+      next
+        .job(client)
+        .then(next.resolve, next.reject)
+        .finally(() => {
+          idle.push(client);
+          pump();
+        });
+    }
+  };
+  return {
+    add(client: pg.Client): void {
+      idle.push(client);
+      pump();
+    },
+    run(job: (c: pg.Client) => Promise<void>): Promise<void> {
+      return new Promise((resolve, reject) => {
+        queue.push({ job, resolve, reject });
+        pump();
+      });
+    },
+  };
+};
+
+const sqlError = (what: string, e: unknown): RunError =>
+  new RunError('PS_PG_LOAD', `${what}: ${errorMessage(e)}`, { hint: 'the server refused a statement; see the message above', cause: e });
+
+/** A sink loading every table into the PostgreSQL at `opts.url`. */
+export const postgresSink = (opts: PostgresSinkOptions): Sink => {
+  registerSecret(opts.url);
+  let copyClient: pg.Client | null = null;
+  const clients: pg.Client[] = [];
+  const pool = jobPool();
+  const existing = new Map<string, Existing>();
+  const pending: Promise<void>[] = [];
+  let ds: Dataset | null = null;
+
+  /** Keys, indexes and ANALYZE of one loaded table, as jobs on the index connections. */
+  const afterLoad = (t: CompiledTable): Promise<void> => {
+    const before = existing.get(t.name);
+    const reused = before?.exists === true;
+    const indexes = (ds?.spec.indexes ?? []).filter((ix) => ix.table === t.name);
+    const addKey = t.idColumn !== null && !before?.hasPrimaryKey;
+    const builds: Promise<void>[] = [];
+    if (addKey) {
+      builds.push(pool.run(async (c) => {
+        await c.query(`CREATE UNIQUE INDEX ${ident(primaryKeyName(t))} ON ${ident(t.name)} (${ident(t.idColumn ?? '')})`).catch((e: unknown) => {
+          throw sqlError(`building the primary key of ${t.name}`, e);
+        });
+      }));
+    }
+    for (const ix of indexes) {
+      builds.push(pool.run(async (c) => {
+        await c.query(createIndexSql(ix, { ifNotExists: reused })).catch((e: unknown) => {
+          throw sqlError(`creating index ${ix.text}`, e);
+        });
+      }));
+    }
+    return Promise.all(builds).then(() =>
+      pool.run(async (c) => {
+        if (addKey) {
+          const pk = ident(primaryKeyName(t));
+          await c.query(`ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`).catch((e: unknown) => {
+            throw sqlError(`adding the primary key of ${t.name}`, e);
+          });
+        }
+        await c.query(`ANALYZE ${ident(t.name)}`);
+      }),
+    );
+  };
+
+  return {
+    format: 'csv',
+    async begin(dataset) {
+      ds = dataset;
+      copyClient = await connect(opts.url);
+      clients.push(copyClient);
+      const names = dataset.tables.map((t) => t.name);
+      for (const [n, e] of await inspectTables(copyClient, names, opts.replace ?? false, describeUrl(opts.url))) existing.set(n, e);
+      if (opts.replace) {
+        const present = names.filter((n) => existing.get(n)?.exists);
+        if (present.length > 0) {
+          await copyClient.query(`DROP TABLE IF EXISTS ${present.map(ident).join(', ')}`).catch((e: unknown) => {
+            throw sqlError(`dropping ${present.join(', ')} (--replace)`, e);
+          });
+        }
+        for (const n of present) existing.set(n, { exists: false, hasRows: false, hasPrimaryKey: false });
+      }
+      for (let k = 0; k < Math.max(1, opts.indexConnections ?? 1); k++) {
+        const c = await connect(opts.url);
+        clients.push(c);
+        pool.add(c);
+      }
+    },
+    async openTable(t): Promise<TableWriter> {
+      const client = copyClient;
+      if (client === null) throw new Error('internal: postgres sink not begun');
+      const before = existing.get(t.name);
+      await client.query('BEGIN');
+      // Creating (or truncating) the table in the COPY's transaction allows FREEZE: no later rewrite for hint bits.
+      await client.query(before?.exists ? `TRUNCATE ${ident(t.name)}` : createTableSql(t)).catch((e: unknown) => {
+        throw sqlError(`creating table ${t.name}`, e);
+      });
+      const cols = t.columns.map((c) => ident(c.name)).join(', ');
+      const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT csv, FREEZE true)`));
+      let failure: unknown = null;
+      stream.on('error', (e) => {
+        failure = e;
+      });
+      const check = (): void => {
+        if (failure !== null) throw sqlError(`loading ${t.name}`, failure);
+      };
+      return {
+        async write(chunk) {
+          check();
+          await writeWithBackpressure(stream, chunk).catch((e: unknown) => {
+            throw sqlError(`loading ${t.name}`, e);
+          });
+        },
+        async end() {
+          stream.end();
+          await finished(stream).catch((e: unknown) => {
+            throw sqlError(`loading ${t.name}`, e);
+          });
+          await client.query('COMMIT');
+          const job = afterLoad(t);
+          // Keep the rejection observed now; finish() reports it.
+          job.catch(() => undefined);
+          pending.push(job);
+        },
+      };
+    },
+    async finish(dataset, step) {
+      if (copyClient !== null) pool.add(copyClient);
+      step('building keys and indexes, then ANALYZE');
+      await Promise.all(pending);
+      if (dataset.spec.foreignKeys) {
+        step('adding foreign keys');
+        for (const sql of foreignKeySql(dataset)) {
+          await pool.run(async (c) => {
+            await c.query(sql).catch((e: unknown) => {
+              throw sqlError('adding a foreign key', e);
+            });
+          });
+        }
+      }
+      await Promise.all(clients.map((c) => c.end()));
+      clients.length = 0;
+    },
+    async abort() {
+      // Closing a connection rolls back its open transaction (and an unfinished COPY).
+      await Promise.allSettled(clients.map((c) => c.end()));
+      clients.length = 0;
+    },
+  };
+};

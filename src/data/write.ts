@@ -1,0 +1,71 @@
+/**
+ * The generation driver: makes every table's rows chunk by chunk and hands
+ * them to the sinks, in row order, with backpressure (memory stays bounded by
+ * a few chunks whatever the dataset's size). Progress is reported per chunk.
+ */
+import type { Dataset } from './dataset.js';
+import type { Sink, TableWriter } from './sink.js';
+import { DEFAULT_CHUNK_ROWS, type RowFormat } from './rows.js';
+import { mainThreadChunks, type ChunkSource } from './chunks.js';
+
+/** Where generation is, for progress displays. */
+export interface Progress {
+  /** `rows` while making rows; `finishing` while sinks finish (indexes, ANALYZE); `done` at the end. */
+  phase: 'rows' | 'finishing' | 'done';
+  table: string;
+  tableRows: number;
+  tableDone: number;
+  /** Rows of all tables, and rows made so far. */
+  rows: number;
+  done: number;
+  elapsedMs: number;
+  /** What a sink is doing while finishing. */
+  message?: string;
+}
+
+export interface WriteOptions {
+  /** Rows per chunk (default 8192). Output bytes never depend on it. */
+  chunkRows?: number;
+  /** Where chunks come from (default: made on this thread). See workers.ts. */
+  source?: ChunkSource;
+  onProgress?: (p: Progress) => void;
+  /** Clock in ms (injected by tests). */
+  now?: () => number;
+}
+
+/** Makes every table of `ds` into every sink. On failure, aborts the sinks and rethrows. */
+export const writeDataset = async (ds: Dataset, sinks: Sink[], opts: WriteOptions = {}): Promise<void> => {
+  const now = opts.now ?? (() => performance.now());
+  const started = now();
+  const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const source = opts.source ?? mainThreadChunks(ds);
+  const rows = ds.tables.reduce((a, t) => a + t.plan.rows, 0);
+  const formats = [...new Set(sinks.map((s) => s.format))] as RowFormat[];
+  let done = 0;
+  const report = (p: Omit<Progress, 'rows' | 'done' | 'elapsedMs'>): void => opts.onProgress?.({ ...p, rows, done, elapsedMs: now() - started });
+  try {
+    for (const s of sinks) await s.begin?.(ds);
+    for (const table of ds.tables) {
+      const writers: TableWriter[] = [];
+      for (const s of sinks) writers.push(await s.openTable(table));
+      let tableDone = 0;
+      report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
+      for await (const chunk of source.chunks(table.name, formats, chunkRows)) {
+        await Promise.all(sinks.map((s, k) => (writers[k] as TableWriter).write(chunk.bytes[s.format] ?? Buffer.alloc(0))));
+        tableDone += chunk.rows;
+        done += chunk.rows;
+        report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
+      }
+      await Promise.all(writers.map((w) => w.end()));
+    }
+    const last = ds.tables[ds.tables.length - 1];
+    const step = (message: string): void => report({ phase: 'finishing', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0, message });
+    for (const s of sinks) await s.finish?.(ds, step);
+    report({ phase: 'done', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0 });
+  } catch (e) {
+    await Promise.allSettled(sinks.map(async (s) => s.abort?.(e)));
+    throw e;
+  } finally {
+    await source.close?.();
+  }
+};
