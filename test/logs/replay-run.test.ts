@@ -5,7 +5,7 @@
  * log at --speed 100 (cut by --duration) and writes a valid report.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -111,6 +111,60 @@ describe('replay --log against a local server', () => {
     expect(mid(thrice)).toBeGreaterThan(0.55);
     const report = JSON.parse(readFileSync(tripled.reportFile, 'utf8')) as { summary: { requests: number } };
     expect(report.summary.requests).toBe(3 * reqs.length);
+  });
+});
+
+describe('replay --log on workers and onto a dataset', () => {
+  let server: Awaited<ReturnType<typeof recordingServer>>;
+  beforeAll(async () => {
+    server = await recordingServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('splits the log between --workers 2: every request sent once', async () => {
+    const reqs = synthRequests({ rate: () => 30, maxRps: 30, durationMs: 10_000, startMs: T0, endpoints: [{ method: 'GET', template: '/a', weight: 1 }], seed: 21 });
+    reqs.forEach((r, i) => (r.path = `/a/${i}`));
+    const file = join(tmp, 'workers.log');
+    writeFileSync(file, synthLines(reqs, 'nginx-json', { maxDurationMs: 500 }).join('\n'));
+    server.arrivals.length = 0;
+    const result = await runLogReplay({ ...quiet, logFile: file, target: server.url, outDir: join(tmp, 'run-workers'), speed: 5, workers: 2 });
+    expect(result.meta.workers).toBe(2);
+    expect(server.arrivals.map((a) => a.path).sort()).toEqual(reqs.map((r) => r.path).sort());
+    const report = JSON.parse(readFileSync(result.reportFile, 'utf8')) as { summary: { requests: number } };
+    expect(report.summary.requests).toBe(reqs.length);
+  });
+
+  it('remaps ids onto --data: no production id reaches the target', async () => {
+    const dataDir = join(tmp, 'dataset');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'manifest.json'), JSON.stringify({
+      seed: 1, scenario: 'test', tables: { orders: 300 }, tenants: [
+        { id: 'acme', rows: 200, ranges: { orders: [1, 200] } }, { id: 'globex', rows: 90, ranges: { orders: [201, 90] } }, { id: 'initech', rows: 10, ranges: { orders: [291, 10] } },
+      ],
+    }));
+    const reqs = synthRequests({ rate: () => 50, maxRps: 50, durationMs: 5000, startMs: T0, endpoints: [{ method: 'GET', template: '/tenants/{tenant}/orders/{orders.id}', weight: 1 }], tenants: 20, zipfS: 1.2, seed: 8 });
+    const file = join(tmp, 'remap.log');
+    writeFileSync(file, synthLines(reqs, 'combined').join('\n'));
+    server.arrivals.length = 0;
+    const result = await runLogReplay({ ...quiet, logFile: file, target: server.url, outDir: join(tmp, 'run-remap'), speed: 5, dataDir });
+    expect(server.arrivals).toHaveLength(reqs.length);
+    const prodTenants = new Set(reqs.map((r) => r.path.split('/')[2]));
+    const seen = new Map<string, number>();
+    for (const a of server.arrivals) {
+      const m = /^\/tenants\/(\w+)\/orders\/(\d+)$/.exec(a.path);
+      expect(m, a.path).not.toBeNull();
+      expect(prodTenants.has(m![1])).toBe(false);
+      const id = Number(m![2]);
+      const range = { acme: [1, 200], globex: [201, 290], initech: [291, 300] }[m![1] as 'acme'];
+      expect(id).toBeGreaterThanOrEqual(range[0]!);
+      expect(id).toBeLessThanOrEqual(range[1]!);
+      seen.set(m![1]!, (seen.get(m![1]!) ?? 0) + 1);
+    }
+    // The log's busiest tenant became the largest one.
+    expect([...seen.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]).toBe('acme');
+    expect(result.meta.extra).toMatchObject({ log_remap: { idsInRange: reqs.length, idsPseudonymized: 0 } });
   });
 });
 

@@ -73,7 +73,7 @@ const TENANT_KEYS = /^(tenant|account|org|organization|organisation|customer|wor
 const ID_KEYS = /(^|[_-])ids?$|[a-z]Ids?$/;
 
 /** A query value to remap: any id-like value under an id key; elsewhere ids, but not small numbers (`page=2`, `limit=50`). */
-const isQueryId = (k: string, v: string): boolean =>
+export const isQueryId = (k: string, v: string): boolean =>
   isIdLike(v) && (TENANT_KEYS.test(k) || ID_KEYS.test(k) || !/^\d{1,5}$/.test(v));
 
 /** What a remap did, counted. */
