@@ -32,17 +32,18 @@ const recordingServer = async (): Promise<TestServer & { arrivals: { atMs: numbe
   return Object.assign(s, { arrivals });
 };
 
+// One server for the file: it records when each request arrived.
+let server: Awaited<ReturnType<typeof recordingServer>>;
+beforeAll(async () => {
+  server = await recordingServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
 const quiet: Pick<LogReplayRunOptions, 'log' | 'print' | 'graceMs' | 'seed'> = { log: () => undefined, print: () => undefined, graceMs: 1000, seed: 5 };
 
 describe('replay --log against a local server', () => {
-  let server: Awaited<ReturnType<typeof recordingServer>>;
-  beforeAll(async () => {
-    server = await recordingServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
   it('sends a log with known gaps at its recorded times divided by --speed (within a few ms)', async () => {
     // 40 requests over 30 s of log time: clusters, long and short gaps, written slightly out of order.
     const gapsMs = [0, 5, 5, 40, 400, 1000, 1000, 2500, 10, 10, 10, 3000, 700, 300, 50, 1500, 1500, 20, 4000, 100,
@@ -115,14 +116,6 @@ describe('replay --log against a local server', () => {
 });
 
 describe('replay --log on workers and onto a dataset', () => {
-  let server: Awaited<ReturnType<typeof recordingServer>>;
-  beforeAll(async () => {
-    server = await recordingServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
   it('splits the log between --workers 2: every request sent once', async () => {
     const reqs = synthRequests({ rate: () => 30, maxRps: 30, durationMs: 10_000, startMs: T0, endpoints: [{ method: 'GET', template: '/a', weight: 1 }], seed: 21 });
     reqs.forEach((r, i) => (r.path = `/a/${i}`));
@@ -169,16 +162,10 @@ describe('replay --log on workers and onto a dataset', () => {
 });
 
 describe('`prodshape replay --log` (built CLI)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    ensureBuilt();
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  beforeAll(() => ensureBuilt());
 
   it('replays the real Apache log at --speed 100 (first 15 s) and writes a valid report', async () => {
+    server.counts.clear();
     const out = join(tmp, 'cli-apache');
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [
       CLI, 'replay', '--log', sharedDataFile('apache_logs.log'), '--target', server.url,
