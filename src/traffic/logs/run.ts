@@ -124,7 +124,7 @@ export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplay
       logRequestsFile: opts.logRequestsFile ?? null,
       events: [],
       actions: scenario?.actions ?? {},
-      observers: createObservers(scenario),
+      observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
       meta: {
         scenario: scenario?.name ?? null, profile: `log:${basename(logFile)}`, seed, speed: replayOpts.speed ?? 1, rateScale: replayOpts.rateScale ?? 1,
         arrival: 'log', endpoints: scan.endpoints, slo, extra,
