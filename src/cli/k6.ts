@@ -60,7 +60,7 @@ export const k6Command: CommandModule<object, K6Args> = {
       .option('slo', { type: 'string', array: true, describe: "SLO as a k6 threshold, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
       .option('expected-latency', { type: 'string', default: '100ms', describe: 'latency expected at the peak, for sizing VUs by Little\'s law' })
       .option('max-vus', { type: 'number', describe: 'cap on VUs (requests in flight); default: enough for 10x the expected latency' })
-      .option('tenant-tags', { type: 'number', default: 1000, describe: 'tag requests to the N largest tenants with their id' })
+      .option('tenant-tags', { type: 'number', default: 200, describe: 'track the N largest tenants (tagged with their id), plus samples of small and empty ones, as replay does' })
       .example('$0 k6 --scenario demo --profile spike-3x --out spike.ts', 'then: k6 run -e TARGET=http://staging:8080 --out json=results.json.gz spike.ts')
       .strict(),
   handler: async (args) => {
@@ -76,7 +76,7 @@ export const k6Command: CommandModule<object, K6Args> = {
       slo: args.slo ?? [],
       expectedLatencyMs: durationFlag('--expected-latency', args['expected-latency']),
       maxVus: maxVus === undefined ? null : Math.ceil(positive('--max-vus', maxVus)),
-      tenantTagLimit: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
+      tenantTags: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
       command: ['prodshape', ...process.argv.slice(2)].join(' '),
     });
     for (const w of result.warnings) err(`warning: ${w}`);
