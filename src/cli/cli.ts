@@ -17,7 +17,6 @@ import { plansCommand } from './plans.js';
 import { demoCommand } from './demo.js';
 
 export const main = async (argv: string[]): Promise<number> => {
-  let usageFailed = false;
   try {
     await yargs(argv)
       .scriptName('prodshape')
@@ -40,14 +39,12 @@ export const main = async (argv: string[]): Promise<number> => {
       .fail((msg: string | undefined, e: Error | undefined) => {
         if (e) throw e;
         // Throwing (not just printing) keeps yargs from running the command's handler anyway.
-        usageFailed = true;
         throw inputError('', msg ?? 'invalid usage', { hint: 'run with --help to see the options', code: 'PS_USAGE' });
       })
       .parseAsync();
   } catch (e) {
     return reportError(e);
   }
-  if (usageFailed) return EXIT.input;
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 };
 

@@ -30,6 +30,8 @@ interface ReplayArgs {
   junit?: string;
   'log-requests'?: string;
   'allow-remote': boolean;
+  pg?: string;
+  instances: number;
 }
 
 const durationFlag = (flag: string, v: string | undefined): number | null => {
@@ -91,6 +93,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
       .option('log-requests', { type: 'string', describe: 'write every request (intended time, latency, status, endpoint, tenant) as NDJSON to FILE' })
       .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
+      .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
+      .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
       .example('$0 replay --scenario saas-orders --profile spike-3x --target http://127.0.0.1:8080 --data data/', '')
       .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', ''),
   handler: async (a) => {
@@ -136,6 +140,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         junitFile: a.junit ?? null,
         logRequestsFile: a['log-requests'] ?? null,
         allowRemote: a['allow-remote'],
+        pgUrl: a.pg ?? null,
+        instances: positive('--instances', a.instances, true),
         signal: ac.signal,
         forceSignal: force.signal,
         onLive: live.onLive,

@@ -61,6 +61,10 @@ export interface ReplayOptions {
   print?: (text: string) => void;
   /** Directory bare names and relative paths resolve against [process.cwd()]. */
   cwd?: string;
+  /** `--pg URL`: PostgreSQL to observe, overriding the scenario's `observe.postgres.url` (observe stage). */
+  pgUrl?: string | null;
+  /** `--instances N`: copies of the service behind one database, for the capacity math [1]. */
+  instances?: number;
 }
 
 /** What a replay produced. */
@@ -123,7 +127,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult> => {
       logRequestsFile: opts.logRequestsFile ?? null,
       events: profile.events,
       actions: scenario.actions,
-      observers: createObservers(scenario),
+      observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
       meta: {
         scenario: scenario.name, profile: profile.name, seed, speed: profile.applied.speed, rateScale: profile.applied.rateScale,
         arrival: profile.arrival, endpoints: scenario.endpoints.map((e) => e.name), slo,
