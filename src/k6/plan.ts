@@ -17,7 +17,8 @@ import type { HttpMethod, Scenario, TenantPick } from '../scenario/scenario.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { createTenantPicker, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import type { TenantClass } from '../run/format.js';
-import { parseSlo, type Slo } from './slo.js';
+import { parseSlo, type SloSpec } from '../analyze/slo.js';
+import { thresholdMetric } from './slo.js';
 import { formatK6Duration, profileToK6Arrival, sizeVus, type K6Arrival, type VuSizing } from './stages.js';
 
 /** A way of picking tenants: by rows or uniformly, among the tenants that have ids in `tables`. */
@@ -101,7 +102,7 @@ export interface K6ScriptPlan {
   actions: PlannedAction[];
   events: PlannedEvent[];
   skippedEvents: SkippedEvent[];
-  slos: Slo[];
+  slos: SloSpec[];
 }
 
 export interface PlanInputs {
@@ -214,20 +215,19 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   });
   const rangeTables = [...new Set(pickers.flatMap((p) => p.tables).concat(templates.flatMap((t) => t.tables)))].sort();
 
-  const slos: Slo[] = [];
+  const slos: SloSpec[] = [];
   const sloSources = [
     ...scenario.slo.map((s, i) => ({ spec: s, field: `slo[${i}]`, file: scenario.file })),
     ...inp.slo.map((s) => ({ spec: s, field: '--slo', file: null })),
   ];
   for (const src of sloSources) {
-    try {
-      const slo = parseSlo(src.spec, { field: src.field, file: src.file });
-      if (slo.endpoint !== null && !endpoints.some((e) => e.name === slo.endpoint)) {
-        problems.push({ file: src.file, line: null, field: src.field, message: `SLO "${src.spec}" names endpoint "${slo.endpoint}", which the scenario does not have (endpoints: ${endpoints.map((e) => e.name).join(', ')})` });
-      } else if (!slos.some((s) => s.spec === slo.spec)) slos.push(slo);
-    } catch (e) {
-      if (e instanceof InputError) problems.push(...e.problems);
-      else throw e;
+    const slo = parseSlo(src.spec);
+    if (typeof slo === 'string') problems.push({ file: src.file, line: null, field: src.field, message: slo });
+    else if (slo.endpoint !== null && !endpoints.some((e) => e.name === slo.endpoint)) {
+      problems.push({ file: src.file, line: null, field: src.field, message: `SLO "${src.spec}" names endpoint "${slo.endpoint}", which the scenario does not have (endpoints: ${endpoints.map((e) => e.name).join(', ')})` });
+    } else if (!slos.some((s) => s.spec === slo.spec)) {
+      slos.push(slo);
+      if (thresholdMetric(slo) === null) warnings.push(`SLO ${slo.spec} has no k6 threshold (k6 does not say which endpoint a dropped iteration was for); prodshape's report checks it after the import`);
     }
   }
 

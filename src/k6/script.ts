@@ -155,14 +155,16 @@ const eventScenarios = (p: K6ScriptPlan): string[] =>
 
 const thresholds = (p: K6ScriptPlan): string[] => {
   const lines = ['  thresholds: {'];
-  const bySub = sloThresholds(p.slos);
-  for (const [metric, t] of bySub) {
-    lines.push(`    // SLO ${t.specs.join(', ')}`, `    ${lit(metric)}: ${lit(t.expressions)},`);
+  const { byMetric, skipped } = sloThresholds(p.slos, p.profile.expectedRequests);
+  for (const [metric, t] of byMetric) {
+    const note = metric === 'dropped_iterations' ? ` (as a count: of the ~${Math.round(p.profile.expectedRequests)} requests the profile plans)` : '';
+    lines.push(`    // SLO ${safe(t.specs.join(', '))}${note}`, `    ${lit(metric)}: ${lit(t.expressions)},`);
   }
+  for (const s of skipped) lines.push(`    // SLO ${safe(s.spec)}: no k6 threshold (dropped iterations carry no endpoint); the report checks it`);
   const display = [
     ...p.endpoints.map((e) => `http_req_duration{endpoint:${e.name}}`),
     ...(p.tenants?.classes ?? []).map((c) => `http_req_duration{tenant_class:${c}}`),
-  ].filter((m) => !bySub.has(m));
+  ].filter((m) => !byMetric.has(m));
   if (display.length > 0) {
     lines.push(
       '    // These always pass: a threshold on a tagged sub-metric makes k6\'s end-of-test',

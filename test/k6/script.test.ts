@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { createRng } from '../../src/core/rng.js';
 import { exportK6 } from '../../src/k6/export.js';
 import { loadProfile } from '../../src/scenario/profile.js';
@@ -13,9 +10,8 @@ import { loadScenario } from '../../src/scenario/scenario.js';
 import { loadTenantTable, trackedTenantIndexes } from '../../src/traffic/tenants.js';
 import { allProfiles, allScenarios, FIXTURES, shipped } from './profiles.js';
 import { loadShim } from './shim.js';
+import { typeCheck } from './typecheck.js';
 
-const run = promisify(execFile);
-const TYPES = join(PACKAGE_ROOT, 'node_modules', '@types');
 
 /** A dataset manifest for scenarios that expect `--data DIR`: 300 Zipf-sized tenants with id ranges for every table a placeholder names. */
 const syntheticDataDir = async (scenarioFile: string): Promise<string> => {
@@ -34,26 +30,6 @@ const syntheticDataDir = async (scenarioFile: string): Promise<string> => {
   });
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ seed: 1, scenario: scenario.name, tables: {}, tenants }));
   return dir;
-};
-
-/** tsc with the k6 types only: the environment k6 scripts are written for (no DOM, no Node). */
-const typeCheck = async (dir: string, files: string[]): Promise<{ code: number; output: string }> => {
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      target: 'ES2020', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2020'],
-      strict: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: false,
-      types: ['k6'], typeRoots: [TYPES],
-      paths: { k6: [join(TYPES, 'k6', 'index.d.ts')], 'k6/*': [join(TYPES, 'k6', '*')] },
-    },
-    files: files.map((f) => basename(f)),
-  }));
-  try {
-    const r = await run(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')]);
-    return { code: 0, output: r.stdout + r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: x.code ?? 1, output: `${x.stdout ?? ''}${x.stderr ?? ''}` };
-  }
 };
 
 /** Pearson chi-square statistic of observed counts against expected probabilities. */
