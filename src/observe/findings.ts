@@ -313,10 +313,39 @@ export const capacity = async (runDir: string, instances?: number): Promise<Capa
 
 // ---------------------------------------------------------------- the report's database section
 
-/** What report.json carries about the database (report.database): top statements, activity peaks, plans, log, warnings. */
+/** pg_stat_activity per second (the largest counts seen in that second), for charts beside latency. */
+export const activityTimeline = (activity: readonly ActivityRecord[]): { t_s: number; total: number; active: number; idle_in_transaction: number; waiting_lock: number }[] => {
+  const by = new Map<number, { t_s: number; total: number; active: number; idle_in_transaction: number; waiting_lock: number }>();
+  for (const a of activity) {
+    if (!a.ok) continue;
+    const t = Math.floor(a.t_s);
+    const r = by.get(t) ?? { t_s: t, total: 0, active: 0, idle_in_transaction: 0, waiting_lock: 0 };
+    r.total = Math.max(r.total, a.total);
+    r.active = Math.max(r.active, a.active);
+    r.idle_in_transaction = Math.max(r.idle_in_transaction, a.idle_in_transaction);
+    r.waiting_lock = Math.max(r.waiting_lock, a.waiting_lock);
+    by.set(t, r);
+  }
+  return [...by.values()].sort((a, b) => a.t_s - b.t_s);
+};
+
+/** Database time per snapshot interval (ms of statement execution per second of the interval), with the statement that took most of it. */
+export const statementsTimeline = (statements: readonly StatementsRecord[]): { from_s: number; to_s: number; exec_ms_per_s: number; calls_per_s: number; top_queryid: string | null }[] => {
+  const ok = statements.filter((r) => r.ok).sort((a, b) => a.t_s - b.t_s);
+  return ok.slice(1).map((r, i) => {
+    const from = ok[i]?.t_s ?? 0;
+    const dur = Math.max(1e-3, r.t_s - from);
+    const exec = r.statements.reduce((x, d) => x + d.total_exec_ms, 0);
+    const calls = r.statements.reduce((x, d) => x + d.calls, 0);
+    return { from_s: from, to_s: r.t_s, exec_ms_per_s: Math.round((exec / dur) * 10) / 10, calls_per_s: Math.round((calls / dur) * 10) / 10, top_queryid: r.statements[0]?.queryid ?? null };
+  });
+};
+
+/** What report.json carries about the database (report.database): top statements, activity peaks and timelines, plans, log, warnings. */
 export interface DatabaseSection {
-  statements: { available: boolean; top_by_total: StatementDelta[]; top_by_mean: StatementDelta[]; dealloc: number | null };
+  statements: { available: boolean; top_by_total: StatementDelta[]; top_by_mean: StatementDelta[]; dealloc: number | null; timeline: ReturnType<typeof statementsTimeline> };
   activity: ReturnType<typeof activityPeaks>;
+  activity_timeline: ReturnType<typeof activityTimeline>;
   plans: Pick<PlanRecord, 'query' | 'queryid' | 'source' | 'bucket' | 'tenant' | 'tenant_rows' | 'ok' | 'error' | 'fingerprint' | 'shape' | 'tree' | 'execution_ms' | 'flags'>[];
   log: { entries: number; slowest: LogRecord[] };
   capacity: Capacity | null;
@@ -330,8 +359,12 @@ export const databaseSection = (o: Observed, instances?: number): DatabaseSectio
   const top = topStatements(runDeltas(ok), 10);
   const deallocs = ok.map((r) => r.dealloc).filter((x): x is number => x !== null);
   return {
-    statements: { available: ok.length > 1, top_by_total: top.byTotal, top_by_mean: top.byMean, dealloc: deallocs.length === 0 ? null : deallocs.reduce((a, b) => a + b, 0) },
+    statements: {
+      available: ok.length > 1, top_by_total: top.byTotal, top_by_mean: top.byMean,
+      dealloc: deallocs.length === 0 ? null : deallocs.reduce((a, b) => a + b, 0), timeline: statementsTimeline(ok),
+    },
     activity: activityPeaks(o.activity),
+    activity_timeline: activityTimeline(o.activity),
     plans: latestPlans(o.plans).map((p) => ({
       query: p.query, queryid: p.queryid, source: p.source, bucket: p.bucket, tenant: p.tenant, tenant_rows: p.tenant_rows, ok: p.ok, error: p.error,
       fingerprint: p.fingerprint, shape: p.shape, tree: p.tree, execution_ms: p.execution_ms, flags: p.flags,

@@ -158,3 +158,16 @@ describe('diagnosis steps from the observers', () => {
     expect(poolNote(observed({ activity: [act] }), [{ from_s: 3, to_s: 4 }], null)).toBe('pg_stat_activity in those windows: up to 9 active, 2 idle in transaction and 3 waiting on locks (12 connections).');
   });
 });
+
+describe('database timelines', () => {
+  it('give pg_stat_activity per second and database time per snapshot interval', async () => {
+    const { activityTimeline, statementsTimeline } = await import('../../src/observe/findings.js');
+    const a = (t_s: number, active: number) => ({ t_s, ok: true, error: null, total: active + 1, active, idle: 1, idle_in_transaction: 0, waiting_lock: 0, max_active_ms: 0, max_xact_ms: 0, by_application: {} });
+    expect(activityTimeline([a(0.1, 2), a(0.6, 5), a(1.2, 1)]).map((r) => [r.t_s, r.active])).toEqual([[0, 5], [1, 1]]);
+    const t = statementsTimeline([line(0), line(2, delta('1', 'q', 100, 500)), line(4, delta('2', 'r', 10, 40), delta('1', 'q', 10, 2))]);
+    expect(t).toEqual([
+      { from_s: 0, to_s: 2, exec_ms_per_s: 250, calls_per_s: 50, top_queryid: '1' },
+      { from_s: 2, to_s: 4, exec_ms_per_s: 21, calls_per_s: 10, top_queryid: '2' },
+    ]);
+  });
+});
