@@ -1,11 +1,56 @@
-/** `prodshape report`: PLACEHOLDER until its stage lands. */
-import type { CommandModule } from 'yargs';
-import { ProdshapeError } from '../core/errors.js';
+/**
+ * `prodshape report DIR`: re-analyses a run directory and re-renders
+ * report.json, report.html and the terminal summary, so the analysis can
+ * improve without re-running load. Exit 2 when an SLO fails.
+ * (`report --from-k6 FILE --out DIR` belongs to the k6 importer.)
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { ProdshapeError, inputError } from '../core/errors.js';
+import { analyzeRunDir } from '../analyze/index.js';
+import { exitCodeOf, finishRun, writeReports } from '../report/index.js';
+import { out, useColor } from './output.js';
 
-export const reportCommand: CommandModule = {
-  command: 'report',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new ProdshapeError('PS_NOT_BUILT', '`prodshape report` is not built yet');
+interface ReportArgs {
+  dir?: string;
+  slo?: string[];
+  junit?: string;
+  json?: boolean;
+  html?: boolean;
+  'from-k6'?: string;
+  out?: string;
+}
+
+/** Terminal width for renderings: the TTY's, between 60 and 120, else 80. */
+export const terminalWidth = (): number => (process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80);
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report [dir]',
+  describe: 'Re-analyse a run directory: report.json, report.html and a summary (exit 2 when an SLO fails)',
+  builder: (y: Argv) =>
+    y
+      .positional('dir', { type: 'string', describe: 'run directory written by `prodshape replay --out DIR`' })
+      .option('slo', { type: 'string', array: true, describe: "SLO to check, added to the run's own: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%' (repeatable)" })
+      .option('junit', { type: 'string', describe: 'also write JUnit XML (one test case per SLO) to this file' })
+      .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout instead of the summary' })
+      .option('html', { type: 'boolean', default: true, describe: 'write report.html (--no-html to skip)' })
+      .option('from-k6', { type: 'string', describe: 'import k6 results (k6 --out json FILE) into --out DIR, then report' })
+      .option('out', { type: 'string', describe: 'with --from-k6: the run directory to create' })
+      .example('$0 report runs/monday', 're-render a run')
+      .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI'),
+  handler: async (argv) => {
+    if (argv['from-k6'] !== undefined) {
+      throw new ProdshapeError('PS_NOT_BUILT', '`prodshape report --from-k6` is not built yet', { hint: 'the k6 importer lands with the k6 work' });
+    }
+    if (argv.dir === undefined) throw inputError('DIR', 'name the run directory to report on', { hint: 'prodshape report runs/NAME' });
+    const slo = argv.slo ?? [];
+    if (argv.json) {
+      const report = await analyzeRunDir(argv.dir, { slo });
+      await writeReports(argv.dir, report, { html: argv.html, junitFile: argv.junit ?? null });
+      out(JSON.stringify(report, null, 2));
+      process.exitCode = exitCodeOf(report);
+      return;
+    }
+    const res = await finishRun(argv.dir, { slo, junitFile: argv.junit ?? null, print: out, color: useColor(), width: terminalWidth(), html: argv.html });
+    process.exitCode = res.exitCode;
   },
 };

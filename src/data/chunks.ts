@@ -7,11 +7,11 @@ import type { Dataset } from './dataset.js';
 import { tableOf } from './dataset.js';
 import { chunkRanges, makeRows, type RowFormat } from './rows.js';
 
-/** A chunk of a table: `rows` rows encoded in each requested format. */
+/** A chunk of a table: `rows` rows encoded (UTF-8) in each requested format. */
 export interface Chunk {
   start: number;
   rows: number;
-  text: Partial<Record<RowFormat, string>>;
+  bytes: Partial<Record<RowFormat, Buffer>>;
 }
 
 export interface ChunkSource {
@@ -23,9 +23,9 @@ export interface ChunkSource {
 /** Encodes one chunk of a table in each format. */
 export const makeChunk = (ds: Dataset, table: string, formats: RowFormat[], start: number, end: number): Chunk => {
   const t = tableOf(ds, table);
-  const text: Partial<Record<RowFormat, string>> = {};
-  for (const f of formats) text[f] = makeRows(t, ds.spec.tenantTable, start, end, f);
-  return { start, rows: end - start, text };
+  const bytes: Partial<Record<RowFormat, Buffer>> = {};
+  for (const f of formats) bytes[f] = makeRows(t, ds.spec.tenantTable, start, end, f);
+  return { start, rows: end - start, bytes };
 };
 
 /** Chunks made on the calling thread, lazily (one chunk in memory at a time). */
@@ -37,9 +37,11 @@ export const mainThreadChunks = (ds: Dataset): ChunkSource => ({
 });
 
 /**
- * One table's rows as CSV text chunks (no header; `csvHeader` of the table
- * has it), for sinks outside this package (e.g. PGlite's COPY FROM '/dev/blob').
+ * One table's rows as CSV chunks (UTF-8 bytes; no header: the table's
+ * `csvHeader` has it), for sinks outside this package (e.g. PGlite's
+ * `COPY … FROM '/dev/blob'` with `new Blob(chunks)`).
  */
-export async function* tableCsvChunks(ds: Dataset, table: string, chunkRows = 8192): AsyncGenerator<string> {
-  for await (const c of mainThreadChunks(ds).chunks(table, ['csv'], chunkRows)) yield c.text.csv ?? '';
+export function* tableCsvChunks(ds: Dataset, table: string, chunkRows = 8192): Generator<Buffer> {
+  const t = tableOf(ds, table);
+  for (const [start, end] of chunkRanges(t.plan.rows, chunkRows)) yield makeRows(t, ds.spec.tenantTable, start, end, 'csv');
 }

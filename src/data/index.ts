@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { RunError, errorMessage } from '../core/errors.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { prepareDataset, type Dataset, type DatasetOptions } from './dataset.js';
-import { buildManifest, manifestJson } from './summary.js';
+import { buildManifest, manifestJsonPieces } from './summary.js';
 import { schemaSql } from './schema.js';
 import { fileSink } from './sinks/files.js';
 import { postgresSink } from './sinks/postgres.js';
@@ -29,7 +29,7 @@ export { prepareDataset, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type
 export { tableCsvChunks, mainThreadChunks, makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 export { workerChunks } from './workers.js';
 export { writeDataset, type Progress, type WriteOptions } from './write.js';
-export { buildManifest, summarize, manifestJson } from './summary.js';
+export { buildManifest, summarize, manifestJson, manifestJsonPieces } from './summary.js';
 export { readManifest, type Manifest, type ManifestTenant, type ManifestSummary } from './manifest.js';
 export { schemaSql, createTableSql, createIndexSql, ident } from './schema.js';
 export { fileSink, dataFileName } from './sinks/files.js';
@@ -64,13 +64,26 @@ export interface GenerateResult {
   files: Record<string, string>;
 }
 
-const writeText = async (file: string, text: string): Promise<void> => {
+const writeText = async (file: string, text: string | Iterable<string>): Promise<void> => {
   try {
-    await writeFile(file, text);
+    // Pieces are joined in batches of ~1 MB: a big manifest never becomes one string.
+    await writeFile(file, typeof text === 'string' ? text : batched(text));
   } catch (e) {
     throw new RunError('PS_OUT_DIR', `cannot write ${file}: ${errorMessage(e)}`, { hint: 'give --out a directory you can write to' });
   }
 };
+
+function* batched(pieces: Iterable<string>): Generator<string> {
+  let batch = '';
+  for (const p of pieces) {
+    batch += p;
+    if (batch.length >= 1 << 20) {
+      yield batch;
+      batch = '';
+    }
+  }
+  if (batch !== '') yield batch;
+}
 
 /**
  * Generates a scenario's dataset into files and/or PostgreSQL, and writes
@@ -101,7 +114,7 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
   const manifest = buildManifest(ds, opts.to !== undefined ? 'postgres' : format, files ? written : undefined);
   if (opts.out !== undefined) {
     await writeText(join(opts.out, 'schema.sql'), schemaSql(ds));
-    await writeText(join(opts.out, 'manifest.json'), manifestJson(manifest));
+    await writeText(join(opts.out, 'manifest.json'), manifestJsonPieces(manifest));
   }
   return { manifest, dataset: ds, files: written };
 };

@@ -1,7 +1,7 @@
 /**
  * Sinks: where made rows go (files, PostgreSQL COPY, PGlite, …). The row
  * production (rows.ts, workers.ts) knows nothing of them: a sink receives a
- * table's rows as encoded text chunks, in row order.
+ * table's rows as encoded chunks (UTF-8 bytes), in row order.
  */
 import type { CompiledTable } from './columns.js';
 import type { Dataset } from './dataset.js';
@@ -9,7 +9,8 @@ import type { RowFormat } from './rows.js';
 
 /** Receives one table's rows. `write` resolves when the sink can take more (backpressure). */
 export interface TableWriter {
-  write(chunk: string): Promise<void>;
+  /** A chunk of whole rows, UTF-8; the sink may keep it (it is never reused). */
+  write(chunk: Buffer): Promise<void>;
   /** All rows were written; resolves when they are stored. */
   end(): Promise<void>;
 }

@@ -107,10 +107,21 @@ export const buildManifest = (ds: Dataset, format: Manifest['format'], files?: R
   return manifest;
 };
 
-/** manifest.json text: indented, with one line per tenant (a 100,000-tenant manifest stays readable and small). */
-export const manifestJson = (m: Manifest): string => {
+/**
+ * manifest.json as text pieces: indented, with one line per tenant (a
+ * 100,000-tenant manifest stays readable, and is written line by line
+ * without one big string).
+ */
+export function* manifestJsonPieces(m: Manifest): Generator<string> {
   const { tenants, ...rest } = m;
-  const head = JSON.stringify(rest, null, 2).replace(/\n}$/, '');
-  const body = tenants.map((t) => `    ${JSON.stringify(t)}`).join(',\n');
-  return `${head},\n  "tenants": [${tenants.length === 0 ? ']' : `\n${body}\n  ]`}\n}\n`;
-};
+  yield `${JSON.stringify(rest, null, 2).replace(/\n}$/, '')},\n  "tenants": [`;
+  if (tenants.length === 0) {
+    yield ']\n}\n';
+    return;
+  }
+  for (let k = 0; k < tenants.length; k++) yield `${k === 0 ? '\n' : ',\n'}    ${JSON.stringify(tenants[k])}`;
+  yield '\n  ]\n}\n';
+}
+
+/** manifest.json text (see manifestJsonPieces). */
+export const manifestJson = (m: Manifest): string => [...manifestJsonPieces(m)].join('');

@@ -21,9 +21,12 @@ parentPort?.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply;
   try {
     const c = makeChunk(ds, req.table, req.formats, req.start, req.end);
-    reply = { id: req.id, text: c.text };
+    reply = { id: req.id, bytes: c.bytes };
   } catch (e) {
     reply = { id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
-  parentPort?.postMessage(reply);
+  // Chunk buffers are at least 64 KiB, so each owns its ArrayBuffer (never Buffer's shared
+  // pool): move it, do not copy it.
+  const transfer = 'bytes' in reply ? Object.values(reply.bytes).filter((b) => b.byteOffset === 0 && b.buffer.byteLength >= 65_536).map((b) => b.buffer as ArrayBuffer) : [];
+  parentPort?.postMessage(reply, transfer);
 });

@@ -29,7 +29,7 @@ export interface WorkerRequest {
   end: number;
 }
 
-export type WorkerReply = { id: number; text: Partial<Record<RowFormat, string>> } | { id: number; error: string };
+export type WorkerReply = { id: number; bytes: Partial<Record<RowFormat, Buffer>> } | { id: number; error: string };
 
 const startWorker = (init: WorkerInit): Worker => {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
@@ -96,7 +96,10 @@ export const workerChunks = (ds: Dataset, count: number): ChunkSource => {
         const reply = await head.reply;
         if ('error' in reply) throw new RunError('PS_WORKER', `a generator worker failed on ${table} rows ${head.start}-${head.end}: ${reply.error}`);
         refill();
-        yield { start: head.start, rows: head.end - head.start, text: reply.text };
+        // Transferred Buffers arrive as plain Uint8Arrays: view them as Buffers again (no copy).
+        const bytes: Partial<Record<RowFormat, Buffer>> = {};
+        for (const [f, b] of Object.entries(reply.bytes) as [RowFormat, Uint8Array][]) bytes[f] = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        yield { start: head.start, rows: head.end - head.start, bytes };
       }
     },
     async close() {

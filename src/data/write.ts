@@ -51,7 +51,7 @@ export const writeDataset = async (ds: Dataset, sinks: Sink[], opts: WriteOption
       let tableDone = 0;
       report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
       for await (const chunk of source.chunks(table.name, formats, chunkRows)) {
-        await Promise.all(sinks.map((s, k) => (writers[k] as TableWriter).write(chunk.text[s.format] ?? '')));
+        await Promise.all(sinks.map((s, k) => (writers[k] as TableWriter).write(chunk.bytes[s.format] ?? Buffer.alloc(0))));
         tableDone += chunk.rows;
         done += chunk.rows;
         report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });

@@ -68,18 +68,20 @@ describe('prodshape generate (built CLI)', () => {
 
   it('exits 1 on bad flags and unknown scenarios', () => {
     const cases: [string[], RegExp][] = [
-      [['--scenario', 'nope'], /prodshape: --scenario: no scenario named "nope"\nhint: give a path to a YAML file, or one of: .*saas-orders/],
-      [['--scenario', 'saas-orders', '--scale', '0'], /--scale: expected a number > 0, got 0/],
-      [['--scenario', 'saas-orders', '--format', 'xml'], /Invalid values:[\s\S]*format/],
-      [['--scenario', 'saas-orders', '--replace'], /--replace: only goes with --to/],
-      [['--scenario', 'saas-orders', '--to', 'mysql://x'], /--to: expected a PostgreSQL URL/],
+      [['--scenario', 'nope', '--out', 'y'], /prodshape: --scenario: no scenario named "nope"\nhint: give a path to a YAML file, or one of: .*saas-orders/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--scale', '0'], /--scale: expected a number > 0, got 0/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--format', 'xml'], /Invalid values:[\s\S]*format/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--replace'], /--replace: only goes with --to/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--to', 'mysql://x'], /--to: expected a PostgreSQL URL/],
       [['--scenario', 'saas-orders'], /Missing required argument: out/],
     ];
     for (const [args, message] of cases) {
-      const r = run(['generate', ...(args.includes('--scenario') && !args.includes('nope') && args.length > 2 ? ['--out', 'y'] : []), ...args], work);
+      const r = run(['generate', ...args], work);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stdout, args.join(' ')).toBe('');
     }
+    expect(existsSync(join(work, 'y'))).toBe(false);
   });
 
   it('exits 3 when PostgreSQL cannot be reached, without printing the password', () => {

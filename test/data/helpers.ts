@@ -11,7 +11,7 @@ export const datasetOf = (yaml: string, opts: { seed?: number | string; scale?: 
 /** A table's whole text in `format`, made in chunks of `chunkRows` from `source`. */
 export const tableText = async (ds: Dataset, table: string, format: RowFormat = 'csv', chunkRows = 8192, source: ChunkSource = mainThreadChunks(ds)): Promise<string> => {
   let out = '';
-  for await (const c of source.chunks(table, [format], chunkRows)) out += c.text[format] ?? '';
+  for await (const c of source.chunks(table, [format], chunkRows)) out += c.bytes[format]?.toString('utf8') ?? '';
   return out;
 };
 

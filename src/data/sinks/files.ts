@@ -17,7 +17,7 @@ import type { Sink, TableWriter } from '../sink.js';
 export const dataFileName = (table: string, format: RowFormat): string => `${table}.${format}`;
 
 /** Writes a stream chunk, waiting for 'drain' when the stream's buffer is full. */
-export const writeWithBackpressure = async (stream: NodeJS.WritableStream, chunk: string): Promise<void> => {
+export const writeWithBackpressure = async (stream: NodeJS.WritableStream, chunk: Buffer | string): Promise<void> => {
   if (!stream.write(chunk)) await once(stream as WriteStream, 'drain');
 };
 

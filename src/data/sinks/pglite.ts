@@ -44,7 +44,7 @@ export const pgliteSink = (db: PgliteLike, opts: { replace?: boolean } = {}): Si
       const before = existing.get(t.name);
       if (!before?.exists) await db.exec(createTableSql(t)).catch((e: unknown) => Promise.reject(failed(`creating table ${t.name}`, e)));
       const copy = `COPY ${ident(t.name)} (${t.columns.map((c) => ident(c.name)).join(', ')}) FROM '/dev/blob' WITH (FORMAT csv)`;
-      let batch: string[] = [];
+      let batch: Buffer[] = [];
       let bytes = 0;
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
