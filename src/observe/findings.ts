@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportBreak } from '../analyze/types.js';
-import { RUN_FILES, readNdjsonAll, type EventRecord, type WindowRecord } from '../run/index.js';
+import { RUN_FILES, readNdjson, type EventRecord, type WindowRecord } from '../run/index.js';
 import { computeCapacity, type Capacity, type CapacitySecond } from './capacity.js';
 import {
   OBSERVE_FILES, type ActivityRecord, type LogRecord, type ObservedScrapeRecord, type ObserveMeta, type PlanRecord,
@@ -34,17 +34,31 @@ export interface Observed {
   /** Per second: offered arrivals and completed responses (from windows.ndjson). */
   offered: number[];
   completed: number[];
+  /** Lines that could not be read. */
+  problems: string[];
 }
 
-const readAll = async <T>(dir: string, name: string): Promise<T[]> => {
+/**
+ * Reads an NDJSON file of the run; a line that is not JSON (a run killed
+ * mid-write) is skipped and reported in `problems`, so one torn line never
+ * loses a report.
+ */
+const readAll = async <T>(dir: string, name: string, problems: string[]): Promise<T[]> => {
   const file = join(dir, name);
-  return existsSync(file) ? readNdjsonAll<T>(file) : [];
+  if (!existsSync(file)) return [];
+  const out: T[] = [];
+  for await (const r of readNdjson<T>(file)) {
+    if (r.error !== undefined) problems.push(`${name}:${r.line}: skipped a line that is not JSON (${r.error})`);
+    else out.push(r.value as T);
+  }
+  return out;
 };
 
 /** Loads the observe files (and the windows' per-second counts) of a run directory. */
 export const loadObserved = async (runDir: string): Promise<Observed> => {
   const metaFile = join(runDir, OBSERVE_FILES.meta);
-  const windows = await readAll<WindowRecord>(runDir, RUN_FILES.windows);
+  const problems: string[] = [];
+  const windows = await readAll<WindowRecord>(runDir, RUN_FILES.windows, problems);
   const n = windows.reduce((m, w) => Math.max(m, w.t_s + 1), 0);
   const offered = new Array<number>(n).fill(0);
   const completed = new Array<number>(n).fill(0);
@@ -52,16 +66,25 @@ export const loadObserved = async (runDir: string): Promise<Observed> => {
     offered[w.t_s] = (offered[w.t_s] ?? 0) + w.offered;
     completed[w.t_s] = (completed[w.t_s] ?? 0) + w.completed_in_window;
   }
+  let meta: ObserveMeta | null = null;
+  if (existsSync(metaFile)) {
+    try {
+      meta = JSON.parse(await readFile(metaFile, 'utf8')) as ObserveMeta;
+    } catch (e) {
+      problems.push(`${OBSERVE_FILES.meta}: not valid JSON (${(e as Error).message})`);
+    }
+  }
   return {
-    meta: existsSync(metaFile) ? (JSON.parse(await readFile(metaFile, 'utf8')) as ObserveMeta) : null,
-    scrapes: await readAll(runDir, OBSERVE_FILES.metrics),
-    activity: await readAll(runDir, OBSERVE_FILES.activity),
-    statements: await readAll(runDir, OBSERVE_FILES.statements),
-    plans: await readAll(runDir, OBSERVE_FILES.plans),
-    log: await readAll(runDir, OBSERVE_FILES.log),
-    events: await readAll(runDir, RUN_FILES.events),
+    meta,
+    scrapes: await readAll(runDir, OBSERVE_FILES.metrics, problems),
+    activity: await readAll(runDir, OBSERVE_FILES.activity, problems),
+    statements: await readAll(runDir, OBSERVE_FILES.statements, problems),
+    plans: await readAll(runDir, OBSERVE_FILES.plans, problems),
+    log: await readAll(runDir, OBSERVE_FILES.log, problems),
+    events: await readAll(runDir, RUN_FILES.events, problems),
     offered,
     completed,
+    problems,
   };
 };
 
@@ -267,12 +290,17 @@ export const activityPeaks = (activity: readonly ActivityRecord[], windows?: rea
 
 // ---------------------------------------------------------------- plans of the slowest
 
-/** The latest plan per (query, bucket): the slowest statements' plans first (by execution time), then the scenario's. */
+/**
+ * The latest plan per (query, bucket), re-checks without ANALYZE aside: the
+ * slowest statements' plans first (by execution time), then the scenario's.
+ * A critical query that was also among the slowest appears once (its end-of-run
+ * `slowest` record, the latest).
+ */
 export const latestPlans = (plans: readonly PlanRecord[]): PlanRecord[] => {
   const by = new Map<string, PlanRecord>();
-  for (const p of [...plans].sort((a, b) => a.t_s - b.t_s)) {
+  for (const p of [...plans].sort((a, b) => a.t_s - b.t_s || (a.source === b.source ? 0 : a.source === 'slowest' ? 1 : -1))) {
     if (p.label === 'check' && !p.analyze) continue;
-    by.set(`${p.source}\u0000${p.query}\u0000${p.bucket}`, p);
+    by.set(`${p.query}\u0000${p.bucket}`, p);
   }
   return [...by.values()].sort((a, b) => (a.source === b.source ? (b.execution_ms ?? -1) - (a.execution_ms ?? -1) : a.source === 'slowest' ? -1 : 1));
 };
@@ -371,6 +399,6 @@ export const databaseSection = (o: Observed, instances?: number): DatabaseSectio
     })),
     log: { entries: o.log.length, slowest: [...o.log].sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 10) },
     capacity: capacityFrom(o, instances),
-    warnings: o.meta?.warnings ?? [],
+    warnings: [...(o.meta?.warnings ?? []), ...o.problems],
   };
 };

@@ -122,8 +122,10 @@ describe('run directory files', () => {
     // 2 instances: each copy sees 50 rps with 1 connection in use → 20 ms
     expect(c).toMatchObject({ hold_ms: 20, instances: 2, configured: 20, peak_rps: 100, needed_at_3x: 6 });
     expect((await capacity(dir, 1))?.hold_ms).toBe(10);
+    writeFileSync(join(dir, 'pg-activity.ndjson'), '{"t_s":0,"ok":true,"error":null,"total":1,"active":1,"idle":0,"idle_in_transaction":0,"waiting_lock":0,"max_active_ms":0,"max_xact_ms":0,"by_application":{}}\n{"t_s":1,"ok":tr');
     const section = databaseSection(await loadObserved(dir));
-    expect(section?.warnings).toEqual(['w']);
+    expect(section?.warnings).toEqual(['w', 'pg-activity.ndjson:2: skipped a line that is not JSON (Unexpected end of JSON input)']);
+    expect(section?.activity?.active.value).toBe(1);
     expect(section?.statements.available).toBe(false);
   });
 });
@@ -131,7 +133,7 @@ describe('run directory files', () => {
 describe('diagnosis steps from the observers', () => {
   const observed = (over: Partial<Awaited<ReturnType<typeof loadObserved>>> = {}) => ({
     meta: { prometheus: null, postgres: { server_version: '15', max_connections: 100, statements: true, log: null }, instances: 1, warnings: [] },
-    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], ...over,
+    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], problems: [], ...over,
   });
   it('step 2 names the statement that took the degraded windows and compares it with the rest of the run', async () => {
     const { slowQueriesFinding } = await import('../../src/observe/diagnosis.js');
