@@ -137,22 +137,40 @@ const msText = (x: number | null): string => (x === null ? '?' : x >= 10 ? `${Ma
 const causeOf = (c: PlanChange, events: readonly EventRecord[]): EventRecord | null =>
   [...events].filter((e) => e.end_ms / 1000 <= c.first_after_s + 0.5 && e.end_ms / 1000 >= c.last_before_s - 0.5).sort((a, b) => b.end_ms - a.end_ms)[0] ?? null;
 
-/**
- * `plan-regression` breaks: one per query and change, naming the buckets whose
- * plan changed, with the before/after shapes (one line each), fingerprints and
- * timings, and the event just before when there is one. `t_s` is that event's
- * time, else the moment the new plan was first seen.
- */
-export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>): ReportBreak[] => {
-  const changes = planChanges(o.plans);
+/** A plan change counts as a regression unless both EXPLAIN ANALYZE timings say it is not slower (at most 1.5x and +1 ms). */
+export const SLOWER = { ratio: 1.5, plusMs: 1 } as const;
+
+/** True when the new plan ran slower, null when the timings are missing (a plain EXPLAIN saw it). */
+export const changeIsSlower = (c: PlanChange): boolean | null => {
+  const a = c.before.execution_ms;
+  const b = c.after.execution_ms;
+  if (a === null || b === null) return null;
+  return b > a * SLOWER.ratio && b - a >= SLOWER.plusMs;
+};
+
+/** Plan changes grouped per query and moment (several buckets changing together are one change), worst bucket first. */
+export const groupPlanChanges = (changes: readonly PlanChange[]): PlanChange[][] => {
   const groups: PlanChange[][] = [];
   for (const c of changes) {
     const g = groups.find((x) => x[0]?.query === c.query && Math.abs((x[0]?.first_after_s ?? 0) - c.first_after_s) <= 10);
     if (g) g.push(c);
     else groups.push([c]);
   }
-  return groups.map((g) => {
-    g.sort((a, b) => BUCKET_ORDER.indexOf(a.bucket) - BUCKET_ORDER.indexOf(b.bucket));
+  const rank = (c: PlanChange): number => (changeIsSlower(c) === true ? 0 : changeIsSlower(c) === null ? 1 : 2);
+  for (const g of groups) g.sort((a, b) => rank(a) - rank(b) || BUCKET_ORDER.indexOf(a.bucket) - BUCKET_ORDER.indexOf(b.bucket));
+  return groups;
+};
+
+/**
+ * `plan-regression` breaks: one per query and change whose new plan is slower
+ * in some bucket (or could not be timed), naming the buckets whose plan
+ * changed, with the before/after shapes (one line each), fingerprints and
+ * timings, and the event just before when there is one. `t_s` is that event's
+ * time, else the moment the new plan was first seen. A change that made no
+ * bucket slower is not a break (see `harmlessPlanChanges`).
+ */
+export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>): ReportBreak[] =>
+  groupPlanChanges(planChanges(o.plans)).filter((g) => g.some((c) => changeIsSlower(c) !== false)).map((g) => {
     const c = g[0] as PlanChange;
     const cause = causeOf(c, o.events);
     const t_s = cause === null ? c.first_after_s : cause.t_s;
@@ -183,7 +201,10 @@ export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>):
       },
     };
   });
-};
+
+/** Plan changes that made no bucket slower (reported in the plans step, not as breaks). */
+export const harmlessPlanChanges = (plans: readonly PlanRecord[]): PlanChange[][] =>
+  groupPlanChanges(planChanges(plans)).filter((g) => g.every((c) => changeIsSlower(c) === false));
 
 /** `plan-regression` breaks of a run directory. */
 export const planRegressionBreaks = async (runDir: string): Promise<ReportBreak[]> => planRegressionBreaksFrom(await loadObserved(runDir));

@@ -80,6 +80,16 @@ describe('plan regressions', () => {
     expect(b.summary).toBe('The plan of pending-orders for the biggest tenant (t1, 18,000 rows) (also median) changed after the migrate event at 45 s: Index Scan using orders_status_idx on orders became Seq Scan on orders; execution 0.40 ms → 120 ms.');
   });
 
+  it('are not breaks when the new plan is not slower', async () => {
+    const { harmlessPlanChanges } = await import('../../src/observe/findings.js');
+    const faster = [plan(0, 'start', 'a', 'Seq Scan on orders'), plan(30, 'event:analyze', 'b', 'Index Scan using i on orders')];
+    expect(planRegressionBreaksFrom({ plans: faster, events: [] })).toEqual([]);
+    expect(harmlessPlanChanges(faster)).toHaveLength(1);
+    // untimed (plain EXPLAIN only): reported, since it cannot be shown harmless
+    const untimed = [plan(0, 'check', 'a', 'X', { execution_ms: null }), plan(5, 'check', 'b', 'Y', { execution_ms: null })];
+    expect(planRegressionBreaksFrom({ plans: untimed, events: [] })).toHaveLength(1);
+  });
+
   it('find no break when plans stay the same, and report a flip seen by a re-check at its time', () => {
     expect(planRegressionBreaksFrom({ plans: [plan(0, 'start', 'a', 'X'), plan(50, 'end', 'a', 'X')], events: [] })).toEqual([]);
     const flip = [plan(0, 'start', 'a', 'X'), plan(25, 'check', 'a', 'X'), plan(30, 'check', 'b', 'Y'), plan(31, 'check', 'b', 'Y', { analyze: true, execution_ms: 9 })];
