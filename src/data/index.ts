@@ -22,7 +22,7 @@ import { postgresSink } from './sinks/postgres.js';
 import { writeDataset, type Progress } from './write.js';
 import { workerChunks } from './workers.js';
 import type { Manifest } from './manifest.js';
-import type { RowFormat } from './rows.js';
+import type { FileFormat } from './rows.js';
 import type { Sink } from './sink.js';
 
 export { prepareDataset, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type DatasetOptions } from './dataset.js';
@@ -36,7 +36,7 @@ export { fileSink, dataFileName } from './sinks/files.js';
 export { postgresSink, type PostgresSinkOptions } from './sinks/postgres.js';
 export { loadIntoPglite, pgliteSink, type PgliteLike } from './sinks/pglite.js';
 export type { Sink, TableWriter } from './sink.js';
-export type { RowFormat } from './rows.js';
+export type { RowFormat, FileFormat } from './rows.js';
 export type { CompiledTable, CompiledColumn } from './columns.js';
 export { zipfShares, apportion } from './zipf.js';
 export { ageQuantileMonths, ageCdf, ageRatePerMonth } from './ages.js';
@@ -45,7 +45,7 @@ export interface GenerateOptions extends DatasetOptions {
   /** Directory for manifest.json and schema.sql, and the data files when written to files. */
   out?: string;
   /** Data files' format; default csv when not loading into PostgreSQL, none when loading (unless given). */
-  format?: RowFormat;
+  format?: FileFormat;
   /** Load into this PostgreSQL (`postgres://…`). */
   to?: string;
   /** With `to`: drop and recreate tables that already hold rows. */

@@ -5,7 +5,7 @@
  */
 import type { Dataset } from './dataset.js';
 import type { Sink, TableWriter } from './sink.js';
-import { DEFAULT_CHUNK_ROWS, type RowFormat } from './rows.js';
+import { DEFAULT_CHUNK_ROWS } from './rows.js';
 import { mainThreadChunks, type ChunkSource } from './chunks.js';
 
 /** Where generation is, for progress displays. */
@@ -29,6 +29,11 @@ export interface WriteOptions {
   /** Where chunks come from (default: made on this thread). See workers.ts. */
   source?: ChunkSource;
   onProgress?: (p: Progress) => void;
+  /**
+   * Table order: `largest-first` (default) lets a database build the big
+   * table's indexes while the small tables load; `scenario` keeps the file's order.
+   */
+  order?: 'largest-first' | 'scenario';
   /** Clock in ms (injected by tests). */
   now?: () => number;
 }
@@ -40,25 +45,27 @@ export const writeDataset = async (ds: Dataset, sinks: Sink[], opts: WriteOption
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const source = opts.source ?? mainThreadChunks(ds);
   const rows = ds.tables.reduce((a, t) => a + t.plan.rows, 0);
-  const formats = [...new Set(sinks.map((s) => s.format))] as RowFormat[];
   let done = 0;
   const report = (p: Omit<Progress, 'rows' | 'done' | 'elapsedMs'>): void => opts.onProgress?.({ ...p, rows, done, elapsedMs: now() - started });
   try {
     for (const s of sinks) await s.begin?.(ds);
-    for (const table of ds.tables) {
+    const tables = opts.order === 'scenario' ? ds.tables : [...ds.tables].sort((a, b) => b.plan.rows - a.plan.rows);
+    for (const table of tables) {
       const writers: TableWriter[] = [];
       for (const s of sinks) writers.push(await s.openTable(table));
+      const formatOf = sinks.map((s) => s.formatFor(table));
+      const formats = [...new Set(formatOf)];
       let tableDone = 0;
       report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
       for await (const chunk of source.chunks(table.name, formats, chunkRows)) {
-        await Promise.all(sinks.map((s, k) => (writers[k] as TableWriter).write(chunk.bytes[s.format] ?? Buffer.alloc(0))));
+        await Promise.all(writers.map((w, k) => w.write(chunk.bytes[formatOf[k] ?? 'csv'] ?? Buffer.alloc(0))));
         tableDone += chunk.rows;
         done += chunk.rows;
         report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
       }
       await Promise.all(writers.map((w) => w.end()));
     }
-    const last = ds.tables[ds.tables.length - 1];
+    const last = tables[tables.length - 1];
     const step = (message: string): void => report({ phase: 'finishing', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0, message });
     for (const s of sinks) await s.finish?.(ds, step);
     report({ phase: 'done', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0 });

@@ -17,6 +17,7 @@ import { inspectTables, type Existing } from './existing.js';
 import { registerSecret } from '../../core/secrets.js';
 import { createIndexSql, createTableSql, foreignKeySql, ident, primaryKeyName } from '../schema.js';
 import { writeWithBackpressure } from './files.js';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from '../pgbinary.js';
 import type { CompiledTable } from '../columns.js';
 import type { Dataset } from '../dataset.js';
 import type { Sink, TableWriter } from '../sink.js';
@@ -26,8 +27,10 @@ export interface PostgresSinkOptions {
   url: string;
   /** Drop and recreate tables that already hold rows (default false: refuse). */
   replace?: boolean;
-  /** Connections building indexes (default 2: one more joins when the COPYs are done). */
+  /** Connections building indexes (default 1; the COPY connection joins when the COPYs are done). */
   indexConnections?: number;
+  /** Send rows in PostgreSQL's binary COPY format where the column types allow (default true); false: CSV. */
+  binary?: boolean;
 }
 
 /** `host:port/db` of a URL, for messages (never the user or password). */
@@ -102,12 +105,19 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
   const pending: Promise<void>[] = [];
   let ds: Dataset | null = null;
 
-  /** Keys, indexes and ANALYZE of one loaded table, as jobs on the index connections. */
-  const afterLoad = (t: CompiledTable): Promise<void> => {
+  /**
+   * ANALYZE, keys and indexes of one loaded table, as jobs on the index
+   * connections. ANALYZE goes first: it conflicts with CREATE INDEX on the same
+   * table, and the indexes of one table build side by side.
+   */
+  const afterLoad = async (t: CompiledTable): Promise<void> => {
     const before = existing.get(t.name);
     const reused = before?.exists === true;
     const indexes = (ds?.spec.indexes ?? []).filter((ix) => ix.table === t.name);
     const addKey = t.idColumn !== null && !before?.hasPrimaryKey;
+    await pool.run(async (c) => {
+      await c.query(`ANALYZE ${ident(t.name)}`);
+    });
     const builds: Promise<void>[] = [];
     if (addKey) {
       builds.push(pool.run(async (c) => {
@@ -123,21 +133,21 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
         });
       }));
     }
-    return Promise.all(builds).then(() =>
-      pool.run(async (c) => {
-        if (addKey) {
-          const pk = ident(primaryKeyName(t));
-          await c.query(`ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`).catch((e: unknown) => {
-            throw sqlError(`adding the primary key of ${t.name}`, e);
-          });
-        }
-        await c.query(`ANALYZE ${ident(t.name)}`);
-      }),
-    );
+    await Promise.all(builds);
+    if (!addKey) return;
+    await pool.run(async (c) => {
+      const pk = ident(primaryKeyName(t));
+      await c.query(`ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`).catch((e: unknown) => {
+        throw sqlError(`adding the primary key of ${t.name}`, e);
+      });
+    });
   };
 
+  /** Binary COPY for tables created here whose every column type has a binary encoder. */
+  const binaryFor = (t: CompiledTable): boolean => opts.binary !== false && t.binRow !== null && existing.get(t.name)?.exists !== true;
+
   return {
-    format: 'csv',
+    formatFor: (t) => (binaryFor(t) ? 'pgbinary' : 'csv'),
     async begin(dataset) {
       ds = dataset;
       copyClient = await connect(opts.url);
@@ -169,7 +179,9 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
         throw sqlError(`creating table ${t.name}`, e);
       });
       const cols = t.columns.map((c) => ident(c.name)).join(', ');
-      const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT csv, FREEZE true)`));
+      const binary = binaryFor(t);
+      const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT ${binary ? 'binary' : 'csv'}, FREEZE true)`));
+      if (binary) stream.write(COPY_BINARY_HEADER);
       let failure: unknown = null;
       stream.on('error', (e) => {
         failure = e;
@@ -185,6 +197,8 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
           });
         },
         async end() {
+          check();
+          if (binary) stream.write(COPY_BINARY_TRAILER);
           stream.end();
           await finished(stream).catch((e: unknown) => {
             throw sqlError(`loading ${t.name}`, e);
