@@ -188,7 +188,8 @@ const decimalsOf = (s: string): number => (/\.(\d+)$/.exec(s)?.[1]?.length ?? 0)
  * table is loaded as CSV and PostgreSQL judges the value).
  */
 export const encodeField = (v: string | number | boolean | null, type: BinType): Uint8Array | null => {
-  const o = binOut(64);
+  const small = Buffer.alloc(64);
+  const o: BinOut = { u8: small, dv: new DataView(small.buffer, small.byteOffset, small.byteLength), pos: 0 };
   if (v === null) {
     putNull(o);
     return o.u8.slice(0, o.pos);

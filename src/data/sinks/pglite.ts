@@ -31,6 +31,8 @@ export const pgliteSink = (db: PgliteLike, opts: { replace?: boolean } = {}): Si
   let existing = new Map<string, Existing>();
   return {
     formatFor: () => 'csv',
+    // One database connection: one COPY at a time.
+    maxConcurrentTables: 1,
     async begin(ds) {
       const names = ds.tables.map((t) => t.name);
       existing = await inspectTables(db, names, opts.replace ?? false, 'PGlite');

@@ -98,8 +98,14 @@ const sqlError = (what: string, e: unknown): RunError =>
 /** A sink loading every table into the PostgreSQL at `opts.url`. */
 export const postgresSink = (opts: PostgresSinkOptions): Sink => {
   registerSecret(opts.url);
-  let copyClient: pg.Client | null = null;
+  /** Connections free for the next COPY (one per table loading at the same time). */
+  const copyIdle: pg.Client[] = [];
   const clients: pg.Client[] = [];
+  const connectTracked = async (): Promise<pg.Client> => {
+    const c = await connect(opts.url);
+    clients.push(c);
+    return c;
+  };
   const pool = jobPool();
   const existing = new Map<string, Existing>();
   const pending: Promise<void>[] = [];
@@ -150,28 +156,24 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
     formatFor: (t) => (binaryFor(t) ? 'pgbinary' : 'csv'),
     async begin(dataset) {
       ds = dataset;
-      copyClient = await connect(opts.url);
-      clients.push(copyClient);
+      const first = await connectTracked();
       const names = dataset.tables.map((t) => t.name);
-      for (const [n, e] of await inspectTables(copyClient, names, opts.replace ?? false, describeUrl(opts.url))) existing.set(n, e);
+      for (const [n, e] of await inspectTables(first, names, opts.replace ?? false, describeUrl(opts.url))) existing.set(n, e);
       if (opts.replace) {
         const present = names.filter((n) => existing.get(n)?.exists);
         if (present.length > 0) {
-          await copyClient.query(`DROP TABLE IF EXISTS ${present.map(ident).join(', ')}`).catch((e: unknown) => {
+          await first.query(`DROP TABLE IF EXISTS ${present.map(ident).join(', ')}`).catch((e: unknown) => {
             throw sqlError(`dropping ${present.join(', ')} (--replace)`, e);
           });
         }
         for (const n of present) existing.set(n, { exists: false, hasRows: false, hasPrimaryKey: false });
       }
-      for (let k = 0; k < Math.max(1, opts.indexConnections ?? 1); k++) {
-        const c = await connect(opts.url);
-        clients.push(c);
-        pool.add(c);
-      }
+      copyIdle.push(first);
+      for (let k = 0; k < Math.max(1, opts.indexConnections ?? 1); k++) pool.add(await connectTracked());
     },
     async openTable(t): Promise<TableWriter> {
-      const client = copyClient;
-      if (client === null) throw new Error('internal: postgres sink not begun');
+      // Each table loading at the same time COPYs on its own connection, in its own transaction.
+      const client = copyIdle.pop() ?? (await connectTracked());
       const before = existing.get(t.name);
       await client.query('BEGIN');
       // Creating (or truncating) the table in the COPY's transaction allows FREEZE: no later rewrite for hint bits.
@@ -204,6 +206,7 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
             throw sqlError(`loading ${t.name}`, e);
           });
           await client.query('COMMIT');
+          copyIdle.push(client);
           const job = afterLoad(t);
           // Keep the rejection observed now; finish() reports it.
           job.catch(() => undefined);
@@ -212,7 +215,8 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
       };
     },
     async finish(dataset, step) {
-      if (copyClient !== null) pool.add(copyClient);
+      // The COPY connections build indexes too, now.
+      for (let c = copyIdle.pop(); c !== undefined; c = copyIdle.pop()) pool.add(c);
       step('building keys and indexes, then ANALYZE');
       await Promise.all(pending);
       if (dataset.spec.foreignKeys) {
