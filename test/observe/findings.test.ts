@@ -80,6 +80,16 @@ describe('plan regressions', () => {
     expect(b.summary).toBe('The plan of pending-orders for the biggest tenant (t1, 18,000 rows) (also median) changed after the migrate event at 45 s: Index Scan using orders_status_idx on orders became Seq Scan on orders; execution 0.40 ms → 120 ms.');
   });
 
+  it('are not breaks when the new plan is not slower', async () => {
+    const { harmlessPlanChanges } = await import('../../src/observe/findings.js');
+    const faster = [plan(0, 'start', 'a', 'Seq Scan on orders'), plan(30, 'event:analyze', 'b', 'Index Scan using i on orders')];
+    expect(planRegressionBreaksFrom({ plans: faster, events: [] })).toEqual([]);
+    expect(harmlessPlanChanges(faster)).toHaveLength(1);
+    // untimed (plain EXPLAIN only): reported, since it cannot be shown harmless
+    const untimed = [plan(0, 'check', 'a', 'X', { execution_ms: null }), plan(5, 'check', 'b', 'Y', { execution_ms: null })];
+    expect(planRegressionBreaksFrom({ plans: untimed, events: [] })).toHaveLength(1);
+  });
+
   it('find no break when plans stay the same, and report a flip seen by a re-check at its time', () => {
     expect(planRegressionBreaksFrom({ plans: [plan(0, 'start', 'a', 'X'), plan(50, 'end', 'a', 'X')], events: [] })).toEqual([]);
     const flip = [plan(0, 'start', 'a', 'X'), plan(25, 'check', 'a', 'X'), plan(30, 'check', 'b', 'Y'), plan(31, 'check', 'b', 'Y', { analyze: true, execution_ms: 9 })];
@@ -122,8 +132,10 @@ describe('run directory files', () => {
     // 2 instances: each copy sees 50 rps with 1 connection in use → 20 ms
     expect(c).toMatchObject({ hold_ms: 20, instances: 2, configured: 20, peak_rps: 100, needed_at_3x: 6 });
     expect((await capacity(dir, 1))?.hold_ms).toBe(10);
+    writeFileSync(join(dir, 'pg-activity.ndjson'), '{"t_s":0,"ok":true,"error":null,"total":1,"active":1,"idle":0,"idle_in_transaction":0,"waiting_lock":0,"max_active_ms":0,"max_xact_ms":0,"by_application":{}}\n{"t_s":1,"ok":tr');
     const section = databaseSection(await loadObserved(dir));
-    expect(section?.warnings).toEqual(['w']);
+    expect(section?.warnings).toEqual(['w', 'pg-activity.ndjson:2: skipped a line that is not JSON (Unexpected end of JSON input)']);
+    expect(section?.activity?.active.value).toBe(1);
     expect(section?.statements.available).toBe(false);
   });
 });
@@ -131,7 +143,7 @@ describe('run directory files', () => {
 describe('diagnosis steps from the observers', () => {
   const observed = (over: Partial<Awaited<ReturnType<typeof loadObserved>>> = {}) => ({
     meta: { prometheus: null, postgres: { server_version: '15', max_connections: 100, statements: true, log: null }, instances: 1, warnings: [] },
-    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], ...over,
+    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], problems: [], ...over,
   });
   it('step 2 names the statement that took the degraded windows and compares it with the rest of the run', async () => {
     const { slowQueriesFinding } = await import('../../src/observe/diagnosis.js');
@@ -156,5 +168,18 @@ describe('diagnosis steps from the observers', () => {
     expect(plansFinding(observed())).toMatchObject({ status: 'not-observed' });
     const act = { t_s: 3.2, ok: true, error: null, total: 12, active: 9, idle: 1, idle_in_transaction: 2, waiting_lock: 3, max_active_ms: 0, max_xact_ms: 0, by_application: {} };
     expect(poolNote(observed({ activity: [act] }), [{ from_s: 3, to_s: 4 }], null)).toBe('pg_stat_activity in those windows: up to 9 active, 2 idle in transaction and 3 waiting on locks (12 connections).');
+  });
+});
+
+describe('database timelines', () => {
+  it('give pg_stat_activity per second and database time per snapshot interval', async () => {
+    const { activityTimeline, statementsTimeline } = await import('../../src/observe/findings.js');
+    const a = (t_s: number, active: number) => ({ t_s, ok: true, error: null, total: active + 1, active, idle: 1, idle_in_transaction: 0, waiting_lock: 0, max_active_ms: 0, max_xact_ms: 0, by_application: {} });
+    expect(activityTimeline([a(0.1, 2), a(0.6, 5), a(1.2, 1)]).map((r) => [r.t_s, r.active])).toEqual([[0, 5], [1, 1]]);
+    const t = statementsTimeline([line(0), line(2, delta('1', 'q', 100, 500)), line(4, delta('2', 'r', 10, 40), delta('1', 'q', 10, 2))]);
+    expect(t).toEqual([
+      { from_s: 0, to_s: 2, exec_ms_per_s: 250, calls_per_s: 50, top_queryid: '1' },
+      { from_s: 2, to_s: 4, exec_ms_per_s: 21, calls_per_s: 10, top_queryid: '2' },
+    ]);
   });
 });
