@@ -12,6 +12,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { RunError, errorMessage } from '../core/errors.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { prepareDatasetInBackground, type Dataset, type DatasetOptions } from './dataset.js';
@@ -50,8 +51,12 @@ export interface GenerateOptions extends DatasetOptions {
   to?: string;
   /** With `to`: drop and recreate tables that already hold rows. */
   replace?: boolean;
-  /** Worker threads making rows (0 = the calling thread; default 0). */
-  workers?: number;
+  /**
+   * Worker threads making rows: 0 = the calling thread (default), or `auto`:
+   * one less than the cores (at most 4) when writing 1,000,000 rows or more to
+   * files only; 0 when loading into PostgreSQL, where the server is the bottleneck.
+   */
+  workers?: number | 'auto';
   /** Rows per chunk (default 8192). */
   chunkRows?: number;
   onProgress?: (p: Progress) => void;
@@ -72,6 +77,10 @@ const writeText = async (file: string, text: string | Iterable<string>): Promise
     throw new RunError('PS_OUT_DIR', `cannot write ${file}: ${errorMessage(e)}`, { hint: 'give --out a directory you can write to' });
   }
 };
+
+/** Workers for `auto` (see GenerateOptions.workers). */
+export const autoWorkers = (rows: number, toDatabase: boolean): number =>
+  toDatabase || rows < 1_000_000 ? 0 : Math.max(0, Math.min(4, availableParallelism() - 1));
 
 function* batched(pieces: Iterable<string>): Generator<string> {
   let batch = '';
@@ -104,7 +113,8 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
       throw new RunError('PS_OUT_DIR', `cannot create the output directory ${opts.out}: ${errorMessage(e)}`, { hint: 'give --out a directory you can write to' });
     }
   }
-  const workers = opts.workers ?? 0;
+  const totalRows = draft.plan.tables.reduce((a, t) => a + t.rows, 0);
+  const workers = opts.workers === 'auto' ? autoWorkers(totalRows, opts.to !== undefined) : (opts.workers ?? 0);
   // Row workers are started with the pools, so they wait for them.
   const source = workers > 0 ? workerChunks(await ready, workers) : undefined;
   await writeDataset(draft, sinks, {
