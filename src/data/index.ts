@@ -100,7 +100,8 @@ function* batched(pieces: Iterable<string>): Generator<string> {
  */
 export const generate = async (scenario: Scenario | string, opts: GenerateOptions): Promise<GenerateResult> => {
   // Faker pools build on a worker thread while the tables that need none are made.
-  const { draft, ready } = await prepareDatasetInBackground(scenario, opts);
+  const background = await prepareDatasetInBackground(scenario, opts);
+  const { draft, ready } = background;
   const sinks: Sink[] = [];
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
@@ -117,12 +118,17 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
   const workers = opts.workers === 'auto' ? autoWorkers(totalRows, opts.to !== undefined) : (opts.workers ?? 0);
   // Row workers are started with the pools, so they wait for them.
   const source = workers > 0 ? workerChunks(await ready, workers) : undefined;
-  await writeDataset(draft, sinks, {
-    ready,
-    ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
-    ...(source === undefined ? {} : { source }),
-    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-  });
+  try {
+    await writeDataset(draft, sinks, {
+      ready,
+      ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
+      ...(source === undefined ? {} : { source }),
+      ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    });
+  } catch (e) {
+    await background.cancel();
+    throw e;
+  }
   const ds = await ready;
   // In the scenario's table order (tables finish in any order when made side by side).
   const written: Record<string, string> = {};
