@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 pkgs=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql postgresql-contrib)
 [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+command -v xmllint >/dev/null 2>&1 || pkgs+=(libxml2-utils)
 if [ ${#pkgs[@]} -gt 0 ]; then
   echo "ci: installing ${pkgs[*]}"
   $SUDO apt-get update -qq

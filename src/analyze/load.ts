@@ -51,3 +51,9 @@ export const loadRun = async (dir: string): Promise<LoadedRun> => {
     scenarioText: existsSync(scenarioFile) ? await readFile(scenarioFile, 'utf8') : null,
   };
 };
+
+/** Number of whole seconds the timeline covers: the measured duration, or the last window when later. */
+export const timelineLength = (run: LoadedRun): number => {
+  const lastWindow = run.windows.reduce((m, w) => Math.max(m, w.t_s + 1), 0);
+  return Math.max(Math.ceil(run.meta.duration_s - 1e-9), lastWindow, 0);
+};

@@ -1,7 +1,12 @@
 /**
  * report.json (DESIGN.md "report.json", shared/report.schema.json, version 1).
  * The stable fields are listed in DESIGN.md; more are welcome, none renamed.
+ * The extra sections (verdict, slo, diagnosis, endpoint_timeline, pool,
+ * analysis) are documented in docs/report.md.
  */
+import type { DiagnosisStep } from './diagnosis.js';
+import type { SloResult } from './slo.js';
+import type { Verdict } from './verdict.js';
 
 export type BreakKind = 'saturation' | 'pool-saturation' | 'data-skew' | 'cold-cache' | 'plan-regression' | 'errors';
 
@@ -72,5 +77,29 @@ export interface Report {
   events: ReportEvent[];
   tenants: { slowest: ReportTenant[]; [key: string]: unknown };
   breaks: ReportBreak[];
+  verdict: Verdict;
+  slo: SloResult[];
+  diagnosis: DiagnosisStep[];
+  /** Per endpoint, columnar per-second series (same seconds as `timeline`). */
+  endpoint_timeline: Record<string, ReportEndpointTimeline | null>;
+  pool: ReportPool;
   [key: string]: unknown;
+}
+
+export interface ReportEndpointTimeline {
+  offered_rps: number[];
+  achieved_rps: number[];
+  p50_ms: (number | null)[];
+  p95_ms: (number | null)[];
+  p99_ms: (number | null)[];
+  errors: number[];
+}
+
+export interface ReportPool {
+  status: 'gauges' | 'no-gauges' | 'no-scrapes';
+  note: string;
+  gauges: { in_use?: string; waiting?: string; size?: string } | null;
+  maxima: { maxWaiting: number | null; maxInUse: number | null; size: number | null } | null;
+  episodes: unknown[];
+  timeline: { t_s: number; in_use: number | null; waiting: number | null; size: number | null }[];
 }

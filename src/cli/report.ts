@@ -1,11 +1,62 @@
-/** `prodshape report`: PLACEHOLDER until its stage lands. */
-import type { CommandModule } from 'yargs';
-import { ProdshapeError } from '../core/errors.js';
+/**
+ * `prodshape report DIR`: re-analyses a run directory and re-renders
+ * report.json, report.html and the terminal summary, so the analysis can
+ * improve without re-running load. Exit 2 when an SLO fails.
+ * (`report --from-k6 FILE --out DIR` belongs to the k6 importer.)
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { inputError } from '../core/errors.js';
+import { analyzeRunDir } from '../analyze/index.js';
+import { exitCodeOf, finishRun, writeReports } from '../report/index.js';
+import { importK6ForReport } from './k6.js';
+import { err, out, useColor } from './output.js';
 
-export const reportCommand: CommandModule = {
-  command: 'report',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new ProdshapeError('PS_NOT_BUILT', '`prodshape report` is not built yet');
+interface ReportArgs {
+  dir?: string;
+  slo?: string[];
+  junit?: string;
+  json?: boolean;
+  html?: boolean;
+  'from-k6'?: string[];
+  out?: string;
+}
+
+/** Terminal width for renderings: the TTY's, between 60 and 120, else 80. */
+export const terminalWidth = (): number => (process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80);
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report [dir]',
+  describe: 'Re-analyse a run directory: report.json, report.html and a summary (exit 2 when an SLO fails)',
+  builder: (y: Argv) =>
+    y
+      .positional('dir', { type: 'string', describe: 'run directory written by `prodshape replay --out DIR`' })
+      .option('slo', { type: 'string', array: true, describe: "SLO to check, added to the run's own: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%' (repeatable)" })
+      .option('junit', { type: 'string', describe: 'also write JUnit XML (one test case per SLO) to this file' })
+      .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout instead of the summary' })
+      .option('html', { type: 'boolean', default: true, describe: 'write report.html (--no-html to skip)' })
+      .option('from-k6', { type: 'string', array: true, describe: 'import k6 results (k6 run --out json=FILE, .gz too; one file per runner) into --out DIR, then report' })
+      .option('out', { type: 'string', describe: 'with --from-k6: the run directory to create' })
+      .example('$0 report runs/monday', 're-render a run')
+      .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI')
+      .example('$0 report --from-k6 runner-*.json.gz --out runs/k6-spike', 'read k6 results (k6 run --out json=…) into a run directory and report'),
+  handler: async (argv) => {
+    const k6Files = argv['from-k6'];
+    if (k6Files !== undefined) {
+      if (argv.out === undefined) throw inputError('--out', 'name the run directory to create from the k6 results', { hint: 'prodshape report --from-k6 results.json.gz --out runs/NAME' });
+      if (argv.dir !== undefined) throw inputError('DIR', 'give a run directory or --from-k6 FILE… --out DIR, not both');
+      await importK6ForReport(k6Files, argv.out, argv.json ? err : out);
+      argv.dir = argv.out;
+    }
+    if (argv.dir === undefined) throw inputError('DIR', 'name the run directory to report on', { hint: 'prodshape report runs/NAME' });
+    const slo = argv.slo ?? [];
+    if (argv.json) {
+      const report = await analyzeRunDir(argv.dir, { slo });
+      await writeReports(argv.dir, report, { html: argv.html, junitFile: argv.junit ?? null });
+      out(JSON.stringify(report, null, 2));
+      process.exitCode = exitCodeOf(report);
+      return;
+    }
+    const res = await finishRun(argv.dir, { slo, junitFile: argv.junit ?? null, print: out, color: useColor(), width: terminalWidth(), html: argv.html });
+    process.exitCode = res.exitCode;
   },
 };

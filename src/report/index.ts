@@ -1,27 +1,76 @@
 /**
- * The report stage's public face. PLACEHOLDER renderings until the report
- * work lands: `finishRun` analyses a run directory, writes report.json,
- * prints a short summary and returns the exit code (2 when an SLO failed).
+ * The report stage's public face. `finishRun` is what `prodshape replay`
+ * calls after every run and `prodshape report DIR` calls to re-render: it
+ * analyses the run directory, writes report.json and report.html (and JUnit
+ * XML when asked), prints the terminal rendering and returns the exit code:
+ * 2 when an SLO failed, else 0. Renderers return strings; this file writes.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { analyzeRunDir, type AnalyzeOptions } from '../analyze/index.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { analyzeRunDir, type AnalyzeOptions, type Report } from '../analyze/index.js';
+import { EXIT, type ExitCode } from '../core/errors.js';
+import { redact } from '../core/secrets.js';
 import { RUN_FILES } from '../run/format.js';
-import type { ExitCode } from '../core/errors.js';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import { renderTerminal } from './terminal.js';
+
+export { renderTerminal } from './terminal.js';
+export { renderHtml } from './html.js';
+export { renderJunit } from './junit.js';
+export { renderComparison } from './compare.js';
 
 export interface FinishOptions extends AnalyzeOptions {
-  /** `--junit FILE`. */
+  /** `--junit FILE`: also write JUnit XML there. */
   junitFile?: string | null;
   /** Where lines for people go (the CLI passes its redacting printer). */
   print: (text: string) => void;
+  /** Colours in the terminal rendering (default false: the CLI decides from the TTY). */
+  color?: boolean;
+  /** Terminal width for the rendering (default 80). */
+  width?: number;
+  /** Write report.html (default true). */
+  html?: boolean;
 }
 
-export const finishRun = async (dir: string, opts: FinishOptions): Promise<{ exitCode: ExitCode; reportFile: string }> => {
-  const report = await analyzeRunDir(dir, opts);
+export interface FinishResult {
+  exitCode: ExitCode;
+  reportFile: string;
+  htmlFile: string | null;
+  junitFile: string | null;
+  report: Report;
+}
+
+/** Exit code for a report: 2 when any SLO failed, else 0. */
+export const exitCodeOf = (r: Report): ExitCode => (r.slo.some((s) => !s.pass) ? EXIT.checkFailed : EXIT.ok);
+
+/** Writes report.json, report.html and (optionally) the JUnit file for an analysed report; returns the paths. */
+export const writeReports = async (dir: string, report: Report, opts: { html?: boolean; junitFile?: string | null } = {}): Promise<{ reportFile: string; htmlFile: string | null; junitFile: string | null }> => {
   const reportFile = join(dir, RUN_FILES.report);
-  await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-  const s = report.summary;
-  opts.print(`requests ${s.requests}  errors ${s.errors}  dropped ${s.dropped}  offered ${s.offered_rps}/s  achieved ${s.achieved_rps}/s`);
-  opts.print(`report: ${reportFile}`);
-  return { exitCode: 0, reportFile };
+  await writeFile(reportFile, `${redact(JSON.stringify(report, null, 2))}\n`);
+  let htmlFile: string | null = null;
+  if (opts.html !== false) {
+    htmlFile = join(dir, RUN_FILES.html);
+    await writeFile(htmlFile, redact(renderHtml(report)));
+  }
+  let junitFile: string | null = null;
+  if (opts.junitFile) {
+    junitFile = opts.junitFile;
+    await mkdir(dirname(junitFile), { recursive: true });
+    await writeFile(junitFile, redact(renderJunit(report)));
+  }
+  return { reportFile, htmlFile, junitFile };
+};
+
+/** Analyses a run directory, writes the reports, prints the summary; returns the exit code (2 when an SLO failed). */
+export const finishRun = async (dir: string, opts: FinishOptions): Promise<FinishResult> => {
+  const report = await analyzeRunDir(dir, opts);
+  const files = await writeReports(dir, report, { html: opts.html ?? true, junitFile: opts.junitFile ?? null });
+  const listed = [
+    { label: 'report', path: files.reportFile },
+    ...(files.htmlFile ? [{ label: 'html', path: files.htmlFile }] : []),
+    ...(files.junitFile ? [{ label: 'junit', path: files.junitFile }] : []),
+  ];
+  opts.print(renderTerminal(report, { color: opts.color ?? false, width: opts.width ?? 80, files: listed }));
+  return { exitCode: exitCodeOf(report), ...files, report };
 };

@@ -1,0 +1,243 @@
+/**
+ * Runs the detectors in dependency order and writes each break's one-sentence
+ * summary:
+ *   cold cache (its windows are masked for the others) → saturation per
+ *   endpoint and overall → pool gauges aligned with those breaks → data skew
+ *   over the healthy seconds → error bursts.
+ * The overall saturation becomes a break only when no endpoint broke on its
+ * own (otherwise it would repeat them); it is always in `analysis`.
+ */
+import type { AnalysisContext } from '../context.js';
+import { latencyStats, mergeSparse } from '../hist.js';
+import { median } from '../stats.js';
+import { fmtMs, fmtPct, fmtRps, fmtS, fmtX, r2, r3 } from '../text.js';
+import type { ReportBreak } from '../types.js';
+import { detectColdCache } from './cold-cache.js';
+import { detectErrors } from './errors.js';
+import { poolEpisodes, poolGaugesOf, poolMaxima, poolSeries, poolTimeline, type PoolEpisode, type PoolSeries } from './pool.js';
+import { saturationOf, type SaturationResult } from './saturation.js';
+import { detectSkew, type ClassRow } from './skew.js';
+
+export interface PoolAnalysis {
+  /** `gauges` when the scenario names pool gauges and scrapes hold them; else why not. */
+  status: 'gauges' | 'no-gauges' | 'no-scrapes';
+  note: string;
+  gauges: PoolSeries['gauges'] | null;
+  episodes: PoolEpisode[];
+  aligned: boolean;
+  maxima: ReturnType<typeof poolMaxima> | null;
+  timeline: ReturnType<typeof poolTimeline>;
+}
+
+export interface DetectorOutput {
+  breaks: ReportBreak[];
+  saturation: { overall: SaturationResult; endpoints: SaturationResult[] };
+  coldCache: Record<string, unknown>[];
+  skew: Record<string, unknown>[];
+  byClass: ClassRow[];
+  pool: PoolAnalysis;
+  /** Spans where latency broke (saturation stretches, cold windows), for the diagnosis. */
+  degraded: { endpoint: string | null; fromS: number; toS: number; kind: string }[];
+}
+
+const rulePhrase = (r: SaturationResult): string => {
+  const b = r.break;
+  if (b === null) return '';
+  const parts: string[] = [];
+  for (const rule of b.rules) {
+    if (rule === 'latency') parts.push(r.thresholdSource === 'slo' ? `above the p99 SLO of ${fmtMs(r.thresholdMs)}` : `above ${fmtMs(r.thresholdMs)}, 5x its low-load p99`);
+    if (rule === 'throughput') parts.push(`achieved fell to ${fmtRps(b.queueing.achievedRps)} of ${fmtRps(b.queueing.offeredRps)} offered`);
+    if (rule === 'errors') parts.push(`errors reached ${fmtPct(b.errorRateAfter)}`);
+  }
+  return parts.join('; ');
+};
+
+const aligns = (ep: PoolEpisode, spans: readonly { fromS: number; toS: number }[], alignS: number): boolean =>
+  spans.some((s) => ep.fromS <= s.toS + alignS && ep.toS + 1 >= s.fromS - alignS);
+
+const poolPhrase = (ep: PoolEpisode | undefined): string =>
+  ep === undefined ? '' : `; the pool${ep.size === null ? '' : ` (size ${ep.size})`} had up to ${ep.maxWaiting} waiting`;
+
+const saturationSummary = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean): string => {
+  const b = r.break;
+  if (b === null) return '';
+  const who = r.endpoint ?? 'Overall';
+  const together = (r as Partial<SatFinding>).members ?? [];
+  const intro = together.length > 1 ? `${together.length} endpoints (${together.map((m) => m.endpoint ?? '').join(', ')}) broke together. ` : '';
+  const before = b.p99BeforeMs === null ? 'p99 was' : `p99 rose from ${fmtMs(b.p99BeforeMs)} to`;
+  const knee = r.knee === null ? '' : ` (Kneedle knee at ${fmtRps(r.knee.offeredRps)})`;
+  let why = poolPhrase(ep);
+  if (ep === undefined && b.queueing.likely) {
+    why = `; likely queueing: throughput held at ~${fmtRps(b.queueing.achievedRps)} while p99 grew ${fmtX(b.queueing.p99GrowthX)}${hasGauges ? '' : ' (name pool gauges in observe.pool to confirm)'}`;
+  }
+  const action = ep !== undefined
+    ? 'raise the pool size or shorten how long each request holds a connection'
+    : `keep the offered load below ${fmtRps(b.offeredRps)} or find the resource that saturates there first (pool, CPU, locks)`;
+  return `${intro}${who} ${before} ${fmtMs(b.p99AfterMs)} when offered load passed ${fmtRps(b.offeredRps)}${knee} (${rulePhrase(r)})${why}: ${action}.`;
+};
+
+const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean): ReportBreak | null => {
+  const b = r.break;
+  if (b === null) return null;
+  return {
+    kind: 'saturation',
+    endpoint: r.endpoint,
+    t_s: b.tS,
+    offered_rps: b.offeredRps,
+    summary: saturationSummary(r, ep, hasGauges),
+    evidence: {
+      p99_before_ms: b.p99BeforeMs,
+      p99_after_ms: b.p99AfterMs,
+      rules: b.rules,
+      threshold_ms: r.thresholdMs,
+      threshold_source: r.thresholdSource,
+      baseline_p99_ms: r.baselineP99Ms,
+      endpoint_offered_rps: b.endpointOfferedRps,
+      achieved_rps: b.achievedRps,
+      error_rate_after: r3(b.errorRateAfter),
+      knee_rps: r.knee?.offeredRps ?? null,
+      knee_p99_ms: r.knee?.p99Ms ?? null,
+      until_s: b.untilS,
+      breaking_bins: b.breakingBins,
+      judged_bins: b.judgedBins,
+      bin_s: r.binS,
+      low_samples: r.lowSamples,
+      queueing: b.queueing.likely ? 'likely' : 'not seen',
+      achieved_plateau_rps: b.queueing.achievedRps,
+      p99_growth_x: b.queueing.p99GrowthX,
+      pool: ep === undefined ? null : { size: ep.size, max_waiting: ep.maxWaiting, from_s: r2(ep.fromS) },
+    },
+  };
+};
+
+const poolAnalysis = (ctx: AnalysisContext): { series: PoolSeries | null; base: Omit<PoolAnalysis, 'episodes' | 'aligned'> } => {
+  const { gauges, problem } = poolGaugesOf(ctx.run);
+  if (gauges === null) {
+    const note = problem ?? 'not observed: the scenario names no pool gauges (observe.pool: { in_use, waiting, size } with observe.prometheus)';
+    return { series: null, base: { status: 'no-gauges', note, gauges: null, maxima: null, timeline: [] } };
+  }
+  const series = poolSeries(gauges, ctx.run.scrapes);
+  if (series.samples.length === 0) {
+    const why = ctx.run.scrapes.length === 0 ? 'no scrapes were recorded (metrics.ndjson)' : `none of ${ctx.run.scrapes.length} scrapes held the gauges${series.failedScrapes ? ` (${series.failedScrapes} failed)` : ''}`;
+    return { series: null, base: { status: 'no-scrapes', note: `not observed: ${why}; check observe.prometheus and the gauge names`, gauges, maxima: null, timeline: [] } };
+  }
+  return { series, base: { status: 'gauges', note: '', gauges, maxima: poolMaxima(series.samples), timeline: poolTimeline(series.samples) } };
+};
+
+/** A saturation finding: one endpoint's, or the whole run's when several endpoints broke together (`members`). */
+type SatFinding = SaturationResult & { members: SaturationResult[] };
+
+/**
+ * Endpoints whose breaking stretches overlap broke together (a shared pool,
+ * CPU): one finding for the whole run, from the overall series when it broke,
+ * listing the endpoints. An endpoint that breaks on its own stays its own.
+ */
+const groupSaturation = (endpointSat: SaturationResult[], overall: SaturationResult): SatFinding[] => {
+  const broken = endpointSat.filter((r) => r.break !== null).sort((a, b) => (a.break?.tS ?? 0) - (b.break?.tS ?? 0));
+  if (broken.length === 0) return overall.break === null ? [] : [{ ...overall, members: [] }];
+  const clusters: SaturationResult[][] = [];
+  for (const r of broken) {
+    const c = clusters.find((xs) => xs.some((x) => (r.break?.tS ?? 0) < (x.break?.untilS ?? 0) && (x.break?.tS ?? 0) < (r.break?.untilS ?? 0)));
+    if (c) c.push(r);
+    else clusters.push([r]);
+  }
+  return clusters.map((members) => {
+    const first = members[0] as SaturationResult;
+    if (members.length === 1) return { ...first, members };
+    return overall.break !== null ? { ...overall, members } : { ...first, endpoint: null, members };
+  });
+};
+
+/** Runs every detector. */
+export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
+  const { t } = ctx;
+  const cold = detectColdCache(ctx);
+  const endpointSat = [...ctx.endpoints.values()].map((bs) => saturationOf(ctx, bs, cold.spans));
+  const overallSat = saturationOf(ctx, ctx.overall, cold.spans);
+  const satResults = groupSaturation(endpointSat, overallSat);
+  const satSpans = satResults.map((r) => ({ endpoint: r.endpoint, fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }));
+
+  // Pool: episodes aligned with a latency break (saturation or cold window), or with overall p99 at ≥ 2x its baseline.
+  const { series: pool, base: poolBase } = poolAnalysis(ctx);
+  const episodes = pool === null ? [] : poolEpisodes(pool.samples, t.poolMinScrapes);
+  const overallBaseline = median(ctx.overall.bins.filter((b) => b.stats.n >= t.minSamplesPerBin).map((b) => b.stats.p99_ms));
+  const latencyRose = (ep: PoolEpisode): boolean => {
+    const inEp = ctx.overall.bins.filter((b) => b.endS > ep.fromS && b.startS <= ep.toS);
+    const p99 = latencyStats(mergeSparse(inEp.map((b) => b.lat))).p99_ms;
+    return overallBaseline !== null && p99 !== null && p99 >= 2 * overallBaseline;
+  };
+  const alignedEpisodes = episodes.filter((ep) => aligns(ep, [...satSpans, ...cold.spans], t.poolAlignS) || latencyRose(ep));
+  const firstEpisode = alignedEpisodes[0];
+
+  const breaks: ReportBreak[] = [];
+  for (const r of satResults) {
+    const ep = alignedEpisodes.find((e) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
+    const b = saturationBreak(r, ep, pool !== null);
+    if (b === null) continue;
+    if (r.members.length > 1) {
+      b.evidence.endpoints = r.members.map((m) => ({
+        endpoint: m.endpoint, t_s: m.break?.tS ?? null, offered_rps: m.break?.offeredRps ?? null,
+        p99_before_ms: m.break?.p99BeforeMs ?? null, p99_after_ms: m.break?.p99AfterMs ?? null, rules: m.break?.rules ?? [],
+      }));
+    }
+    breaks.push(b);
+  }
+  if (firstEpisode !== undefined) {
+    const ep = firstEpisode;
+    const satOf = (e: PoolEpisode): SatFinding | undefined =>
+      satResults.find((r) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
+    const coldOf = (e: PoolEpisode): ReportBreak | undefined =>
+      cold.breaks.find((b) => aligns(e, [{ fromS: Number(b.evidence.start_s), toS: Number(b.evidence.end_s) }], t.poolAlignS));
+    const describe = (e: PoolEpisode): string => {
+      const sat = satOf(e);
+      const cb = coldOf(e);
+      const why = sat?.break
+        ? `with the saturation of ${sat.endpoint ?? 'the run'} (p99 ${fmtMs(sat.break.p99AfterMs)})`
+        : cb ? `in the cold window after the ${String(cb.evidence.event)} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
+      return `from ${fmtS(e.firstWaitingS ?? e.fromS)} to ${fmtS(e.toS)}, up to ${e.maxWaiting} waiting, ${why}`;
+    };
+    const sat = satOf(ep);
+    const start = ep.firstWaitingS ?? ep.fromS;
+    const offered = ctx.length > 0 ? r2(ctx.series.overall.offered[Math.min(ctx.length - 1, Math.floor(start))] ?? 0) : null;
+    const maxWaiting = Math.max(...alignedEpisodes.map((e) => e.maxWaiting));
+    const shown = alignedEpisodes.slice(0, 3).map(describe);
+    const more = alignedEpisodes.length > 3 ? ` and ${alignedEpisodes.length - 3} more` : '';
+    const when = alignedEpisodes.length === 1 ? (shown[0] ?? '') : `${alignedEpisodes.length} times: ${shown.join('; ')}${more}`;
+    breaks.push({
+      kind: 'pool-saturation',
+      endpoint: sat?.endpoint ?? null,
+      t_s: r2(start),
+      offered_rps: offered,
+      summary: `The pool${ep.size === null ? '' : ` (size ${ep.size})`} was exhausted ${when}: `
+        + 'raise the pool size (mind the database\'s max_connections) or shorten how long each request holds a connection.',
+      evidence: {
+        pool_size: ep.size,
+        max_waiting: maxWaiting,
+        max_in_use: ep.maxInUse,
+        first_waiting_s: ep.firstWaitingS === null ? null : r2(ep.firstWaitingS),
+        episodes: alignedEpisodes.map((e) => ({ from_s: r2(e.fromS), to_s: r2(e.toS), scrapes: e.scrapes, max_waiting: e.maxWaiting, max_in_use: e.maxInUse, size: e.size, aligned_with: describe(e) })),
+        saturated_scrapes: alignedEpisodes.reduce((n, e) => n + e.scrapes, 0),
+        gauges: pool?.gauges ?? null,
+      },
+    });
+  }
+
+  // Skew is judged where latency was healthy: not in saturation, cold windows, or any bin where a saturation rule fired.
+  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
+  const errors = detectErrors(ctx);
+  breaks.push(...skew.breaks, ...cold.breaks, ...errors.breaks);
+
+  return {
+    breaks,
+    saturation: { overall: overallSat, endpoints: endpointSat },
+    coldCache: cold.analysis,
+    skew: skew.analysis,
+    byClass: skew.byClass,
+    pool: { ...poolBase, episodes, aligned: alignedEpisodes.length > 0 },
+    degraded: [
+      ...satSpans.map((s) => ({ ...s, kind: 'saturation' })),
+      ...cold.breaks.map((b) => ({ endpoint: b.endpoint, fromS: Number(b.evidence.start_s ?? 0), toS: Number(b.evidence.end_s ?? 0), kind: 'cold-cache' })),
+      ...errors.breaks.map((b) => ({ endpoint: b.endpoint, fromS: Number(b.evidence.start_s ?? 0), toS: Number(b.evidence.end_s ?? 0), kind: 'errors' })),
+    ],
+  };
+};

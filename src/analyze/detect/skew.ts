@@ -1,0 +1,179 @@
+/**
+ * Data skew by tenant size (DESIGN.md `data-skew`; REFERENCE §5c, §6 recipe A).
+ *
+ * Per endpoint, over the healthy seconds (saturation stretches and cold
+ * windows left out, so queueing does not hide or fake a difference):
+ *  - the big end: the top 1% class, else the top 10% (with the top 1%),
+ *    against the `rest` class (the median tenant);
+ *  - the small end: the `empty` class (tenants with no rows) against `rest`.
+ * A class is flagged when its p99 ≥ 3 × the median tenant's p99 and at
+ * least 10 ms above it (or, when queueing inflates every p99, its p50 is
+ * 3 × and 10 ms above the median tenant's p50), and significantly more of its requests exceed the median
+ * tenant's p99 than the 1% that would by chance (binomial test, p < 0.001).
+ * Confidence is "high" with ≥ 100 samples in both classes, "low" below that,
+ * and no judgement under 20. The slowest tenants of the flagged group are
+ * named from tenants.ndjson with their rows and p99.
+ */
+import type { TenantClass, TenantRecord } from '../../run/format.js';
+import type { AnalysisContext } from '../context.js';
+import { decodeSparse, latencyStats, mergeSparse, sparseCountAboveMs, type LatencyStats, type Sparse } from '../hist.js';
+import { rangeLatency, type Series } from '../series.js';
+import { binomialUpperTail, median, spearman } from '../stats.js';
+import { fmtCount, fmtMs, fmtX, r3 } from '../text.js';
+import type { ReportBreak } from '../types.js';
+import type { Span } from './cold-cache.js';
+
+export interface NamedTenant { tenant: string; rows: number | null; tenant_class: TenantClass; requests: number; errors: number; p50_ms: number | null; p99_ms: number | null }
+
+export interface ClassComparison {
+  end: 'big' | 'small';
+  /** `top1`, `top1+top10` or `empty`. */
+  group: string;
+  samples: number;
+  medianSamples: number;
+  p99Ms: number | null;
+  medianP99Ms: number | null;
+  ratio: number | null;
+  p50Ms: number | null;
+  medianP50Ms: number | null;
+  p50Ratio: number | null;
+  exceeding: number;
+  pValue: number | null;
+  flagged: boolean;
+  confidence: 'high' | 'low' | 'insufficient';
+  note: string | null;
+}
+
+/** Per endpoint × class latency (report.json `tenants.by_class`). */
+export interface ClassRow extends LatencyStats { endpoint: string; tenant_class: TenantClass; requests: number }
+
+const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse, t: AnalysisContext['t']): ClassComparison => {
+  const c = latencyStats(cand);
+  const r = latencyStats(ref);
+  const base = {
+    end, group, samples: cand.total, medianSamples: ref.total, p99Ms: c.p99_ms, medianP99Ms: r.p99_ms, p50Ms: c.p50_ms, medianP50Ms: r.p50_ms,
+    p50Ratio: c.p50_ms !== null && r.p50_ms ? r3(c.p50_ms / r.p50_ms) : null,
+  };
+  if (cand.total < t.skewMinSamples || ref.total < t.skewMinSamples || c.p99_ms === null || r.p99_ms === null) {
+    return { ...base, ratio: null, exceeding: 0, pValue: null, flagged: false, confidence: 'insufficient',
+      note: `not enough samples to judge (${group}: ${cand.total}, median tenant class: ${ref.total}; need ${t.skewMinSamples} each)` };
+  }
+  const ratio = r.p99_ms > 0 ? c.p99_ms / r.p99_ms : Infinity;
+  const exceeding = sparseCountAboveMs(cand, r.p99_ms);
+  const pValue = binomialUpperTail(exceeding, cand.total, 0.01);
+  // p99 many times the median tenant's; or, when queueing inflates every p99, the typical request (p50) many times slower.
+  const byP99 = ratio >= t.skewRatio && c.p99_ms - r.p99_ms >= t.skewMinDeltaMs;
+  const byP50 = (base.p50Ratio ?? 0) >= t.skewRatio && (c.p50_ms ?? 0) - (r.p50_ms ?? 0) >= t.skewMinDeltaMs;
+  const flagged = (byP99 || byP50) && pValue < t.skewPValue;
+  const confident = cand.total >= t.skewConfidentSamples && ref.total >= t.skewConfidentSamples;
+  return {
+    ...base, ratio: r3(ratio), exceeding, pValue, flagged,
+    confidence: confident ? 'high' : 'low',
+    note: confident ? null : `low confidence: ${cand.total} samples in ${group}, ${ref.total} in the median class (${t.skewConfidentSamples} each make a stable p99)`,
+  };
+};
+
+/** Per-tenant stats for one endpoint from tenants.ndjson (tenants with enough requests). */
+export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | null, minRequests: number): NamedTenant[] => {
+  const by = new Map<string, TenantRecord[]>();
+  for (const r of records) if (endpoint === null || r.endpoint === endpoint) by.set(r.tenant, [...(by.get(r.tenant) ?? []), r]);
+  const out: NamedTenant[] = [];
+  for (const [tenant, rs] of by) {
+    const requests = rs.reduce((s, r) => s + r.requests, 0);
+    if (requests < minRequests) continue;
+    const st = latencyStats(mergeSparse(rs.map((r) => decodeSparse(r.latency))));
+    out.push({ tenant, rows: rs[0]?.rows ?? null, tenant_class: rs[0]?.tenant_class ?? 'none', requests, errors: rs.reduce((s, r) => s + r.errors, 0), p50_ms: st.p50_ms, p99_ms: st.p99_ms });
+  }
+  return out.sort((a, b) => (b.p99_ms ?? 0) - (a.p99_ms ?? 0));
+};
+
+const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[]): string => {
+  const who = cmp.end === 'big' ? (cmp.group === 'top1' ? 'the biggest 1% of tenants' : 'the biggest 10% of tenants') : 'tenants with no rows';
+  const names = named.slice(0, 3).map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, p99 ${fmtMs(n.p99_ms)})`).join(', ');
+  const action = cmp.end === 'big'
+    ? 'check the plan of its query for a large tenant (an index leading with tenant_id, LIMIT/pagination, or per-tenant caching)'
+    : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index for tenants outside its statistics (REFERENCE §6 recipe A)";
+  const conf = cmp.confidence === 'low' ? ` (${cmp.note ?? 'low confidence'})` : '';
+  const byP99 = (cmp.ratio ?? 0) >= 3;
+  const numbers = byP99
+    ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
+    : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
+  return `${endpoint} is slow for ${who}: ${numbers}`
+    + `${names ? `; slowest: ${names}` : ''}${conf}; ${action}.`;
+};
+
+export interface SkewOutput {
+  breaks: ReportBreak[];
+  byClass: ClassRow[];
+  analysis: Record<string, unknown>[];
+}
+
+/** Runs the skew detector on every endpoint. `unhealthy` spans are left out when enough samples remain. */
+export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): SkewOutput => {
+  const out: SkewOutput = { breaks: [], byClass: [], analysis: [] };
+  const { t } = ctx;
+  const healthy = (s: number): boolean => !unhealthy.some((u) => s + 1 > u.fromS && s < u.toS);
+  for (const endpoint of ctx.series.endpoints) {
+    const classes = ctx.series.byClass.get(endpoint) ?? new Map<TenantClass, Series>();
+    for (const [cls, s] of classes) {
+      const whole = latencyStats(mergeSparse(s.lat));
+      out.byClass.push({ endpoint, tenant_class: cls, requests: s.sent.reduce((a, b) => a + b, 0), ...whole });
+    }
+    const latOf = (cls: TenantClass): Sparse => {
+      const s = classes.get(cls);
+      if (s === undefined) return mergeSparse([]);
+      const h = rangeLatency(s, 0, ctx.length, healthy);
+      return h.total >= t.skewMinSamples ? h : mergeSparse(s.lat);
+    };
+    const rest = latOf('rest');
+    const top1 = latOf('top1');
+    const top10 = latOf('top10');
+    const empty = latOf('empty');
+    const comparisons: ClassComparison[] = [];
+    if (rest.total === 0) {
+      out.analysis.push({ endpoint, note: classes.size === 0 || [...classes.keys()].every((c) => c === 'none') ? 'requests name no tenant' : 'no requests from median-size tenants (class rest)' });
+      continue;
+    }
+    const big1 = compare('big', 'top1', top1, rest, t);
+    comparisons.push(big1);
+    if (!big1.flagged && top10.total > 0) comparisons.push(compare('big', 'top1+top10', mergeSparse([top1, top10]), rest, t));
+    if (empty.total > 0) comparisons.push(compare('small', 'empty', empty, rest, t));
+    const tenants = tenantsOf(ctx.run.tenants, endpoint, t.tenantMinRequests);
+    const withRows = tenants.filter((x) => x.rows !== null && x.p99_ms !== null);
+    const rho = spearman(withRows.map((x) => Math.log1p(x.rows ?? 0)), withRows.map((x) => x.p99_ms ?? 0));
+    out.analysis.push({ endpoint, comparisons, spearman_rows_p99: r3(rho), tenants_tracked: tenants.length });
+    for (const cmp of comparisons.filter((c) => c.flagged)) {
+      const classesOf: string[] = cmp.end === 'big' ? cmp.group.split('+') : ['empty', 'rest'];
+      const inGroup = tenants.filter((x) => classesOf.includes(x.tenant_class));
+      const medianRows = median(tenants.map((x) => x.rows));
+      const named = (cmp.end === 'small' ? inGroup.filter((x) => medianRows === null || (x.rows ?? 0) <= medianRows) : inGroup).slice(0, 5);
+      out.breaks.push({
+        kind: 'data-skew',
+        endpoint,
+        t_s: null,
+        offered_rps: null,
+        summary: summaryOf(endpoint, cmp, named),
+        evidence: {
+          end: cmp.end,
+          class: cmp.group,
+          tenants: named.map((n) => ({ tenant: n.tenant, rows: n.rows, requests: n.requests, p50_ms: n.p50_ms, p99_ms: n.p99_ms, tenant_class: n.tenant_class })),
+          big_p99_ms: cmp.end === 'big' ? cmp.p99Ms : latencyStats(top1.total > 0 ? top1 : top10).p99_ms,
+          class_p99_ms: cmp.p99Ms,
+          median_p99_ms: cmp.medianP99Ms,
+          ratio: cmp.ratio,
+          p50_ms: cmp.p50Ms,
+          median_p50_ms: cmp.medianP50Ms,
+          p50_ratio: cmp.p50Ratio,
+          samples: cmp.samples,
+          median_samples: cmp.medianSamples,
+          requests_above_median_p99: cmp.exceeding,
+          p_value: cmp.pValue,
+          confidence: cmp.confidence,
+          confidence_note: cmp.note,
+          spearman_rows_p99: r3(rho),
+        },
+      });
+    }
+  }
+  return out;
+};

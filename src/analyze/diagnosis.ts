@@ -1,0 +1,158 @@
+/**
+ * The diagnosis: the path a person walks at 9am on a Monday, done by the tool.
+ *   1. degraded  — the endpoints whose p99 degraded, and when;
+ *   2. slow-queries — the slow queries in those windows (PostgreSQL observer);
+ *   3. pool      — pool saturation (target's gauges; else the client-side sign);
+ *   4. events    — the events in or just before those windows;
+ *   5. plans     — the plans of the slowest queries (PostgreSQL observer).
+ * Steps 2 and 5 (and a richer 3) come from analysis extensions that read the
+ * observers' files (extensions.ts); without them they say "not observed" and
+ * how to enable it.
+ */
+import type { LoadedRun } from './load.js';
+import type { DetectorOutput } from './detect/index.js';
+import { fmtMs, fmtRps, fmtS } from './text.js';
+import type { ReportBreak } from './types.js';
+
+export const DIAGNOSIS_STEPS = ['degraded', 'slow-queries', 'pool', 'events', 'plans'] as const;
+export type StepId = (typeof DIAGNOSIS_STEPS)[number];
+
+/** One step's finding (report.json `diagnosis[]`). */
+export interface DiagnosisStep {
+  step: number;
+  id: StepId;
+  title: string;
+  /** `found`: something to act on; `nothing`: looked, all fine; `not-observed`: the data was not collected. */
+  status: 'found' | 'nothing' | 'not-observed';
+  summary: string;
+  details: unknown[];
+  /** For `not-observed`: what to turn on. */
+  how_to_enable: string | null;
+}
+
+/** A span where latency broke, for the steps that look "in those windows". */
+export interface DegradedSpan { endpoint: string | null; fromS: number; toS: number; kind: string }
+
+/** What an extension gets to look at. */
+export interface DiagnosisInput {
+  run: LoadedRun;
+  degraded: DegradedSpan[];
+  breaks: ReportBreak[];
+}
+
+/** What an extension contributes: steps it can fill (replacing the defaults), extra breaks, extra report sections. */
+export interface ExtensionResult {
+  steps?: Partial<Record<StepId, Omit<DiagnosisStep, 'step' | 'id' | 'title'>>>;
+  breaks?: ReportBreak[];
+  sections?: Record<string, unknown>;
+  /** Sentences appended to a step's summary, whoever filled it (e.g. the capacity estimate on the pool step). */
+  notes?: Partial<Record<StepId, string>>;
+}
+
+/**
+ * An analysis extension: reads its own files from `input.run.dir` (e.g. the
+ * PostgreSQL observer's statements and plans). It must not throw when its
+ * files are absent: return `{}`.
+ */
+export interface AnalysisExtension {
+  name: string;
+  analyze(input: DiagnosisInput): Promise<ExtensionResult> | ExtensionResult;
+}
+
+const TITLES: Record<StepId, string> = {
+  degraded: 'Endpoints whose p99 degraded, and when',
+  'slow-queries': 'Slow queries in those windows',
+  pool: 'Pool saturation',
+  events: 'Events in those windows',
+  plans: 'Plans of the slowest queries',
+};
+
+const PG_HINT = 'add `observe: { postgres: { url: "${DATABASE_URL}" } }` to the scenario (or pass --pg URL) with pg_stat_statements in shared_preload_libraries';
+
+const step = (id: StepId, s: Omit<DiagnosisStep, 'step' | 'id' | 'title'>): DiagnosisStep =>
+  ({ step: DIAGNOSIS_STEPS.indexOf(id) + 1, id, title: TITLES[id], ...s });
+
+const degradedStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep => {
+  const lines: string[] = [];
+  const details: unknown[] = [];
+  for (const b of breaks) {
+    const who = b.endpoint ?? 'all endpoints';
+    const ev = b.evidence;
+    switch (b.kind) {
+      case 'saturation':
+        lines.push(`${who}: from ${fmtS(b.t_s)} at ${fmtRps(b.offered_rps)} offered (p99 ${fmtMs(ev.p99_before_ms as number | null)} → ${fmtMs(ev.p99_after_ms as number | null)})`);
+        break;
+      case 'cold-cache':
+        lines.push(`${who}: ${fmtS(ev.start_s as number)}–${fmtS(ev.end_s as number)} after the ${String(ev.event)} (p99 ${fmtMs(ev.cold_p99_ms as number | null)} vs ${fmtMs(ev.warm_p99_ms as number | null)} warm)`);
+        break;
+      case 'data-skew':
+        lines.push(`${who}: the whole run, for ${ev.end === 'big' ? 'the biggest tenants' : 'empty tenants'} (p99 ${fmtMs(ev.class_p99_ms as number | null)} vs ${fmtMs(ev.median_p99_ms as number | null)})`);
+        break;
+      case 'errors':
+        lines.push(`${who}: errors ${fmtS(ev.start_s as number)}–${fmtS(ev.end_s as number)}`);
+        break;
+      default:
+        continue;
+    }
+    details.push({ kind: b.kind, endpoint: b.endpoint, t_s: b.t_s, summary: b.summary });
+  }
+  if (lines.length === 0) {
+    const worst = det.saturation.endpoints
+      .map((r) => ({ e: r.endpoint, thr: r.thresholdMs }))
+      .filter((x) => x.thr !== null)
+      .map((x) => `${x.e ?? 'all'} (threshold ${fmtMs(x.thr)})`);
+    return step('degraded', { status: 'nothing', summary: `No endpoint's p99 degraded${worst.length ? `: checked ${worst.join(', ')}` : ''}.`, details: [], how_to_enable: null });
+  }
+  return step('degraded', { status: 'found', summary: lines.join('; '), details, how_to_enable: null });
+};
+
+const poolStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep => {
+  const pb = breaks.find((b) => b.kind === 'pool-saturation');
+  if (pb !== undefined) return step('pool', { status: 'found', summary: pb.summary, details: det.pool.episodes, how_to_enable: null });
+  const queueing = breaks.filter((b) => b.kind === 'saturation' && b.evidence.queueing === 'likely');
+  const sign = queueing.length > 0
+    ? ` Client-side sign: likely queueing on ${queueing.map((b) => b.endpoint ?? 'the whole run').join(', ')} (throughput flat while latency grew).`
+    : '';
+  if (det.pool.status !== 'gauges') {
+    return step('pool', {
+      status: 'not-observed', summary: `${det.pool.note}.${sign}`, details: queueing.map((b) => ({ endpoint: b.endpoint, t_s: b.t_s, achieved_plateau_rps: b.evidence.achieved_plateau_rps })),
+      how_to_enable: 'add `observe: { prometheus: /metrics, pool: { in_use: …, waiting: …, size: … } }` to the scenario, naming the target\'s pool gauges',
+    });
+  }
+  const m = det.pool.maxima;
+  const seen = m === null ? '' : `max in use ${m.maxInUse ?? '?'}${m.size === null ? '' : ` of ${m.size}`}, max waiting ${m.maxWaiting ?? '?'}`;
+  const unaligned = det.pool.episodes.length > 0 ? ` The pool was full at times (${det.pool.episodes.length} episode${det.pool.episodes.length === 1 ? '' : 's'}) but latency held.` : '';
+  return step('pool', { status: 'nothing', summary: `The pool did not saturate during a latency break (${seen}).${unaligned}${sign}`, details: det.pool.episodes, how_to_enable: null });
+};
+
+const eventsStep = (run: LoadedRun, degraded: DegradedSpan[]): DiagnosisStep => {
+  if (run.events.length === 0) return step('events', { status: 'nothing', summary: 'The profile fired no events.', details: [], how_to_enable: null });
+  const near = run.events.filter((e) => degraded.some((d) => e.t_s >= d.fromS - 10 && e.t_s <= d.toS));
+  const fmt = (e: (typeof run.events)[number]): string => `${e.action} at ${fmtS(e.t_s)}${e.ok ? '' : ' (failed)'}`;
+  if (near.length === 0) {
+    return step('events', { status: 'nothing', summary: `${run.events.length} event(s) (${run.events.map(fmt).join(', ')}), none within 10 s before a degraded window.`, details: [], how_to_enable: null });
+  }
+  return step('events', {
+    status: 'found',
+    summary: `In or just before the degraded windows: ${near.map(fmt).join(', ')}.`,
+    details: near.map((e) => ({ t_s: e.t_s, action: e.action, ok: e.ok, duration_ms: Math.round(e.end_ms - e.start_ms), error: e.error })),
+    how_to_enable: null,
+  });
+};
+
+/** The five steps from the detectors' output, with extension findings replacing the defaults they fill. */
+export const buildDiagnosis = (run: LoadedRun, breaks: ReportBreak[], det: DetectorOutput, ext: ExtensionResult[]): DiagnosisStep[] => {
+  const defaults: DiagnosisStep[] = [
+    degradedStep(breaks, det),
+    step('slow-queries', { status: 'not-observed', summary: 'Not observed: the PostgreSQL observer was not on for this run.', details: [], how_to_enable: PG_HINT }),
+    poolStep(breaks, det),
+    eventsStep(run, det.degraded),
+    step('plans', { status: 'not-observed', summary: 'Not observed: no query plans were captured for this run.', details: [], how_to_enable: `${PG_HINT}; list critical queries under \`plans:\`` }),
+  ];
+  return defaults.map((d) => {
+    const over = ext.map((x) => x.steps?.[d.id]).filter((s) => s !== undefined).pop();
+    const filled = over === undefined ? d : { ...d, ...over, step: d.step, id: d.id, title: d.title };
+    const notes = ext.map((x) => x.notes?.[d.id]).filter((n): n is string => n !== undefined);
+    return notes.length === 0 ? filled : { ...filled, summary: [filled.summary, ...notes].join(' ') };
+  });
+};

@@ -1,0 +1,106 @@
+/**
+ * Every threshold the detectors use, in one place, with its reason. The
+ * values are judgement (REFERENCE §5 marks them [U]); they are written into
+ * report.json (`analysis.thresholds`) so a reader knows what "broke" meant.
+ */
+export interface Thresholds {
+  /** A bin (of `binS` seconds) is sized so that its median sample count reaches this (p99 needs ~100 to mean anything). */
+  minBinSamples: number;
+  /** Bins with fewer latency samples than this are "unknown": neither healthy nor breaking. */
+  minSamplesPerBin: number;
+  /** Bin widths tried, seconds, smallest first. */
+  binWidthsS: number[];
+  /** Never use fewer bins than this over the run (caps the bin width). */
+  minBins: number;
+  /** Saturation: achieved below this fraction of offered (by completion vs intended time) breaks. */
+  achievedRatio: number;
+  /** Saturation and error bursts: an error rate above this fraction breaks. */
+  errorRate: number;
+  /** Error rate rules need at least this many errors in the bin (1 error in 50 is not a trend). */
+  minErrors: number;
+  /** Throughput rule needs at least this many offered requests in the bin. */
+  minOfferedForThroughput: number;
+  /** Without a p99 SLO, the latency rule's threshold is max(factor × baseline p99, baseline + floorMs). */
+  derivedSloFactor: number;
+  derivedSloFloorMs: number;
+  /** A break must persist: at least this many seconds … */
+  persistS: number;
+  /** … and at least this many bins, … */
+  persistBins: number;
+  /** … breaking in at least this fraction of the bins while the load stays at ≥ `sameLoad` × the load at the break. */
+  persistFraction: number;
+  sameLoad: number;
+  /** The latency rule needs this many healthy bins before the break (else latency was never healthy: that is skew or a slow endpoint, not saturation). */
+  healthyBinsBefore: number;
+  /** The last seconds of a run are not judged on throughput (responses still in flight). */
+  tailGraceS: number;
+  /** Kneedle runs when the offered rate spans at least this ratio (p90/p10 of bin rates). */
+  rampSpan: number;
+  /** Kneedle sensitivity S. */
+  kneedleS: number;
+  /** Data skew: a class's p99 at least this many times the median tenant class's … */
+  skewRatio: number;
+  /** … and at least this many ms above it … */
+  skewMinDeltaMs: number;
+  /** … with the exceedance test significant at this level (binomial: share of the class above the median class's p99 vs 1%). */
+  skewPValue: number;
+  /** A class needs this many samples for a "high" confidence finding, and at least `skewMinSamples` to be judged at all. */
+  skewConfidentSamples: number;
+  skewMinSamples: number;
+  /** A tenant needs this many requests to be named with a p99. */
+  tenantMinRequests: number;
+  /** Cold cache: recovered when window p99 ≤ factor × pre-deploy p99 … */
+  coldRecoveryFactor: number;
+  /** … for this many consecutive seconds (at least 3 bins). */
+  coldHoldS: number;
+  /** Pre-deploy baseline: up to this many seconds before the event, at least `coldMinBaselineBins` bins. */
+  coldBaselineS: number;
+  coldMinBaselineBins: number;
+  /** The cold window must be significant: binomial test of the share above `coldRecoveryFactor` × baseline at this level. */
+  coldPValue: number;
+  /** Pool: a saturation episode lasts at least this many scrapes (waiting > 0 or in use ≥ size). */
+  poolMinScrapes: number;
+  /** Pool: an episode aligns with latency when it overlaps a latency break within this many seconds. */
+  poolAlignS: number;
+  /** Error bursts: gaps up to this many seconds join one burst. */
+  burstGapS: number;
+  /** Generator health: schedule lag p99 above this (ms) makes the run suspect. */
+  lagWarnMs: number;
+}
+
+/** The defaults (documented in docs/report.md). */
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  minBinSamples: 100,
+  minSamplesPerBin: 20,
+  binWidthsS: [1, 2, 3, 5, 10, 15, 20, 30, 60],
+  minBins: 12,
+  achievedRatio: 0.95,
+  errorRate: 0.01,
+  minErrors: 5,
+  minOfferedForThroughput: 50,
+  derivedSloFactor: 5,
+  derivedSloFloorMs: 50,
+  persistS: 5,
+  persistBins: 3,
+  persistFraction: 0.8,
+  sameLoad: 0.9,
+  healthyBinsBefore: 2,
+  tailGraceS: 2,
+  rampSpan: 1.5,
+  kneedleS: 1,
+  skewRatio: 3,
+  skewMinDeltaMs: 10,
+  skewPValue: 0.001,
+  skewConfidentSamples: 100,
+  skewMinSamples: 20,
+  tenantMinRequests: 20,
+  coldRecoveryFactor: 2,
+  coldHoldS: 5,
+  coldBaselineS: 30,
+  coldMinBaselineBins: 3,
+  coldPValue: 0.001,
+  poolMinScrapes: 3,
+  poolAlignS: 5,
+  burstGapS: 2,
+  lagWarnMs: 5,
+};

@@ -1,0 +1,62 @@
+/**
+ * The verdict: the first line of every rendering. `fail` when an SLO failed,
+ * `degraded` when SLOs held (or none were set) but something broke, `pass`
+ * otherwise. Notes flag a run whose numbers deserve suspicion (interrupted,
+ * generator lag, dropped arrivals, too few samples).
+ */
+import type { SloResult } from './slo.js';
+import { fmtMs, fmtPct, fmtRps, fmtS, fmtX } from './text.js';
+import type { ReportBreak, ReportSummary } from './types.js';
+import type { RunMeta } from '../run/format.js';
+import type { Thresholds } from './thresholds.js';
+
+export interface Verdict {
+  status: 'pass' | 'degraded' | 'fail';
+  /** One or two sentences. */
+  text: string;
+  /** Caveats about the run itself. */
+  notes: string[];
+}
+
+/** A few words naming a break, for the verdict and compare. */
+export const breakLabel = (b: ReportBreak): string => {
+  const who = b.endpoint ?? 'overall';
+  const ev = b.evidence;
+  switch (b.kind) {
+    case 'saturation': return `${who} saturated at ${fmtRps(b.offered_rps)}`;
+    case 'pool-saturation': return `pool exhausted from ${fmtS(b.t_s)} (up to ${String(ev.max_waiting)} waiting)`;
+    case 'data-skew': {
+      const byP99 = typeof ev.ratio === 'number' && ev.ratio >= 3;
+      const x = byP99 ? `p99 ${fmtX(ev.ratio as number)}` : `p50 ${fmtX(ev.p50_ratio as number)}`;
+      return `${who} slow for ${ev.end === 'big' ? 'the biggest' : 'empty'} tenants (${x})`;
+    }
+    case 'cold-cache': return `cold cache for ${fmtS(ev.window_s as number)} after the ${typeof ev.event === 'string' ? ev.event : 'deploy'} at ${fmtS(b.t_s)}`;
+    case 'plan-regression': return `plan of ${String(ev.query)} changed`;
+    case 'errors': return `${who} errors ${fmtPct(ev.error_rate as number)} from ${fmtS(b.t_s)}`;
+  }
+};
+
+const sloFail = (r: SloResult): string =>
+  `${r.spec}: ${r.actual === null ? 'no data' : r.unit === 'ms' ? fmtMs(r.actual) : fmtPct(r.actual)}`;
+
+/** Builds the verdict. */
+export const buildVerdict = (slo: SloResult[], breaks: ReportBreak[], summary: ReportSummary, meta: RunMeta, t: Thresholds, lowSamples: boolean): Verdict => {
+  const failed = slo.filter((r) => !r.pass);
+  const status = failed.length > 0 ? 'fail' : breaks.length > 0 ? 'degraded' : 'pass';
+  const sloText = slo.length === 0
+    ? 'no SLOs set'
+    : failed.length === 0
+      ? `all ${slo.length} SLO${slo.length === 1 ? '' : 's'} met`
+      : `${failed.length} of ${slo.length} SLO${slo.length === 1 ? '' : 's'} failed (${failed.map(sloFail).join('; ')})`;
+  const breakText = breaks.length === 0
+    ? 'no breaks found'
+    : `${breaks.length} break${breaks.length === 1 ? '' : 's'}: ${breaks.map(breakLabel).join('; ')}`;
+  const notes: string[] = [];
+  if (meta.interrupted) notes.push(`The run stopped early (${meta.interrupt_reason ?? 'interrupted'}); the report covers what was measured.`);
+  const lag = meta.lag_ms.p99;
+  if (lag !== null && lag > t.lagWarnMs) notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): the load generator, not only the target, was a bottleneck; latencies include that lag.`);
+  if (summary.dropped > 0) notes.push(`${summary.dropped} arrivals were dropped at the in-flight cap (--max-inflight) and never sent.`);
+  if (lowSamples) notes.push('Some series had few samples per bin: their p99s are rough (see analysis.bins).');
+  if (summary.requests === 0) notes.push('No request was sent.');
+  return { status, text: `${status.toUpperCase()}: ${sloText}; ${breakText}.`, notes };
+};

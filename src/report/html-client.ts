@@ -1,0 +1,96 @@
+/**
+ * The report page's script (plain browser JavaScript, kept as a string and
+ * inlined into report.html after uPlot). It reads the JSON in
+ * `#prodshape-data` and draws the charts; every table and the verdict are
+ * already in the HTML, so the page reads without it. Markers: events as
+ * blue dashed lines, breaks as red lines, cold windows and saturation
+ * stretches as shaded spans.
+ */
+export const CLIENT_JS = String.raw`
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('prodshape-data').textContent);
+  var palette = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
+
+  function markers(u) {
+    var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+    ctx.save();
+    (data.spans || []).forEach(function (s) {
+      var x0 = u.valToPos(s.from, 'x', true), x1 = u.valToPos(s.to, 'x', true);
+      ctx.fillStyle = s.kind === 'cold-cache' ? 'rgba(37,99,235,0.08)' : 'rgba(220,38,38,0.08)';
+      ctx.fillRect(x0, top, Math.max(1, x1 - x0), h);
+    });
+    ctx.font = (10 * devicePixelRatio) + 'px sans-serif';
+    ctx.lineWidth = devicePixelRatio;
+    (data.marks || []).forEach(function (m, i) {
+      var x = u.valToPos(m.t, 'x', true);
+      if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+      ctx.strokeStyle = m.kind === 'event' ? '#2563eb' : '#dc2626';
+      ctx.fillStyle = ctx.strokeStyle;
+      ctx.setLineDash(m.kind === 'event' ? [4 * devicePixelRatio, 3 * devicePixelRatio] : []);
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + h);
+      ctx.stroke();
+      ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (12 + (i % 3) * 11) * devicePixelRatio);
+    });
+    ctx.restore();
+  }
+
+  function zeroBased(u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; }
+
+  function chart(id, title, series, cols, opts) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    var width = Math.max(320, el.clientWidth || 900);
+    var u = new uPlot({
+      title: title,
+      width: width,
+      height: opts.height || 260,
+      scales: {
+        x: { time: false },
+        y: opts.log ? { distr: 3, log: 10 } : { auto: true, range: zeroBased },
+        y2: { auto: true, range: zeroBased },
+      },
+      axes: [{ label: 'seconds since start' }, { label: opts.yLabel, size: 60 }].concat(opts.y2Label ? [{ scale: 'y2', side: 1, label: opts.y2Label, size: 60, grid: { show: false } }] : []),
+      series: [{ label: 't' }].concat(series.map(function (s, i) {
+        return { label: s, scale: (opts.y2 || []).indexOf(i) >= 0 ? 'y2' : 'y', stroke: (opts.colors || palette)[i % palette.length], width: 1.5, spanGaps: false, points: { show: false } };
+      })),
+      hooks: { draw: [markers] },
+    }, cols, el);
+    el.setAttribute('data-rendered', 'true');
+    return u;
+  }
+
+  var t = data.timeline.map(function (r) { return r.t_s; });
+  var pos = function (v) { return v === null || v <= 0 ? null : v; };
+  chart('chart-rps', 'Offered and achieved requests per second', ['offered rps', 'achieved rps', 'errors/s'], [
+    t,
+    data.timeline.map(function (r) { return r.offered_rps; }),
+    data.timeline.map(function (r) { return r.achieved_rps; }),
+    data.timeline.map(function (r) { return r.errors; }),
+  ], { yLabel: 'rps', colors: ['#4b5563', '#16a34a', '#dc2626'] });
+  chart('chart-latency', 'Latency from intended send time (log scale)', ['p50', 'p95', 'p99'], [
+    t,
+    data.timeline.map(function (r) { return pos(r.p50_ms); }),
+    data.timeline.map(function (r) { return pos(r.p95_ms); }),
+    data.timeline.map(function (r) { return pos(r.p99_ms); }),
+  ], { yLabel: 'ms', log: true, colors: ['#16a34a', '#d97706', '#dc2626'] });
+  var names = Object.keys(data.endpoint_timeline || {});
+  if (names.length > 1) {
+    chart('chart-endpoints', 'p99 by endpoint (log scale)', names, [t].concat(names.map(function (n) {
+      var e = data.endpoint_timeline[n];
+      return t.map(function (_, i) { return e ? pos(e.p99_ms[i]) : null; });
+    })), { yLabel: 'ms', log: true });
+  }
+  if (data.pool && data.pool.length > 0) {
+    chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [
+      data.pool.map(function (p) { return p.t_s; }),
+      data.pool.map(function (p) { return p.in_use; }),
+      data.pool.map(function (p) { return p.waiting; }),
+      data.pool.map(function (p) { return p.size; }),
+    ], { yLabel: 'connections in use / size', y2Label: 'waiting', y2: [1], colors: ['#2563eb', '#dc2626', '#4b5563'], height: 220 });
+  }
+  document.body.setAttribute('data-charts', 'ready');
+})();
+`;

@@ -1,0 +1,111 @@
+/**
+ * report.html opened in real headless Chromium: no console errors, no
+ * network requests (self-contained), the verdict visible, charts rendered
+ * (canvases with drawn pixels), the tables present. A screenshot is kept in
+ * test/artifacts/report.png.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { finishRun } from '../../src/report/index.js';
+import { removeSynthRuns } from '../analyze/synth.js';
+import { richRun } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+let context: BrowserContext;
+let profileDir: string;
+let dir: string;
+
+beforeAll(async () => {
+  dir = richRun();
+  const res = await finishRun(dir, { print: () => undefined, slo: ['dashboard:p95<50ms'] });
+  expect(res.exitCode).toBe(2);
+  profileDir = mkdtempSync(join(tmpdir(), 'prodshape-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1200, height: 900 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  rmSync(profileDir, { recursive: true, force: true });
+  removeSynthRuns();
+});
+
+describe('report.html in headless Chromium', () => {
+  it('is self-contained, opens with the verdict, draws the charts and shows the tables', async () => {
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url());
+    });
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-charts="ready"]', { timeout: 15_000 });
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+
+    // The verdict is the first thing on the page, visible, and says what failed.
+    const verdict = page.locator('#verdict');
+    expect(await verdict.isVisible()).toBe(true);
+    expect(await verdict.textContent()).toMatch(/^FAIL/);
+    const box = await verdict.boundingBox();
+    expect(box!.y).toBeLessThan(200);
+
+    // Every chart has a canvas with drawn pixels.
+    for (const id of ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-pool']) {
+      // (A string: the test is compiled without DOM types.)
+      const drawn = await page.evaluate<number>(`(() => {
+        const canvas = document.querySelector('#${id} canvas');
+        if (!canvas || canvas.width === 0) return -1;
+        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+        return n;
+      })()`);
+      expect(drawn, id).toBeGreaterThan(1000);
+    }
+
+    // Tables: endpoints, SLOs (one failing), tenant classes, slowest tenants, events; breaks with their summaries.
+    expect(await page.locator('#endpoints tbody tr').count()).toBe(2);
+    expect(await page.locator('#slo tbody tr').count()).toBe(3);
+    expect(await page.locator('#slo .failtxt').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#classes tbody tr').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#tenants tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#events tbody tr').count()).toBe(1);
+    const kinds = await page.locator('.break .kind').allTextContents();
+    expect(kinds.join(' ')).toMatch(/saturation/);
+    expect(kinds.join(' ')).toMatch(/cold-cache/);
+    expect(kinds.join(' ')).toMatch(/data-skew/);
+
+    mkdirSync(join(PACKAGE_ROOT, 'test', 'artifacts'), { recursive: true });
+    await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', 'report.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('renders with scripts disabled: verdict and tables are plain HTML', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const ctx = await browser.newContext({ javaScriptEnabled: false });
+      const page = await ctx.newPage();
+      await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+      expect(await page.locator('#verdict').textContent()).toMatch(/^FAIL/);
+      expect(await page.locator('#endpoints tbody tr').count()).toBe(2);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
