@@ -4,3 +4,4 @@ export * from './scenario/index.js';
 export * from './run/index.js';
 export * from './traffic/index.js';
 export * from './engine/index.js';
+export * from './data/index.js';

@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunError, errorMessage } from '../core/errors.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { prepareDataset, type Dataset, type DatasetOptions } from './dataset.js';
+import { prepareDatasetInBackground, type Dataset, type DatasetOptions } from './dataset.js';
 import { buildManifest, manifestJsonPieces } from './summary.js';
 import { schemaSql } from './schema.js';
 import { fileSink } from './sinks/files.js';
@@ -22,10 +22,10 @@ import { postgresSink } from './sinks/postgres.js';
 import { writeDataset, type Progress } from './write.js';
 import { workerChunks } from './workers.js';
 import type { Manifest } from './manifest.js';
-import type { RowFormat } from './rows.js';
+import type { FileFormat } from './rows.js';
 import type { Sink } from './sink.js';
 
-export { prepareDataset, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type DatasetOptions } from './dataset.js';
+export { prepareDataset, prepareDatasetInBackground, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type DatasetOptions, type DraftDataset } from './dataset.js';
 export { tableCsvChunks, mainThreadChunks, makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 export { workerChunks } from './workers.js';
 export { writeDataset, type Progress, type WriteOptions } from './write.js';
@@ -36,7 +36,7 @@ export { fileSink, dataFileName } from './sinks/files.js';
 export { postgresSink, type PostgresSinkOptions } from './sinks/postgres.js';
 export { loadIntoPglite, pgliteSink, type PgliteLike } from './sinks/pglite.js';
 export type { Sink, TableWriter } from './sink.js';
-export type { RowFormat } from './rows.js';
+export type { RowFormat, FileFormat } from './rows.js';
 export type { CompiledTable, CompiledColumn } from './columns.js';
 export { zipfShares, apportion } from './zipf.js';
 export { ageQuantileMonths, ageCdf, ageRatePerMonth } from './ages.js';
@@ -45,7 +45,7 @@ export interface GenerateOptions extends DatasetOptions {
   /** Directory for manifest.json and schema.sql, and the data files when written to files. */
   out?: string;
   /** Data files' format; default csv when not loading into PostgreSQL, none when loading (unless given). */
-  format?: RowFormat;
+  format?: FileFormat;
   /** Load into this PostgreSQL (`postgres://…`). */
   to?: string;
   /** With `to`: drop and recreate tables that already hold rows. */
@@ -90,7 +90,8 @@ function* batched(pieces: Iterable<string>): Generator<string> {
  * manifest.json and schema.sql into `out` (when given). Returns the manifest.
  */
 export const generate = async (scenario: Scenario | string, opts: GenerateOptions): Promise<GenerateResult> => {
-  const ds = await prepareDataset(scenario, opts);
+  // Faker pools build on a worker thread while the tables that need none are made.
+  const { draft, ready } = await prepareDatasetInBackground(scenario, opts);
   const sinks: Sink[] = [];
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
@@ -104,13 +105,21 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
     }
   }
   const workers = opts.workers ?? 0;
-  const source = workers > 0 ? workerChunks(ds, workers) : undefined;
-  await writeDataset(ds, sinks, {
+  // Row workers are started with the pools, so they wait for them.
+  const source = workers > 0 ? workerChunks(await ready, workers) : undefined;
+  await writeDataset(draft, sinks, {
+    ready,
     ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
     ...(source === undefined ? {} : { source }),
     ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
   });
-  const written = files?.files ?? {};
+  const ds = await ready;
+  // In the scenario's table order (tables finish in any order when made side by side).
+  const written: Record<string, string> = {};
+  for (const t of ds.tables) {
+    const f = files?.files[t.name];
+    if (f !== undefined) written[t.name] = f;
+  }
   const manifest = buildManifest(ds, opts.to !== undefined ? 'postgres' : format, files ? written : undefined);
   if (opts.out !== undefined) {
     await writeText(join(opts.out, 'schema.sql'), schemaSql(ds));

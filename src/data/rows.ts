@@ -10,9 +10,13 @@
  */
 import type { CompiledTable, RowCursor } from './columns.js';
 import { tenantOfRow } from './plan.js';
+import { binOut } from './pgbinary.js';
 
-/** Text formats rows are encoded in. */
-export type RowFormat = 'csv' | 'ndjson';
+/** Encodings rows are made in: CSV and NDJSON text, or PostgreSQL binary COPY tuples. */
+export type RowFormat = 'csv' | 'ndjson' | 'pgbinary';
+
+/** Formats of data files. */
+export type FileFormat = 'csv' | 'ndjson';
 
 /** Rows per chunk by default (~0.5–1 MB of CSV for typical tables). */
 export const DEFAULT_CHUNK_ROWS = 8192;
@@ -42,53 +46,71 @@ const byteSink = (initialBytes: number) => {
 /** Bytes per row seen last, per table and format: sizes the next chunk's buffer. */
 const bytesPerRow = new WeakMap<CompiledTable, Record<RowFormat, number>>();
 
-/** Encodes rows [start, end) of `table`. */
-export const makeRows = (table: CompiledTable, tenantTable: string | null, start: number, end: number, format: RowFormat): Buffer => {
-  const row = format === 'csv' ? table.csvRow : table.jsonRow;
+/**
+ * Calls `emit` for rows [start, end) of `table` with the cursor set: per-tenant
+ * tables find the tenant of `start`, then walk tenants forward.
+ */
+const visitRows = (table: CompiledTable, tenantTable: string | null, start: number, end: number, emit: (r: RowCursor) => void): void => {
   const { first, counts, rows } = table.plan;
-  const seen = bytesPerRow.get(table) ?? { csv: 64, ndjson: 128 };
-  const out = byteSink(Math.ceil((end - start) * seen[format] * 1.05));
   const r: RowCursor = { i: 0, t: -1, j: 0, n: rows };
-  let batch = '';
-  let inBatch = 0;
   if (first === null || counts === null) {
     const isTenant = table.name === tenantTable;
     for (let i = start; i < end; i++) {
       r.i = i;
       r.j = i;
       if (isTenant) r.t = i;
-      batch += row(r);
-      if (++inBatch === BATCH_ROWS) {
-        out.add(batch);
-        batch = '';
-        inBatch = 0;
-      }
+      emit(r);
     }
-  } else {
-    // Per-tenant table: find the tenant of `start`, then walk tenants forward.
-    let t = tenantOfRow(first, start);
-    let tEnd = first[t + 1] ?? rows;
-    let tStart = first[t] ?? 0;
-    for (let i = start; i < end; i++) {
-      while (i >= tEnd) {
-        t++;
-        tStart = tEnd;
-        tEnd = first[t + 1] ?? rows;
-      }
-      r.i = i;
-      r.t = t;
-      r.j = i - tStart;
-      r.n = counts[t] ?? 0;
-      batch += row(r);
-      if (++inBatch === BATCH_ROWS) {
-        out.add(batch);
-        batch = '';
-        inBatch = 0;
-      }
-    }
+    return;
   }
-  if (batch !== '') out.add(batch);
-  const bytes = out.done();
+  let t = tenantOfRow(first, start);
+  let tEnd = first[t + 1] ?? rows;
+  let tStart = first[t] ?? 0;
+  for (let i = start; i < end; i++) {
+    while (i >= tEnd) {
+      t++;
+      tStart = tEnd;
+      tEnd = first[t + 1] ?? rows;
+    }
+    r.i = i;
+    r.t = t;
+    r.j = i - tStart;
+    r.n = counts[t] ?? 0;
+    emit(r);
+  }
+};
+
+/**
+ * Encodes rows [start, end) of `table`. `pgbinary` is tuples of PostgreSQL's
+ * binary COPY format for the table's own column types (no header or trailer);
+ * it needs `table.binRow`.
+ */
+export const makeRows = (table: CompiledTable, tenantTable: string | null, start: number, end: number, format: RowFormat): Buffer => {
+  const seen = bytesPerRow.get(table) ?? { csv: 64, ndjson: 128, pgbinary: 96 };
+  const estimate = Math.ceil((end - start) * seen[format] * 1.05);
+  let bytes: Buffer;
+  if (format === 'pgbinary') {
+    const binRow = table.binRow;
+    if (binRow === null) throw new Error(`internal: ${table.name} has no binary encoding`);
+    const o = binOut(estimate);
+    visitRows(table, tenantTable, start, end, (r) => binRow(r, o));
+    bytes = o.u8.subarray(0, o.pos);
+  } else {
+    const row = format === 'csv' ? table.csvRow : table.jsonRow;
+    const out = byteSink(estimate);
+    let batch = '';
+    let inBatch = 0;
+    visitRows(table, tenantTable, start, end, (r) => {
+      batch += row(r);
+      if (++inBatch === BATCH_ROWS) {
+        out.add(batch);
+        batch = '';
+        inBatch = 0;
+      }
+    });
+    if (batch !== '') out.add(batch);
+    bytes = out.done();
+  }
   if (end > start) bytesPerRow.set(table, { ...seen, [format]: bytes.length / (end - start) });
   return bytes;
 };

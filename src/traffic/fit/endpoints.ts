@@ -20,6 +20,10 @@ export interface PlaceholderStats {
   /** Most requested values with their counts (at most 5). */
   top: { value: string; count: number }[];
   zipf: ZipfFit | null;
+  /** The shape of every value counted: whole numbers (with their range), UUIDs, or other tokens. */
+  kind: 'int' | 'uuid' | 'token';
+  min: number | null;
+  max: number | null;
 }
 
 /** One endpoint template with its traffic. */
@@ -47,6 +51,8 @@ export interface EndpointsResult {
   otherRequests: number;
   /** Popularity of tenants across every template (the `{tenant}` placeholder), or null when no path names one. */
   tenants: PlaceholderStats | null;
+  /** Request counts of the most requested tenants (at most 100 000), busiest first. */
+  tenantCounts: number[];
   /** Popularity of distinct paths (no query). */
   paths: PlaceholderStats;
   /** True when the value budget ran out: counts of values first seen after that are missing. */
@@ -77,10 +83,27 @@ const FIT_TEMPLATES = 50;
 const topValues = (m: Map<string, number>, n: number): { value: string; count: number }[] =>
   [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([value, count]) => ({ value, count }));
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const placeholderStats = (name: string, m: Map<string, number>, fit: boolean): PlaceholderStats => {
   let requests = 0;
-  for (const c of m.values()) requests += c;
-  return { name, requests, distinct: m.size, top: topValues(m, 5), zipf: fit && requests >= ZIPF_MIN_SAMPLES ? fitZipf(m.values()) : null };
+  let ints = true;
+  let uuids = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const [v, c] of m) {
+    requests += c;
+    if (ints && /^\d{1,15}$/.test(v)) {
+      const n = Number(v);
+      if (n < min) min = n;
+      if (n > max) max = n;
+    } else ints = false;
+    if (uuids && !UUID.test(v)) uuids = false;
+  }
+  return {
+    name, requests, distinct: m.size, top: topValues(m, 5), zipf: fit && requests >= ZIPF_MIN_SAMPLES ? fitZipf(m.values()) : null,
+    kind: ints && m.size > 0 ? 'int' : uuids && m.size > 0 ? 'uuid' : 'token', min: ints && m.size > 0 ? min : null, max: ints && m.size > 0 ? max : null,
+  };
 };
 
 /** An aggregator: `add` each kept record, then `result`. */
@@ -148,6 +171,7 @@ export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: 
       return {
         requests, templates, otherRequests: other,
         tenants: tenants.size > 0 ? placeholderStats('tenant', tenants, true) : null,
+        tenantCounts: [...tenants.values()].sort((a, b) => b - a).slice(0, 100_000),
         paths: placeholderStats('path', paths, true),
         overflow,
       };
