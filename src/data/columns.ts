@@ -22,8 +22,13 @@ import {
  * `t = i`), `j = i` and `n` = the table's rows.
  */
 export interface RowCursor {
-  /** Row index in the table, from 0. */
+  /**
+   * Row index in the table's tenant-by-tenant layout, from 0: every random
+   * draw of the row hashes it, so a row's values never depend on the layout.
+   */
   i: number;
+  /** Position of the row in the output (= `i`, except in tables with sort_by): sequential ids. */
+  p: number;
   /** Tenant index, or -1. */
   t: number;
   /** Index of the row within its tenant's rows. */
@@ -67,6 +72,8 @@ export interface CompiledTable {
   jsonRow: Cell;
   /** A tuple in PostgreSQL's binary COPY format, or null when a column type has no binary encoder. */
   binRow: ((r: RowCursor, o: BinOut) => void) | null;
+  /** For tables with sort_by: the row's time in that column (epoch ms), which orders the output. */
+  sortTime: TimeFn | null;
 }
 
 interface IdCodec {
@@ -85,6 +92,7 @@ const intWriter = (type: BinType | null): ((v: number, o: BinOut) => void) | nul
 /** Sets `c` to row `k` of `p` (whose tenant is `t` when known, else looked up). */
 const moveCursor = (p: TablePlan, tenantTable: string | null, k: number, t: number, c: RowCursor): void => {
   c.i = k;
+  c.p = k;
   if (p.first !== null && p.counts !== null) {
     const tt = t >= 0 ? t : tenantOfRow(p.first, k);
     c.t = tt;
@@ -124,6 +132,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
     let codec: IdCodec | null = null;
     if (col?.kind === 'id' && col.mode === 'sequential') {
       const start = col.start;
+      // `k` is the row's position (`p`): equal to its index except in tables with sort_by, which nothing refers to.
       codec = {
         text: (k) => String(start + k), json: (k) => String(start + k), sqlType: col.type ?? 'bigint', start,
         bin: (type) => {
@@ -216,7 +225,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         const { fn: idx, sameTenant } = refIndex(table, ref);
         const target = tablePlan(ref.table);
         const parentTime = timeOf(ref.table, b.column);
-        const scratch: RowCursor = { i: 0, t: -1, j: 0, n: 0 };
+        const scratch: RowCursor = { i: 0, p: 0, t: -1, j: 0, n: 0 };
         const source = tablePlan(table);
         // A NULL parent (a tenant without rows there) falls back to the tenant's signup, or now.
         const fallback: TimeFn = hasTenant(source) ? (r) => signupMs[r.t] ?? spec.nowMs : () => spec.nowMs;
@@ -285,9 +294,11 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         const codec = idCodec(table);
         if (codec === null) throw new Error(`internal: ${table} id`);
         sqlType = codec.sqlType;
+        // Sequential ids number rows in output order; UUIDs hash the row's index (so refs can compute them).
+        const sequential = codec.start !== null;
         if (codec.start !== null) {
           const start = codec.start;
-          csv = (r) => String(start + r.i);
+          csv = (r) => String(start + r.p);
           json = csv;
         } else {
           csv = (r) => codec.text(r.i);
@@ -295,7 +306,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         }
         bin = (type) => {
           const w = codec.bin(type);
-          return w === null ? null : { cell: (r, o) => w(r.i, o), maxBytes: 20 };
+          return w === null ? null : { cell: sequential ? (r, o) => w(r.p, o) : (r, o) => w(r.i, o), maxBytes: 20 };
         };
         break;
       }
@@ -464,6 +475,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
       csvRow: joinCells(columns.map((c) => c.csv), ',', '', '\n'),
       jsonRow: joinCells(columns.map((c) => c.json), ',', '{', '}\n', columns.map((c) => `${JSON.stringify(c.name)}:`)),
       binRow: columns.every((c) => c.bin !== null) ? binaryRow(columns.map((c) => c.bin as NonNullable<Bin>)) : null,
+      sortTime: p.spec.sortBy === null ? null : timeOf(p.spec.name, p.spec.sortBy),
     };
   });
 };

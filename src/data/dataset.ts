@@ -12,6 +12,7 @@ import { planData, type DataPlan } from './plan.js';
 import { buildPools, type Pools } from './pools.js';
 import { compileDataset, type CompiledTable } from './columns.js';
 import { startWorker } from './workers.js';
+import type { Worker } from 'node:worker_threads';
 
 /** Seed used when none is given (runs are reproducible by default). */
 export const DEFAULT_SEED = 1;
@@ -89,6 +90,8 @@ export const needsPools = (t: TableSpec): boolean => t.columns.some((c) => c.kin
 export interface DraftDataset {
   draft: Dataset;
   ready: Promise<Dataset>;
+  /** Stops building the pools (after a failure elsewhere), so the process can exit. */
+  cancel(): Promise<void>;
 }
 
 /** Like prepareDataset, with the pools built in the background (see DraftDataset). */
@@ -97,23 +100,40 @@ export const prepareDatasetInBackground = async (scenarioIn: Scenario | string, 
   const fakerTables = p.plan.tables.filter((t) => needsPools(t.spec));
   if (fakerTables.length === 0) {
     const ds = assemble(p, {});
-    return { draft: ds, ready: Promise.resolve(ds) };
+    return { draft: ds, ready: Promise.resolve(ds), cancel: () => Promise.resolve() };
   }
   const placeholder: Pools = {};
   for (const t of fakerTables) for (const c of t.spec.columns) if (c.kind === 'faker') placeholder[`${t.spec.name}.${c.name}`] = { text: [''], csv: [''], json: ['null'], sqlType: 'text' };
-  const ready = poolsOnWorker(p.spec, p.seed, p.scale).then(
+  const worker = poolsOnWorker(p.spec, p.seed, p.scale);
+  let cancelled = false;
+  const ready = worker.pools.then(
     (pools) => assemble(p, pools),
     // No worker (or it failed): build them here; a bad faker argument is reported from here.
-    async () => assemble(p, await buildPools(p.plan)),
+    async () => {
+      if (cancelled) throw new Error('cancelled');
+      return assemble(p, await buildPools(p.plan));
+    },
   );
   // Observed here; awaited (and rethrown) by the caller.
   ready.catch(() => undefined);
-  return { draft: assemble(p, placeholder), ready };
+  return {
+    draft: assemble(p, placeholder),
+    ready,
+    cancel: async () => {
+      cancelled = true;
+      await worker.terminate();
+    },
+  };
 };
 
-const poolsOnWorker = (spec: DataSpec, seed: number | string, scale: number): Promise<Pools> =>
-  new Promise((resolve, reject) => {
-    const w = startWorker('pool-worker', { spec, seed, scale });
+const poolsOnWorker = (spec: DataSpec, seed: number | string, scale: number): { pools: Promise<Pools>; terminate: () => Promise<void> } => {
+  let w: Worker;
+  try {
+    w = startWorker('pool-worker', { spec, seed, scale });
+  } catch (e) {
+    return { pools: Promise.reject(e instanceof Error ? e : new Error(String(e))), terminate: () => Promise.resolve() };
+  }
+  const pools = new Promise<Pools>((resolve, reject) => {
     w.once('message', (m: { pools?: Pools; error?: string }) => {
       if (m.pools) resolve(m.pools);
       else reject(new Error(m.error ?? 'pool worker failed'));
@@ -122,6 +142,13 @@ const poolsOnWorker = (spec: DataSpec, seed: number | string, scale: number): Pr
     w.once('error', reject);
     w.once('exit', (code) => reject(new Error(`pool worker exited with code ${code}`)));
   });
+  return {
+    pools,
+    terminate: async () => {
+      await w.terminate();
+    },
+  };
+};
 
 /** The compiled table named `name`; throws an InputError listing the tables otherwise. */
 export const tableOf = (ds: Dataset, name: string): CompiledTable => {

@@ -12,6 +12,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { RunError, errorMessage } from '../core/errors.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { prepareDatasetInBackground, type Dataset, type DatasetOptions } from './dataset.js';
@@ -50,8 +51,12 @@ export interface GenerateOptions extends DatasetOptions {
   to?: string;
   /** With `to`: drop and recreate tables that already hold rows. */
   replace?: boolean;
-  /** Worker threads making rows (0 = the calling thread; default 0). */
-  workers?: number;
+  /**
+   * Worker threads making rows: 0 = the calling thread (default), or `auto`:
+   * one less than the cores (at most 4) when writing 1,000,000 rows or more to
+   * files only; 0 when loading into PostgreSQL, where the server is the bottleneck.
+   */
+  workers?: number | 'auto';
   /** Rows per chunk (default 8192). */
   chunkRows?: number;
   onProgress?: (p: Progress) => void;
@@ -73,6 +78,10 @@ const writeText = async (file: string, text: string | Iterable<string>): Promise
   }
 };
 
+/** Workers for `auto` (see GenerateOptions.workers). */
+export const autoWorkers = (rows: number, toDatabase: boolean): number =>
+  toDatabase || rows < 1_000_000 ? 0 : Math.max(0, Math.min(4, availableParallelism() - 1));
+
 function* batched(pieces: Iterable<string>): Generator<string> {
   let batch = '';
   for (const p of pieces) {
@@ -91,7 +100,8 @@ function* batched(pieces: Iterable<string>): Generator<string> {
  */
 export const generate = async (scenario: Scenario | string, opts: GenerateOptions): Promise<GenerateResult> => {
   // Faker pools build on a worker thread while the tables that need none are made.
-  const { draft, ready } = await prepareDatasetInBackground(scenario, opts);
+  const background = await prepareDatasetInBackground(scenario, opts);
+  const { draft, ready } = background;
   const sinks: Sink[] = [];
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
@@ -104,15 +114,21 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
       throw new RunError('PS_OUT_DIR', `cannot create the output directory ${opts.out}: ${errorMessage(e)}`, { hint: 'give --out a directory you can write to' });
     }
   }
-  const workers = opts.workers ?? 0;
+  const totalRows = draft.plan.tables.reduce((a, t) => a + t.rows, 0);
+  const workers = opts.workers === 'auto' ? autoWorkers(totalRows, opts.to !== undefined) : (opts.workers ?? 0);
   // Row workers are started with the pools, so they wait for them.
   const source = workers > 0 ? workerChunks(await ready, workers) : undefined;
-  await writeDataset(draft, sinks, {
-    ready,
-    ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
-    ...(source === undefined ? {} : { source }),
-    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-  });
+  try {
+    await writeDataset(draft, sinks, {
+      ready,
+      ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
+      ...(source === undefined ? {} : { source }),
+      ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    });
+  } catch (e) {
+    await background.cancel();
+    throw e;
+  }
   const ds = await ready;
   // In the scenario's table order (tables finish in any order when made side by side).
   const written: Record<string, string> = {};

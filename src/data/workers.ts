@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { RunError } from '../core/errors.js';
 import type { Dataset } from './dataset.js';
 import { chunkRanges, type RowFormat } from './rows.js';
-import type { Chunk, ChunkSource } from './chunks.js';
+import { makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 import type { DataSpec } from '../scenario/data-spec.js';
 import type { Pools } from './pools.js';
 
@@ -80,6 +80,11 @@ export const workerChunks = (ds: Dataset, count: number): ChunkSource => {
     async *chunks(t, formats, chunkRows): AsyncGenerator<Chunk> {
       const table = t.name;
       const rows = t.plan.rows;
+      if (t.sortTime !== null) {
+        // A time-ordered merge is sequential: made here, chunk after chunk.
+        for (const [start, end] of chunkRanges(rows, chunkRows)) yield makeChunk(t, ds.spec.tenantTable, formats, start, end);
+        return;
+      }
       const ranges = chunkRanges(rows, chunkRows);
       const inFlight: { start: number; end: number; reply: Promise<WorkerReply> }[] = [];
       let k = 0;

@@ -96,7 +96,8 @@ const chooseZipf = (e: EndpointsResult): ZipfChoice | null => {
   }
   // A placeholder carrying a fair share of the traffic speaks for the log; otherwise the paths do.
   if (best !== null && best.p.requests >= 0.1 * e.requests) return { basis: 'id', endpoint: best.t.name, placeholder: best.p.name, fit: best.fit };
-  return e.paths.zipf ? { basis: 'path', endpoint: null, placeholder: 'path', fit: e.paths.zipf } : null;
+  // Paths counted only in part (the budget ran out) say little: no fit rather than a biased one.
+  return e.paths.zipf && !e.pathOverflow ? { basis: 'path', endpoint: null, placeholder: 'path', fit: e.paths.zipf } : null;
 };
 
 /** Reads the log once and fits it. Throws an InputError when no request is left to fit. */
