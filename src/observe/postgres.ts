@@ -129,7 +129,7 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
         .filter((c) => prev !== null && (prev.counters.get(c.key)?.calls ?? -1) !== c.calls)
         .map((c) => c.queryid)
         .filter((id) => !texts.has(id) && !ignore.has(id));
-      for (const [id, text] of await fetchTexts(monitor, [...new Set(changed)])) {
+      for (const [id, text] of await fetchTexts(monitor, [...new Set(changed)], versionNum)) {
         if (isObserverStatement(text)) ignore.add(id);
         else texts.set(id, text);
       }
