@@ -53,8 +53,9 @@ export interface GenerateOptions extends DatasetOptions {
   replace?: boolean;
   /**
    * Worker threads making rows: 0 = the calling thread (default), or `auto`:
-   * one less than the cores (at most 4) when writing 1,000,000 rows or more to
-   * files only; 0 when loading into PostgreSQL, where the server is the bottleneck.
+   * one less than the cores (at most 2: each costs ~30–50 MB) when writing
+   * 1,000,000 rows or more to files only; 0 when loading into PostgreSQL,
+   * where the server is the bottleneck.
    */
   workers?: number | 'auto';
   /** Rows per chunk (default 8192). */
@@ -80,7 +81,7 @@ const writeText = async (file: string, text: string | Iterable<string>): Promise
 
 /** Workers for `auto` (see GenerateOptions.workers). */
 export const autoWorkers = (rows: number, toDatabase: boolean): number =>
-  toDatabase || rows < 1_000_000 ? 0 : Math.max(0, Math.min(4, availableParallelism() - 1));
+  toDatabase || rows < 1_000_000 ? 0 : Math.max(0, Math.min(2, availableParallelism() - 1));
 
 function* batched(pieces: Iterable<string>): Generator<string> {
   let batch = '';
