@@ -4,8 +4,8 @@
  * DESIGN.md (0 ok, 1 input, 2 check failed, 3 run failed).
  */
 import yargs from 'yargs';
-import { EXIT } from '../core/errors.js';
-import { err, reportError } from './output.js';
+import { EXIT, inputError } from '../core/errors.js';
+import { reportError } from './output.js';
 import { VERSION } from '../core/version.js';
 import { generateCommand } from './generate.js';
 import { replayCommand } from './replay.js';
@@ -17,7 +17,6 @@ import { plansCommand } from './plans.js';
 import { demoCommand } from './demo.js';
 
 export const main = async (argv: string[]): Promise<number> => {
-  let usageFailed = false;
   try {
     await yargs(argv)
       .scriptName('prodshape')
@@ -39,15 +38,13 @@ export const main = async (argv: string[]): Promise<number> => {
       .wrap(Math.min(100, process.stdout.columns || 80))
       .fail((msg: string | undefined, e: Error | undefined) => {
         if (e) throw e;
-        usageFailed = true;
-        err(`prodshape: ${msg ?? 'invalid usage'}`);
-        err('hint: run with --help to see the options');
+        // Throwing (not just printing) keeps yargs from running the command's handler anyway.
+        throw inputError('', msg ?? 'invalid usage', { hint: 'run with --help to see the options', code: 'PS_USAGE' });
       })
       .parseAsync();
   } catch (e) {
     return reportError(e);
   }
-  if (usageFailed) return EXIT.input;
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 };
 

@@ -1,11 +1,113 @@
-/** `prodshape demo`: PLACEHOLDER until its stage lands. */
-import type { CommandModule } from 'yargs';
-import { ProdshapeError } from '../core/errors.js';
+/**
+ * `prodshape demo [--port N] [--pool N]`: the demo staging service alone, for
+ * pointing prodshape (or wrk, k6, a browser) at it. Prints its URL and the
+ * dataset directory replay's `--data` wants, then serves until Ctrl-C.
+ *
+ * `--json` prints one JSON line on stdout once it listens (`url`, `data_dir`,
+ * `manifest`, `backend`, `pool_size`): the replay command reads it when it
+ * starts the demo as a child process. Started with an IPC channel, the demo
+ * also stops when its parent goes away.
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { inputError } from '../core/errors.js';
+import { parseDurationMs } from '../core/duration.js';
+import { registerSecret } from '../core/secrets.js';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo } from '../demo/index.js';
+import { err, out } from './output.js';
 
-export const demoCommand: CommandModule = {
+/** The port `prodshape demo` listens on unless told otherwise (0: a free one). */
+export const DEFAULT_DEMO_PORT = 7878;
+
+interface DemoArgs {
+  port: number;
+  host: string;
+  pool: number;
+  'acquire-timeout': string;
+  scale: number;
+  seed: number;
+  'database-url': string | undefined;
+  replace: boolean;
+  json: boolean;
+}
+
+const checkArgs = (a: DemoArgs): { acquireTimeoutMs: number } => {
+  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw inputError('--port', `expected a port from 0 to 65535, got ${a.port}`);
+  if (!Number.isInteger(a.pool) || a.pool < 1 || a.pool > 1000) throw inputError('--pool', `expected a pool size from 1 to 1000, got ${a.pool}`);
+  if (!(a.scale > 0 && a.scale <= 100)) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${a.scale}`);
+  if (!Number.isInteger(a.seed)) throw inputError('--seed', `expected an integer seed, got ${a.seed}`);
+  const acquireTimeoutMs = parseDurationMs(a['acquire-timeout']);
+  if (acquireTimeoutMs === null) throw inputError('--acquire-timeout', `expected a duration such as 10s or 500ms (0 waits forever), got ${JSON.stringify(a['acquire-timeout'])}`);
+  return { acquireTimeoutMs };
+};
+
+/** Where the data lives, for people: the URL with its password masked. */
+const describeBackend = (url: string | undefined): string => {
+  if (url === undefined) return 'embedded PGlite';
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return `PostgreSQL at ${u.toString()}`;
+  } catch {
+    return 'PostgreSQL at DATABASE_URL';
+  }
+};
+
+const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
+  const { acquireTimeoutMs } = checkArgs(a);
+  const databaseUrl = a['database-url'] === '' ? undefined : a['database-url'];
+  if (databaseUrl !== undefined) registerSecret(databaseUrl);
+  const demo = await startDemo({
+    port: a.port, host: a.host, poolSize: a.pool, acquireTimeoutMs, scale: a.scale, seed: a.seed,
+    databaseUrl: databaseUrl ?? null, replace: a.replace, log: (line) => err(line),
+  });
+  const ds = demo.dataset;
+  if (a.json) {
+    out(JSON.stringify({ url: demo.url, data_dir: ds.dir, manifest: ds.manifestFile, backend: demo.db.backend, pool_size: demo.db.poolSize }));
+  } else {
+    out(`prodshape demo: ${demo.url}`);
+    out(`  database  ${describeBackend(databaseUrl)}, pool of ${demo.db.poolSize}`);
+    out(`  dataset   saas-orders seed ${a.seed} scale ${a.scale}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
+    out(`            ${ds.dir}`);
+    out(`  try       curl ${demo.url}/   (routes)   curl ${demo.url}/metrics`);
+    out(`  replay    prodshape replay --scenario demo --data ${ds.dir} --target ${demo.url} --profile spike-3x --out runs/spike`);
+    out('Ctrl-C stops it.');
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (why: string): void => {
+      if (stopping) return;
+      stopping = true;
+      err(`prodshape demo: stopping (${why})`);
+      demo.close().then(resolve, (e: unknown) => {
+        err(`prodshape demo: error while stopping: ${e instanceof Error ? e.message : String(e)}`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    // Started by replay with an IPC channel: stop when the parent goes away.
+    if (process.send !== undefined) process.once('disconnect', () => stop('parent exited'));
+  });
+};
+
+export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new ProdshapeError('PS_NOT_BUILT', '`prodshape demo` is not built yet');
-  },
+  describe: 'Run the demo staging service (four planted production-only bugs) alone',
+  builder: (y: Argv) =>
+    y
+      .option('port', { type: 'number', default: DEFAULT_DEMO_PORT, describe: 'Port to listen on (0: a free one)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
+      .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })
+      .option('acquire-timeout', { type: 'string', default: `${DEFAULT_ACQUIRE_TIMEOUT_MS / 1000}s`, describe: 'Wait for a pool connection before answering 503 (0: forever)' })
+      .option('scale', { type: 'number', default: DEFAULT_DEMO_SCALE, describe: 'Dataset scale (5: ~920k orders, the biggest tenant ~50k)' })
+      .option('seed', { type: 'number', default: DEFAULT_DEMO_SEED, describe: 'Dataset seed' })
+      .option('database-url', {
+        type: 'string', default: process.env.DATABASE_URL, defaultDescription: '$DATABASE_URL',
+        describe: 'PostgreSQL to load and use; without it, the embedded PGlite',
+      })
+      .option('replace', { type: 'boolean', default: false, describe: 'Drop tenants/accounts/orders tables the demo did not create (PostgreSQL only)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print one JSON line (url, data_dir, …) once listening' })
+      .example('$0 demo', 'serve on http://127.0.0.1:7878 with the embedded PGlite')
+      .example('DATABASE_URL=postgres://localhost/demo $0 demo --pool 10', 'use a real PostgreSQL and a bigger pool'),
+  handler: run,
 };

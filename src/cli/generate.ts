@@ -1,11 +1,78 @@
-/** `prodshape generate`: PLACEHOLDER until its stage lands. */
+/**
+ * `prodshape generate --scenario S --out DIR [--seed N] [--scale X] [--format csv|ndjson]
+ *  [--to postgres://…] [--replace]`: a production-shaped dataset from a scenario's `data:`
+ * section, to files and/or PostgreSQL, with schema.sql and manifest.json in DIR.
+ */
 import type { CommandModule } from 'yargs';
-import { ProdshapeError } from '../core/errors.js';
+import { join } from 'node:path';
+import { inputError } from '../core/errors.js';
+import { resolveNamed } from '../core/paths.js';
+import { loadScenario } from '../scenario/scenario.js';
+import { generate } from '../data/index.js';
+import { formatCount, formatRate, progressReporter } from '../data/progress.js';
+import type { ManifestSummary } from '../data/manifest.js';
+import { out } from './output.js';
 
-export const generateCommand: CommandModule = {
+interface GenerateArgs {
+  scenario: string;
+  out: string;
+  seed: number;
+  scale: number;
+  format?: 'csv' | 'ndjson';
+  to?: string;
+  replace: boolean;
+  workers: string;
+  'chunk-rows': number;
+  quiet: boolean;
+}
+
+export const generateCommand: CommandModule<object, GenerateArgs> = {
   command: 'generate',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new ProdshapeError('PS_NOT_BUILT', '`prodshape generate` is not built yet');
+  describe: 'Build a production-shaped dataset (Zipfian tenants, realistic ages) to CSV/NDJSON or PostgreSQL',
+  builder: (y) =>
+    y
+      .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' })
+      .option('seed', { type: 'number', default: 1, describe: 'Seed: the same scenario, seed and scale give byte-identical output' })
+      .option('scale', { type: 'number', default: 1, describe: 'Multiplies every table\'s rows (and the number of tenants)' })
+      .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
+      .option('to', { type: 'string', describe: 'Load into this PostgreSQL: postgres://user:pass@host:port/db (COPY, indexes, ANALYZE)' })
+      .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
+      .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
+      .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
+      .example('$0 generate --scenario saas-orders --out data/', 'CSV files, schema.sql and manifest.json in data/')
+      .example('$0 generate --scenario saas-orders --out data/ --to postgres://app@localhost/staging --replace', 'Load into PostgreSQL'),
+  handler: async (a) => {
+    if (!Number.isFinite(a.seed) || !Number.isInteger(a.seed)) throw inputError('--seed', `expected a whole number, got ${String(a.seed)}`);
+    if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
+    const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
+    if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
+    if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
+    if (a.to !== undefined && !/^postgres(ql)?:\/\//.test(a.to)) throw inputError('--to', 'expected a PostgreSQL URL: postgres://user:password@host:port/database');
+    if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
+    const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
+    const started = performance.now();
+    const { manifest, files } = await generate(scenario, {
+      out: a.out,
+      seed: a.seed,
+      scale: a.scale,
+      ...(a.format === undefined ? {} : { format: a.format }),
+      ...(a.to === undefined ? {} : { to: a.to, replace: a.replace }),
+      workers,
+      chunkRows: a['chunk-rows'],
+      ...(a.quiet ? {} : { onProgress: progressReporter(process.stderr) }),
+    });
+    const elapsedS = (performance.now() - started) / 1000;
+    const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
+    const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? 'PostgreSQL' : null].filter((x) => x !== null).join(' and ');
+    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${formatCount(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${elapsedS.toFixed(1)} s (${formatRate(total / elapsedS)} rows/s)`);
+    const width = Math.max(...Object.keys(manifest.tables).map((t) => t.length));
+    for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${formatCount(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
+    const s = manifest.summary as ManifestSummary | undefined;
+    if (s !== undefined && manifest.tenant_table !== undefined) {
+      out(`${formatCount(s.tenants)} tenants by ${manifest.tenant_table}: biggest ${formatCount(s.max)} · median ${formatCount(s.median)} (${s.max_over_median}x) · p99 ${formatCount(s.p99)} · top 10 hold ${(s.top10_share * 100).toFixed(1)}% · Gini ${s.gini.toFixed(2)}`);
+    }
+    out(`manifest: ${join(a.out, 'manifest.json')} · schema: ${join(a.out, 'schema.sql')}`);
   },
 };

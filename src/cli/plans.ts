@@ -1,11 +1,104 @@
-/** `prodshape plans`: PLACEHOLDER until its stage lands. */
-import type { CommandModule } from 'yargs';
-import { ProdshapeError } from '../core/errors.js';
+/**
+ * `prodshape plans snapshot|check --scenario S --file plans.json [--db URL] [--data DIR] [--analyze]`
+ *
+ * snapshot: EXPLAINs the scenario's `plans:` per tenant-size bucket and writes
+ *           their fingerprints to the file (meant to be committed).
+ * check:    EXPLAINs them again and compares: exit 0 when every plan matches,
+ *           2 with a diff naming the query when one changed (or can no longer
+ *           be planned), for CI between releases.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { CheckFailedError, InputError, inputError } from '../core/errors.js';
+import { expandEnv } from '../core/env.js';
+import { resolveNamed } from '../core/paths.js';
+import { registerSecret } from '../core/secrets.js';
+import { readManifest, type Manifest } from '../data/manifest.js';
+import { buildPlansFile, comparePlans, formatComparison, parsePlansFile } from '../observe/plans-file.js';
+import { collectPlans } from '../observe/plans-run.js';
+import { loadScenario, type Scenario } from '../scenario/scenario.js';
+import { out } from './output.js';
 
-export const plansCommand: CommandModule = {
-  command: 'plans',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new ProdshapeError('PS_NOT_BUILT', '`prodshape plans` is not built yet');
-  },
+interface PlansArgs {
+  action: 'snapshot' | 'check';
+  scenario: string;
+  file: string;
+  db?: string;
+  data?: string;
+  analyze: boolean;
+}
+
+/** The database: `--db`, else the scenario's `observe.postgres.url` (with `${ENV}` expanded). */
+const databaseUrl = (scenario: Scenario, db: string | undefined): string => {
+  if (db !== undefined && db !== '') {
+    registerSecret(db);
+    return db;
+  }
+  const url = scenario.observe.postgres?.url;
+  if (url === undefined) {
+    throw inputError('--db', 'no database to EXPLAIN on', { hint: 'pass --db postgres://… or set observe.postgres.url in the scenario' });
+  }
+  const r = expandEnv(url);
+  if (!r.ok) throw inputError('observe.postgres.url', `\${${r.missing.join('}, ${')}} is not set in the environment`, { file: scenario.file, hint: 'export it, or pass --db postgres://…' });
+  return r.value;
+};
+
+const run = async (a: PlansArgs): Promise<void> => {
+  const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
+  if (scenario.plans.length === 0) {
+    throw inputError('plans', 'the scenario lists no critical queries', { file: scenario.file, hint: 'add `plans: [{ name, sql, params }]` to the scenario' });
+  }
+  const manifest: Manifest | null = a.data === undefined ? null : await readManifest(join(a.data, 'manifest.json'));
+  const got = await collectPlans(scenario, databaseUrl(scenario, a.db), manifest, a.analyze);
+
+  if (a.action === 'snapshot') {
+    const failed = got.records.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new InputError(failed.map((r) => ({
+        file: scenario.file, line: null, field: `plans.${r.query}${r.bucket === 'fixed' ? '' : ` (${r.bucket})`}`, message: r.error ?? 'could not be planned',
+      })), { hint: 'fix the query or its params, then snapshot again' });
+    }
+    await writeFile(a.file, `${JSON.stringify(buildPlansFile(scenario.name, got.serverVersion, got.entries), null, 2)}\n`);
+    for (const e of got.entries) out(`${e.query.padEnd(24)} ${e.bucket.padEnd(8)} ${e.fingerprint}  ${e.shape}`);
+    out(`wrote ${got.entries.length} plan fingerprint${got.entries.length === 1 ? '' : 's'} to ${a.file}`);
+    return;
+  }
+
+  let text: string;
+  try {
+    text = await readFile(a.file, 'utf8');
+  } catch {
+    throw inputError('--file', 'cannot read the plans snapshot', { file: a.file, hint: 'write it first with `prodshape plans snapshot`' });
+  }
+  const snapshot = parsePlansFile(text, a.file);
+  const cmp = comparePlans(snapshot, got.entries, got.errors);
+  if (snapshot.server_version !== null && got.serverVersion !== null && snapshot.server_version !== got.serverVersion) {
+    out(`note: the snapshot was taken on PostgreSQL ${snapshot.server_version}, this is ${got.serverVersion}`);
+  }
+  for (const line of formatComparison(cmp)) out(line);
+  const bad = [...cmp.changed.map((c) => c.before), ...cmp.failed.map((f) => f.before)];
+  if (bad.length > 0) {
+    const names = [...new Set(bad.map((b) => (b.bucket === 'fixed' ? b.query : `${b.query} (${b.bucket})`)))];
+    throw new CheckFailedError('PS_PLAN_CHANGED', `${bad.length} plan${bad.length === 1 ? '' : 's'} changed: ${names.join(', ')}`, {
+      hint: `if the new plan is intended, run \`prodshape plans snapshot --scenario ${a.scenario} --file ${a.file}\` and commit the file`,
+    });
+  }
+  out(`all ${cmp.unchanged.length} plan${cmp.unchanged.length === 1 ? '' : 's'} match ${a.file}`);
+};
+
+export const plansCommand: CommandModule<object, PlansArgs> = {
+  command: 'plans <action>',
+  describe: 'Snapshot the plans of the scenario\'s critical queries, or check them against a snapshot (CI)',
+  builder: (y: Argv) =>
+    y
+      .positional('action', { choices: ['snapshot', 'check'] as const, demandOption: true, describe: 'snapshot: write the fingerprints; check: compare (exit 2 when a plan changed)' })
+      .option('scenario', { type: 'string', demandOption: true, describe: 'scenario with `plans:` (path or name)' })
+      .option('file', { type: 'string', demandOption: true, describe: 'the snapshot file, e.g. plans.json (commit it)' })
+      .option('db', { type: 'string', describe: 'PostgreSQL URL (default: observe.postgres.url of the scenario)' })
+      .option('data', { type: 'string', describe: 'generated dataset directory (manifest.json) for tenant parameters' })
+      .option('analyze', { type: 'boolean', default: false, describe: 'EXPLAIN ANALYZE (read-only queries only) instead of plain EXPLAIN' })
+      .example('$0 plans snapshot --scenario demo --file plans.json --db postgres://localhost/app', '')
+      .example('$0 plans check --scenario demo --file plans.json', ''),
+  handler: run,
 };

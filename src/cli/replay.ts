@@ -1,11 +1,168 @@
-/** `prodshape replay`: PLACEHOLDER until its stage lands. */
-import type { CommandModule } from 'yargs';
-import { ProdshapeError } from '../core/errors.js';
+/**
+ * `prodshape replay`: plays a profile's traffic (with a scenario's endpoints
+ * and tenants) against a target in an open model, writes the run directory
+ * and the report. Thin: parses flags, calls `runReplay`, prints.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { parseDurationMs } from '../core/duration.js';
+import { inputError } from '../core/errors.js';
+import { formatLive } from '../engine/live.js';
+import { runReplay } from '../engine/replay.js';
+import { runLogReplay } from '../traffic/logs/run.js';
+import { logReplayFlags, readLogReplayArgs } from './log-options.js';
+import { err, out } from './output.js';
 
-export const replayCommand: CommandModule = {
+interface ReplayArgs {
+  scenario?: string;
+  profile?: string;
+  target?: string;
+  out?: string;
+  data?: string;
+  log?: string;
+  speed: number;
+  'rate-scale': number;
+  duration?: string;
+  workers: number;
+  connections: number;
+  'max-inflight': number;
+  timeout?: string;
+  grace: string;
+  seed?: string;
+  slo: string[];
+  junit?: string;
+  'log-requests'?: string;
+  'allow-remote': boolean;
+  pg?: string;
+  instances: number;
+}
+
+const durationFlag = (flag: string, v: string | undefined): number | null => {
+  if (v === undefined) return null;
+  const ms = parseDurationMs(v);
+  if (ms === null || ms <= 0) throw inputError(flag, `expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(v)}`);
+  return ms;
+};
+
+const positive = (flag: string, v: number, integer = false): number => {
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw inputError(flag, `expected a ${integer ? 'whole ' : ''}number > 0, got ${v}`);
+  return v;
+};
+
+/** Live view: rewritten in place on a TTY, a plain line every 5 s otherwise (stderr, so stdout stays clean). */
+const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void } => {
+  const tty = Boolean(process.stderr.isTTY);
+  let n = 0;
+  let shown = false;
+  return {
+    onLive: (s) => {
+      const line = formatLive(s);
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${line}`);
+        shown = true;
+      } else if (n++ % 5 === 4) {
+        err(line);
+      }
+    },
+    clear: () => {
+      if (tty && shown) process.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+};
+
+export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay',
-  describe: '(not built yet)',
-  handler: () => {
-    throw new ProdshapeError('PS_NOT_BUILT', '`prodshape replay` is not built yet');
+  describe: 'Play production-shaped traffic against a target (open model) and report where latency breaks',
+  builder: (y: Argv) =>
+    (y.options(logReplayFlags) as Argv)
+      .usage('$0 replay --scenario S --profile P --target URL [--out DIR] [options]')
+      .option('scenario', { type: 'string', describe: 'scenario file or name (./scenarios, then the package\'s)' })
+      .option('profile', { type: 'string', describe: 'profile file or name (./profiles, then the package\'s: monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' })
+      .option('target', { type: 'string', describe: 'base URL of the service under test (loopback/private networks only unless --allow-remote)' })
+      .option('out', { type: 'string', describe: 'run directory [runs/<profile>-<timestamp>]' })
+      .option('data', { type: 'string', describe: 'dataset directory from `prodshape generate` (its manifest.json gives tenants)' })
+      .option('log', { type: 'string', describe: 'replay an access log instead of a profile' })
+      .option('speed', { type: 'number', default: 1, describe: 'compress time: 10 plays a 60-minute profile in 6 minutes' })
+      .option('rate-scale', { type: 'number', default: 1, describe: 'multiply every rate' })
+      .option('duration', { type: 'string', describe: 'stop after this long (after --speed), e.g. 90s' })
+      .option('workers', { type: 'number', default: 1, describe: 'worker threads sharing the schedule' })
+      .option('connections', { type: 'number', default: 100, describe: 'connections to the target (split between workers)' })
+      .option('max-inflight', { type: 'number', default: 10_000, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
+      .option('timeout', { type: 'string', describe: 'request timeout [the scenario\'s `timeout`, 30s]' })
+      .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C or a dead target, how long in-flight requests may finish' })
+      .option('seed', { type: 'string', describe: 'seed of every random choice [random; recorded in run.json]' })
+      .option('slo', { type: 'string', array: true, default: [] as string[], describe: "SLO to check, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
+      .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
+      .option('log-requests', { type: 'string', describe: 'write every request (intended time, latency, status, endpoint, tenant) as NDJSON to FILE' })
+      .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
+      .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
+      .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
+      .example('$0 replay --scenario saas-orders --profile spike-3x --target http://127.0.0.1:8080 --data data/', '')
+      .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', '')
+      .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
+  handler: async (a) => {
+    // Access-log replays (src/traffic/logs/run.ts) take --log instead of --profile; --scenario is optional for them.
+    if (a.log !== undefined && a.profile !== undefined) throw inputError('--profile', 'give either --log (replay an access log) or --profile, not both');
+    if (a.log === undefined && a.scenario === undefined) throw inputError('--scenario', 'is required', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
+    if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
+    const ac = new AbortController();
+    const force = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      if (signals === 1) {
+        err(`\n${sig}: stopping arrivals; waiting for requests in flight (press Ctrl-C again to stop now)`);
+        ac.abort(`${sig} received`);
+      } else {
+        force.abort();
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const live = liveView();
+    try {
+      const seed = a.seed === undefined ? null : /^\d+$/.test(a.seed) ? Number(a.seed) : a.seed;
+      const options = {
+        ...(a.target !== undefined ? { target: a.target } : {}),
+        ...(a.out !== undefined ? { outDir: a.out } : {}),
+        dataDir: a.data ?? null,
+        speed: positive('--speed', a.speed),
+        rateScale: a['rate-scale'] === 0 ? 0 : positive('--rate-scale', a['rate-scale']),
+        durationMs: durationFlag('--duration', a.duration),
+        workers: positive('--workers', a.workers, true),
+        connections: positive('--connections', a.connections, true),
+        maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
+        timeoutMs: durationFlag('--timeout', a.timeout),
+        graceMs: durationFlag('--grace', a.grace) ?? 5000,
+        seed,
+        slo: a.slo,
+        junitFile: a.junit ?? null,
+        logRequestsFile: a['log-requests'] ?? null,
+        allowRemote: a['allow-remote'],
+        pgUrl: a.pg ?? null,
+        instances: positive('--instances', a.instances, true),
+        signal: ac.signal,
+        forceSignal: force.signal,
+        onLive: live.onLive,
+        log: (line: string) => {
+          live.clear();
+          err(line);
+        },
+        print: (text: string) => {
+          live.clear();
+          out(text);
+        },
+      };
+      const result = a.log !== undefined
+        ? await runLogReplay({ ...options, logFile: a.log, scenario: a.scenario ?? null, replay: readLogReplayArgs(a) })
+        : await runReplay({ ...options, scenario: a.scenario as string, profile: a.profile as string });
+      live.clear();
+      if (result.meta.interrupted) err(`run interrupted (${result.meta.interrupt_reason ?? 'stopped'}); everything measured is in ${result.dir}`);
+      process.exitCode = result.exitCode;
+    } finally {
+      live.clear();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   },
 };

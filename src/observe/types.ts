@@ -11,9 +11,13 @@ import type { EventRecord } from '../run/format.js';
 export interface RunContext {
   /** The run directory (exists, writable). */
   runDir: string;
-  /** Epoch ms of the run's time zero. */
+  /**
+   * Epoch ms of the run's time zero. The engine may fix it only after every
+   * observer has started (it is a placeholder during `start`): read it when
+   * needed, never once at `start`.
+   */
   startedAtMs: number;
-  /** Milliseconds since the run's time zero (the engine's clock). */
+  /** Milliseconds since the run's time zero (the engine's clock; negative before it). */
   nowMs: () => number;
   /** Target base URL, or null (log replays against several hosts, k6 imports). */
   target: URL | null;

@@ -81,6 +81,12 @@ export interface RunMeta {
   interrupt_reason: string | null;
   /** Generator health: schedule lag percentiles over the run, ms. */
   lag_ms: { p50: number | null; p99: number | null; max: number | null };
+  /**
+   * True when the schedule lag p99 exceeded a few ms: the load generator, not
+   * the target, was the bottleneck, and latencies are not trustworthy. Optional
+   * (absent in runs from other sources).
+   */
+  generator_limited?: boolean;
   /** Free-form extras (log source, k6 instances, dataset path, …). */
   extra?: Record<string, unknown>;
 }
@@ -157,4 +163,6 @@ export interface RequestRecord {
   error: ErrorClass | null;
   endpoint: string;
   tenant: string | null;
+  /** True when the in-flight cap turned the arrival away (never sent). */
+  dropped?: boolean;
 }

@@ -19,4 +19,9 @@ export interface PlannedRequest {
   body?: string;
   tenant: string | null;
   tenantClass: TenantClass;
+  /** Timeout for this request in ms; the run's default when absent. */
+  timeoutMs?: number;
 }
+
+/** A stream of planned requests, sorted by `atMs` (sync streams are faster). */
+export type PlanStream = Iterable<PlannedRequest> | AsyncIterable<PlannedRequest>;

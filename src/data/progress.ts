@@ -1,0 +1,53 @@
+/**
+ * Progress display for generation: a redrawn bar on a TTY, plain lines
+ * (every few seconds and at each step) otherwise. The formatting is pure; the
+ * reporter owns only the throttling and the stream.
+ */
+import type { Progress } from './write.js';
+
+/** `1,234,567` */
+export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** `850`, `12.3k`, `1.25M` rows per second. */
+export const formatRate = (perS: number): string =>
+  perS >= 1e6 ? `${(perS / 1e6).toFixed(2)}M` : perS >= 1e3 ? `${(perS / 1e3).toFixed(1)}k` : `${Math.round(perS)}`;
+
+const formatEta = (s: number): string => (!Number.isFinite(s) ? '?' : s < 60 ? `${Math.ceil(s)}s` : `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`);
+
+/** One progress line; `width` > 0 draws a bar of that many cells. */
+export const progressLine = (p: Progress, width = 0): string => {
+  if (p.phase === 'finishing') return `${p.message ?? 'finishing'}…`;
+  const frac = p.rows === 0 ? 1 : p.done / p.rows;
+  const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
+  const eta = rate > 0 ? (p.rows - p.done) / rate : Infinity;
+  const filled = Math.round(frac * width);
+  const bar = width > 0 ? `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` : '';
+  return `${bar}${String(Math.floor(frac * 100)).padStart(3)}%  ${formatCount(p.done)}/${formatCount(p.rows)} rows (${p.table})  ${formatRate(rate)} rows/s  ETA ${formatEta(eta)}`;
+};
+
+/** A progress callback drawing on `stream` (a bar when it is a TTY, lines every `intervalMs` otherwise). */
+export const progressReporter = (stream: NodeJS.WriteStream, opts: { intervalMs?: number; now?: () => number } = {}): ((p: Progress) => void) => {
+  const tty = Boolean(stream.isTTY);
+  const now = opts.now ?? (() => Date.now());
+  const interval = opts.intervalMs ?? (tty ? 100 : 5000);
+  // A TTY bar draws at once; plain lines start after the first interval (short runs print none).
+  let last = tty ? -Infinity : now();
+  let lastMessage = '';
+  let drawn = false;
+  return (p) => {
+    const t = now();
+    if (p.phase === 'done') {
+      if (tty && drawn) stream.write('\r\x1b[2K');
+      return;
+    }
+    const step = p.phase === 'finishing' && p.message !== lastMessage;
+    if (!step && t - last < interval) return;
+    last = t;
+    if (p.message !== undefined) lastMessage = p.message;
+    if (tty) {
+      const cols = stream.columns || 80;
+      stream.write(`\r\x1b[2K${progressLine(p, Math.max(0, Math.min(30, cols - 70))).slice(0, cols - 1)}`);
+      drawn = true;
+    } else stream.write(`generate: ${progressLine(p)}\n`);
+  };
+};

@@ -1,0 +1,57 @@
+/**
+ * HTTP for the engine: an undici Pool per target (keep-alive, a fixed number
+ * of connections), and the classification of what went wrong.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import type { ErrorClass } from '../run/format.js';
+
+/** Options of the connection pool to the target. */
+export interface PoolOptions {
+  /** Connections kept to the target (default 100). */
+  connections: number;
+  /** Per-request timeout, ms: the pool's header/body timeouts are set just above it as a backstop. */
+  timeoutMs: number;
+  /** TCP connect timeout, ms (default min(timeoutMs, 10 s)). */
+  connectTimeoutMs?: number;
+}
+
+/** A keep-alive pool to `target`'s origin. */
+export const createPool = (target: URL, opts: PoolOptions): Dispatcher =>
+  new Pool(target.origin, {
+    connections: opts.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    headersTimeout: opts.timeoutMs + 1000,
+    bodyTimeout: opts.timeoutMs + 1000,
+    connect: { timeout: opts.connectTimeoutMs ?? Math.min(opts.timeoutMs, 10_000) },
+  });
+
+const CONNECT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const RESET = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED', 'ECONNABORTED']);
+const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'PS_TIMEOUT']);
+
+/** Error class of a transport error (undici and system error codes). */
+export const classifyError = (e: unknown): ErrorClass => {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (CONNECT.has(code)) return 'connect';
+    if (RESET.has(code)) return 'reset';
+    if (TIMEOUT.has(code)) return 'timeout';
+  }
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== e ? classifyError(cause) : 'other';
+};
+
+/** Error class of a response status, or null for success (1xx–3xx). */
+export const classifyStatus = (status: number): ErrorClass | null =>
+  status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 100 ? null : 'other';
+
+/** The error the engine aborts a request with when its deadline passes. */
+export class RequestTimeoutError extends Error {
+  readonly code = 'PS_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`request timed out after ${timeoutMs} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}

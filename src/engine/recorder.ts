@@ -1,0 +1,314 @@
+/**
+ * The measurements of one share of a run (one thread): per-second windows
+ * (second × endpoint × tenant class, src/run/format.ts), whole-run per-tenant
+ * histograms for the tracked tenants, the run's schedule lag, and live
+ * counters for the progress view.
+ *
+ * Windows are keyed by the **intended** second of each request; achieved
+ * throughput (`completed_in_window`, `ok_in_window`) by completion second. A
+ * second is closed (written, its histograms recycled) once no arrival can
+ * still fall in it, every request sent in it has finished, and the clock has
+ * left it, so memory stays bounded by the seconds still in flight.
+ *
+ * Hot path: `arrive`/`complete` do no allocation beyond a new window's cells;
+ * histograms are dense HDR arrays reused from a free list.
+ */
+import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../run/histogram.js';
+import { ERROR_CLASSES, TENANT_CLASSES, type ErrorClass, type TenantClass, type TenantRecord, type WindowRecord } from '../run/format.js';
+
+const NCLS = TENANT_CLASSES.length;
+const NERR = ERROR_CLASSES.length;
+
+/** Index of a tenant class in TENANT_CLASSES. */
+export const CLASS_INDEX: Record<TenantClass, number> = Object.fromEntries(TENANT_CLASSES.map((c, i) => [c, i])) as Record<TenantClass, number>;
+/** Index of an error class in ERROR_CLASSES; -1 means success. */
+export const ERROR_INDEX: Record<ErrorClass, number> = Object.fromEntries(ERROR_CLASSES.map((c, i) => [c, i])) as Record<ErrorClass, number>;
+
+class Cell {
+  offered = 0;
+  sent = 0;
+  dropped = 0;
+  completed = 0;
+  errors = new Uint32Array(NERR);
+  completedInWindow = 0;
+  okInWindow = 0;
+  latency: Histogram | null = null;
+  service: Histogram | null = null;
+  lag: Histogram | null = null;
+}
+
+class Bucket {
+  pending = 0;
+  cells: (Cell | undefined)[] = [];
+  constructor(readonly t: number) {}
+}
+
+/** A tenant tracked with its own whole-run histograms (one per endpoint). */
+export interface TrackedTenant { id: string; rows: number | null; tenantClass: TenantClass }
+
+interface TenantSlot { info: TrackedTenant; dense: boolean; perEndpoint: ({ h: Histogram; requests: number; errors: number } | undefined)[] }
+
+/** Live counters since the last `takeLive` (for the progress view). */
+export interface LiveSnapshot {
+  offered: number;
+  sent: number;
+  dropped: number;
+  completed: number;
+  ok: number;
+  errors: number;
+  /** Latencies of the requests completed in the period. */
+  latency: Histogram;
+}
+
+/** Whole-run totals of one share. */
+export interface ShareTotals {
+  offered: number;
+  sent: number;
+  dropped: number;
+  completed: number;
+  ok: number;
+  errors: Record<ErrorClass, number>;
+}
+
+/** Options of a recorder. */
+export interface RecorderOptions {
+  /** Tenants with their own histograms, heaviest first; null tracks the first `tenantCap` seen. */
+  trackedTenants: TrackedTenant[] | null;
+  /** Cap on tenants tracked when `trackedTenants` is null (default 300). */
+  tenantCap?: number;
+  /** Tenants (heaviest first) whose histograms use the fast dense layout (default 16); others are packed. */
+  denseTenants?: number;
+}
+
+/** Records one share's requests; see the module comment. */
+export class Recorder {
+  private readonly endpointIndex = new Map<string, number>();
+  readonly endpoints: string[] = [];
+  private readonly buckets = new Map<number, Bucket>();
+  /** Every second below this is closed. */
+  private nextClose = 0;
+  private readonly free: Histogram[] = [];
+  private readonly tenants = new Map<string, TenantSlot>();
+  private readonly tenantCap: number;
+  private readonly openTracking: boolean;
+  private readonly denseTenants: number;
+  /** Schedule lag (actual − intended send) of every sent request, in the seconds closed so far. */
+  readonly lag: Histogram = createHistogram();
+  readonly totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: { connect: 0, reset: 0, timeout: 0, '4xx': 0, '5xx': 0, other: 0 } };
+  private live: LiveSnapshot = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram() };
+
+  constructor(opts: RecorderOptions) {
+    this.tenantCap = opts.tenantCap ?? 300;
+    this.denseTenants = opts.denseTenants ?? 16;
+    this.openTracking = opts.trackedTenants === null;
+    (opts.trackedTenants ?? []).forEach((t, i) => this.tenants.set(t.id, { info: t, dense: i < this.denseTenants, perEndpoint: [] }));
+  }
+
+  /** Index of an endpoint name (assigned on first sight). */
+  endpointId(name: string): number {
+    let i = this.endpointIndex.get(name);
+    if (i === undefined) {
+      i = this.endpoints.length;
+      this.endpoints.push(name);
+      this.endpointIndex.set(name, i);
+    }
+    return i;
+  }
+
+  private histogram(): Histogram {
+    return this.free.pop() ?? createHistogram();
+  }
+
+  private cell(t: number, ep: number, cls: number): Cell {
+    let b = this.buckets.get(t);
+    if (b === undefined) {
+      b = new Bucket(t);
+      this.buckets.set(t, b);
+    }
+    const k = ep * NCLS + cls;
+    let c = b.cells[k];
+    if (c === undefined) {
+      c = new Cell();
+      b.cells[k] = c;
+    }
+    return c;
+  }
+
+  /** An arrival that the in-flight cap turned away (k6's dropped_iterations). */
+  drop(atMs: number, ep: number, cls: number): void {
+    const c = this.cell(Math.floor(atMs / 1000), ep, cls);
+    c.offered++;
+    c.dropped++;
+    this.totals.offered++;
+    this.totals.dropped++;
+    this.live.offered++;
+    this.live.dropped++;
+  }
+
+  /** An arrival that was sent at `sentMs`. */
+  send(atMs: number, sentMs: number, ep: number, cls: number): void {
+    const t = Math.floor(atMs / 1000);
+    const c = this.cell(t, ep, cls);
+    c.offered++;
+    c.sent++;
+    (this.buckets.get(t) as Bucket).pending++;
+    // The run's lag histogram is the sum of the cells' (added as they close): one record per send.
+    recordMs((c.lag ??= this.histogram()), sentMs - atMs);
+    this.totals.offered++;
+    this.totals.sent++;
+    this.live.offered++;
+    this.live.sent++;
+  }
+
+  /** A sent request finished at `doneMs`; `err` is an ERROR_INDEX or -1 for success. */
+  complete(atMs: number, sentMs: number, doneMs: number, ep: number, cls: number, err: number, tenant: string | null): void {
+    const t = Math.floor(atMs / 1000);
+    const c = this.cell(t, ep, cls);
+    const b = this.buckets.get(t) as Bucket;
+    b.pending--;
+    c.completed++;
+    const latencyMs = doneMs - atMs;
+    recordMs((c.latency ??= this.histogram()), latencyMs);
+    recordMs((c.service ??= this.histogram()), doneMs - sentMs);
+    const d = this.cell(Math.floor(doneMs / 1000), ep, cls);
+    d.completedInWindow++;
+    this.totals.completed++;
+    this.live.completed++;
+    recordMs(this.live.latency, latencyMs);
+    if (err < 0) {
+      d.okInWindow++;
+      this.totals.ok++;
+      this.live.ok++;
+    } else {
+      c.errors[err] = (c.errors[err] ?? 0) + 1;
+      this.totals.errors[ERROR_CLASSES[err] as ErrorClass]++;
+      this.live.errors++;
+    }
+    if (tenant !== null) this.recordTenant(tenant, cls, ep, latencyMs, err >= 0);
+  }
+
+  private recordTenant(tenant: string, cls: number, ep: number, latencyMs: number, failed: boolean): void {
+    let slot = this.tenants.get(tenant);
+    if (slot === undefined) {
+      if (!this.openTracking || this.tenants.size >= this.tenantCap) return;
+      slot = { info: { id: tenant, rows: null, tenantClass: TENANT_CLASSES[cls] as TenantClass }, dense: this.tenants.size < this.denseTenants, perEndpoint: [] };
+      this.tenants.set(tenant, slot);
+    }
+    let s = slot.perEndpoint[ep];
+    if (s === undefined) {
+      s = { h: createHistogram(slot.dense ? 'dense' : 'packed'), requests: 0, errors: 0 };
+      slot.perEndpoint[ep] = s;
+    }
+    s.requests++;
+    if (failed) s.errors++;
+    recordMs(s.h, latencyMs);
+  }
+
+  /** Live counters since the previous call; resets them. */
+  takeLive(): LiveSnapshot {
+    const out = this.live;
+    this.live = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram() };
+    return out;
+  }
+
+  /** Requests sent and not yet finished, over all open seconds. */
+  get pending(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.pending;
+    return n;
+  }
+
+  /**
+   * Closes the seconds that are complete, in order: no arrival can still land
+   * in them (`frontierMs` is the next planned arrival), nothing sent in them
+   * is pending, and `nowMs` has left them. `force` closes every second below
+   * `untilS` regardless (end of run). At most `limit` seconds per call, so
+   * encoding never holds the event loop for long. Returns the closed seconds' records.
+   */
+  close(nowMs: number, frontierMs: number, force = false, untilS = Infinity, limit = Infinity): WindowRecord[][] {
+    const out: WindowRecord[][] = [];
+    while (out.length < limit) {
+      const t = this.nextClose;
+      const endMs = (t + 1) * 1000;
+      if (force) {
+        if (t >= untilS) break;
+      } else if (endMs > frontierMs || endMs > nowMs) break;
+      const b = this.buckets.get(t);
+      if (!force && b !== undefined && b.pending > 0) break;
+      out.push(b === undefined ? [] : this.records(b));
+      this.buckets.delete(t);
+      this.nextClose = t + 1;
+    }
+    return out;
+  }
+
+  /** The last second (exclusive) that holds any record: close(…, true, this.endSecond) flushes all. */
+  get endSecond(): number {
+    let m = this.nextClose;
+    for (const t of this.buckets.keys()) m = Math.max(m, t + 1);
+    return m;
+  }
+
+  private encodeAndFree(h: Histogram | null): string | undefined {
+    if (h === null) return undefined;
+    const s = encodeHistogram(h);
+    h.reset();
+    if (this.free.length < 64) this.free.push(h);
+    return s;
+  }
+
+  private records(b: Bucket): WindowRecord[] {
+    const out: WindowRecord[] = [];
+    b.cells.forEach((c, k) => {
+      if (c === undefined) return;
+      const errors: WindowRecord['errors'] = {};
+      c.errors.forEach((n, i) => {
+        if (n > 0) errors[ERROR_CLASSES[i] as ErrorClass] = n;
+      });
+      const rec: WindowRecord = {
+        t_s: b.t,
+        endpoint: this.endpoints[Math.floor(k / NCLS)] as string,
+        tenant_class: TENANT_CLASSES[k % NCLS] as TenantClass,
+        offered: c.offered,
+        sent: c.sent,
+        dropped: c.dropped,
+        completed: c.completed,
+        errors,
+        completed_in_window: c.completedInWindow,
+        ok_in_window: c.okInWindow,
+        latency: this.encodeAndFree(c.latency) ?? EMPTY_ENCODED(),
+      };
+      const service = this.encodeAndFree(c.service);
+      if (c.lag !== null) this.lag.add(c.lag);
+      const lag = this.encodeAndFree(c.lag);
+      if (service !== undefined) rec.service = service;
+      if (lag !== undefined) rec.lag = lag;
+      out.push(rec);
+    });
+    return out;
+  }
+
+  /** Whole-run records of the tracked tenants that saw requests. */
+  tenantRecords(): TenantRecord[] {
+    const out: TenantRecord[] = [];
+    for (const slot of this.tenants.values()) {
+      slot.perEndpoint.forEach((s, ep) => {
+        if (s === undefined) return;
+        out.push({
+          tenant: slot.info.id,
+          rows: slot.info.rows,
+          tenant_class: slot.info.tenantClass,
+          endpoint: this.endpoints[ep] as string,
+          requests: s.requests,
+          errors: s.errors,
+          latency: encodeHistogram(s.h),
+        });
+      });
+    }
+    return out;
+  }
+}
+
+let emptyEncoded: string | null = null;
+/** The encoding of an empty histogram (cached). */
+export const EMPTY_ENCODED = (): string => (emptyEncoded ??= encodeHistogram(createHistogram()));

@@ -1,0 +1,386 @@
+/**
+ * One share of a run on one thread: the open-model scheduler, HTTP dispatch
+ * and measurement. The main thread runs one in process (`--workers 1`) or N
+ * worker threads each run one over their share of the plan.
+ *
+ * The scheduler sends each planned request at its intended time `atMs`
+ * (ms since the run's time zero), whatever happened to earlier requests: an
+ * open model. Latency is measured from `atMs` (no coordinated omission),
+ * service time from the actual send, and the schedule lag (send − intended)
+ * shows when the generator itself fell behind.
+ *
+ * This is the hot path; it is allowed to be long and is commented.
+ */
+import type { Dispatcher } from 'undici';
+import { ERROR_CLASSES, type ErrorClass, type RequestRecord, type WindowRecord } from '../run/format.js';
+import type { PlannedRequest, PlanStream } from '../traffic/plan.js';
+import { classifyError, classifyStatus, createPool, RequestTimeoutError } from './http.js';
+import { CLASS_INDEX, ERROR_INDEX, Recorder, type LiveSnapshot, type ShareTotals, type TrackedTenant } from './recorder.js';
+import type { Histogram } from '../run/histogram.js';
+import type { TenantRecord } from '../run/format.js';
+import { nap, type RunClock } from './clock.js';
+
+/** How one share runs. */
+export interface ShareOptions {
+  target: URL;
+  /** Connections to the target from this share. */
+  connections: number;
+  /** In-flight cap for this share; arrivals beyond it are dropped. null = no cap. */
+  maxInflight: number | null;
+  /** Default per-request timeout, ms (a PlannedRequest may carry its own). */
+  timeoutMs: number;
+  trackedTenants: TrackedTenant[] | null;
+  /** Emit a RequestRecord per request (`--log-requests`). */
+  logRequests: boolean;
+  /** Stop the share when only connect errors were seen for this long (the target died). Default 3000. */
+  deadAfterMs?: number;
+  clock: RunClock;
+  /** Injected dispatcher (tests); default an undici Pool to `target`. */
+  dispatcher?: Dispatcher;
+  /** How often live counters are emitted, ms (default 1000). */
+  liveIntervalMs?: number;
+}
+
+/** Where a share's results go as the run goes on. */
+export interface ShareSink {
+  /** Closed seconds, in order (each a possibly empty list of window records). */
+  windows(seconds: WindowRecord[][]): void;
+  live(s: LiveSnapshot & { inflight: number; atMs: number }): void;
+  requests?(records: RequestRecord[]): void;
+  /** The target looks dead (only connect errors for a while). */
+  dead(reason: string): void;
+}
+
+/** What a share measured over the whole run. */
+export interface ShareResult {
+  totals: ShareTotals;
+  lag: Histogram;
+  tenants: TenantRecord[];
+  endpoints: string[];
+  /** Seconds emitted (0 … endSecond − 1). */
+  endSecond: number;
+  /** When arrivals stopped (ms since time zero) and whether the plan was cut short. */
+  stoppedAtMs: number;
+  cutShort: boolean;
+  /** Requests still in flight when the grace period ended (abandoned, not counted as completed). */
+  abandoned: number;
+  /** Arrivals that came earlier than the one before them (the stream was not sorted); sent as due. */
+  unsorted: number;
+}
+
+const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Longest nap (ms) the scheduler takes before an arrival less than 2 ms away.
+ * Responses that come in during a nap are read after it: their latency can
+ * read up to this much high.
+ */
+export const NAP_MS = 0.2;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads a plan stream ahead: synchronous streams are pulled one at a time,
+ * asynchronous ones in batches, so the scheduler never awaits per request.
+ */
+class PlanCursor {
+  head: PlannedRequest | undefined;
+  done = false;
+  private readonly sync: Iterator<PlannedRequest> | null;
+  private readonly async: AsyncIterator<PlannedRequest> | null;
+  private buf: PlannedRequest[] = [];
+  private pos = 0;
+  constructor(stream: PlanStream) {
+    if (Symbol.iterator in stream) {
+      this.sync = stream[Symbol.iterator]();
+      this.async = null;
+    } else {
+      this.sync = null;
+      this.async = stream[Symbol.asyncIterator]();
+    }
+    this.advance();
+  }
+  /** Moves to the next request; `head` is undefined when done or when `fill` must be awaited. */
+  advance(): void {
+    if (this.sync !== null) {
+      const r = this.sync.next();
+      this.head = r.done ? undefined : r.value;
+      if (r.done) this.done = true;
+      return;
+    }
+    this.head = this.pos < this.buf.length ? this.buf[this.pos++] : undefined;
+  }
+  /** For asynchronous streams: reads up to 512 more requests. */
+  async fill(): Promise<void> {
+    if (this.async === null || this.done) return;
+    this.buf = [];
+    this.pos = 0;
+    while (this.buf.length < 512) {
+      const r = await this.async.next();
+      if (r.done) {
+        this.done = true;
+        break;
+      }
+      this.buf.push(r.value);
+    }
+    this.advance();
+  }
+  /** Lets the source release files and timers when the run stops early. */
+  async close(): Promise<void> {
+    if (this.sync?.return) this.sync.return();
+    if (this.async?.return) await this.async.return();
+  }
+}
+
+/** A request on the wire: the undici handler (legacy callbacks: no per-request header parsing). */
+class InFlight implements Dispatcher.DispatchHandler {
+  abortFn: ((err?: Error) => void) | null = null;
+  status = 0;
+  /** Recorded (completed, failed or timed out): later callbacks only release it. */
+  recorded = false;
+  constructor(
+    readonly runner: ShareRunner,
+    readonly req: PlannedRequest,
+    readonly ep: number,
+    readonly cls: number,
+    readonly sentMs: number,
+    readonly deadlineMs: number,
+  ) {}
+  onConnect(abort: (err?: Error) => void): void {
+    // A request that timed out while still queued in the pool is aborted as soon as it reaches a socket.
+    if (this.recorded) abort(new RequestTimeoutError(this.deadlineMs - this.sentMs));
+    else this.abortFn = abort;
+  }
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+  onData(): boolean {
+    return true; // bodies are drained, never kept
+  }
+  onComplete(): void {
+    const cls = classifyStatus(this.status);
+    this.runner.finish(this, cls === null ? -1 : ERROR_INDEX[cls]);
+  }
+  onError(err: Error): void {
+    this.runner.finish(this, ERROR_INDEX[classifyError(err)]);
+  }
+}
+
+/** Runs one share of a plan; see the module comment. */
+export class ShareRunner {
+  readonly recorder: Recorder;
+  private readonly cursor: PlanCursor;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly inflight = new Set<InFlight>();
+  private maxTimeoutMs: number;
+  private stopReason: string | null = null;
+  private frontierMs = 0;
+  /** Intended time of the last arrival handled: a stream must not go back in time. */
+  private lastAtMs = -Infinity;
+  private unsorted = 0;
+  private firstConnectErrorMs: number | null = null;
+  private reqLog: RequestRecord[] = [];
+  private lastLiveMs = 0;
+  private graceMs = 0;
+  private readonly waiters: (() => void)[] = [];
+  /** The target's path (`http://host/api` → `/api`), prefixed to every request path. */
+  private readonly basePath: string;
+
+  constructor(stream: PlanStream, private readonly opts: ShareOptions, private readonly sink: ShareSink) {
+    this.recorder = new Recorder({ trackedTenants: opts.trackedTenants });
+    this.cursor = new PlanCursor(stream);
+    this.ownsDispatcher = opts.dispatcher === undefined;
+    this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs });
+    this.maxTimeoutMs = opts.timeoutMs;
+    this.basePath = basePathOf(opts.target);
+  }
+
+  /** Requests sent and not yet released by undici. */
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  /** Stops arrivals; in-flight requests get `graceMs` to finish. Idempotent (the first reason wins). */
+  stop(reason: string, graceMs: number): void {
+    this.graceMs = this.stopReason === null ? graceMs : Math.min(this.graceMs, graceMs);
+    if (this.stopReason === null) this.stopReason = reason;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private send(r: PlannedRequest, nowMs: number): void {
+    const rec = this.recorder;
+    const ep = rec.endpointId(r.endpoint);
+    const cls = CLASS_INDEX[r.tenantClass];
+    const cap = this.opts.maxInflight;
+    if (cap !== null && this.inflight.size >= cap) {
+      rec.drop(r.atMs, ep, cls);
+      if (this.opts.logRequests) this.reqLog.push({ intended_ms: r.atMs, sent_ms: null, latency_ms: null, service_ms: null, status: null, error: null, endpoint: r.endpoint, tenant: r.tenant, dropped: true });
+      return;
+    }
+    const timeoutMs = r.timeoutMs ?? this.opts.timeoutMs;
+    if (timeoutMs > this.maxTimeoutMs) this.maxTimeoutMs = timeoutMs;
+    const h = new InFlight(this, r, ep, cls, nowMs, nowMs + timeoutMs);
+    rec.send(r.atMs, nowMs, ep, cls);
+    this.inflight.add(h);
+    const opts: Dispatcher.DispatchOptions = { path: this.basePath === '' ? r.path : this.basePath + r.path, method: r.method };
+    if (r.headers !== undefined) opts.headers = r.headers;
+    if (r.body !== undefined) opts.body = r.body;
+    try {
+      this.dispatcher.dispatch(opts, h);
+    } catch (e) {
+      this.finish(h, ERROR_INDEX[classifyError(e)]);
+    }
+  }
+
+  /** Called by a request's handler (or the timeout sweep) when it ends. */
+  finish(h: InFlight, err: number, atMs?: number): void {
+    if (atMs === undefined) this.inflight.delete(h);
+    if (h.recorded) return;
+    h.recorded = true;
+    const doneMs = atMs ?? this.opts.clock.nowMs();
+    const r = h.req;
+    this.recorder.complete(r.atMs, h.sentMs, doneMs, h.ep, h.cls, err, r.tenant);
+    if (err === ERROR_INDEX.connect) this.firstConnectErrorMs ??= doneMs;
+    else this.firstConnectErrorMs = null;
+    if (this.opts.logRequests) {
+      this.reqLog.push({
+        intended_ms: round3(r.atMs), sent_ms: round3(h.sentMs), latency_ms: round3(doneMs - r.atMs), service_ms: round3(doneMs - h.sentMs),
+        status: h.status === 0 ? null : h.status, error: err < 0 ? null : (ERROR_CLASSES[err] as ErrorClass), endpoint: r.endpoint, tenant: r.tenant,
+      });
+    }
+  }
+
+  /** Times out requests past their deadline (in send order: stop at the first that cannot be late yet). */
+  private sweep(nowMs: number): void {
+    for (const h of this.inflight) {
+      if (h.sentMs + this.maxTimeoutMs > nowMs && h.deadlineMs > nowMs) break;
+      if (!h.recorded && h.deadlineMs <= nowMs) {
+        this.finish(h, ERROR_INDEX.timeout, h.deadlineMs);
+        h.abortFn?.(new RequestTimeoutError(h.deadlineMs - h.sentMs));
+      }
+    }
+  }
+
+  /** Periodic work off the hot loop: timeouts, closing seconds, live counters, the request log, target health. */
+  private maintain(final = false): void {
+    const now = this.opts.clock.nowMs();
+    this.sweep(now);
+    const closed = this.recorder.close(now, this.frontierMs, false, Infinity, final ? Infinity : 2);
+    if (closed.length > 0) this.sink.windows(closed);
+    if (now - this.lastLiveMs >= (this.opts.liveIntervalMs ?? 1000) || final) {
+      this.lastLiveMs = now;
+      this.sink.live({ ...this.recorder.takeLive(), inflight: this.inflight.size, atMs: now });
+    }
+    if (this.reqLog.length > 0 && this.sink.requests) {
+      this.sink.requests(this.reqLog);
+      this.reqLog = [];
+    }
+    const deadAfter = this.opts.deadAfterMs ?? 3000;
+    if (this.stopReason === null && this.firstConnectErrorMs !== null && now - this.firstConnectErrorMs >= deadAfter) {
+      const reason = `the target refused every connection for ${deadAfter / 1000} s`;
+      this.sink.dead(reason);
+      this.stop(reason, 0);
+    }
+  }
+
+  /**
+   * Runs the share to the end of its plan (or until `stop`), waits for
+   * in-flight requests (the grace period after a stop; their timeouts
+   * otherwise), flushes every second and returns the totals.
+   */
+  async run(): Promise<ShareResult> {
+    const clock = this.opts.clock;
+    const timer = setInterval(() => this.maintain(), 100);
+    const cursor = this.cursor;
+    try {
+      for (;;) {
+        if (this.stopReason !== null) break;
+        let r = cursor.head;
+        if (r === undefined) {
+          if (cursor.done) break;
+          await cursor.fill();
+          continue;
+        }
+        let now = clock.nowMs();
+        if (r.atMs <= now) {
+          // Send everything due; yield to I/O every 256 sends so responses are read during bursts.
+          let n = 0;
+          do {
+            if (r.atMs < this.lastAtMs) {
+              // An unsorted stream: its second may be closed already. Treat it as due now.
+              this.unsorted++;
+              r.atMs = this.lastAtMs;
+            }
+            this.lastAtMs = r.atMs;
+            this.send(r, now);
+            cursor.advance();
+            r = cursor.head;
+            now = clock.nowMs();
+          } while (r !== undefined && r.atMs <= now && ++n < 256);
+          if (r !== undefined) this.frontierMs = r.atMs;
+          // Still due (a burst): serve I/O and go on. Otherwise wait below, which serves I/O first:
+          // one turn of the event loop per send at moderate rates, not two.
+          if (r === undefined || r.atMs <= now) {
+            await immediate();
+            continue;
+          }
+        }
+        this.frontierMs = r.atMs;
+        const waitMs = r.atMs - now;
+        if (waitMs > 2) {
+          // Timers are coarse (>= 1 ms, often late): sleep most of the gap on one.
+          await Promise.race([sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
+        } else {
+          // The last 2 ms: serve pending I/O, then nap at most NAP_MS (a futex wait, no CPU)
+          // instead of spinning, so an idle generator leaves the CPU to the target.
+          await immediate();
+          const leftMs = r.atMs - clock.nowMs();
+          if (leftMs > 0.02) nap(Math.min(leftMs, NAP_MS));
+        }
+      }
+    } finally {
+      this.waiters.length = 0;
+    }
+    const cutShort = this.stopReason !== null && !(cursor.done && cursor.head === undefined);
+    const stoppedAtMs = cutShort ? clock.nowMs() : Math.max(this.frontierMs, clock.nowMs());
+    this.frontierMs = Infinity;
+    if (cutShort) await cursor.close();
+    // Drain. At the natural end every request settles (the sweep enforces timeouts);
+    // after a stop (or a stop during this wait) in-flight requests get the grace period.
+    while (this.stopReason === null && this.recorder.pending > 0) await sleep(20);
+    let abandoned = 0;
+    if (this.stopReason !== null) {
+      // `graceMs` is read on every turn: a second Ctrl-C (stop with 0) ends the wait at once.
+      const graceStart = clock.nowMs();
+      while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
+      for (const h of this.inflight) {
+        if (!h.recorded) abandoned++;
+        h.recorded = true;
+        h.abortFn?.(new Error('run stopped'));
+      }
+    }
+    clearInterval(timer);
+    this.maintain(true);
+    const rest = this.recorder.close(clock.nowMs(), Infinity, true, this.recorder.endSecond);
+    if (rest.length > 0) this.sink.windows(rest);
+    if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
+    return {
+      totals: this.recorder.totals,
+      lag: this.recorder.lag,
+      tenants: this.recorder.tenantRecords(),
+      endpoints: this.recorder.endpoints,
+      endSecond: this.recorder.endSecond,
+      stoppedAtMs,
+      cutShort,
+      abandoned,
+      unsorted: this.unsorted,
+    };
+  }
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** The path part of a target URL without its trailing slash (`''` for the root). */
+export const basePathOf = (target: URL): string => target.pathname.replace(/\/+$/, '');

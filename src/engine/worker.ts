@@ -1,0 +1,71 @@
+/**
+ * A worker thread of `--workers N`: loads its share of the plan from the
+ * recipe, waits for the run's time zero, runs a ShareRunner and posts what it
+ * measures to the main thread (closed seconds, live counters, request log,
+ * and at the end its totals, lag and tenant histograms, encoded).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ProdshapeError, InputError, errorMessage } from '../core/errors.js';
+import { encodeHistogram } from '../run/histogram.js';
+import { createRunClock } from './clock.js';
+import { loadRecipe, type PlanRecipe } from './plan-source.js';
+import { ShareRunner, type ShareOptions } from './share.js';
+import type { PlanShare } from '../traffic/arrivals.js';
+import type { WorkerMessage, MainMessage } from './worker-protocol.js';
+
+/** What the main thread passes to a worker. */
+export interface WorkerInit {
+  recipe: PlanRecipe;
+  share: PlanShare;
+  options: Omit<ShareOptions, 'clock' | 'target' | 'dispatcher'> & { target: string };
+}
+
+const port = parentPort;
+if (port === null) throw new Error('worker.ts runs as a worker thread only');
+const init = workerData as WorkerInit;
+const post = (m: WorkerMessage): void => port.postMessage(m);
+
+const serializeError = (e: unknown): WorkerMessage => ({
+  type: 'error',
+  name: e instanceof Error ? e.name : 'Error',
+  message: errorMessage(e),
+  code: e instanceof ProdshapeError ? e.code : null,
+  hint: e instanceof ProdshapeError ? (e.hint ?? null) : null,
+  problems: e instanceof InputError ? e.problems : null,
+  exitCode: e instanceof ProdshapeError ? e.exitCode : null,
+});
+
+let runner: ShareRunner | null = null;
+let pendingStop: { reason: string; graceMs: number } | null = null;
+
+try {
+  const stream = await loadRecipe(init.recipe, init.share);
+  port.on('message', (m: MainMessage) => {
+    if (m.type === 'stop') {
+      if (runner === null) pendingStop = { reason: m.reason, graceMs: m.graceMs };
+      else runner.stop(m.reason, m.graceMs);
+      return;
+    }
+    runner = new ShareRunner(stream, { ...init.options, target: new URL(init.options.target), clock: createRunClock(m.t0EpochMs) }, {
+      windows: (seconds) => post({ type: 'windows', seconds }),
+      live: (s) => post({ type: 'live', live: { ...s, latency: encodeHistogram(s.latency) } }),
+      requests: (records) => post({ type: 'requests', records }),
+      dead: (reason) => post({ type: 'dead', reason }),
+    });
+    if (pendingStop !== null) runner.stop(pendingStop.reason, pendingStop.graceMs);
+    runner.run().then(
+      (r) => {
+        post({ type: 'done', result: { ...r, lag: encodeHistogram(r.lag) } });
+        port.close();
+      },
+      (e: unknown) => {
+        post(serializeError(e));
+        port.close();
+      },
+    );
+  });
+  post({ type: 'ready' });
+} catch (e) {
+  post(serializeError(e));
+  port.close();
+}

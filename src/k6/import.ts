@@ -1,0 +1,430 @@
+/**
+ * `prodshape report --from-k6 FILE… --out DIR`: k6's `--out json` results (one
+ * file per runner, gzip or not) into a prodshape run directory, so the same
+ * analysis and report run on k6 results as on a native run.
+ *
+ * Streaming: each file is read line by line and never held in memory; the
+ * windows keep a bounded number of raw latencies (window-builder.ts).
+ *
+ * Mapping (run/format.ts):
+ * - `http_req_duration` points are requests: latency = the value (ms),
+ *   completion = the point's time (k6 stamps HTTP samples with the request's
+ *   end), send = time − latency. A request counts in the window of its send
+ *   second and, for throughput, in the window of its completion second.
+ *   Endpoint from the `endpoint` tag (else `name`, else `url`), class from
+ *   `tenant_class`, failure from `expected_response` (what http_req_failed
+ *   records) or the status, its class from the status and k6's error_code.
+ * - `dropped_iterations` points are arrivals k6 could not send (no free VU).
+ * - Requests of the scripts' event scenarios (`prodshape_event` tag) are events.
+ * - `prodshape_meta` (one point from the exported script's setup()) names the
+ *   scenario, profile, SLOs; `prodshape_tenant_rows` gives tagged tenants' rows.
+ * - Several files (k6-operator runners, each with its own `instance_id` tag)
+ *   merge into one run: histograms add exactly.
+ *
+ * Time zero is the earliest of the run's own points (the metadata point, a
+ * request's send time, a dropped iteration), found by reading the start of
+ * every file first; windows are whole seconds from there.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { inputError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import { createNdjsonWriter } from '../run/ndjson.js';
+import {
+  RUN_FILES, RUN_FORMAT_VERSION, TENANT_CLASSES,
+  type ErrorClass, type EventRecord, type RunMeta, type TenantClass, type TenantRecord,
+} from '../run/format.js';
+import { foldLatency, newLatencyBuffer, pushLatency, type LatencyBuffer } from './latency-buffer.js';
+import { openLineBatches, openLines } from './lines.js';
+import { parseK6Line, peekMetricName, type K6PointLine } from './k6-json.js';
+import { createWindowBuilder } from './window-builder.js';
+
+/** The metrics the importer reads; every other line is counted and skipped unparsed. */
+const USED = new Set(['http_req_duration', 'dropped_iterations', 'prodshape_meta', 'prodshape_tenant_rows']);
+
+/** What the exported script's setup() records (script.ts `PRODSHAPE_RUN`). */
+export interface K6RunMetadata {
+  format?: number;
+  prodshape?: string;
+  scenario?: string;
+  profile?: string;
+  arrival?: string;
+  speed?: number;
+  rate_scale?: number;
+  planned_duration_s?: number;
+  expected_requests?: number;
+  endpoints?: string[];
+  slo?: string[];
+  max_vus?: number;
+  expected_latency_ms?: number;
+  skipped_events?: { at_s: number; action: string; reason: string }[];
+  target?: string;
+}
+
+export interface K6ImportOptions {
+  /** Raw latencies held in memory before they are folded into histograms (default 4 M ≈ 16 MB). */
+  memoryBudgetValues?: number;
+  /** Lines read at the start of each file to find time zero (default 5000). */
+  prescanLines?: number;
+  /** How many malformed lines to quote (default 5). */
+  malformedExamples?: number;
+}
+
+export interface K6FileStats { file: string; lines: number; points: number; requests: number; malformed: number }
+
+export interface K6ImportResult {
+  dir: string;
+  meta: RunMeta;
+  files: K6FileStats[];
+  requests: number;
+  dropped: number;
+  events: number;
+  windows: number;
+  tenants: number;
+  malformed: { count: number; examples: string[] };
+  /** `instance_id` tags seen (k6-operator runners). */
+  instances: string[];
+  warnings: string[];
+}
+
+/** Failure class of an HTTP sample from its tags, or null when it succeeded. */
+export const classifyK6Error = (tags: Record<string, string>): ErrorClass | null => {
+  const status = Number(tags.status ?? NaN);
+  const failed = tags.expected_response !== undefined
+    ? tags.expected_response === 'false'
+    : !(status >= 200 && status < 400);
+  if (!failed) return null;
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  const code = Number(tags.error_code ?? NaN);
+  if (code === 1050 || code === 1211) return 'timeout';
+  if (code === 1220 || code === 1201) return 'reset';
+  if ((code >= 1100 && code < 1200) || (code >= 1210 && code <= 1213) || (code >= 1300 && code < 1400)) return 'connect';
+  return 'other';
+};
+
+const isTenantClass = (s: string | undefined): s is TenantClass => s !== undefined && (TENANT_CLASSES as readonly string[]).includes(s);
+
+/** Setup and teardown requests of a hand-written script are not load. */
+const isLifecycle = (tags: Record<string, string>): boolean => tags.group === '::setup' || tags.group === '::teardown';
+
+interface PendingEvent { action: string; atS: number | null; sendMs: number; endMs: number; status: number | null; error: ErrorClass | null; message: string | null }
+
+interface TenantAcc extends LatencyBuffer { tenant: string; endpoint: string; tenantClass: TenantClass; requests: number; errors: number }
+
+/** Most (tenant, endpoint) pairs tracked; more are counted, not kept (a hand-written script may tag every id). */
+const MAX_TENANT_PAIRS = 50_000;
+
+/** Reads the start of a file for the run's earliest own time (see the module comment). */
+const prescan = async (file: string, maxLines: number): Promise<number | null> => {
+  let earliest: number | null = null;
+  let n = 0;
+  for await (const text of openLines(file)) {
+    if (++n > maxLines) break;
+    const name = peekMetricName(text);
+    if (name !== null && !USED.has(name)) continue;
+    const line = parseK6Line(text);
+    if (!('type' in line) || line.type !== 'Point') continue;
+    const t = candidateTime(line);
+    if (t !== null && (earliest === null || t < earliest)) earliest = t;
+  }
+  return earliest;
+};
+
+/** The time a point says the run was under way: a request's send time, a drop, the metadata point. */
+const candidateTime = (p: K6PointLine): number | null => {
+  if (p.metric === 'http_req_duration') return isLifecycle(p.tags) ? null : p.timeMs - p.value;
+  if (p.metric === 'dropped_iterations' || p.metric === 'prodshape_meta') return p.timeMs;
+  return null;
+};
+
+const prepareOutDir = async (dir: string): Promise<void> => {
+  if (existsSync(dir)) {
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw inputError('--out', 'exists and is not a directory', { file: dir });
+    const entries = await readdir(dir);
+    if (entries.length > 0) {
+      const metaFile = join(dir, RUN_FILES.meta);
+      let previousK6 = false;
+      if (entries.includes(RUN_FILES.meta)) {
+        try {
+          previousK6 = (JSON.parse(await readFile(metaFile, 'utf8')) as Partial<RunMeta>).tool?.name === 'k6';
+        } catch (e) {
+          throw inputError('--out', `holds a run.json that is not JSON (${(e as Error).message})`, { file: metaFile });
+        }
+      }
+      if (!previousK6) {
+        throw inputError('--out', 'is not empty and holds no earlier k6 import', {
+          file: dir, hint: 'choose a new directory: an import only replaces an earlier k6 import',
+        });
+      }
+    }
+  }
+  await mkdir(dir, { recursive: true });
+};
+
+/**
+ * Imports k6 JSON results into a run directory. Throws an InputError when a
+ * file is missing or holds no HTTP requests at all; malformed lines are
+ * counted and quoted, never fatal.
+ */
+export const importK6Results = async (files: string[], outDir: string, opts: K6ImportOptions = {}): Promise<K6ImportResult> => {
+  if (files.length === 0) throw inputError('--from-k6', 'name at least one k6 results file (k6 run --out json=results.json)');
+  for (const f of files) {
+    if (!existsSync(f)) throw inputError('--from-k6', 'no such file', { file: f });
+  }
+  const dir = resolve(outDir);
+  const exampleLimit = opts.malformedExamples ?? 5;
+  const warnings: string[] = [];
+
+  let anchorMs: number | null = null;
+  for (const f of files) {
+    const t = await prescan(f, opts.prescanLines ?? 5000);
+    if (t !== null && (anchorMs === null || t < anchorMs)) anchorMs = t;
+  }
+  const keyOf = (ms: number): number => {
+    anchorMs ??= ms;
+    return Math.floor((ms - anchorMs) / 1000);
+  };
+
+  const builder = createWindowBuilder(opts.memoryBudgetValues);
+  const tenants = new Map<string, TenantAcc>();
+  let tenantPairsDropped = 0;
+  const tenantRows = new Map<string, number>();
+  const events: PendingEvent[] = [];
+  const instances = new Set<string>();
+  const testRuns = new Set<string>();
+  const endpointsSeen: string[] = [];
+  const definitions = new Map<string, { metricType: string; contains: string }>();
+  let meta: K6RunMetadata | null = null;
+  let requests = 0;
+  let dropped = 0;
+  let malformed = 0;
+  const examples: string[] = [];
+  let lastSendMs = -Infinity;
+  const stats: K6FileStats[] = [];
+
+  const onRequest = (p: K6PointLine): void => {
+    const tags = p.tags;
+    const endMs = p.timeMs;
+    const sendMs = endMs - p.value;
+    const error = classifyK6Error(tags);
+    if (tags.prodshape_event !== undefined) {
+      const at = Number(tags.prodshape_event_at);
+      events.push({
+        action: tags.prodshape_event, atS: Number.isFinite(at) ? at : null, sendMs, endMs,
+        status: tags.status === undefined ? null : Number(tags.status), error,
+        message: tags.error ?? (error === null ? null : `HTTP ${tags.status ?? '?'}`),
+      });
+      return;
+    }
+    const endpoint = tags.endpoint ?? tags.name ?? tags.url ?? 'unknown';
+    if (!endpointsSeen.includes(endpoint)) endpointsSeen.push(endpoint);
+    const tenantClass = isTenantClass(tags.tenant_class) ? tags.tenant_class : 'none';
+    builder.addRequest(keyOf(sendMs), keyOf(endMs), endpoint, tenantClass, p.value * 1000, error);
+    requests++;
+    if (sendMs > lastSendMs) lastSendMs = sendMs;
+    const tenant = tags.tenant;
+    if (tenant !== undefined && tenant !== '') {
+      const id = `${tenant}\u0000${endpoint}`;
+      let acc = tenants.get(id);
+      if (acc === undefined && tenants.size < MAX_TENANT_PAIRS) {
+        acc = { tenant, endpoint, tenantClass, requests: 0, errors: 0, ...newLatencyBuffer() };
+        tenants.set(id, acc);
+      }
+      if (acc === undefined) tenantPairsDropped++;
+      else {
+        acc.requests++;
+        if (error !== null) acc.errors++;
+        pushLatency(acc, p.value * 1000);
+        // Per-tenant values are folded as they pile up, so memory stays bounded.
+        if (acc.n >= 4096) foldLatency(acc);
+      }
+    }
+  };
+
+  const onPoint = (p: K6PointLine): void => {
+    if (p.tags.instance_id !== undefined) instances.add(p.tags.instance_id);
+    if (p.tags.testrun_name !== undefined) testRuns.add(p.tags.testrun_name);
+    switch (p.metric) {
+      case 'http_req_duration':
+        if (!isLifecycle(p.tags)) onRequest(p);
+        return;
+      case 'dropped_iterations':
+        builder.addDropped(keyOf(p.timeMs), p.value);
+        dropped += p.value;
+        return;
+      case 'prodshape_tenant_rows':
+        if (p.tags.tenant !== undefined) tenantRows.set(p.tags.tenant, p.value);
+        return;
+      case 'prodshape_meta': {
+        keyOf(p.timeMs);
+        let m: K6RunMetadata;
+        try {
+          m = JSON.parse(p.tags.prodshape ?? '') as K6RunMetadata;
+        } catch (e) {
+          warnings.push(`the prodshape_meta point's tag is not JSON (${(e as Error).message}); the run's names are unknown`);
+          return;
+        }
+        if (meta === null) meta = m;
+        else if (meta.scenario !== m.scenario || meta.profile !== m.profile) {
+          warnings.push(`the files come from different exports (${meta.scenario}/${meta.profile} and ${m.scenario}/${m.profile}); merged anyway`);
+        }
+        return;
+      }
+      default:
+    }
+  };
+
+  for (const file of files) {
+    const st: K6FileStats = { file, lines: 0, points: 0, requests: 0, malformed: 0 };
+    const before = requests;
+    const truncated = (message: string): void => {
+      warnings.push(`${file} is cut short after line ${st.lines} (${message}): imported the lines it holds`);
+    };
+    for await (const batch of openLineBatches(file, truncated)) {
+      for (const text of batch) {
+        st.lines++;
+        if (text.trim() === '') continue;
+        const name = peekMetricName(text);
+        if (name !== null && !USED.has(name) && text.startsWith('{') && text.trimEnd().endsWith('}')) {
+          st.points++;
+          continue;
+        }
+        const line = parseK6Line(text);
+        if (!('type' in line)) {
+          malformed++;
+          st.malformed++;
+          if (examples.length < exampleLimit) examples.push(`${file}:${st.lines}: ${line.error}`);
+          continue;
+        }
+        if (line.type === 'Metric') {
+          definitions.set(line.metric, { metricType: line.metricType, contains: line.contains });
+          continue;
+        }
+        st.points++;
+        onPoint(line);
+      }
+    }
+    st.requests = requests - before;
+    stats.push(st);
+  }
+
+  if (requests === 0 && dropped === 0) {
+    throw inputError('--from-k6', `no HTTP requests found (no http_req_duration points) in ${files.join(', ')}`, {
+      hint: 'pass the file k6 wrote with `k6 run --out json=results.json` (or .json.gz)',
+    });
+  }
+  const duration = definitions.get('http_req_duration');
+  if (duration !== undefined && (duration.metricType !== 'trend' || duration.contains !== 'time')) {
+    warnings.push(`http_req_duration is defined as a ${duration.metricType} of ${duration.contains}, not a trend of time; read as milliseconds anyway`);
+  }
+  if (tenantPairsDropped > 0) warnings.push(`${tenantPairsDropped} requests to tenants beyond the first ${MAX_TENANT_PAIRS} tenant × endpoint pairs were not tracked per tenant`);
+  if (malformed > 0) warnings.push(`${malformed} malformed line${malformed === 1 ? '' : 's'} skipped (first: ${examples[0] ?? ''})`);
+
+  const m: K6RunMetadata = meta ?? {};
+  const range = builder.keyRange();
+  const shiftKey = Math.min(0, range?.min ?? 0);
+  const startMs = (anchorMs ?? 0) + shiftKey * 1000;
+  const endpoints = [...(m.endpoints ?? []), ...endpointsSeen.filter((e) => !(m.endpoints ?? []).includes(e))];
+  const windows = builder.finish(shiftKey, { endpoint: endpoints[0] ?? 'unknown', tenantClass: 'none' });
+
+  const measuredS = Number.isFinite(lastSendMs) ? Math.max(0, (lastSendMs - startMs) / 1000) : 0;
+  const plannedS = typeof m.planned_duration_s === 'number' ? m.planned_duration_s : null;
+  const endsEarly = plannedS !== null && measuredS < plannedS - 2;
+  const durationS = plannedS !== null && !endsEarly ? plannedS : measuredS;
+
+  const eventRecords: EventRecord[] = events
+    .sort((a, b) => a.sendMs - b.sendMs)
+    .map((e) => ({
+      t_s: e.atS ?? Math.max(0, (e.sendMs - startMs) / 1000),
+      action: e.action,
+      kind: 'http',
+      start_ms: Math.round(e.sendMs - startMs),
+      end_ms: Math.round(e.endMs - startMs),
+      ok: e.error === null,
+      status: e.status === 0 ? null : e.status,
+      output: '',
+      error: e.error === null ? null : `${e.error}: ${e.message ?? ''}`.trim(),
+    }));
+
+  const tenantRecords: TenantRecord[] = [...tenants.values()].map((t) => {
+    foldLatency(t);
+    return {
+      tenant: t.tenant,
+      rows: tenantRows.get(t.tenant) ?? (t.tenantClass === 'empty' ? 0 : null),
+      tenant_class: t.tenantClass,
+      endpoint: t.endpoint,
+      requests: t.requests,
+      errors: t.errors,
+      latency: t.encoded ?? '',
+    };
+  });
+
+  const runMeta: RunMeta = {
+    format: RUN_FORMAT_VERSION,
+    tool: { name: 'k6', version: 'unknown' },
+    target: m.target ?? null,
+    scenario: m.scenario ?? null,
+    profile: m.profile ?? null,
+    started_at_ms: Math.round(startMs),
+    planned_duration_s: plannedS ?? measuredS,
+    duration_s: Math.round(durationS * 1000) / 1000,
+    seed: 'none',
+    speed: m.speed ?? 1,
+    rate_scale: m.rate_scale ?? 1,
+    arrival: 'k6',
+    endpoints,
+    slo: m.slo ?? [],
+    workers: Math.max(instances.size, files.length),
+    connections: 0,
+    max_inflight: m.max_vus ?? null,
+    interrupted: endsEarly,
+    interrupt_reason: endsEarly ? `the k6 results end ${(plannedS - measuredS).toFixed(1)} s before the profile does (k6 stopped early?)` : null,
+    lag_ms: { p50: null, p99: null, max: null },
+    extra: {
+      imported_by: `prodshape ${VERSION}`,
+      k6: {
+        files: stats,
+        instances: [...instances].sort(),
+        testruns: [...testRuns].sort(),
+        metadata_found: meta !== null,
+        exported_by: m.prodshape ?? null,
+        expected_requests: m.expected_requests ?? null,
+        expected_latency_ms: m.expected_latency_ms ?? null,
+        dropped_iterations: dropped,
+        dropped_apportioned: 'dropped_iterations carry no endpoint: they are spread over each second\'s endpoints in proportion to its requests',
+        skipped_events: m.skipped_events ?? [],
+        malformed_lines: malformed,
+        malformed_examples: examples,
+        latency: 'http_req_duration (excludes http_req_blocked: waiting for and opening a connection)',
+      },
+    },
+  };
+
+  await prepareOutDir(dir);
+  await writeFile(join(dir, RUN_FILES.meta), `${JSON.stringify(runMeta, null, 2)}\n`);
+  const writeAll = async (name: string, records: readonly unknown[]): Promise<void> => {
+    const w = createNdjsonWriter(join(dir, name));
+    for (const r of records) await w.write(r);
+    await w.close();
+  };
+  await writeAll(RUN_FILES.windows, windows);
+  await writeAll(RUN_FILES.tenants, tenantRecords);
+  await writeAll(RUN_FILES.events, eventRecords);
+
+  return {
+    dir,
+    meta: runMeta,
+    files: stats,
+    requests,
+    dropped,
+    events: eventRecords.length,
+    windows: windows.length,
+    tenants: new Set(tenantRecords.map((t) => t.tenant)).size,
+    malformed: { count: malformed, examples },
+    instances: [...instances].sort(),
+    warnings,
+  };
+};

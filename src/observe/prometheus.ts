@@ -1,0 +1,167 @@
+/**
+ * The Prometheus observer: scrapes the target's `/metrics` (`observe.prometheus`,
+ * relative to the target or a full URL) every `observe.interval` (default 1 s)
+ * on the run's clock and appends one `ObservedScrapeRecord` per scrape to
+ * metrics.ndjson. It keeps the pool gauges named in `observe.pool`, the series
+ * named in `observe.metrics` (a trailing `*` makes a prefix) and a few useful
+ * defaults (DEFAULT_SERIES). A scrape that fails (refused, timeout, non-200,
+ * unparsable) is a record with `ok: false` and the reason, never an error.
+ */
+import { join } from 'node:path';
+import { errorMessage } from '../core/errors.js';
+import { redact, redactDeep } from '../core/secrets.js';
+import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
+import type { PoolGauges } from '../scenario/scenario.js';
+import { OBSERVE_FILES, type ObservedScrapeRecord } from './files.js';
+import { parseExposition, parseSampleLine, seriesKey, type ParsedExposition } from './prom-parse.js';
+import { startTicker, type Ticker } from './ticker.js';
+import type { MetaSink } from './meta.js';
+import type { Observer, RunContext } from './types.js';
+
+/**
+ * Series kept from every scrape whatever the scenario says: process health
+ * (CPU, memory, file descriptors), Node.js event-loop lag, Go goroutines, and
+ * the pool gauges of common pools (HikariCP via Micrometer, pgbouncer exporter).
+ */
+export const DEFAULT_SERIES = [
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'process_open_fds',
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_heap_size_used_bytes',
+  'go_goroutines',
+  'hikaricp_connections*',
+  'pgbouncer_pools_client_waiting_connections',
+  'pgbouncer_pools_server_active_connections',
+];
+
+/** A series selector: a metric name, a name with labels, or a prefix ending in `*`. */
+export interface SeriesSelector {
+  prefix: boolean;
+  name: string;
+  /** Exact series key when the selector names labels. */
+  key: string | null;
+}
+
+/** Parses selectors like `app_pool_in_use`, `app_pool_in_use{pool="main"}`, `cache_*`. */
+export const parseSelector = (text: string): SeriesSelector => {
+  const t = text.trim();
+  if (t.endsWith('*')) return { prefix: true, name: t.slice(0, -1), key: null };
+  if (t.includes('{')) {
+    const s = parseSampleLine(`${t} 0`);
+    return { prefix: false, name: s.name, key: seriesKey(s.name, s.labels) };
+  }
+  return { prefix: false, name: t, key: null };
+};
+
+/** The selectors of a scenario's `observe` block: pool gauges, `metrics`, then the defaults. */
+export const selectorsFor = (pool: PoolGauges | null, metrics: string[]): SeriesSelector[] =>
+  [pool?.in_use, pool?.waiting, pool?.size, ...metrics, ...DEFAULT_SERIES]
+    .filter((x): x is string => x !== undefined)
+    .map(parseSelector);
+
+const matches = (sel: SeriesSelector, name: string, key: string): boolean =>
+  sel.prefix ? name.startsWith(sel.name) : sel.key !== null ? sel.key === key : sel.name === name;
+
+/**
+ * The values kept from a parsed scrape: series key → value, for the samples
+ * any selector matches. Non-finite values (NaN quantiles of empty summaries)
+ * are dropped: JSON cannot hold them and they carry no reading.
+ */
+export const selectSeries = (parsed: ParsedExposition, selectors: SeriesSelector[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const s of parsed.samples) {
+    if (!Number.isFinite(s.value)) continue;
+    const key = seriesKey(s.name, s.labels);
+    if (selectors.some((sel) => matches(sel, s.name, key))) out[key] = s.value;
+  }
+  return out;
+};
+
+/** Resolves `observe.prometheus` against the target: a full URL as is, a path relative to the target. */
+export const resolveScrapeUrl = (spec: string, target: URL | null): URL | null => {
+  if (/^https?:\/\//i.test(spec)) return new URL(spec);
+  return target === null ? null : new URL(spec, target);
+};
+
+export interface ScrapeOptions {
+  /** `observe.prometheus` with `${ENV}` expanded: a full URL, or a path resolved against the run's target at start. */
+  spec: string;
+  intervalMs: number;
+  selectors: SeriesSelector[];
+  /** Pool gauge names, recorded in observe.json. */
+  pool: PoolGauges | null;
+  meta: MetaSink;
+}
+
+/** Scrapes once: fetch with a timeout of the interval (at least 500 ms), parse, select. */
+export const scrapeOnce = async (url: URL, timeoutMs: number, selectors: SeriesSelector[]): Promise<{ values: Record<string, number>; error: string | null }> => {
+  const res = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5,*/*;q=0.1' },
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${url.pathname}`);
+  const parsed = parseExposition(text);
+  if (parsed.samples.length === 0) throw new Error(`no samples in the response${parsed.errors[0] ? ` (line ${parsed.errors[0].line}: ${parsed.errors[0].message})` : ''}`);
+  const first = parsed.errors[0];
+  const error = first === undefined ? null : `${parsed.errors.length} unreadable line(s), first line ${first.line}: ${first.message}`;
+  return { values: selectSeries(parsed, selectors), error };
+};
+
+/** Midpoint of a request in seconds (ms resolution); scrapes before time zero (at start) count as 0. */
+const midS = (t0Ms: number, t1Ms: number): number => Math.max(0, Math.round((t0Ms + t1Ms) / 2)) / 1000;
+
+/** Creates the scrape observer. */
+export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
+  const { meta } = opts;
+  let ticker: Ticker | null = null;
+  let writer: NdjsonWriter | null = null;
+  let failures = 0;
+  let ctxRef: RunContext | null = null;
+  let url: URL | null = null;
+  const timeoutMs = Math.max(500, opts.intervalMs);
+  const scrape = async (): Promise<void> => {
+    const ctx = ctxRef;
+    if (ctx === null || writer === null || url === null) return;
+    const t0 = ctx.nowMs();
+    let rec: ObservedScrapeRecord;
+    try {
+      const { values, error } = await scrapeOnce(url, timeoutMs, opts.selectors);
+      const t1 = ctx.nowMs();
+      rec = { t_s: midS(t0, t1), ok: true, error, values, duration_ms: Math.round((t1 - t0) * 10) / 10 };
+    } catch (e) {
+      const t1 = ctx.nowMs();
+      const cause = (e as { cause?: { code?: string } }).cause?.code;
+      rec = { t_s: midS(t0, t1), ok: false, error: redact(`${errorMessage(e)}${cause ? ` (${cause})` : ''}`), values: {}, duration_ms: Math.round((t1 - t0) * 10) / 10 };
+      failures++;
+      if (failures === 1) meta.warn(`scrape of ${redact(url.toString())} failed: ${rec.error ?? ''} (recorded in metrics.ndjson; the run goes on)`);
+    }
+    await writer.write(redactDeep(rec));
+  };
+  return {
+    name: 'prometheus',
+    async start(ctx) {
+      ctxRef = ctx;
+      meta.bind(ctx);
+      url = resolveScrapeUrl(opts.spec, ctx.target);
+      if (url === null) {
+        meta.warn(`observe.prometheus is a path (${opts.spec}) but the run has no target URL to resolve it against: not scraped`);
+      } else {
+        meta.meta.prometheus = { url: redact(url.toString()), interval_ms: opts.intervalMs, pool: opts.pool === null ? null : { ...opts.pool } };
+        writer = createNdjsonWriter(join(ctx.runDir, OBSERVE_FILES.metrics));
+        await scrape();
+        ticker = startTicker(opts.intervalMs, ctx.nowMs, scrape, ctx.signal);
+      }
+      await meta.flush();
+    },
+    async stop() {
+      await ticker?.stop();
+      ticker = null;
+      if (failures > 0) meta.warn(`${failures} scrape(s) failed; see metrics.ndjson`);
+      await writer?.close();
+      writer = null;
+      await meta.flush();
+    },
+  };
+};

@@ -1,0 +1,108 @@
+/**
+ * `prodshape demo` end to end: the built CLI as a user runs it (dist/cli/main.js).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
+import { TEST_CACHE_DIR, TEST_SCALE } from './helpers.js';
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
+
+const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = { ...process.env, PRODSHAPE_CACHE_DIR: TEST_CACHE_DIR, NO_COLOR: '1', ...extra };
+  if (extra.DATABASE_URL === undefined) delete e.DATABASE_URL;
+  return e;
+};
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** Starts `prodshape demo …`; resolves with the child and its first stdout line. */
+const startCli = (args: string[], extraEnv: Record<string, string> = {}, ipc = false): Promise<{ child: ChildProcess; first: string; stdout: () => string; stderr: () => string }> => {
+  const child = spawn(process.execPath, [CLI, 'demo', ...args], { env: env(extraEnv), stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (first) => resolve({ child, first, stdout: () => stdout, stderr: () => stderr }));
+    child.once('exit', (code) => reject(new Error(`prodshape demo exited (${code}) before printing: ${stderr}`)));
+  });
+};
+
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('prodshape demo (built CLI)', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) expect(spawnSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' }).status).toBe(0);
+  });
+
+  it('starts on the embedded PGlite without DATABASE_URL, prints where it listens, serves, and stops on SIGTERM', async () => {
+    const { child, first, stderr } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--json']);
+    const info = JSON.parse(first) as { url: string; data_dir: string; manifest: string; backend: string; pool_size: number };
+    expect(info).toMatchObject({ backend: 'pglite', pool_size: 4 });
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(existsSync(info.manifest)).toBe(true);
+    const health = (await (await fetch(`${info.url}/healthz`)).json()) as { status: string; backend: string };
+    expect(health).toMatchObject({ status: 'ok', backend: 'pglite' });
+    const metrics = await (await fetch(`${info.url}/metrics`)).text();
+    expect(metrics).toContain('app_db_pool_size 4');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(stderr()).toContain('stopping (SIGTERM)');
+  });
+
+  it('prints a human summary with --pool, and stops when the parent that started it goes away', async () => {
+    const { child, first } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--pool', '7'], {}, true);
+    expect(first).toMatch(/^prodshape demo: http:\/\/127\.0\.0\.1:\d+$/);
+    const url = first.replace('prodshape demo: ', '');
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain('app_db_pool_size 7');
+    child.disconnect();
+    expect(await exited(child)).toBe(0);
+  });
+
+  it.skipIf(skipWithoutPg())('uses DATABASE_URL when set and never prints its password', async () => {
+    const db = await createTestDatabase('democli');
+    try {
+      // The test server trusts every local connection, so any password works and must be redacted.
+      const u = new URL(db.url);
+      u.password = 'sekret-pass-123';
+      const { child, first, stdout, stderr } = await startCli(['--port', '0', '--scale', String(TEST_SCALE)], { DATABASE_URL: u.toString() });
+      const url = first.replace('prodshape demo: ', '');
+      expect(((await (await fetch(`${url}/healthz`)).json()) as { backend: string }).backend).toBe('postgres');
+      child.kill('SIGINT');
+      expect(await exited(child)).toBe(0);
+      expect(stdout()).toContain('PostgreSQL at postgres://postgres:***@');
+      expect(stdout() + stderr()).not.toContain('sekret-pass-123');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('rejects bad flags with exit code 1 and names the flag', () => {
+    for (const [flag, value] of [['--pool', '0'], ['--port', '70000'], ['--acquire-timeout', 'soon'], ['--scale', '-1']] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'demo', flag, value], { env: env(), encoding: 'utf8' });
+      expect(r.status, `${flag} ${value}`).toBe(1);
+      expect(r.stderr).toContain(flag);
+    }
+  });
+
+  it('documents its options in --help', () => {
+    const r = spawnSync(process.execPath, [CLI, 'demo', '--help'], { env: env(), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const opt of ['--port', '--pool', '--database-url', '--scale', '--acquire-timeout']) expect(r.stdout).toContain(opt);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { GateTimeoutError, createGate } from '../../src/demo/gate.js';
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('pool gate (the slots in front of PGlite)', () => {
+  it('never has more than `size` in use, queues the rest in arrival order, and counts them', async () => {
+    const gate = createGate(2);
+    const a = await gate.acquire();
+    const b = await gate.acquire();
+    expect([gate.inUse(), gate.waiting()]).toEqual([2, 0]);
+    const order: string[] = [];
+    const c = gate.acquire().then((r) => (order.push('c'), r));
+    const d = gate.acquire().then((r) => (order.push('d'), r));
+    await tick();
+    expect([gate.inUse(), gate.waiting()]).toEqual([2, 2]);
+    a();
+    a(); // a second release of the same ticket is ignored
+    const rc = await c;
+    expect([gate.inUse(), gate.waiting()]).toEqual([2, 1]);
+    b();
+    const rd = await d;
+    expect(order).toEqual(['c', 'd']);
+    rc();
+    rd();
+    expect([gate.inUse(), gate.waiting()]).toEqual([0, 0]);
+  });
+
+  it('gives up after the timeout, leaving the queue, and hands later slots to those still waiting', async () => {
+    const gate = createGate(1);
+    const held = await gate.acquire();
+    const late = gate.acquire(20);
+    const patient = gate.acquire();
+    await expect(late).rejects.toBeInstanceOf(GateTimeoutError);
+    expect(gate.waiting()).toBe(1);
+    held();
+    const r = await patient;
+    expect([gate.inUse(), gate.waiting()]).toEqual([1, 0]);
+    r();
+    expect(gate.inUse()).toBe(0);
+  });
+
+  it('rejects a size below 1', () => {
+    expect(() => createGate(0)).toThrow(RangeError);
+    expect(() => createGate(1.5)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Helpers for the demo service's tests: the dataset cache they share
+ * (test/tmp, so a second run does not generate again), a small Prometheus
+ * text reader, timing, and EXPLAIN summaries.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { DemoDb } from '../../src/demo/db.js';
+import type { Manifest, ManifestTenant } from '../../src/data/manifest.js';
+import { PENDING_ORDERS_PLAN } from '../../src/demo/sql.js';
+
+/** Dataset and PGlite cache shared by the demo tests. */
+export const TEST_CACHE_DIR = join(PACKAGE_ROOT, 'test', 'tmp', 'demo-cache');
+
+/** The dataset scale the service tests use: the biggest tenant has ~20,000 orders. */
+export const TEST_SCALE = 2;
+
+/** `name{a="b"} 1.5` lines of a Prometheus text exposition, keyed by `name{labels}` as written. */
+export const parseMetrics = (text: string): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(\S+?(?:\{[^}]*\})?)\s+(\S+)$/.exec(line);
+    if (m) out.set(m[1] ?? '', Number(m[2]));
+  }
+  return out;
+};
+
+export const metricsOf = async (url: string): Promise<Map<string, number>> => parseMetrics(await (await fetch(`${url}/metrics`)).text());
+
+/** Tenants by rows, biggest first. */
+export const bySize = (m: Manifest): ManifestTenant[] => [...m.tenants].sort((a, b) => b.rows - a.rows || Number(a.id) - Number(b.id));
+
+/** The median tenant (by rows) among those with orders. */
+export const medianTenant = (m: Manifest): ManifestTenant => {
+  const withRows = bySize(m).filter((t) => t.rows > 0);
+  return withRows[Math.floor(withRows.length / 2)]!;
+};
+
+/**
+ * Best (minimum) wall time of `n` sequential GETs of `url` after one warm-up,
+ * ms: on a machine shared with other work the minimum is the stable estimate
+ * of what a request costs.
+ */
+export const bestGetMs = async (url: string, n = 7): Promise<number> => {
+  await (await fetch(url)).text();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await fetch(url);
+    await r.text();
+    if (r.status !== 200) throw new Error(`GET ${url}: ${r.status}`);
+    times.push(performance.now() - t0);
+  }
+  return Math.min(...times);
+};
+
+interface PlanNode { 'Node Type': string; 'Index Name'?: string; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] }
+
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+/** The pending-orders plan for a tenant: its node types, indexes used, and (with analyze) rows removed by filters. */
+export const explainPending = async (db: DemoDb, tenant: string, analyze = false): Promise<{ shape: string; indexes: string[]; removed: number }> => {
+  const rows = await db.withConnection((c) => c.query(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${PENDING_ORDERS_PLAN}`, [Number(tenant)]));
+  const raw = rows[0]?.['QUERY PLAN'];
+  const plan = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0]!.Plan;
+  const all = nodes(plan);
+  const shape = (n: PlanNode): string => n['Node Type'] + (n['Index Name'] ? `[${n['Index Name']}]` : '') + (n.Plans ? `(${n.Plans.map(shape).join(',')})` : '');
+  return {
+    shape: shape(plan),
+    indexes: [...new Set(all.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])))],
+    removed: all.reduce((s, n) => s + (n['Rows Removed by Filter'] ?? 0), 0),
+  };
+};
+
+export const post = async (url: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const r = await fetch(url, { method: 'POST' });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+};

@@ -1,0 +1,150 @@
+/**
+ * End to end: the built CLI (`npm run build`, then `node dist/cli/main.js replay …`)
+ * against real servers on 127.0.0.1, as a user runs it.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { reportSchemaErrors } from '../helpers/schema.js';
+import { freePort, startServer, type TestServer } from './servers.js';
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
+
+interface Ran { code: number | null; stdout: string; stderr: string }
+
+/** Runs the CLI; `onStart` gets the child (to send signals). */
+const run = (args: string[], opts: { env?: Record<string, string>; onStart?: (pid: number) => void; timeoutMs?: number } = {}): Promise<Ran> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI did not finish in time\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 45_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (child.pid !== undefined) opts.onStart?.(child.pid);
+  });
+
+let srv: TestServer;
+let dir: string;
+const authSeen: string[] = [];
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+  srv = await startServer((req, res) => {
+    if (typeof req.headers.authorization === 'string') authSeen.push(req.headers.authorization);
+    res.end(`ok ${req.url ?? ''}`);
+  });
+  dir = mkdtempSync(join(tmpdir(), 'ps-cli-'));
+  writeFileSync(join(dir, 'sizes.csv'), 'tenant_id,orders\nacme,5000\nbeta,700\ngamma,30\ndelta,0\n');
+  writeFileSync(join(dir, 'shop.yaml'), [
+    'name: shop',
+    'tenants: { csv: sizes.csv, id: tenant_id, rows: orders }',
+    'endpoints:',
+    '  - name: list-orders',
+    '    weight: 6',
+    '    path: /tenants/{tenant}/orders?status=pending&limit=10',
+    '    headers: { Authorization: "Bearer ${SHOP_API_TOKEN}" }',
+    '  - { name: dashboard, weight: 3, path: "/tenants/{tenant}/dashboard" }',
+    '  - { name: health, weight: 1, path: /health }',
+    'actions:',
+    '  deploy: { http: POST /admin/deploy }',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'short.yaml'), 'stages:\n  - { duration: 2s, rate: 100 }\n');
+  writeFileSync(join(dir, 'long.yaml'), 'stages:\n  - { duration: 60s, rate: 100 }\n');
+  writeFileSync(join(dir, 'bad-event.yaml'), 'stages:\n  - { duration: 2s, rate: 10 }\nevents:\n  - { at: 1s, action: migrate }\n');
+}, 120_000);
+afterAll(async () => srv?.close());
+
+const SECRET = 'tok_9f8e7d6c5b4a3210';
+const env = { SHOP_API_TOKEN: SECRET };
+
+describe('prodshape replay (built CLI)', () => {
+  it('runs the shipped spike-3x profile as a new user would, and writes a valid report', async () => {
+    const out = join(dir, 'spike');
+    const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', 'spike-3x', '--target', srv.url, '--out', out, '--speed', '30', '--rate-scale', '0.5', '--seed', '7'], { env });
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(join(out, 'report.json'));
+    // Not a TTY: a plain live line every 5 s, on stderr.
+    expect(r.stderr).toMatch(/\d+(\.\d)?s\/7s {2}offered [\d.]+\/s {2}achieved [\d.]+\/s {2}p50 .+ {2}p99 .+ {2}errors \d+ {2}dropped \d+ {2}in flight \d+/);
+    for (const f of ['run.json', 'scenario.yaml', 'profile.yaml', 'windows.ndjson', 'tenants.ndjson', 'events.ndjson', 'report.json']) expect(existsSync(join(out, f))).toBe(true);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { requests: number }; timeline: { offered_rps: number }[]; endpoints: { name: string }[] };
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.endpoints.map((e) => e.name).sort()).toEqual(['dashboard', 'health', 'list-orders']);
+    // 210 s at --speed 30 is 7 s: 2 s at 50/s, 2 s at 150/s, 3 s at 50/s.
+    expect(report.timeline).toHaveLength(7);
+    expect(report.summary.requests).toBeGreaterThan(550);
+    expect(report.summary.requests).toBeLessThan(850);
+    const spike = report.timeline.slice(2, 4).reduce((s, t) => s + t.offered_rps, 0) / 2;
+    const base = report.timeline.slice(4).reduce((s, t) => s + t.offered_rps, 0) / 3;
+    expect(spike / base).toBeGreaterThan(2);
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { speed: number; rate_scale: number; seed: number; interrupted: boolean };
+    expect(meta).toMatchObject({ speed: 30, rate_scale: 0.5, seed: 7, interrupted: false });
+  });
+
+  it('never writes a secret from ${ENV} anywhere: run directory, request log, output', async () => {
+    const out = join(dir, 'secret');
+    const reqLog = join(dir, 'secret-requests.ndjson');
+    authSeen.length = 0;
+    const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'short.yaml'), '--target', srv.url, '--out', out, '--log-requests', reqLog], { env });
+    expect(r.code).toBe(0);
+    // The header was sent…
+    expect(authSeen.length).toBeGreaterThan(50);
+    expect(authSeen.every((a) => a === `Bearer ${SECRET}`)).toBe(true);
+    // …and appears in no file and no output.
+    for (const f of [...readdirSync(out).map((f) => join(out, f)), reqLog]) expect(readFileSync(f, 'utf8')).not.toContain(SECRET);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(readFileSync(join(out, 'scenario.yaml'), 'utf8')).toContain('${SHOP_API_TOKEN}');
+  });
+
+  it('Ctrl-C mid-run stops arrivals and still leaves a complete report.json', async () => {
+    const out = join(dir, 'sigint');
+    const started = Date.now();
+    const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'long.yaml'), '--target', srv.url, '--out', out, '--grace', '1s'], {
+      env,
+      onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 3000),
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/SIGINT: stopping arrivals/);
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { interrupted: boolean; interrupt_reason: string; duration_s: number };
+    expect(meta.interrupted).toBe(true);
+    expect(meta.interrupt_reason).toMatch(/SIGINT/);
+    expect(meta.duration_s).toBeLessThan(10);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { requests: number; interrupted: boolean } };
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.summary.requests).toBeGreaterThan(100);
+    expect(report.summary.interrupted).toBe(true);
+  });
+
+  it('refuses a remote target without --allow-remote (exit 1, with a hint)', async () => {
+    const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'short.yaml'), '--target', 'http://8.8.8.8', '--out', join(dir, 'remote')], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/outside loopback and private networks/);
+    expect(r.stderr).toMatch(/--allow-remote/);
+  });
+
+  it('exits 3 when the target is unreachable at start, and 1 for an event with no action', async () => {
+    const port = await freePort();
+    const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'short.yaml'), '--target', `http://127.0.0.1:${port}`, '--out', join(dir, 'down')], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/unreachable \(ECONNREFUSED\)/);
+    const bad = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'bad-event.yaml'), '--target', srv.url, '--out', join(dir, 'bad')], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/events\[0\]\.action: no action named "migrate"/);
+    const noTarget = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', 'steady'], { env });
+    expect(noTarget.code).toBe(1);
+    expect(noTarget.stderr).toMatch(/--target/);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The Prometheus observer against a real /metrics endpoint (node:http +
+ * prom-client on 127.0.0.1): scrapes are parsed, kept series are the ones
+ * asked for, each scrape lands in the right second of the run, and failures
+ * (500, refused) are recorded without stopping anything.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import client from 'prom-client';
+import { createObservers } from '../../src/observe/index.js';
+import { loadObserved, poolSeries } from '../../src/observe/findings.js';
+import { parseScenario } from '../../src/scenario/scenario.js';
+import { sleep, testContext } from './context.js';
+
+let server: Server | null = null;
+afterEach(async () => {
+  await new Promise((r) => (server ? server.close(r) : r(null)));
+  server = null;
+});
+
+/** A /metrics server whose `run_elapsed_seconds` gauge reads the run's clock when scraped. */
+const start = async (startedAtMs: () => number, mode: { status: number }) => {
+  const reg = new client.Registry();
+  new client.Gauge({ name: 'run_elapsed_seconds', help: 'seconds since the run started, read at scrape time', registers: [reg], collect() { this.set((Date.now() - startedAtMs()) / 1000); } });
+  const inUse = new client.Gauge({ name: 'app_db_pool_in_use', help: 'in use', labelNames: ['pool'], registers: [reg] });
+  new client.Gauge({ name: 'app_db_pool_size', help: 'size', registers: [reg] }).set(10);
+  new client.Gauge({ name: 'unrelated_series', help: 'not kept', registers: [reg] }).set(1);
+  new client.Counter({ name: 'cache_hits_total', help: 'hits', registers: [reg] }).inc(3);
+  inUse.set({ pool: 'main' }, 4);
+  inUse.set({ pool: 'replica' }, 2);
+  server = createServer((req, res) => {
+    if (req.url !== '/metrics' || mode.status !== 200) {
+      res.writeHead(mode.status === 200 ? 404 : mode.status).end('nope');
+      return;
+    }
+    void reg.metrics().then((text) => res.writeHead(200, { 'content-type': reg.contentType }).end(text));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+describe('Prometheus scrape', () => {
+  it('parses a real /metrics endpoint, keeps the asked-for series, aligns each scrape to its second and records failures', async () => {
+    const mode = { status: 200 };
+    let startedAt = 0;
+    const base = await start(() => startedAt, mode);
+    const scenario = parseScenario(`
+name: prom-test
+observe:
+  prometheus: /metrics
+  interval: 250ms
+  pool: { in_use: app_db_pool_in_use, size: app_db_pool_size }
+  metrics: [run_elapsed_seconds, "cache_*"]
+`);
+    // Like the engine: time zero is fixed only once the observers are up.
+    const ctx = testContext({ scenario, target: new URL(`${base}/api/`), lateZero: true });
+    const [obs] = createObservers(scenario);
+    await obs!.start(ctx);
+    ctx.fixZero();
+    startedAt = ctx.startedAtMs;
+    await sleep(1600);
+    mode.status = 500;
+    await sleep(400);
+    await new Promise((r) => server!.close(r));
+    server = null;
+    await sleep(400);
+    await obs!.stop();
+
+    const o = await loadObserved(ctx.runDir);
+    // the scrape taken during start, before time zero, counts as second 0
+    expect(o.scrapes[0]?.t_s).toBe(0);
+    const good = o.scrapes.filter((s) => s.ok).slice(1);
+    const bad = o.scrapes.filter((s) => !s.ok);
+    // every 250 ms for ~1.6 s (tolerant of a loaded machine)
+    expect(good.length).toBeGreaterThanOrEqual(5);
+    expect(good.length).toBeLessThanOrEqual(9);
+    for (const s of good) {
+      expect(Object.keys(s.values).sort()).toEqual([
+        'app_db_pool_in_use{pool="main"}', 'app_db_pool_in_use{pool="replica"}', 'app_db_pool_size', 'cache_hits_total', 'run_elapsed_seconds',
+      ]);
+      // the gauge was read while the request was in flight: t_s is its midpoint, so it lands in the right second
+      const elapsed = s.values.run_elapsed_seconds!;
+      const slack = s.duration_ms / 2000 + 0.005;
+      expect(Math.abs(elapsed - s.t_s)).toBeLessThanOrEqual(slack);
+      if (Math.abs(s.t_s - Math.round(s.t_s)) > slack) expect(Math.floor(elapsed)).toBe(Math.floor(s.t_s));
+    }
+    // scheduled on the run's clock: tick k near k × 250 ms
+    for (const s of good) expect(Math.abs(s.t_s * 1000 - Math.round(s.t_s * 4) * 250)).toBeLessThan(100);
+    expect(bad.some((s) => /HTTP 500/.test(s.error ?? ''))).toBe(true);
+    expect(bad.some((s) => /ECONNREFUSED|fetch failed/.test(s.error ?? ''))).toBe(true);
+    expect(o.meta?.warnings.some((w) => /scrape .* failed/.test(w))).toBe(true);
+    // pool gauges per second, summed over the label sets
+    const pool = poolSeries(o.scrapes, o.meta?.prometheus?.pool ?? null);
+    expect(pool[0]).toMatchObject({ t_s: 0, in_use: 6, size: 10, waiting: null });
+    expect(pool.map((p) => p.t_s)).toEqual([...new Set(good.map((s) => Math.floor(s.t_s)))]);
+  });
+
+  it('needs a target for a relative path and says so', async () => {
+    const scenario = parseScenario('name: p\nobserve:\n  prometheus: /metrics\n');
+    const ctx = testContext({ scenario });
+    const [obs] = createObservers(scenario);
+    await obs!.start(ctx);
+    await obs!.stop();
+    const o = await loadObserved(ctx.runDir);
+    expect(o.scrapes).toEqual([]);
+    expect(o.meta?.warnings[0]).toMatch(/no target URL/);
+  });
+
+  it('leaves out an observer whose ${VAR} is not set, with a warning, and refuses a bad --instances', async () => {
+    const scenario = parseScenario('name: p\nobserve:\n  postgres: { url: "${PS_SURELY_UNSET_VAR}" }\n');
+    const observers = createObservers(scenario);
+    expect(observers.map((o) => o.name)).toEqual(['observe-meta']);
+    const ctx = testContext({ scenario });
+    await observers[0]!.start(ctx);
+    await observers[0]!.stop();
+    expect(ctx.lines.join('\n')).toMatch(/observe.postgres.url: \$\{PS_SURELY_UNSET_VAR\} is not set .* observer is off/);
+    expect((await loadObserved(ctx.runDir)).meta?.warnings).toHaveLength(1);
+    expect(() => createObservers(null, { instances: 0 })).toThrow(/--instances/);
+    expect(createObservers(null)).toEqual([]);
+  });
+});
