@@ -38,7 +38,13 @@ const tenants = zipfSizes(40, 100_000);
 const rowsOf = new Map(tenants.map((t) => [t.id, t.rows]));
 const cacheKeys = tenants.flatMap((t) => [`/tenants/${t.id}/orders`, `/tenants/${t.id}/dashboard`]);
 
-const scenarioYaml = (slo: string[]): string => `name: planted
+/** The planted server's pool gauges for `observe` (scraped from its /metrics). */
+export const POOL_GAUGES = `observe:
+  prometheus: /metrics
+  pool: { in_use: app_db_pool_in_use, waiting: app_db_pool_waiting, size: app_db_pool_size }
+`;
+
+const scenarioYaml = (slo: string[], extra: string): string => `name: planted
 tenants: { csv: tenants.csv, id: tenant_id, rows: orders }
 endpoints:
   - { name: list-orders, weight: 6, path: "/tenants/{tenant}/orders" }
@@ -46,18 +52,18 @@ endpoints:
 actions:
   deploy: { http: POST /admin/deploy }
 slo: [${slo.map((s) => JSON.stringify(s)).join(', ')}]
-`;
+${extra}`;
 
 export interface Replayed { report: Report; text: string; html: string }
 
 /** Starts the server, replays `profileYaml` against it, returns what the report stage wrote and printed. */
-export const replay = async (name: string, server: PlantedOptions, profileYaml: string, slo: string[] = []): Promise<Replayed> => {
+export const replay = async (name: string, server: PlantedOptions, profileYaml: string, slo: string[] = [], scenarioExtra = ''): Promise<Replayed> => {
   const engine = (await import(engineModule)) as Engine;
   work ??= mkdtempSync(join(tmpdir(), 'prodshape-real-'));
   const dir = join(work, name);
   const inputs = join(work, `${name}-in`);
   mkdirSync(inputs, { recursive: true });
-  writeFileSync(join(inputs, 'scenario.yaml'), scenarioYaml(slo));
+  writeFileSync(join(inputs, 'scenario.yaml'), scenarioYaml(slo, scenarioExtra));
   writeFileSync(join(inputs, 'tenants.csv'), `tenant_id,orders\n${tenants.map((t) => `${t.id},${t.rows}`).join('\n')}\n`);
   writeFileSync(join(inputs, 'profile.yaml'), profileYaml);
   const srv = await startPlantedServer(server);
