@@ -18,6 +18,9 @@ describe.skipIf(!hasEngine)('real run: all three planted together', { retry: 1 }
     expect(kinds(report)).toEqual(['cold-cache', 'data-skew', 'saturation']);
     const sat = one(report, 'saturation');
     expect(Math.abs(sat.offered_rps! - 200) / 200, sat.summary).toBeLessThan(0.15);
+    // No pool gauges in this scenario: the client-side sign stands in for them.
+    expect(sat.evidence.queueing).toBe('likely');
+    expect(report.diagnosis.find((d) => d.id === 'pool')).toMatchObject({ status: 'not-observed' });
     const skew = one(report, 'data-skew');
     expect(skew.endpoint).toBe('dashboard');
     expect((skew.evidence.tenants as { tenant: string }[])[0]?.tenant).toBe('t001');
