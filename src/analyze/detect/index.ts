@@ -113,13 +113,13 @@ const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGa
 const poolAnalysis = (ctx: AnalysisContext): { series: PoolSeries | null; base: Omit<PoolAnalysis, 'episodes' | 'aligned'> } => {
   const { gauges, problem } = poolGaugesOf(ctx.run);
   if (gauges === null) {
-    const note = problem ?? 'not observed: the scenario names no pool gauges (observe.pool: { in_use, waiting, size } with observe.prometheus)';
+    const note = problem ?? 'Not observed: the scenario names no pool gauges (observe.pool: { in_use, waiting, size } with observe.prometheus)';
     return { series: null, base: { status: 'no-gauges', note, gauges: null, maxima: null, timeline: [] } };
   }
   const series = poolSeries(gauges, ctx.run.scrapes);
   if (series.samples.length === 0) {
     const why = ctx.run.scrapes.length === 0 ? 'no scrapes were recorded (metrics.ndjson)' : `none of ${ctx.run.scrapes.length} scrapes held the gauges${series.failedScrapes ? ` (${series.failedScrapes} failed)` : ''}`;
-    return { series: null, base: { status: 'no-scrapes', note: `not observed: ${why}; check observe.prometheus and the gauge names`, gauges, maxima: null, timeline: [] } };
+    return { series: null, base: { status: 'no-scrapes', note: `Not observed: ${why}; check observe.prometheus and the gauge names`, gauges, maxima: null, timeline: [] } };
   }
   return { series, base: { status: 'gauges', note: '', gauges, maxima: poolMaxima(series.samples), timeline: poolTimeline(series.samples) } };
 };

@@ -46,7 +46,13 @@ export interface ClassComparison {
 }
 
 /** Per endpoint × class latency (report.json `tenants.by_class`). */
-export interface ClassRow extends LatencyStats { endpoint: string; tenant_class: TenantClass; requests: number }
+export interface ClassRow extends LatencyStats {
+  endpoint: string;
+  tenant_class: TenantClass;
+  requests: number;
+  /** The same over the healthy seconds only (what the skew comparison uses); null when none were left out. */
+  healthy: LatencyStats | null;
+}
 
 const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse, t: AnalysisContext['t']): ClassComparison => {
   const c = latencyStats(cand);
@@ -91,7 +97,7 @@ export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | n
   return out.sort((a, b) => (b.p99_ms ?? 0) - (a.p99_ms ?? 0));
 };
 
-const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[]): string => {
+const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[], wholeRunTenants: boolean): string => {
   const who = cmp.end === 'big' ? (cmp.group === 'top1' ? 'the biggest 1% of tenants' : 'the biggest 10% of tenants') : 'tenants with no rows';
   const names = named.slice(0, 3).map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, p99 ${fmtMs(n.p99_ms)})`).join(', ');
   const action = cmp.end === 'big'
@@ -103,7 +109,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[])
     ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
     : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
   return `${endpoint} is slow for ${who}: ${numbers}`
-    + `${names ? `; slowest: ${names}` : ''}${conf}; ${action}.`;
+    + `${names ? `; slowest${wholeRunTenants ? ' (p99 over the whole run)' : ''}: ${names}` : ''}${conf}; ${action}.`;
 };
 
 export interface SkewOutput {
@@ -119,9 +125,11 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
   const healthy = (s: number): boolean => !unhealthy.some((u) => s + 1 > u.fromS && s < u.toS);
   for (const endpoint of ctx.series.endpoints) {
     const classes = ctx.series.byClass.get(endpoint) ?? new Map<TenantClass, Series>();
+    const anyUnhealthy = unhealthy.length > 0;
     for (const [cls, s] of classes) {
       const whole = latencyStats(mergeSparse(s.lat));
-      out.byClass.push({ endpoint, tenant_class: cls, requests: s.sent.reduce((a, b) => a + b, 0), ...whole });
+      const healthyStats = anyUnhealthy ? latencyStats(rangeLatency(s, 0, ctx.length, healthy)) : null;
+      out.byClass.push({ endpoint, tenant_class: cls, requests: s.sent.reduce((a, b) => a + b, 0), ...whole, healthy: healthyStats });
     }
     const latOf = (cls: TenantClass): Sparse => {
       const s = classes.get(cls);
@@ -156,7 +164,7 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
         endpoint,
         t_s: null,
         offered_rps: null,
-        summary: summaryOf(endpoint, cmp, named),
+        summary: summaryOf(endpoint, cmp, named, unhealthy.length > 0),
         evidence: {
           end: cmp.end,
           class: cmp.group,
