@@ -32,6 +32,8 @@ const dir = synthRun({
   tenants: zipfTenants(2000, 1_000_000, 20),
   slots: 8,
   serviceMs: (q, rng) => (q.tenant?.cls === 'top1' && q.endpoint === 'dashboard' ? 40 : 20) * (0.5 + rng()),
+  // Like the engine's windows: lag and service histograms too (three histograms per window to decode).
+  lagMs: (_q, rng) => rng() * rng() * 2,
   events: [{ t_s: durationS / 3, action: 'deploy' }],
   tenantMinRequests: 20,
 });

@@ -140,7 +140,7 @@ export const synthRun = (spec: SynthSpec): string => {
     if (a === undefined) {
       a = {
         w: { t_s, endpoint, tenant_class: cls, offered: 0, sent: 0, dropped: 0, completed: 0, errors: {}, completed_in_window: 0, ok_in_window: 0 },
-        h: createHistogram(), lag: createHistogram(), service: createHistogram(),
+        h: createHistogram('packed'), lag: createHistogram('packed'), service: createHistogram('packed'),
       };
       windows.set(key, a);
     }
