@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import { inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
-import type { DataSpec } from '../scenario/data-spec.js';
+import type { DataSpec, TableSpec } from '../scenario/data-spec.js';
 import { planData, type DataPlan } from './plan.js';
 import { buildPools, type Pools } from './pools.js';
 import { compileDataset, type CompiledTable } from './columns.js';
+import { startWorker } from './workers.js';
+import type { Worker } from 'node:worker_threads';
 
 /** Seed used when none is given (runs are reproducible by default). */
 export const DEFAULT_SEED = 1;
@@ -51,8 +53,7 @@ export const dataSpecHash = (spec: DataSpec): string => createHash('sha256').upd
 export const scenarioOf = async (scenario: Scenario | string): Promise<Scenario> =>
   typeof scenario === 'string' ? loadScenario(resolveNamed('scenarios', scenario, '--scenario')) : scenario;
 
-/** Plans, builds pools and compiles a scenario's dataset (no rows are made yet). */
-export const prepareDataset = async (scenarioIn: Scenario | string, opts: DatasetOptions = {}): Promise<Dataset> => {
+const planOf = async (scenarioIn: Scenario | string, opts: DatasetOptions): Promise<{ scenario: Scenario; spec: DataSpec; plan: DataPlan; seed: number | string; scale: number }> => {
   const scenario = await scenarioOf(scenarioIn);
   const spec = scenario.data;
   if (spec === null) {
@@ -63,9 +64,90 @@ export const prepareDataset = async (scenarioIn: Scenario | string, opts: Datase
   const seed = opts.seed ?? DEFAULT_SEED;
   const scale = opts.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw inputError('--scale', `expected a number > 0, got ${scale}`);
-  const plan = planData(spec, seed, scale);
-  const pools = await buildPools(plan);
-  return { scenario: scenario.name, spec, seed, scale, scenarioHash: dataSpecHash(spec), plan, pools, tables: compileDataset(plan, pools) };
+  return { scenario, spec, plan: planData(spec, seed, scale), seed, scale };
+};
+
+const assemble = (p: Awaited<ReturnType<typeof planOf>>, pools: Pools): Dataset => ({
+  scenario: p.scenario.name, spec: p.spec, seed: p.seed, scale: p.scale, scenarioHash: dataSpecHash(p.spec), plan: p.plan, pools,
+  tables: compileDataset(p.plan, pools),
+});
+
+/** Plans, builds pools and compiles a scenario's dataset (no rows are made yet). */
+export const prepareDataset = async (scenarioIn: Scenario | string, opts: DatasetOptions = {}): Promise<Dataset> => {
+  const p = await planOf(scenarioIn, opts);
+  return assemble(p, await buildPools(p.plan));
+};
+
+/** True when a table has faker columns (it needs the pools). */
+export const needsPools = (t: TableSpec): boolean => t.columns.some((c) => c.kind === 'faker');
+
+/**
+ * A dataset whose faker pools are still being built on a worker thread:
+ * `draft` has every table, but only those without faker columns may make rows
+ * (the others are compiled against placeholder pools); `ready` gives the whole
+ * dataset. Lets a load start with the tables that need no pools.
+ */
+export interface DraftDataset {
+  draft: Dataset;
+  ready: Promise<Dataset>;
+  /** Stops building the pools (after a failure elsewhere), so the process can exit. */
+  cancel(): Promise<void>;
+}
+
+/** Like prepareDataset, with the pools built in the background (see DraftDataset). */
+export const prepareDatasetInBackground = async (scenarioIn: Scenario | string, opts: DatasetOptions = {}): Promise<DraftDataset> => {
+  const p = await planOf(scenarioIn, opts);
+  const fakerTables = p.plan.tables.filter((t) => needsPools(t.spec));
+  if (fakerTables.length === 0) {
+    const ds = assemble(p, {});
+    return { draft: ds, ready: Promise.resolve(ds), cancel: () => Promise.resolve() };
+  }
+  const placeholder: Pools = {};
+  for (const t of fakerTables) for (const c of t.spec.columns) if (c.kind === 'faker') placeholder[`${t.spec.name}.${c.name}`] = { text: [''], csv: [''], json: ['null'], sqlType: 'text' };
+  const worker = poolsOnWorker(p.spec, p.seed, p.scale);
+  let cancelled = false;
+  const ready = worker.pools.then(
+    (pools) => assemble(p, pools),
+    // No worker (or it failed): build them here; a bad faker argument is reported from here.
+    async () => {
+      if (cancelled) throw new Error('cancelled');
+      return assemble(p, await buildPools(p.plan));
+    },
+  );
+  // Observed here; awaited (and rethrown) by the caller.
+  ready.catch(() => undefined);
+  return {
+    draft: assemble(p, placeholder),
+    ready,
+    cancel: async () => {
+      cancelled = true;
+      await worker.terminate();
+    },
+  };
+};
+
+const poolsOnWorker = (spec: DataSpec, seed: number | string, scale: number): { pools: Promise<Pools>; terminate: () => Promise<void> } => {
+  let w: Worker;
+  try {
+    w = startWorker('pool-worker', { spec, seed, scale });
+  } catch (e) {
+    return { pools: Promise.reject(e instanceof Error ? e : new Error(String(e))), terminate: () => Promise.resolve() };
+  }
+  const pools = new Promise<Pools>((resolve, reject) => {
+    w.once('message', (m: { pools?: Pools; error?: string }) => {
+      if (m.pools) resolve(m.pools);
+      else reject(new Error(m.error ?? 'pool worker failed'));
+      void w.terminate();
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`pool worker exited with code ${code}`)));
+  });
+  return {
+    pools,
+    terminate: async () => {
+      await w.terminate();
+    },
+  };
 };
 
 /** The compiled table named `name`; throws an InputError listing the tables otherwise. */
