@@ -34,7 +34,18 @@ const CLOSED_S = QUICK ? 5 : 10;
 const work = mkdtempSync(join(tmpdir(), 'ps-bench-'));
 writeFileSync(join(work, 'bench.yaml'), 'name: bench\nendpoints:\n  - { name: root, path: / }\n');
 
-interface Trial { rate: number; offered: number; ok: number; lagP99: number; p99: number | null; max: number | null; rssMb: number; pass: boolean }
+interface Trial {
+  rate: number;
+  offered: number;
+  ok: number;
+  /** Successful responses completed within the planned seconds / arrivals planned in them (a backlog spills past the end). */
+  achievedShare: number;
+  lagP99: number;
+  p99: number | null;
+  max: number | null;
+  rssMb: number;
+  pass: boolean;
+}
 
 /** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say and the peak RSS. */
 const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson', maxInflight = 100_000): Promise<Trial> => {
@@ -62,44 +73,57 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   running.delete(handle);
   if (code !== 0) throw new Error(`replay exited ${code}: ${stderr}`);
   const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { offered: number; ok: number } } };
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { p99_ms: number | null; max_ms: number | null } };
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+    summary: { p99_ms: number | null; max_ms: number | null };
+    timeline: { t_s: number; offered_rps: number; achieved_rps: number }[];
+  };
   const { offered, ok } = meta.extra.totals;
+  const inRun = report.timeline.filter((r) => r.t_s < seconds);
+  const achievedShare = inRun.reduce((a, r) => a + r.achieved_rps, 0) / Math.max(1, inRun.reduce((a, r) => a + r.offered_rps, 0));
   return {
-    rate, offered, ok, lagP99: meta.lag_ms.p99, p99: report.summary.p99_ms, max: report.summary.max_ms, rssMb: rssKb / 1024,
-    pass: ok >= 0.99 * offered && meta.lag_ms.p99 <= 2,
+    rate, offered, ok, achievedShare, lagP99: meta.lag_ms.p99, p99: report.summary.p99_ms, max: report.summary.max_ms, rssMb: rssKb / 1024,
+    pass: achievedShare >= 0.99 && meta.lag_ms.p99 <= 2,
   };
 };
 
-/** Highest passing rate: grow by 1.5x until a trial fails, then bisect. */
-const maxOpenRate = async (t: BenchTarget, workers: number): Promise<{ rate: number; trials: Trial[] }> => {
-  const trials: Trial[] = [];
-  const log = (x: Trial): void => {
-    trials.push(x);
-    console.log(`    ${t.name} ${workers}w ${x.rate}/s: ok ${x.ok}/${x.offered} lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : 'fail'}`);
-  };
+/**
+ * Highest rate a trial passes `pass` at: from `start`, grow by 1.5x until a trial
+ * fails (or halve while the first ones fail), then bisect to within 3%.
+ */
+const searchRate = async (run: (rate: number) => Promise<Trial>, pass: (x: Trial) => boolean, start: number): Promise<number> => {
   let lo = 0;
   let hi = 0;
-  // Grow from 5000/s by 1.5x until a trial fails (or shrink by half while the first ones fail), then bisect.
-  for (let rate = 5000; rate >= 500 && lo === 0; rate = Math.round(rate / 2)) {
-    const x = await trial(t, rate, TRIAL_S, workers);
-    log(x);
-    if (x.pass) lo = rate;
+  for (let rate = start; rate >= 500 && lo === 0; rate = Math.round(rate / 2)) {
+    if (pass(await run(rate))) lo = rate;
     else hi = rate;
   }
   for (let rate = Math.round(lo * 1.5); lo > 0 && hi <= lo && rate < 400_000; rate = Math.round(rate * 1.5)) {
-    const x = await trial(t, rate, TRIAL_S, workers);
-    log(x);
-    if (x.pass) lo = rate;
+    if (pass(await run(rate))) lo = rate;
     else hi = rate;
   }
   for (let i = 0; i < (QUICK ? 2 : 4) && lo > 0 && hi - lo > lo * 0.03; i++) {
     const mid = Math.round((lo + hi) / 2);
-    const x = await trial(t, mid, TRIAL_S, workers);
-    log(x);
-    if (x.pass) lo = mid;
+    if (pass(await run(mid))) lo = mid;
     else hi = mid;
   }
-  return { rate: lo, trials };
+  return lo;
+};
+
+/**
+ * The highest open-model rates: with achieved >= 99% of offered alone, and with
+ * the schedule lag p99 <= 2 ms as well (the benchmark's criterion). On a busy
+ * machine the second can be far below the first: the lag measures the CPU the
+ * generator did not get.
+ */
+const maxOpenRate = async (t: BenchTarget, workers: number): Promise<{ achieved: number; strict: number }> => {
+  const run = async (rate: number): Promise<Trial> => {
+    const x = await trial(t, rate, TRIAL_S, workers);
+    console.log(`    ${t.name} ${workers}w ${x.rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : x.achievedShare >= 0.99 ? 'achieved only' : 'fail'}`);
+    return x;
+  };
+  const achieved = await searchRate(run, (x) => x.achievedShare >= 0.99, 20_000);
+  const strict = await searchRate(run, (x) => x.pass, Math.max(500, achieved));
+  return { achieved, strict };
 };
 
 const autocannon = async (url: string, seconds: number): Promise<{ rps: number; p99: number; max: number }> => {
@@ -144,12 +168,14 @@ const main = async (): Promise<void> => {
       console.log(`  ${t.name}: open model`);
       const one = await maxOpenRate(t, 1);
       const two = await maxOpenRate(t, 2);
-      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${one.rate} (${(one.rate / ac.rps).toFixed(2)}x) | ${two.rate} (${(two.rate / ac.rps).toFixed(2)}x) |`);
+      const cell = (r: { achieved: number; strict: number }): string => `${r.strict} (${(r.strict / ac.rps).toFixed(2)}x) / ${r.achieved} (${(r.achieved / ac.rps).toFixed(2)}x)`;
+      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${cell(one)} | ${cell(two)} |`);
     } finally {
       await t.stop();
     }
   }
-  console.log('\n| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers |\n|---|---|---|---|---|');
+  console.log('\nprodshape columns: highest open-model rate with lag p99 <= 2 ms and achieved >= 99% / with achieved >= 99% alone (x autocannon)');
+  console.log('| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 
   const stall = await started(startNodeServer(true));

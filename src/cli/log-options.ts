@@ -99,7 +99,12 @@ export const logReplayFlags: Record<string, Options> = {
 /** The log part of `runLogReplay`'s options from the flags. */
 export const readLogReplayArgs = (argv: Record<string, unknown>): LogReplayRunOptions['replay'] => {
   const { tenantSegments, ...filter } = readLogFilterArgs(argv);
-  const zeroOk = (name: string): number | undefined => (argv[name] === '0' || argv[name] === 0 ? 0 : durationFlag(argv, name));
+  const zeroOk = (name: string): number | undefined => {
+    if (argv[name] === undefined) return undefined;
+    const ms = parseDurationMs(argv[name]);
+    if (ms === null) throw inputError(`--${name}`, `expected a duration such as 0, 500ms, 1s or 2m, got ${JSON.stringify(argv[name])}`);
+    return ms;
+  };
   const jitterMs = zeroOk('jitter');
   const reorderWindowMs = zeroOk('reorder-window');
   return {

@@ -33,10 +33,13 @@ export interface ObserveDiagnosis {
   capacity: Capacity | null;
 }
 
-const short = (sql: string, max = 90): string => {
-  const s = sql.replace(/\s+/g, ' ').trim();
+/** A statement in one short line: a long select list becomes `…` so the FROM and WHERE stay visible. */
+export const shortSql = (sql: string, max = 110): string => {
+  let s = sql.replace(/\s+/g, ' ').trim();
+  if (s.length > max) s = s.replace(/^(SELECT)\s+(?:DISTINCT\s+)?.+?\s+(FROM\s)/i, '$1 … $2');
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 };
+const short = shortSql;
 const ms = (x: number | null): string => (x === null ? '?' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(2)} ms`);
 const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
 const spanText = (spans: readonly Span[]): string => spans.map((s) => `${Math.floor(s.from_s)}–${Math.ceil(s.to_s)} s`).join(', ');

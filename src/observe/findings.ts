@@ -137,15 +137,26 @@ const msText = (x: number | null): string => (x === null ? '?' : x >= 10 ? `${Ma
 const causeOf = (c: PlanChange, events: readonly EventRecord[]): EventRecord | null =>
   [...events].filter((e) => e.end_ms / 1000 <= c.first_after_s + 0.5 && e.end_ms / 1000 >= c.last_before_s - 0.5).sort((a, b) => b.end_ms - a.end_ms)[0] ?? null;
 
-/** A plan change counts as a regression unless both EXPLAIN ANALYZE timings say it is not slower (at most 1.5x and +1 ms). */
-export const SLOWER = { ratio: 1.5, plusMs: 1 } as const;
+/**
+ * When a changed plan counts as slower: it examined at least 1.5x the rows and
+ * 1,000 more (both plans EXPLAIN ANALYZEd), or it took at least 2x the time
+ * and 5 ms more; without row counts, at least 1.5x the time and 1 ms more.
+ */
+export const SLOWER = { rowsRatio: 1.5, plusRows: 1000, timeRatio: 2, plusMs: 5, untimedRatio: 1.5, untimedPlusMs: 1 } as const;
 
-/** True when the new plan ran slower, null when the timings are missing (a plain EXPLAIN saw it). */
+/** True when the new plan does more work or takes clearly longer; null when neither was measured (plain EXPLAIN). */
 export const changeIsSlower = (c: PlanChange): boolean | null => {
+  const ra = c.before.rows_examined ?? null;
+  const rb = c.after.rows_examined ?? null;
   const a = c.before.execution_ms;
   const b = c.after.execution_ms;
+  if (ra !== null && rb !== null) {
+    const moreRows = rb >= ra * SLOWER.rowsRatio && rb - ra >= SLOWER.plusRows;
+    const moreTime = a !== null && b !== null && b >= a * SLOWER.timeRatio && b - a >= SLOWER.plusMs;
+    return moreRows || moreTime;
+  }
   if (a === null || b === null) return null;
-  return b > a * SLOWER.ratio && b - a >= SLOWER.plusMs;
+  return b >= a * SLOWER.untimedRatio && b - a >= SLOWER.untimedPlusMs;
 };
 
 /** Plan changes grouped per query and moment (several buckets changing together are one change), worst bucket first. */
@@ -176,7 +187,8 @@ export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>):
     const t_s = cause === null ? c.first_after_s : cause.t_s;
     const who = c.bucket === 'fixed' ? '' : ` for the ${c.bucket} tenant${c.tenant === null ? '' : ` (${c.tenant}${c.tenant_rows === null ? '' : `, ${c.tenant_rows.toLocaleString('en-US')} rows`})`}`;
     const others = g.length > 1 ? ` (also ${g.slice(1).map((x) => x.bucket).join(', ')})` : '';
-    const timing = c.before.execution_ms !== null && c.after.execution_ms !== null ? `; execution ${msText(c.before.execution_ms)} → ${msText(c.after.execution_ms)}` : '';
+    const timing = (c.before.execution_ms !== null && c.after.execution_ms !== null ? `; execution ${msText(c.before.execution_ms)} → ${msText(c.after.execution_ms)}` : '')
+      + (c.before.rows_examined != null && c.after.rows_examined != null ? `, ${c.before.rows_examined.toLocaleString('en-US')} → ${c.after.rows_examined.toLocaleString('en-US')} rows examined` : '');
     const when = cause === null ? `at ${Math.round(c.first_after_s)} s` : `after the ${cause.action} event at ${Math.round(cause.t_s)} s`;
     return {
       kind: 'plan-regression' as const,
@@ -193,11 +205,18 @@ export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>):
         after_tree: c.after.tree,
         before_ms: c.before.execution_ms,
         after_ms: c.after.execution_ms,
+        before_rows_examined: c.before.rows_examined ?? null,
+        after_rows_examined: c.after.rows_examined ?? null,
+        before_blocks: c.before.blocks ?? null,
+        after_blocks: c.after.blocks ?? null,
         after_flags: c.after.flags,
         event: cause === null ? null : { action: cause.action, t_s: cause.t_s },
         last_before_s: c.last_before_s,
         first_after_s: c.first_after_s,
-        buckets: g.map((x) => ({ bucket: x.bucket, tenant: x.tenant, tenant_rows: x.tenant_rows, before: x.before.shape, after: x.after.shape, before_ms: x.before.execution_ms, after_ms: x.after.execution_ms })),
+        buckets: g.map((x) => ({
+          bucket: x.bucket, tenant: x.tenant, tenant_rows: x.tenant_rows, before: x.before.shape, after: x.after.shape,
+          before_ms: x.before.execution_ms, after_ms: x.after.execution_ms, before_rows_examined: x.before.rows_examined ?? null, after_rows_examined: x.after.rows_examined ?? null, slower: changeIsSlower(x),
+        })),
       },
     };
   });

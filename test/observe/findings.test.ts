@@ -56,7 +56,7 @@ describe("capacity (Little's law)", () => {
 
 const plan = (t_s: number, label: string, fingerprint: string, shape: string, extra: Partial<PlanRecord> = {}): PlanRecord => ({
   t_s, label, source: 'plans', query: 'pending-orders', queryid: null, bucket: 'biggest', tenant: 't1', tenant_rows: 18000, ok: true, error: null,
-  analyze: label !== 'check', fingerprint, shape, tree: [shape], planning_ms: 0.1, execution_ms: shape.startsWith('Seq') ? 120 : 0.4, flags: [], plan: null, ...extra,
+  analyze: label !== 'check', fingerprint, shape, tree: [shape], planning_ms: 0.1, execution_ms: shape.startsWith('Seq') ? 120 : 0.4, blocks: null, rows_examined: null, flags: [], plan: null, ...extra,
 });
 const ev = (action: string, t_s: number, durS: number): EventRecord => ({ t_s, action, kind: 'http', start_ms: t_s * 1000, end_ms: (t_s + durS) * 1000, ok: true, status: 200, output: '', error: null });
 
@@ -85,6 +85,14 @@ describe('plan regressions', () => {
     const faster = [plan(0, 'start', 'a', 'Seq Scan on orders'), plan(30, 'event:analyze', 'b', 'Index Scan using i on orders')];
     expect(planRegressionBreaksFrom({ plans: faster, events: [] })).toEqual([]);
     expect(harmlessPlanChanges(faster)).toHaveLength(1);
+    // by work when rows were counted: the same time, eight times the rows, is a regression; the reverse is not
+    const work = (a: number, b: number, msA = 18, msB = 19) => [plan(0, 'start', 'a', 'P', { rows_examined: a, execution_ms: msA }), plan(8, 'event:migrate', 'b', 'Q', { rows_examined: b, execution_ms: msB })];
+    expect(planRegressionBreaksFrom({ plans: work(20_069, 154_355), events: [] })[0]?.summary).toMatch(/execution 18 ms → 19 ms, 20,069 → 154,355 rows examined\.$/);
+    expect(planRegressionBreaksFrom({ plans: work(154_355, 20_069), events: [] })).toEqual([]);
+    expect(planRegressionBreaksFrom({ plans: work(10, 90), events: [] })).toEqual([]);
+    // …or clearly more time for the same rows (a sort that spills)
+    expect(planRegressionBreaksFrom({ plans: work(5000, 5000, 10, 40), events: [] })).toHaveLength(1);
+    expect(planRegressionBreaksFrom({ plans: work(5000, 5000, 10, 16), events: [] })).toEqual([]);
     // untimed (plain EXPLAIN only): reported, since it cannot be shown harmless
     const untimed = [plan(0, 'check', 'a', 'X', { execution_ms: null }), plan(5, 'check', 'b', 'Y', { execution_ms: null })];
     expect(planRegressionBreaksFrom({ plans: untimed, events: [] })).toHaveLength(1);
@@ -181,5 +189,14 @@ describe('database timelines', () => {
       { from_s: 0, to_s: 2, exec_ms_per_s: 250, calls_per_s: 50, top_queryid: '1' },
       { from_s: 2, to_s: 4, exec_ms_per_s: 21, calls_per_s: 10, top_queryid: '2' },
     ]);
+  });
+});
+
+describe('statement text in summaries', () => {
+  it('keeps FROM and WHERE visible when the select list is long', async () => {
+    const { shortSql } = await import('../../src/observe/diagnosis.js');
+    expect(shortSql('SELECT id::text AS id, customer_id, status, created_at, total::float8 AS total FROM orders WHERE tenant_id = $1 AND status = $2 ORDER BY created_at DESC LIMIT $3'))
+      .toBe('SELECT … FROM orders WHERE tenant_id = $1 AND status = $2 ORDER BY created_at DESC LIMIT $3');
+    expect(shortSql('SELECT 1')).toBe('SELECT 1');
   });
 });

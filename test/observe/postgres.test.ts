@@ -90,6 +90,8 @@ plans:
     ctx.fixZero();
     await sleep(60);
     for (let i = 0; i < 200; i++) await app.query('SELECT name FROM items WHERE id = $1', [i + 1]);
+    // the same statement the observer EXPLAIN ANALYZEs (a critical query): it shares the queryid with the nested execution
+    for (let i = 0; i < 5; i++) await app.query(FAILED);
     await sleep(600);
     const slowFrom = ctx.nowMs() / 1000;
     for (let i = 0; i < 3; i++) await app.query('SELECT pg_sleep($1)', [0.3]);
@@ -123,6 +125,7 @@ plans:
     expect(slow!.total_exec_ms).toBeLessThan(2000);
     expect(slow!.mean_exec_ms).toBeGreaterThanOrEqual(299);
     expect(run.find((d) => d.query.includes('FROM items WHERE id'))).toMatchObject({ calls: 200, rows: 200 });
+    expect(run.find((d) => d.query === 'SELECT * FROM tickets WHERE status = $1')).toMatchObject({ calls: 5 });
     expect(run.some((d) => /prodshape-observer|pg_stat_activity|pg_stat_statements/.test(d.query))).toBe(false);
     const section = databaseSection(o);
     expect(section?.statements.top_by_mean[0]?.query).toMatch(/pg_sleep/);

@@ -136,5 +136,11 @@ plans:
     expect(step('slow-queries')?.status).not.toBe('not-observed');
     expect(step('pool')?.summary).toMatch(/2 instances x 4 = 8 are configured/);
     expect(report.database?.plans.length).toBeGreaterThan(0);
+    // report.html: the Database section with the capacity sentence, statements and plans
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Database</h2>');
+    expect(html).toMatch(/<p id="capacity"><b>Capacity.<\/b> At the run&#39;s peak of|<p id="capacity"><b>Capacity.<\/b> At the run's peak of/);
+    expect(html).toMatch(/<table id="statements">.*SELECT count\(\*\) FROM tickets WHERE status = \$1/s);
+    expect(html).toMatch(/<table id="plans">.*failed-tickets/s);
   });
 });

@@ -5,8 +5,10 @@
  * popularity of resources, for logs whose paths hold no ids).
  *
  * Memory is bounded: at most `maxTemplates` templates (later ones are counted
- * as "other"), and at most `maxValues` distinct values across all counters
- * (new values beyond it are counted as overflow, and the fits say so).
+ * as "other"), at most `maxValues` distinct ids across all placeholders and
+ * `maxPaths` distinct paths (new values beyond are counted as overflow, and
+ * the fits say so). Path popularity only matters for logs without ids (a
+ * site's pages), which have few distinct paths; logs with ids have many.
  */
 import { byPopularity, createTemplater, nameTemplates, type TemplateOptions } from '../logs/template.js';
 import type { LogRecord } from '../logs/types.js';
@@ -55,16 +57,20 @@ export interface EndpointsResult {
   tenantCounts: number[];
   /** Popularity of distinct paths (no query). */
   paths: PlaceholderStats;
-  /** True when the value budget ran out: counts of values first seen after that are missing. */
+  /** True when the id budget ran out: counts of ids first seen after that are missing. */
   overflow: boolean;
+  /** True when more distinct paths came than `maxPaths`: path popularity covers the first ones. */
+  pathOverflow: boolean;
 }
 
 /** Bounds and template rules. */
 export interface AggregateOptions extends TemplateOptions {
   /** Default 20 000. */
   maxTemplates?: number;
-  /** Distinct values counted across all placeholders and paths; default 2 000 000. */
+  /** Distinct ids counted across all placeholders; default 1 000 000. */
   maxValues?: number;
+  /** Distinct paths counted; default 100 000. */
+  maxPaths?: number;
 }
 
 interface Acc {
@@ -110,12 +116,14 @@ const placeholderStats = (name: string, m: Map<string, number>, fit: boolean): P
 export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: LogRecord): void; result(): EndpointsResult } => {
   const templater = createTemplater(opts);
   const maxTemplates = opts.maxTemplates ?? 20_000;
-  const maxValues = opts.maxValues ?? 2_000_000;
+  const maxValues = opts.maxValues ?? 1_000_000;
+  const maxPaths = opts.maxPaths ?? 100_000;
   const accs = new Map<string, Acc>();
   const tenants = new Map<string, number>();
   const paths = new Map<string, number>();
   let values = 0;
   let overflow = false;
+  let pathOverflow = false;
   let requests = 0;
   let other = 0;
   const count = (m: Map<string, number>, v: string): void => {
@@ -131,7 +139,10 @@ export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: 
       requests++;
       const q = r.target.indexOf('?');
       const path = q < 0 ? r.target : r.target.slice(0, q);
-      count(paths, path);
+      const pc = paths.get(path);
+      if (pc !== undefined) paths.set(path, pc + 1);
+      else if (paths.size < maxPaths) paths.set(path, 1);
+      else pathOverflow = true;
       const t = templater(path);
       const key = `${r.method} ${t.template}`;
       let acc = accs.get(key);
@@ -174,6 +185,7 @@ export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: 
         tenantCounts: [...tenants.values()].sort((a, b) => b - a).slice(0, 100_000),
         paths: placeholderStats('path', paths, true),
         overflow,
+        pathOverflow,
       };
     },
   };

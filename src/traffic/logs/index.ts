@@ -11,3 +11,4 @@ export {
 } from './replay-source.js';
 export { zoneOffset, parseAnyTime } from './time.js';
 export * from './types.js';
+export { runLogReplay, describeLogScan, type LogReplayRunOptions, type LogReplayResult } from './run.js';
