@@ -152,8 +152,8 @@ const groupSaturation = (endpointSat: SaturationResult[], overall: SaturationRes
 export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   const { t } = ctx;
   const cold = detectColdCache(ctx);
-  const endpointSat = [...ctx.endpoints.values()].map((bs) => saturationOf(ctx, bs, cold.spans));
-  const overallSat = saturationOf(ctx, ctx.overall, cold.spans);
+  const endpointSat = [...ctx.endpoints.values()].map((bs) => saturationOf(ctx, bs, cold.spans, cold.openSpans));
+  const overallSat = saturationOf(ctx, ctx.overall, cold.spans, cold.openSpans);
   const satResults = groupSaturation(endpointSat, overallSat);
   const satSpans = satResults.map((r) => ({ endpoint: r.endpoint, fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }));
 
@@ -166,7 +166,7 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
     const p99 = latencyStats(mergeSparse(inEp.map((b) => b.lat))).p99_ms;
     return overallBaseline !== null && p99 !== null && p99 >= 2 * overallBaseline;
   };
-  const alignedEpisodes = episodes.filter((ep) => aligns(ep, [...satSpans, ...cold.spans], t.poolAlignS) || latencyRose(ep));
+  const alignedEpisodes = episodes.filter((ep) => aligns(ep, [...satSpans, ...cold.spans, ...cold.openSpans], t.poolAlignS) || latencyRose(ep));
   const firstEpisode = alignedEpisodes[0];
 
   const breaks: ReportBreak[] = [];
@@ -223,7 +223,7 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   }
 
   // Skew is judged where latency was healthy: not in saturation, cold windows, or any bin where a saturation rule fired.
-  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
+  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...cold.openSpans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
   const errors = detectErrors(ctx);
   breaks.push(...skew.breaks, ...cold.breaks, ...errors.breaks);
 

@@ -8,7 +8,8 @@
  *  - the small end: the `empty` class (tenants with no rows) against `rest`.
  * A class is flagged when its p99 ≥ 3 × the median tenant's p99 and at
  * least 10 ms above it (or, when queueing inflates every p99, its p50 is
- * 3 × and 10 ms above the median tenant's p50), and significantly more of its requests exceed the median
+ * 3 × and 10 ms above the median tenant's p50, or at least half its requests
+ * are slower than the median tenant's p99 with its p50 ≥ 2 ×), and significantly more of its requests exceed the median
  * tenant's p99 than the 1% that would by chance (binomial test, p < 0.001).
  * Confidence is "high" with ≥ 100 samples in both classes, "low" below that,
  * and no judgement under 20. The slowest tenants of the flagged group are
@@ -62,9 +63,12 @@ const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse,
   const exceeding = sparseCountAboveMs(cand, r.p99_ms);
   const pValue = binomialUpperTail(exceeding, cand.total, 0.01);
   // p99 many times the median tenant's; or, when queueing inflates every p99, the typical request (p50) many times slower.
+  // Or: the typical request of the class (half of them) is slower than 99% of the median tenant's, and its p50 ≥ 2x.
   const byP99 = ratio >= t.skewRatio && c.p99_ms - r.p99_ms >= t.skewMinDeltaMs;
-  const byP50 = (base.p50Ratio ?? 0) >= t.skewRatio && (c.p50_ms ?? 0) - (r.p50_ms ?? 0) >= t.skewMinDeltaMs;
-  const flagged = (byP99 || byP50) && pValue < t.skewPValue;
+  const p50Delta = (c.p50_ms ?? 0) - (r.p50_ms ?? 0);
+  const byP50 = (base.p50Ratio ?? 0) >= t.skewRatio && p50Delta >= t.skewMinDeltaMs;
+  const byShare = exceeding >= 0.5 * cand.total && (base.p50Ratio ?? 0) >= t.skewRatio / 1.5 && p50Delta >= t.skewMinDeltaMs;
+  const flagged = (byP99 || byP50 || byShare) && pValue < t.skewPValue;
   const confident = cand.total >= t.skewConfidentSamples && ref.total >= t.skewConfidentSamples;
   return {
     ...base, ratio: r3(ratio), exceeding, pValue, flagged,
