@@ -94,7 +94,7 @@ try {
     if (p.code !== 0) throw new Error(`pgbench failed: ${p.stderr}`);
     theirs.push(p.wallS);
     const psUrl = await freshDb('bench_prodshape');
-    const r = await runMeasured(process.execPath, [CLI, 'generate', '--scenario', 'saas-orders', '--out', join(ROOT, 'test/tmp/bench-pg'), '--scale', String(SCALE), '--to', psUrl, '--quiet']);
+    const r = await runMeasured(process.execPath, [CLI, 'generate', '--scenario', 'saas-orders', '--out', join(work, 'saas'), '--scale', String(SCALE), '--to', psUrl, '--quiet']);
     if (r.code !== 0) throw new Error(`prodshape failed: ${r.stderr}`);
     ours.push(r.wallS);
     rss = Math.max(rss, r.peakRssMb);

@@ -86,7 +86,7 @@ export const fitCommand: CommandModule = {
       scenarioNote = ` and ${relative(process.cwd(), scenarioFile) || scenarioFile} (${result.scenarioEndpoints.length} endpoints)`;
     }
     out(formatFitSummary(result));
-    out(`wrote ${relative(process.cwd(), profileFile) || profileFile} (${result.stages.length} stages)${scenarioNote}`);
+    out(`wrote ${relative(process.cwd(), profileFile) || profileFile} (${result.stages.length} stage${result.stages.length === 1 ? '' : 's'})${scenarioNote}`);
     out(`next: prodshape replay --profile ${profileFile}${scenarioFile === undefined ? ' --scenario S' : ` --scenario ${scenarioFile}`} --target URL --speed 100`);
   },
 };

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { generate } from '../data/index.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { out } from './output.js';
@@ -52,6 +51,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     if (a.to !== undefined && !/^postgres(ql)?:\/\//.test(a.to)) throw inputError('--to', 'expected a PostgreSQL URL: postgres://user:password@host:port/database');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
+    // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
+    const { generate } = await import('../data/index.js');
     const started = performance.now();
     const { manifest, files } = await generate(scenario, {
       out: a.out,

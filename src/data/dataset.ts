@@ -84,11 +84,13 @@ export const needsPools = (t: TableSpec): boolean => t.columns.some((c) => c.kin
 /**
  * A dataset whose faker pools are still being built on a worker thread:
  * `draft` has every table, but only those without faker columns may make rows
- * (the others are compiled against placeholder pools); `ready` gives the whole
- * dataset. Lets a load start with the tables that need no pools.
+ * (the others are compiled against placeholder pools); `tableReady` gives a
+ * table as soon as its own pools are done; `ready` gives the whole dataset.
+ * Lets a load start with the tables that need no pools (or whose pools are done).
  */
 export interface DraftDataset {
   draft: Dataset;
+  tableReady: (name: string) => Promise<CompiledTable>;
   ready: Promise<Dataset>;
   /** Stops building the pools (after a failure elsewhere), so the process can exit. */
   cancel(): Promise<void>;
@@ -100,24 +102,51 @@ export const prepareDatasetInBackground = async (scenarioIn: Scenario | string, 
   const fakerTables = p.plan.tables.filter((t) => needsPools(t.spec));
   if (fakerTables.length === 0) {
     const ds = assemble(p, {});
-    return { draft: ds, ready: Promise.resolve(ds), cancel: () => Promise.resolve() };
+    return { draft: ds, tableReady: (name) => Promise.resolve(tableOf(ds, name)), ready: Promise.resolve(ds), cancel: () => Promise.resolve() };
   }
   const placeholder: Pools = {};
   for (const t of fakerTables) for (const c of t.spec.columns) if (c.kind === 'faker') placeholder[`${t.spec.name}.${c.name}`] = { text: [''], csv: [''], json: ['null'], sqlType: 'text' };
-  const worker = poolsOnWorker(p.spec, p.seed, p.scale);
+  const draft = assemble(p, placeholder);
+  const got: Pools = {};
+  const waiting = new Map(fakerTables.map((t) => {
+    let resolve: () => void = () => undefined;
+    let reject: (e: unknown) => void = () => undefined;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    done.catch(() => undefined);
+    return [t.spec.name, { done, resolve, reject }] as const;
+  }));
+  const arrived = (table: string, pools: Pools): void => {
+    Object.assign(got, pools);
+    waiting.get(table)?.resolve();
+  };
+  const worker = poolsOnWorker(p.spec, p.seed, p.scale, arrived);
   let cancelled = false;
-  const ready = worker.pools.then(
-    (pools) => assemble(p, pools),
+  const ready = worker.done.then(
+    () => assemble(p, got),
     // No worker (or it failed): build them here; a bad faker argument is reported from here.
     async () => {
       if (cancelled) throw new Error('cancelled');
-      return assemble(p, await buildPools(p.plan));
+      return assemble(p, await buildPools(p.plan, arrived));
     },
   );
-  // Observed here; awaited (and rethrown) by the caller.
-  ready.catch(() => undefined);
+  ready.then(
+    () => undefined,
+    (e: unknown) => {
+      for (const w of waiting.values()) w.reject(e);
+    },
+  );
   return {
-    draft: assemble(p, placeholder),
+    draft,
+    tableReady: async (name) => {
+      const w = waiting.get(name);
+      if (w === undefined) return tableOf(draft, name);
+      await w.done;
+      // Compiled with the pools there are so far: this table's are among them.
+      return tableOf({ ...draft, tables: compileDataset(p.plan, { ...placeholder, ...got }) }, name);
+    },
     ready,
     cancel: async () => {
       cancelled = true;
@@ -126,24 +155,31 @@ export const prepareDatasetInBackground = async (scenarioIn: Scenario | string, 
   };
 };
 
-const poolsOnWorker = (spec: DataSpec, seed: number | string, scale: number): { pools: Promise<Pools>; terminate: () => Promise<void> } => {
+const poolsOnWorker = (
+  spec: DataSpec, seed: number | string, scale: number, onTable: (table: string, pools: Pools) => void,
+): { done: Promise<void>; terminate: () => Promise<void> } => {
   let w: Worker;
   try {
     w = startWorker('pool-worker', { spec, seed, scale });
   } catch (e) {
-    return { pools: Promise.reject(e instanceof Error ? e : new Error(String(e))), terminate: () => Promise.resolve() };
+    return { done: Promise.reject(e instanceof Error ? e : new Error(String(e))), terminate: () => Promise.resolve() };
   }
-  const pools = new Promise<Pools>((resolve, reject) => {
-    w.once('message', (m: { pools?: Pools; error?: string }) => {
-      if (m.pools) resolve(m.pools);
-      else reject(new Error(m.error ?? 'pool worker failed'));
-      void w.terminate();
+  const done = new Promise<void>((resolve, reject) => {
+    w.on('message', (m: { table?: string; pools?: Pools; done?: boolean; error?: string }) => {
+      if (m.table !== undefined && m.pools !== undefined) onTable(m.table, m.pools);
+      else if (m.done === true) {
+        resolve();
+        void w.terminate();
+      } else {
+        reject(new Error(m.error ?? 'pool worker failed'));
+        void w.terminate();
+      }
     });
     w.once('error', reject);
     w.once('exit', (code) => reject(new Error(`pool worker exited with code ${code}`)));
   });
   return {
-    pools,
+    done,
     terminate: async () => {
       await w.terminate();
     },

@@ -102,7 +102,7 @@ function* batched(pieces: Iterable<string>): Generator<string> {
 export const generate = async (scenario: Scenario | string, opts: GenerateOptions): Promise<GenerateResult> => {
   // Faker pools build on a worker thread while the tables that need none are made.
   const background = await prepareDatasetInBackground(scenario, opts);
-  const { draft, ready } = background;
+  const { draft, ready, tableReady } = background;
   const sinks: Sink[] = [];
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
@@ -122,6 +122,7 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
   try {
     await writeDataset(draft, sinks, {
       ready,
+      tableReady,
       ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
       ...(source === undefined ? {} : { source }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),

@@ -3,7 +3,7 @@
  * them to the sinks, in row order, with backpressure (memory stays bounded by
  * a few chunks whatever the dataset's size). Progress is reported per chunk.
  */
-import { needsPools, tableOf, type Dataset } from './dataset.js';
+import { needsPools, type Dataset } from './dataset.js';
 import type { Sink, TableWriter } from './sink.js';
 import type { CompiledTable } from './columns.js';
 import { DEFAULT_CHUNK_ROWS } from './rows.js';
@@ -36,9 +36,11 @@ export interface WriteOptions {
    */
   order?: 'largest-first' | 'scenario';
   /**
-   * The whole dataset when `ds` is a draft (prepareDatasetInBackground): tables
-   * with faker columns are taken from it, once it resolves.
+   * When `ds` is a draft (prepareDatasetInBackground): tables with faker
+   * columns come from `tableReady` (once their pools are done), and the sinks
+   * finish with the whole dataset, `ready`.
    */
+  tableReady?: (name: string) => Promise<CompiledTable>;
   ready?: Promise<Dataset>;
   /** Tables made at the same time (default 2; sinks may allow fewer). Output bytes never depend on it. */
   concurrency?: number;
@@ -61,8 +63,7 @@ export const writeDataset = async (draft: Dataset, sinks: Sink[], opts: WriteOpt
   let failed = false;
 
   const writeTable = async (drafted: CompiledTable): Promise<void> => {
-    if (opts.ready !== undefined && needsPools(drafted.plan.spec)) ds = await opts.ready;
-    const table = ds === draft ? drafted : tableOf(ds, drafted.name);
+    const table = opts.tableReady !== undefined && needsPools(drafted.plan.spec) ? await opts.tableReady(drafted.name) : drafted;
     const writers: TableWriter[] = [];
     for (const s of sinks) writers.push(await s.openTable(table));
     const formatOf = sinks.map((s) => s.formatFor(table));

@@ -105,7 +105,7 @@ export const fitBlock = (f: FitResult): Record<string, unknown> => {
 export const profileYaml = (f: FitResult, name: string): string => {
   const span = f.lastMs - f.firstMs;
   const head = [
-    `Fitted by \`prodshape fit\` from ${basename(f.file)} (${f.log.format}): ${f.requests.toLocaleString('en-US')} requests`,
+    `Fitted by \`prodshape fit\` from ${basename(f.file)} (${f.log.format}): ${f.requests.toLocaleString('en-US')} request${f.requests === 1 ? '' : 's'}`,
     `from ${localTime(f.firstMs, f.offsetMin)} to ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${spanText(span)}.`,
     f.shape === 'day'
       ? `One average day (mean rate per hour of the day), ${f.stages.length} stage${f.stages.length === 1 ? '' : 's'}.`
@@ -113,9 +113,13 @@ export const profileYaml = (f: FitResult, name: string): string => {
         ` (within ${(100 * f.stagesError).toFixed(1)}% RMS of the curve).`,
     `Mean ${roundSig(f.meanRps, 3)} req/s, peak ${roundSig(f.peakRps, 3)} req/s.` +
       (f.zipf === null ? '' : ` Zipf s = ${f.zipf.fit.s.toFixed(2)} over ${f.zipf.placeholder} popularity (${f.zipf.fit.quality} fit).`),
-    `--speed 100 plays its ${spanText(span)} in ${spanText(span / 100)} at the same rates; add --rate-scale 100 to send all of its`,
-    'requests in that time (as `replay --log --speed 100` does), --rate-scale 300 for three times the traffic.',
   ];
+  if (span >= 600_000) {
+    head.push(
+      `--speed 100 plays its ${spanText(span)} in ${spanText(span / 100)} at the same rates; add --rate-scale 100 to send all of its`,
+      'requests in that time (as `replay --log --speed 100` does), --rate-scale 300 for three times the traffic.',
+    );
+  }
   return [
     comment(head),
     `name: ${name}`,
