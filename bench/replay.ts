@@ -10,6 +10,9 @@
  * 2. The stall server (frozen 1 s every 5 s): prodshape's p99 and max next to
  *    wrk's and autocannon's (closed loop: coordinated omission).
  * 3. Peak RSS of `prodshape replay` after 2,000,000 requests.
+ * 4. CPU time per request at the same fixed rate for prodshape (open model)
+ *    and autocannon (`-R`, rate-limited closed loop): a measure that survives
+ *    a busy machine better than the highest rate does.
  *
  * prodshape runs as the built CLI (`node dist/cli/main.js replay`), each trial
  * a fresh process. The numbers depend on the machine and on what else runs.
@@ -31,16 +34,29 @@ const CLOSED_S = QUICK ? 5 : 10;
 const work = mkdtempSync(join(tmpdir(), 'ps-bench-'));
 writeFileSync(join(work, 'bench.yaml'), 'name: bench\nendpoints:\n  - { name: root, path: / }\n');
 
-interface Trial { rate: number; offered: number; ok: number; lagP99: number; p99: number | null; max: number | null; rssMb: number; pass: boolean }
+interface Trial {
+  rate: number;
+  offered: number;
+  ok: number;
+  /** Successful responses completed within the planned seconds / arrivals planned in them (a backlog spills past the end). */
+  achievedShare: number;
+  lagP99: number;
+  p99: number | null;
+  max: number | null;
+  rssMb: number;
+  pass: boolean;
+}
 
 /** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say and the peak RSS. */
-const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson'): Promise<Trial> => {
+const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson', maxInflight = 100_000): Promise<Trial> => {
   const id = `${t.name}-${workers}w-${rate}-${Date.now()}`;
   const profile = join(work, `${id}.yaml`);
   writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
   const out = join(work, id);
   const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
-    '--workers', String(workers), '--connections', String(CONNECTIONS), '--seed', '1', '--max-inflight', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--workers', String(workers), '--connections', String(CONNECTIONS), '--seed', '1', '--max-inflight', String(maxInflight)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
+  running.add(handle);
   let rssKb = 0;
   const poll = setInterval(() => {
     try {
@@ -54,39 +70,60 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((res) => child.on('close', res));
   clearInterval(poll);
+  running.delete(handle);
   if (code !== 0) throw new Error(`replay exited ${code}: ${stderr}`);
   const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { offered: number; ok: number } } };
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { p99_ms: number | null; max_ms: number | null } };
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+    summary: { p99_ms: number | null; max_ms: number | null };
+    timeline: { t_s: number; offered_rps: number; achieved_rps: number }[];
+  };
   const { offered, ok } = meta.extra.totals;
+  const inRun = report.timeline.filter((r) => r.t_s < seconds);
+  const achievedShare = inRun.reduce((a, r) => a + r.achieved_rps, 0) / Math.max(1, inRun.reduce((a, r) => a + r.offered_rps, 0));
   return {
-    rate, offered, ok, lagP99: meta.lag_ms.p99, p99: report.summary.p99_ms, max: report.summary.max_ms, rssMb: rssKb / 1024,
-    pass: ok >= 0.99 * offered && meta.lag_ms.p99 <= 2,
+    rate, offered, ok, achievedShare, lagP99: meta.lag_ms.p99, p99: report.summary.p99_ms, max: report.summary.max_ms, rssMb: rssKb / 1024,
+    pass: achievedShare >= 0.99 && meta.lag_ms.p99 <= 2,
   };
 };
 
-/** Highest passing rate: grow by 1.5x until a trial fails, then bisect. */
-const maxOpenRate = async (t: BenchTarget, workers: number): Promise<{ rate: number; trials: Trial[] }> => {
-  const trials: Trial[] = [];
-  const log = (x: Trial): void => {
-    trials.push(x);
-    console.log(`    ${t.name} ${workers}w ${x.rate}/s: ok ${x.ok}/${x.offered} lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : 'fail'}`);
-  };
+/**
+ * Highest rate a trial passes `pass` at: from `start`, grow by 1.5x until a trial
+ * fails (or halve while the first ones fail), then bisect to within 3%.
+ */
+const searchRate = async (run: (rate: number) => Promise<Trial>, pass: (x: Trial) => boolean, start: number): Promise<number> => {
   let lo = 0;
   let hi = 0;
-  for (let rate = 5000; hi === 0 && rate < 400_000; rate = Math.round(rate * 1.5)) {
-    const x = await trial(t, rate, TRIAL_S, workers);
-    log(x);
-    if (x.pass) lo = rate;
+  for (let rate = start; rate >= 500 && lo === 0; rate = Math.round(rate / 2)) {
+    if (pass(await run(rate))) lo = rate;
     else hi = rate;
   }
-  for (let i = 0; i < (QUICK ? 2 : 4) && hi - lo > lo * 0.03; i++) {
+  for (let rate = Math.round(lo * 1.5); lo > 0 && hi <= lo && rate < 400_000; rate = Math.round(rate * 1.5)) {
+    if (pass(await run(rate))) lo = rate;
+    else hi = rate;
+  }
+  for (let i = 0; i < (QUICK ? 2 : 4) && lo > 0 && hi - lo > lo * 0.03; i++) {
     const mid = Math.round((lo + hi) / 2);
-    const x = await trial(t, mid, TRIAL_S, workers);
-    log(x);
-    if (x.pass) lo = mid;
+    if (pass(await run(mid))) lo = mid;
     else hi = mid;
   }
-  return { rate: lo, trials };
+  return lo;
+};
+
+/**
+ * The highest open-model rates: with achieved >= 99% of offered alone, and with
+ * the schedule lag p99 <= 2 ms as well (the benchmark's criterion). On a busy
+ * machine the second can be far below the first: the lag measures the CPU the
+ * generator did not get.
+ */
+const maxOpenRate = async (t: BenchTarget, workers: number): Promise<{ achieved: number; strict: number }> => {
+  const run = async (rate: number): Promise<Trial> => {
+    const x = await trial(t, rate, TRIAL_S, workers);
+    console.log(`    ${t.name} ${workers}w ${x.rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : x.achievedShare >= 0.99 ? 'achieved only' : 'fail'}`);
+    return x;
+  };
+  const achieved = await searchRate(run, (x) => x.achievedShare >= 0.99, 20_000);
+  const strict = await searchRate(run, (x) => x.pass, Math.max(500, achieved));
+  return { achieved, strict };
 };
 
 const autocannon = async (url: string, seconds: number): Promise<{ rps: number; p99: number; max: number }> => {
@@ -105,12 +142,25 @@ const wrk = async (url: string, seconds: number): Promise<{ rps: number; p99: nu
   return { rps, p99: p99 ? msOf(p99[1]!, p99[2]!) : NaN, max: max ? msOf(max[1]!, max[2]!) : NaN };
 };
 
+/** Targets and runs started by this script, stopped if it is interrupted. */
+const running = new Set<{ stop: () => Promise<void> }>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    void Promise.all([...running].map((r) => r.stop())).finally(() => process.exit(130));
+  });
+}
+const started = async (t: Promise<BenchTarget>): Promise<BenchTarget> => {
+  const x = await t;
+  running.add(x);
+  return x;
+};
+
 const main = async (): Promise<void> => {
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadavg}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}`);
   const rows: string[] = [];
   for (const start of [startNginx, () => startNodeServer(false)]) {
-    const t = await start();
+    const t = await started(start());
     try {
       console.log(`  ${t.name}: closed loop`);
       const ac = await autocannon(t.url, CLOSED_S);
@@ -118,21 +168,23 @@ const main = async (): Promise<void> => {
       console.log(`  ${t.name}: open model`);
       const one = await maxOpenRate(t, 1);
       const two = await maxOpenRate(t, 2);
-      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${one.rate} (${(one.rate / ac.rps).toFixed(2)}x) | ${two.rate} (${(two.rate / ac.rps).toFixed(2)}x) |`);
+      const cell = (r: { achieved: number; strict: number }): string => `${r.strict} (${(r.strict / ac.rps).toFixed(2)}x) / ${r.achieved} (${(r.achieved / ac.rps).toFixed(2)}x)`;
+      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${cell(one)} | ${cell(two)} |`);
     } finally {
       await t.stop();
     }
   }
-  console.log('\n| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers |\n|---|---|---|---|---|');
+  console.log('\nprodshape columns: highest open-model rate with lag p99 <= 2 ms and achieved >= 99% / with achieved >= 99% alone (x autocannon)');
+  console.log('| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 
-  const stall = await startNodeServer(true);
+  const stall = await started(startNodeServer(true));
   try {
-    // Arrive in the open model at a modest rate; the closed-loop tools push as hard as they can.
+    // The closed-loop tools first (they also warm the server up); then the open model at a modest rate.
     const seconds = QUICK ? 10 : 20;
-    const ps = await trial(stall, 1000, seconds, 1);
     const ac = await autocannon(stall.url, seconds);
     const w = await wrk(stall.url, seconds);
+    const ps = await trial(stall, 1000, seconds, 1);
     console.log('\nstall server (frozen 1 s every 5 s): latency a user would see');
     console.log('| tool | p99 ms | max ms |\n|---|---|---|');
     console.log(`| prodshape (open, 1000/s, from intended time) | ${ps.p99} | ${ps.max} |`);
@@ -142,14 +194,42 @@ const main = async (): Promise<void> => {
     await stall.stop();
   }
 
-  const nginx = await startNginx();
+  const nginx = await started(startNginx());
   try {
-    const rate = QUICK ? 20_000 : 40_000;
-    const seconds = Math.ceil(2_000_000 / rate);
-    const x = await trial(nginx, rate, QUICK ? 10 : seconds, 1, 'constant');
-    console.log(`\npeak RSS: ${x.rssMb.toFixed(0)} MB after ${x.offered} requests (${rate}/s for ${QUICK ? 10 : seconds} s, ok ${x.ok}, lag p99 ${x.lagP99} ms)`);
+    const rate = 10_000;
+    const seconds = QUICK ? 5 : 10;
+    const cpuOf = async (cmd: string, args: string[]): Promise<{ cpuS: number; stdout: string }> => {
+      const { stdout, stderr } = await pExecFile('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { maxBuffer: 1 << 26 });
+      const [u, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
+      return { cpuS: u! + sys!, stdout };
+    };
+    const profile = join(work, 'cpu.yaml');
+    writeFileSync(profile, `stages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
+    const idle = join(work, 'idle.yaml');
+    writeFileSync(idle, 'stages:\n  - { duration: 1s, rate: 1 }\n');
+    const psArgs = (p: string, out: string): string[] => [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS)];
+    // The fixed cost (start-up, report) measured on a 1-request run, and subtracted.
+    const base = await cpuOf(process.execPath, psArgs(idle, 'cpu-idle'));
+    const ps = await cpuOf(process.execPath, psArgs(profile, 'cpu-run'));
+    const psOk = (JSON.parse(readFileSync(join(work, 'cpu-run', 'run.json'), 'utf8')) as { extra: { totals: { ok: number } } }).extra.totals.ok;
+    const ac = await cpuOf(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '-R', String(rate), '--json', nginx.url]);
+    const acN = (JSON.parse(ac.stdout) as { requests: { total: number } }).requests.total;
+    const psUs = ((ps.cpuS - base.cpuS) * 1e6) / psOk;
+    const acUs = (ac.cpuS * 1e6) / acN;
+    console.log(`\nCPU per request at ${rate}/s against nginx: prodshape ${psUs.toFixed(1)} µs (${psOk} requests, start-up excluded), autocannon ${acUs.toFixed(1)} µs (${acN} requests): ratio ${(acUs / psUs).toFixed(2)}x`);
   } finally {
     await nginx.stop();
+  }
+
+  const nginx2 = await started(startNginx());
+  try {
+    // A rate this machine sustains, with the default in-flight cap: memory should not grow with the run.
+    const rate = QUICK ? 10_000 : 20_000;
+    const seconds = Math.ceil(2_000_000 / rate);
+    const x = await trial(nginx2, rate, QUICK ? 10 : seconds, 1, 'constant', 10_000);
+    console.log(`\npeak RSS: ${x.rssMb.toFixed(0)} MB after ${x.offered} requests (${rate}/s for ${QUICK ? 10 : seconds} s, ok ${x.ok}, lag p99 ${x.lagP99} ms)`);
+  } finally {
+    await nginx2.stop();
   }
 };
 

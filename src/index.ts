@@ -4,3 +4,7 @@ export * from './scenario/index.js';
 export * from './run/index.js';
 export * from './traffic/index.js';
 export * from './engine/index.js';
+export * from './data/index.js';
+/** Access logs (sources, filters, templates, replay streams, `runLogReplay`) and fitting (`fitLog`). */
+export * as logs from './traffic/logs/index.js';
+export * as fit from './traffic/fit/index.js';

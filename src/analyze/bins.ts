@@ -5,7 +5,7 @@
  * something (Thresholds.minBinSamples), which keeps Poisson noise from
  * looking like a break.
  */
-import { latencyStats, mergeSparse, type LatencyStats, type Sparse } from './hist.js';
+import { latencyStats, mergeSparse, sparsePercentileMs, type LatencyStats, type Sparse } from './hist.js';
 import { rangeSum, type Series } from './series.js';
 import type { Thresholds } from './thresholds.js';
 import { median } from './stats.js';
@@ -29,6 +29,9 @@ export interface Bin {
   errorRate: number;
   lat: Sparse;
   stats: LatencyStats;
+  /** Schedule lag p99 and service-time p99 in the bin, ms (null when the run did not record them). */
+  lagP99Ms: number | null;
+  serviceP99Ms: number | null;
 }
 
 /** Chosen bin width and whether even the widest allowed bin is short of samples. */
@@ -77,10 +80,23 @@ export const binSeries = (s: Series, binS: number, length: number): Bin[] => {
       errorRate: completed > 0 ? errors / completed : 0,
       lat,
       stats: latencyStats(lat),
+      lagP99Ms: sparsePercentileMs(mergeSparse(s.lag.slice(start, end)), 99),
+      serviceP99Ms: sparsePercentileMs(mergeSparse(s.service.slice(start, end)), 99),
     });
   }
   return bins;
 };
+
+/**
+ * True when the load generator (or the machine it runs on), not the target,
+ * may have set the bin's tail: latency is measured from the intended send
+ * time, so generator stalls show up in it. The bin is generator-bound when
+ * schedule lag p99 is above `lagWarnMs` and at least `generatorShare` of the
+ * latency p99. Such bins are not judged on latency (the verdict's notes say
+ * the generator lagged).
+ */
+export const generatorBound = (b: Bin, t: Pick<Thresholds, 'lagWarnMs' | 'generatorShare'>): boolean =>
+  b.lagP99Ms !== null && b.stats.p99_ms !== null && b.lagP99Ms > t.lagWarnMs && b.lagP99Ms >= t.generatorShare * b.stats.p99_ms;
 
 /** Bins overlapping the time span [fromS, toS). */
 export const binsIn = (bins: readonly Bin[], fromS: number, toS: number): Bin[] =>

@@ -45,6 +45,8 @@ export interface ExtensionResult {
   steps?: Partial<Record<StepId, Omit<DiagnosisStep, 'step' | 'id' | 'title'>>>;
   breaks?: ReportBreak[];
   sections?: Record<string, unknown>;
+  /** Sentences appended to a step's summary, whoever filled it (e.g. the capacity estimate on the pool step). */
+  notes?: Partial<Record<StepId, string>>;
 }
 
 /**
@@ -149,6 +151,8 @@ export const buildDiagnosis = (run: LoadedRun, breaks: ReportBreak[], det: Detec
   ];
   return defaults.map((d) => {
     const over = ext.map((x) => x.steps?.[d.id]).filter((s) => s !== undefined).pop();
-    return over === undefined ? d : { ...d, ...over, step: d.step, id: d.id, title: d.title };
+    const filled = over === undefined ? d : { ...d, ...over, step: d.step, id: d.id, title: d.title };
+    const notes = ext.map((x) => x.notes?.[d.id]).filter((n): n is string => n !== undefined);
+    return notes.length === 0 ? filled : { ...filled, summary: [filled.summary, ...notes].join(' ') };
   });
 };

@@ -5,6 +5,7 @@
  * sections. The PostgreSQL observer registers its extension here.
  */
 import type { AnalysisExtension } from './diagnosis.js';
+import { observeExtension } from '../observe/extension.js';
 
 /** Extensions `analyzeRunDir` runs by default. */
-export const defaultExtensions: AnalysisExtension[] = [];
+export const defaultExtensions: AnalysisExtension[] = [observeExtension];

@@ -7,7 +7,8 @@
  * (same bucket, same "highest equivalent value"), so numbers match
  * `percentileMs` on a merged HDR histogram.
  */
-import { createHistogram, decodeHistogram, type Histogram } from '../run/histogram.js';
+import { inflateSync } from 'node:zlib';
+import { MAX_LATENCY_US, createHistogram, decodeHistogram, type Histogram } from '../run/histogram.js';
 
 /** The parts of hdr-histogram-js's JsHistogram we rely on (present on every JS layout). */
 interface JsHistogramInternals {
@@ -22,8 +23,15 @@ interface JsHistogramInternals {
 
 const TEMPLATE = createHistogram('dense') as unknown as JsHistogramInternals;
 const LENGTH = TEMPLATE.countsArrayLength;
-/** Scratch counts for merges; always left zeroed between calls. */
+/** Scratch counts for merges, and the indices touched; always left zeroed between calls. */
 const scratch = new Float64Array(LENGTH);
+const touched = new Int32Array(LENGTH);
+let nTouched = 0;
+
+const bump = (i: number, c: number): void => {
+  if (scratch[i] === 0) touched[nTouched++] = i;
+  scratch[i] = (scratch[i] ?? 0) + c;
+};
 
 /** A histogram as sorted (bucket index, count) pairs; `total` is the sum of counts. */
 export interface Sparse {
@@ -35,70 +43,105 @@ export interface Sparse {
 /** The empty histogram. */
 export const EMPTY_SPARSE: Sparse = { idx: new Uint32Array(0), count: new Float64Array(0), total: 0 };
 
-const fromScratch = (lo: number, hi: number): Sparse => {
-  let n = 0;
-  for (let i = lo; i <= hi; i++) if (scratch[i] !== 0) n++;
+/** Collects the touched scratch entries into a sparse histogram and clears them. */
+const takeScratch = (): Sparse => {
+  const n = nTouched;
+  if (n === 0) return EMPTY_SPARSE;
+  const order = touched.subarray(0, n).sort();
   const idx = new Uint32Array(n);
   const count = new Float64Array(n);
-  let k = 0;
   let total = 0;
-  for (let i = lo; i <= hi; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = order[k] ?? 0;
     const c = scratch[i] ?? 0;
-    if (c !== 0) {
-      idx[k] = i;
-      count[k] = c;
-      total += c;
-      k++;
-      scratch[i] = 0;
-    }
+    idx[k] = i;
+    count[k] = c;
+    total += c;
+    scratch[i] = 0;
   }
+  nTouched = 0;
   return { idx, count, total };
 };
 
-/** Converts an HDR histogram (built with src/run/histogram.ts settings) to sparse form. */
+/**
+ * Converts an HDR histogram to sparse form. A histogram built with other
+ * settings than src/run/histogram.ts (another unit range or precision, e.g.
+ * from an importer) is re-bucketed by value.
+ */
 export const toSparse = (h: Histogram): Sparse => {
   if (h.totalCount === 0) return EMPTY_SPARSE;
   const js = h as unknown as JsHistogramInternals;
-  if (js.countsArrayLength !== LENGTH) throw new Error(`histogram layout mismatch: ${js.countsArrayLength} buckets, expected ${LENGTH}`);
-  let lo = LENGTH;
-  let hi = -1;
-  for (let i = 0; i < LENGTH; i++) {
+  const same = js.countsArrayLength === LENGTH && js.valueFromIndex(LENGTH - 1) === TEMPLATE.valueFromIndex(LENGTH - 1);
+  for (let i = 0; i < js.countsArrayLength; i++) {
     const c = js.getCountAtIndex(i);
-    if (c !== 0) {
-      scratch[i] = c;
-      if (i < lo) lo = i;
-      hi = i;
-    }
+    if (c === 0) continue;
+    bump(same ? i : Math.min(LENGTH - 1, TEMPLATE.countsArrayIndex(Math.min(MAX_LATENCY_US, Math.max(1, js.valueFromIndex(i))))), c);
   }
-  return hi < 0 ? EMPTY_SPARSE : fromScratch(lo, hi);
+  return takeScratch();
+};
+
+const V2_COMPRESSED = 0x1c849304;
+const V2_PLAIN = 0x1c849303;
+const HEADER_BYTES = 40;
+
+/**
+ * Decodes HdrHistogram's V2 compressed encoding straight into sparse form
+ * (no 94 KB counts array per window): base64 → [cookie, length, zlib data]
+ * → [40-byte header, ZigZag LEB128 counts, negative = run of zeros]. Returns
+ * null when the header's settings differ from ours (the caller falls back).
+ */
+const decodeV2Direct = (encoded: string): Sparse | null => {
+  const raw = Buffer.from(encoded.trim(), 'base64');
+  if (raw.length < 8 || (raw.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED) return null;
+  const data = inflateSync(raw.subarray(8, 8 + raw.readInt32BE(4)));
+  if (data.length < HEADER_BYTES || (data.readInt32BE(0) & ~0xf0) !== V2_PLAIN) return null;
+  const payload = data.readInt32BE(4);
+  const digits = data.readInt32BE(12);
+  const lowest = data.readInt32BE(16) * 2 ** 32 + data.readUInt32BE(20);
+  const highest = data.readInt32BE(24) * 2 ** 32 + data.readUInt32BE(28);
+  if (digits !== 3 || lowest !== 1 || highest !== MAX_LATENCY_US) return null;
+  let pos = HEADER_BYTES;
+  const end = Math.min(data.length, HEADER_BYTES + payload);
+  let index = 0;
+  while (pos < end) {
+    let value = 0;
+    let scale = 1;
+    for (let k = 0; k < 9; k++) {
+      const b = data[pos++] ?? 0;
+      value += (k === 8 ? b : b & 0x7f) * scale;
+      if (k === 8 || (b & 0x80) === 0) break;
+      scale *= 128;
+    }
+    const count = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    if (count < 0) {
+      index -= count;
+      continue;
+    }
+    if (count > 0 && index < LENGTH) bump(index, count);
+    index++;
+  }
+  return takeScratch();
 };
 
 /** Decodes a run-directory histogram (compressed base64) into sparse form. */
-export const decodeSparse = (encoded: string): Sparse => toSparse(decodeHistogram(encoded));
+export const decodeSparse = (encoded: string): Sparse => decodeV2Direct(encoded) ?? toSparse(decodeHistogram(encoded));
 
 /** Sums sparse histograms (exact). */
 export const mergeSparse = (list: Iterable<Sparse>): Sparse => {
-  let lo = LENGTH;
-  let hi = -1;
   let only: Sparse | null = null;
   let nonEmpty = 0;
   for (const s of list) {
     if (s.total === 0) continue;
     nonEmpty++;
     only = s;
-    for (let k = 0; k < s.idx.length; k++) {
-      const i = s.idx[k] ?? 0;
-      scratch[i] = (scratch[i] ?? 0) + (s.count[k] ?? 0);
-      if (i < lo) lo = i;
-      if (i > hi) hi = i;
-    }
+    for (let k = 0; k < s.idx.length; k++) bump(s.idx[k] ?? 0, s.count[k] ?? 0);
   }
-  if (nonEmpty === 0) return EMPTY_SPARSE;
   if (nonEmpty === 1 && only !== null) {
-    scratch.fill(0, lo, hi + 1);
+    for (let k = 0; k < nTouched; k++) scratch[touched[k] ?? 0] = 0;
+    nTouched = 0;
     return only;
   }
-  return fromScratch(lo, hi);
+  return takeScratch();
 };
 
 /** Value (µs) of a bucket as HDR reports it for percentiles > 0: the highest equivalent value. */

@@ -26,6 +26,9 @@ export interface Series {
   completedIn: number[];
   okIn: number[];
   lat: Sparse[];
+  /** Schedule lag (actual − intended send) and service time (from the actual send) per second, when the windows carry them (endpoint and overall series only). */
+  lag: Sparse[];
+  service: Sparse[];
 }
 
 /** All series of a run. */
@@ -46,6 +49,8 @@ const emptySeries = (endpoint: string | null, tenantClass: TenantClass | null, n
   errorsByClass: Array.from({ length: n }, () => ({})),
   completedIn: new Array<number>(n).fill(0), okIn: new Array<number>(n).fill(0),
   lat: new Array<Sparse>(n).fill(EMPTY_SPARSE),
+  lag: new Array<Sparse>(n).fill(EMPTY_SPARSE),
+  service: new Array<Sparse>(n).fill(EMPTY_SPARSE),
 });
 
 const addCounts = (s: Series, t: number, w: Omit<WindowRecord, 'latency'> & { errorsTotal: number }): void => {
@@ -78,6 +83,8 @@ export const buildSeries = (windows: WindowRecord[], endpointOrder: string[], le
   const byClass = new Map<string, Map<TenantClass, Series>>(endpoints.map((e) => [e, new Map()]));
   // Raw per-window histograms, grouped for the merges below.
   const epParts = new Map<string, Sparse[][]>(endpoints.map((e) => [e, Array.from({ length: n }, () => [])]));
+  const lagParts = new Map<string, Sparse[][]>(endpoints.map((e) => [e, Array.from({ length: n }, () => [])]));
+  const serviceParts = new Map<string, Sparse[][]>(endpoints.map((e) => [e, Array.from({ length: n }, () => [])]));
   for (const w of windows) {
     if (!Number.isInteger(w.t_s) || w.t_s < 0) continue;
     const t = w.t_s;
@@ -95,6 +102,8 @@ export const buildSeries = (windows: WindowRecord[], endpointOrder: string[], le
     if (es !== undefined) addCounts(es, t, counts);
     addCounts(overall, t, counts);
     epParts.get(w.endpoint)?.[t]?.push(sp);
+    if (w.lag !== undefined && w.lag !== '') lagParts.get(w.endpoint)?.[t]?.push(decodeSparse(w.lag));
+    if (w.service !== undefined && w.service !== '') serviceParts.get(w.endpoint)?.[t]?.push(decodeSparse(w.service));
   }
   for (const [e, parts] of epParts) {
     const es = byEndpoint.get(e);
@@ -102,8 +111,18 @@ export const buildSeries = (windows: WindowRecord[], endpointOrder: string[], le
     parts.forEach((ps, t) => {
       es.lat[t] = mergeSparse(ps);
     });
+    lagParts.get(e)?.forEach((ps, t) => {
+      es.lag[t] = mergeSparse(ps);
+    });
+    serviceParts.get(e)?.forEach((ps, t) => {
+      es.service[t] = mergeSparse(ps);
+    });
   }
-  for (let t = 0; t < n; t++) overall.lat[t] = mergeSparse(endpoints.map((e) => byEndpoint.get(e)?.lat[t] ?? EMPTY_SPARSE));
+  for (let t = 0; t < n; t++) {
+    overall.lat[t] = mergeSparse(endpoints.map((e) => byEndpoint.get(e)?.lat[t] ?? EMPTY_SPARSE));
+    overall.lag[t] = mergeSparse(endpoints.map((e) => byEndpoint.get(e)?.lag[t] ?? EMPTY_SPARSE));
+    overall.service[t] = mergeSparse(endpoints.map((e) => byEndpoint.get(e)?.service[t] ?? EMPTY_SPARSE));
+  }
   return { length: n, endpoints, overall, byEndpoint, byClass };
 };
 

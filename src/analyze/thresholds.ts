@@ -51,13 +51,16 @@ export interface Thresholds {
   tenantMinRequests: number;
   /** Cold cache: recovered when window p99 ≤ factor × pre-deploy p99 … */
   coldRecoveryFactor: number;
-  /** … for this many consecutive seconds (at least 3 bins). */
+  /** … in at least `coldHoldFraction` of the bins over this many seconds (at least 3 bins). */
   coldHoldS: number;
+  coldHoldFraction: number;
   /** Pre-deploy baseline: up to this many seconds before the event, at least `coldMinBaselineBins` bins. */
   coldBaselineS: number;
   coldMinBaselineBins: number;
-  /** The cold window must be significant: binomial test of the share above `coldRecoveryFactor` × baseline at this level. */
+  /** The cold window must be significant: binomial test of the share of requests above the limit at this level … */
   coldPValue: number;
+  /** … and of the share of its bins above the limit vs the run's other bins (machine noise vs a cold cache). */
+  coldBinPValue: number;
   /** Pool: a saturation episode lasts at least this many scrapes (waiting > 0 or in use ≥ size). */
   poolMinScrapes: number;
   /** Pool: an episode aligns with latency when it overlaps a latency break within this many seconds. */
@@ -66,6 +69,8 @@ export interface Thresholds {
   burstGapS: number;
   /** Generator health: schedule lag p99 above this (ms) makes the run suspect. */
   lagWarnMs: number;
+  /** A bin whose lag p99 is above `lagWarnMs` and at least this share of its latency p99 is generator-bound: not judged on latency. */
+  generatorShare: number;
 }
 
 /** The defaults (documented in docs/report.md). */
@@ -96,11 +101,14 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   tenantMinRequests: 20,
   coldRecoveryFactor: 2,
   coldHoldS: 5,
+  coldHoldFraction: 0.8,
   coldBaselineS: 30,
   coldMinBaselineBins: 3,
   coldPValue: 0.001,
+  coldBinPValue: 0.001,
   poolMinScrapes: 3,
   poolAlignS: 5,
   burstGapS: 2,
   lagWarnMs: 5,
+  generatorShare: 0.25,
 };

@@ -4,12 +4,12 @@
  * (endpoint templates and weights) to an access log, and prints a summary.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, relative } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { parseProfile } from '../scenario/profile.js';
 import { parseScenario } from '../scenario/scenario.js';
-import { fitLog, formatFitSummary, profileYaml, scenarioYaml } from '../traffic/fit/index.js';
+import { fitLog, formatFitSummary, profileYaml, scenarioYaml, tenantsCsv } from '../traffic/fit/index.js';
 import { durationFlag, logFilterFlags, logSourceFlags, readLogFilterArgs, readLogSourceArgs } from './log-options.js';
 import { out } from './output.js';
 
@@ -77,13 +77,16 @@ export const fitCommand: CommandModule = {
     await writeText(profileFile, profileText);
     let scenarioNote = '';
     if (scenarioFile !== undefined) {
-      const scenarioText = scenarioYaml(result, (a.name as string | undefined) ?? nameOf(scenarioFile));
+      // Tenants named in paths go to a CSV beside the scenario (numbered by popularity, no production ids).
+      const csvName = result.endpoints.tenantCounts.length > 0 ? `${nameOf(scenarioFile)}-tenants.csv` : null;
+      const scenarioText = scenarioYaml(result, (a.name as string | undefined) ?? nameOf(scenarioFile), { tenantsCsvFile: csvName });
       parseScenario(scenarioText, scenarioFile);
       await writeText(scenarioFile, scenarioText);
+      if (csvName !== null && scenarioText.includes('tenants:')) await writeText(join(dirname(scenarioFile), csvName), tenantsCsv(result));
       scenarioNote = ` and ${relative(process.cwd(), scenarioFile) || scenarioFile} (${result.scenarioEndpoints.length} endpoints)`;
     }
     out(formatFitSummary(result));
-    out(`wrote ${relative(process.cwd(), profileFile) || profileFile} (${result.stages.length} stages)${scenarioNote}`);
+    out(`wrote ${relative(process.cwd(), profileFile) || profileFile} (${result.stages.length} stage${result.stages.length === 1 ? '' : 's'})${scenarioNote}`);
     out(`next: prodshape replay --profile ${profileFile}${scenarioFile === undefined ? ' --scenario S' : ` --scenario ${scenarioFile}`} --target URL --speed 100`);
   },
 };

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { generate } from '../data/index.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { out } from './output.js';
@@ -21,7 +20,7 @@ interface GenerateArgs {
   format?: 'csv' | 'ndjson';
   to?: string;
   replace: boolean;
-  workers: number;
+  workers: string;
   'chunk-rows': number;
   quiet: boolean;
 }
@@ -38,7 +37,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
       .option('to', { type: 'string', describe: 'Load into this PostgreSQL: postgres://user:pass@host:port/db (COPY, indexes, ANALYZE)' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
-      .option('workers', { type: 'number', default: 0, describe: 'Worker threads making rows (0: the main thread); output is the same for any count' })
+      .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
       .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
       .example('$0 generate --scenario saas-orders --out data/', 'CSV files, schema.sql and manifest.json in data/')
@@ -46,11 +45,14 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   handler: async (a) => {
     if (!Number.isFinite(a.seed) || !Number.isInteger(a.seed)) throw inputError('--seed', `expected a whole number, got ${String(a.seed)}`);
     if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
-    if (!Number.isInteger(a.workers) || a.workers < 0 || a.workers > 64) throw inputError('--workers', `expected a whole number from 0 to 64, got ${String(a.workers)}`);
+    const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
+    if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
     if (a.to !== undefined && !/^postgres(ql)?:\/\//.test(a.to)) throw inputError('--to', 'expected a PostgreSQL URL: postgres://user:password@host:port/database');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
+    // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
+    const { generate } = await import('../data/index.js');
     const started = performance.now();
     const { manifest, files } = await generate(scenario, {
       out: a.out,
@@ -58,7 +60,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       scale: a.scale,
       ...(a.format === undefined ? {} : { format: a.format }),
       ...(a.to === undefined ? {} : { to: a.to, replace: a.replace }),
-      workers: a.workers,
+      workers,
       chunkRows: a['chunk-rows'],
       ...(a.quiet ? {} : { onProgress: progressReporter(process.stderr) }),
     });

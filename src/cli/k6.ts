@@ -2,8 +2,8 @@
  * `prodshape k6 --scenario S --profile P --out script.ts`: exports the scenario
  * and profile to a TypeScript k6 script (and its tenant data file), for runs
  * larger than one machine (k6, k6-operator). Results come back with
- * `prodshape report --from-k6 results.json --out DIR` (`reportFromK6` below,
- * which the report command calls).
+ * `prodshape report --from-k6 results.json --out DIR` (`importK6ForReport`
+ * below, which the report command calls).
  */
 import { relative } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -12,7 +12,6 @@ import { formatDurationMs, parseDurationMs } from '../core/duration.js';
 import { resolveNamed } from '../core/paths.js';
 import { exportK6 } from '../k6/export.js';
 import { importK6Results } from '../k6/import.js';
-import { finishRun } from '../report/index.js';
 import { formatK6Duration } from '../k6/stages.js';
 import { err, out } from './output.js';
 
@@ -44,6 +43,12 @@ const positive = (flag: string, value: number, allowZero = false): number => {
   return value;
 };
 
+/** A path for people: relative to the working directory when inside it. */
+const show = (file: string): string => {
+  const rel = relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
+};
+
 export const k6Command: CommandModule<object, K6Args> = {
   command: 'k6',
   describe: 'Export a scenario and profile to a TypeScript k6 script (k6 run, k6-operator)',
@@ -60,7 +65,7 @@ export const k6Command: CommandModule<object, K6Args> = {
       .option('slo', { type: 'string', array: true, describe: "SLO as a k6 threshold, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
       .option('expected-latency', { type: 'string', default: '100ms', describe: 'latency expected at the peak, for sizing VUs by Little\'s law' })
       .option('max-vus', { type: 'number', describe: 'cap on VUs (requests in flight); default: enough for 10x the expected latency' })
-      .option('tenant-tags', { type: 'number', default: 1000, describe: 'tag requests to the N largest tenants with their id' })
+      .option('tenant-tags', { type: 'number', default: 200, describe: 'track the N largest tenants (tagged with their id), plus samples of small and empty ones, as replay does' })
       .example('$0 k6 --scenario demo --profile spike-3x --out spike.ts', 'then: k6 run -e TARGET=http://staging:8080 --out json=results.json.gz spike.ts')
       .strict(),
   handler: async (args) => {
@@ -76,12 +81,11 @@ export const k6Command: CommandModule<object, K6Args> = {
       slo: args.slo ?? [],
       expectedLatencyMs: durationFlag('--expected-latency', args['expected-latency']),
       maxVus: maxVus === undefined ? null : Math.ceil(positive('--max-vus', maxVus)),
-      tenantTagLimit: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
+      tenantTags: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
       command: ['prodshape', ...process.argv.slice(2)].join(' '),
     });
     for (const w of result.warnings) err(`warning: ${w}`);
     const p = result.plan;
-    const show = (f: string): string => relative(process.cwd(), f) || f;
     out(`wrote ${show(result.scriptFile)}${result.dataFile === null ? '' : ` and ${show(result.dataFile)} (${p.tenants?.count ?? 0} tenants)`}`);
     out(`  ${p.scenario.name} × ${p.profile.name}: ${formatDurationMs(p.profile.durationMs)}, peak ${+p.profile.peakRps.toFixed(2)}/s, ~${Math.round(p.profile.expectedRequests)} requests, ${p.endpoints.length} endpoints`);
     out(`  ramping-arrival-rate: ${p.arrival.stages.length} stages, timeUnit ${p.arrival.timeUnit}, VUs ${p.vus.preAllocatedVUs} pre-allocated, ${p.vus.maxVUs} max`);
@@ -94,20 +98,15 @@ export const k6Command: CommandModule<object, K6Args> = {
 };
 
 /**
- * `prodshape report --from-k6 FILE… --out DIR`: imports k6 JSON results (one
- * file per runner, gzip or not) into a run directory, then analyses and
- * renders it like a native run. Returns the exit code (2 when an SLO failed).
+ * The import half of `prodshape report --from-k6 FILE… --out DIR`: k6 JSON
+ * results (one file per runner, gzip or not) into a new run directory, with
+ * a line saying what was read; report.ts then analyses and renders it like any
+ * run. `print` is where the line goes (stderr when stdout carries --json).
  */
-export const reportFromK6 = async (
-  files: string[],
-  outDir: string,
-  opts: { slo?: string[]; junitFile?: string | null } = {},
-): Promise<number> => {
+export const importK6ForReport = async (files: string[], outDir: string, print: (text: string) => void = out): Promise<void> => {
   const r = await importK6Results(files, outDir);
   for (const w of r.warnings) err(`warning: ${w}`);
   const runners = r.instances.length > 0 ? `${r.instances.length} runners` : `${files.length} file${files.length === 1 ? '' : 's'}`;
-  out(`imported ${r.requests} requests, ${r.dropped} dropped iterations, ${r.events} events from ${runners} into ${relative(process.cwd(), r.dir) || r.dir}`);
-  if (r.meta.scenario === null) out('  (no prodshape metadata in the results: scenario, profile and SLOs unknown; tenants by tags only)');
-  const { exitCode } = await finishRun(r.dir, { print: out, slo: opts.slo ?? [], junitFile: opts.junitFile ?? null });
-  return exitCode;
+  print(`imported ${r.requests} requests, ${r.dropped} dropped iterations, ${r.events} events from ${runners} into ${show(r.dir)}`);
+  if (r.meta.scenario === null) print('  (no prodshape metadata in the results: scenario, profile and SLOs unknown; endpoints and tenants from tags)');
 };

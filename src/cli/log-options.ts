@@ -7,6 +7,7 @@ import type { Options } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { parseDurationMs } from '../core/duration.js';
 import type { LogFilterOptions } from '../traffic/logs/filter.js';
+import type { LogReplayRunOptions } from '../traffic/logs/run.js';
 import { LOG_FIELDS, LOG_FORMATS, type FieldMapping, type LogField, type LogSourceOptions } from '../traffic/logs/types.js';
 
 /** How to read the log. */
@@ -84,4 +85,34 @@ export const durationFlag = (argv: Record<string, unknown>, name: string): numbe
   const ms = parseDurationMs(v);
   if (ms === null || ms <= 0) throw inputError(`--${name}`, `expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(v)}`);
   return ms;
+};
+
+/** Flags of `replay --log` beyond the replay's own: the log, the filters (safe methods by default), and the stream's knobs. */
+export const logReplayFlags: Record<string, Options> = {
+  ...Object.fromEntries(Object.entries(logSourceFlags).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
+  ...Object.fromEntries(Object.entries(logFilterFlags(false)).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
+  jitter: { type: 'string', default: '1s', describe: 'with --rate-scale: largest time shift of a duplicated arrival (log time)', group: 'Log replay (--log):' },
+  'reorder-window': { type: 'string', default: '60s', describe: 'how far out of order log lines may be (log time)', group: 'Log replay (--log):' },
+  'max-endpoints': { type: 'number', default: 20, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: 'Log replay (--log):' },
+};
+
+/** The log part of `runLogReplay`'s options from the flags. */
+export const readLogReplayArgs = (argv: Record<string, unknown>): LogReplayRunOptions['replay'] => {
+  const { tenantSegments, ...filter } = readLogFilterArgs(argv);
+  const zeroOk = (name: string): number | undefined => {
+    if (argv[name] === undefined) return undefined;
+    const ms = parseDurationMs(argv[name]);
+    if (ms === null) throw inputError(`--${name}`, `expected a duration such as 0, 500ms, 1s or 2m, got ${JSON.stringify(argv[name])}`);
+    return ms;
+  };
+  const jitterMs = zeroOk('jitter');
+  const reorderWindowMs = zeroOk('reorder-window');
+  return {
+    source: readLogSourceArgs(argv),
+    filter,
+    ...(tenantSegments === undefined ? {} : { templates: { tenantSegments } }),
+    ...(jitterMs === undefined ? {} : { jitterMs }),
+    ...(reorderWindowMs === undefined ? {} : { reorderWindowMs }),
+    ...(typeof argv['max-endpoints'] === 'number' ? { maxEndpoints: argv['max-endpoints'] } : {}),
+  };
 };

@@ -5,10 +5,12 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDurationMs } from '../core/duration.js';
-import { inputError, ProdshapeError } from '../core/errors.js';
+import { inputError } from '../core/errors.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
+import { runLogReplay } from '../traffic/logs/run.js';
 import { demoRunEpilogue, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
+import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { err, out } from './output.js';
 
 interface ReplayArgs {
@@ -73,7 +75,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay',
   describe: 'Play production-shaped traffic against a target (open model) and report where latency breaks',
   builder: (y: Argv) =>
-    y
+    (y.options(logReplayFlags) as Argv)
       .usage('$0 replay --scenario S --profile P --target URL [--out DIR] [options]')
       .option('scenario', { type: 'string', describe: 'scenario file or name (./scenarios, then the package\'s)' })
       .option('profile', { type: 'string', describe: 'profile file or name (./profiles, then the package\'s: monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' })
@@ -97,18 +99,19 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
       .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
       .example('$0 replay --scenario saas-orders --profile spike-3x --target http://127.0.0.1:8080 --data data/', '')
-      .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', ''),
+      .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', '')
+      .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
   handler: async (a) => {
-    if (a.log !== undefined) {
-      // Seam for access-log replays (src/traffic/logs): they build a PlanRecipe and call runPlan.
-      throw new ProdshapeError('PS_NOT_BUILT', '`prodshape replay --log` is not built yet');
-    }
-    if (a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
-    if (a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
+    // Access-log replays (src/traffic/logs/run.ts) take --log instead of --profile; --scenario is optional for them.
+    if (a.log !== undefined && a.profile !== undefined) throw inputError('--profile', 'give either --log (replay an access log) or --profile, not both');
+    if (a.log === undefined && a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
+    if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
     const speed = a.speed === undefined ? undefined : positive('--speed', a.speed);
     const rateScale = a['rate-scale'] === undefined || a['rate-scale'] === 0 ? a['rate-scale'] : positive('--rate-scale', a['rate-scale']);
     // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.
-    const demo: DemoTarget | null = a.target === undefined ? await startDemoForReplay({ profile: a.profile, speed, rateScale, log: err }) : null;
+    const demo: DemoTarget | null = a.target === undefined && a.log === undefined
+      ? await startDemoForReplay({ profile: a.profile as string, speed, rateScale, log: err })
+      : null;
     const ac = new AbortController();
     const force = new AbortController();
     let signals = 0;
@@ -126,9 +129,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     const live = liveView();
     try {
       const seed = a.seed === undefined ? null : /^\d+$/.test(a.seed) ? Number(a.seed) : a.seed;
-      const result = await runReplay({
-        scenario: a.scenario ?? demo?.scenarioFile ?? '',
-        profile: a.profile,
+      const options = {
         ...(a.target !== undefined ? { target: a.target } : demo !== null ? { target: demo.url } : {}),
         ...(a.out !== undefined ? { outDir: a.out } : {}),
         dataDir: a.data ?? demo?.dataDir ?? null,
@@ -150,15 +151,18 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         signal: ac.signal,
         forceSignal: force.signal,
         onLive: live.onLive,
-        log: (line) => {
+        log: (line: string) => {
           live.clear();
           err(line);
         },
-        print: (text) => {
+        print: (text: string) => {
           live.clear();
           out(text);
         },
-      });
+      };
+      const result = a.log !== undefined
+        ? await runLogReplay({ ...options, logFile: a.log, scenario: a.scenario ?? null, replay: readLogReplayArgs(a) })
+        : await runReplay({ ...options, scenario: a.scenario ?? demo?.scenarioFile ?? '', profile: a.profile as string });
       live.clear();
       if (result.meta.interrupted) err(`run interrupted (${result.meta.interrupt_reason ?? 'stopped'}); everything measured is in ${result.dir}`);
       if (demo !== null) for (const line of demoRunEpilogue(result.dir)) out(line);

@@ -5,10 +5,11 @@
  * (`report --from-k6 FILE --out DIR` belongs to the k6 importer.)
  */
 import type { Argv, CommandModule } from 'yargs';
-import { ProdshapeError, inputError } from '../core/errors.js';
+import { inputError } from '../core/errors.js';
 import { analyzeRunDir } from '../analyze/index.js';
 import { exitCodeOf, finishRun, writeReports } from '../report/index.js';
-import { out, useColor } from './output.js';
+import { importK6ForReport } from './k6.js';
+import { err, out, useColor } from './output.js';
 
 interface ReportArgs {
   dir?: string;
@@ -16,7 +17,7 @@ interface ReportArgs {
   junit?: string;
   json?: boolean;
   html?: boolean;
-  'from-k6'?: string;
+  'from-k6'?: string[];
   out?: string;
 }
 
@@ -33,13 +34,18 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one test case per SLO) to this file' })
       .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout instead of the summary' })
       .option('html', { type: 'boolean', default: true, describe: 'write report.html (--no-html to skip)' })
-      .option('from-k6', { type: 'string', describe: 'import k6 results (k6 --out json FILE) into --out DIR, then report' })
+      .option('from-k6', { type: 'string', array: true, describe: 'import k6 results (k6 run --out json=FILE, .gz too; one file per runner) into --out DIR, then report' })
       .option('out', { type: 'string', describe: 'with --from-k6: the run directory to create' })
       .example('$0 report runs/monday', 're-render a run')
-      .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI'),
+      .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI')
+      .example('$0 report --from-k6 runner-*.json.gz --out runs/k6-spike', 'read k6 results (k6 run --out json=…) into a run directory and report'),
   handler: async (argv) => {
-    if (argv['from-k6'] !== undefined) {
-      throw new ProdshapeError('PS_NOT_BUILT', '`prodshape report --from-k6` is not built yet', { hint: 'the k6 importer lands with the k6 work' });
+    const k6Files = argv['from-k6'];
+    if (k6Files !== undefined) {
+      if (argv.out === undefined) throw inputError('--out', 'name the run directory to create from the k6 results', { hint: 'prodshape report --from-k6 results.json.gz --out runs/NAME' });
+      if (argv.dir !== undefined) throw inputError('DIR', 'give a run directory or --from-k6 FILE… --out DIR, not both');
+      await importK6ForReport(k6Files, argv.out, argv.json ? err : out);
+      argv.dir = argv.out;
     }
     if (argv.dir === undefined) throw inputError('DIR', 'name the run directory to report on', { hint: 'prodshape report runs/NAME' });
     const slo = argv.slo ?? [];

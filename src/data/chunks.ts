@@ -6,6 +6,7 @@
 import type { Dataset } from './dataset.js';
 import { tableOf } from './dataset.js';
 import { chunkRanges, makeRows, type RowFormat } from './rows.js';
+import type { CompiledTable } from './columns.js';
 
 /** A chunk of a table: `rows` rows encoded (UTF-8) in each requested format. */
 export interface Chunk {
@@ -16,23 +17,21 @@ export interface Chunk {
 
 export interface ChunkSource {
   /** The table's rows in order, as chunks of `chunkRows` rows. */
-  chunks(table: string, formats: RowFormat[], chunkRows: number): AsyncIterable<Chunk> | Iterable<Chunk>;
+  chunks(table: CompiledTable, formats: RowFormat[], chunkRows: number): AsyncIterable<Chunk> | Iterable<Chunk>;
   close?(): Promise<void>;
 }
 
 /** Encodes one chunk of a table in each format. */
-export const makeChunk = (ds: Dataset, table: string, formats: RowFormat[], start: number, end: number): Chunk => {
-  const t = tableOf(ds, table);
+export const makeChunk = (t: CompiledTable, tenantTable: string | null, formats: RowFormat[], start: number, end: number): Chunk => {
   const bytes: Partial<Record<RowFormat, Buffer>> = {};
-  for (const f of formats) bytes[f] = makeRows(t, ds.spec.tenantTable, start, end, f);
+  for (const f of formats) bytes[f] = makeRows(t, tenantTable, start, end, f);
   return { start, rows: end - start, bytes };
 };
 
 /** Chunks made on the calling thread, lazily (one chunk in memory at a time). */
 export const mainThreadChunks = (ds: Dataset): ChunkSource => ({
-  *chunks(table, formats, chunkRows) {
-    const t = tableOf(ds, table);
-    for (const [start, end] of chunkRanges(t.plan.rows, chunkRows)) yield makeChunk(ds, table, formats, start, end);
+  *chunks(t, formats, chunkRows) {
+    for (const [start, end] of chunkRanges(t.plan.rows, chunkRows)) yield makeChunk(t, ds.spec.tenantTable, formats, start, end);
   },
 });
 

@@ -12,14 +12,23 @@ import { csvField, csvValue, formatFixed, formatTimestamp, formatUuid, jsonValue
 import { normalQuantile } from './stats.js';
 import { tenantOfRow, type DataPlan, type TablePlan } from './plan.js';
 import type { Pools } from './pools.js';
+import {
+  binTypeOf, encodeField, ensure, putDate, putFloat4, putFloat8, putInt2, putInt4, putInt8, putNull, putNumeric, putTimestamp, putUuid,
+  putBytes, NUMERIC_MAX_BYTES, type BinOut, type BinType,
+} from './pgbinary.js';
 
 /**
  * The row being made. Tables without tenants have `t = -1` (the tenant table:
  * `t = i`), `j = i` and `n` = the table's rows.
  */
 export interface RowCursor {
-  /** Row index in the table, from 0. */
+  /**
+   * Row index in the table's tenant-by-tenant layout, from 0: every random
+   * draw of the row hashes it, so a row's values never depend on the layout.
+   */
   i: number;
+  /** Position of the row in the output (= `i`, except in tables with sort_by): sequential ids. */
+  p: number;
   /** Tenant index, or -1. */
   t: number;
   /** Index of the row within its tenant's rows. */
@@ -29,6 +38,10 @@ export interface RowCursor {
 }
 
 type Cell = (r: RowCursor) => string;
+/** Writes one field in PostgreSQL's binary COPY format (room is ensured per row). */
+type BinCell = (r: RowCursor, o: BinOut) => void;
+/** A binary cell and the most bytes it writes; null when the column's type has no binary encoder. */
+type Bin = { cell: BinCell; maxBytes: number } | null;
 type TimeFn = (r: RowCursor) => number;
 type IndexFn = (r: RowCursor) => number;
 
@@ -38,6 +51,8 @@ export interface CompiledColumn {
   notNull: boolean;
   csv: Cell;
   json: Cell;
+  /** Binary COPY encoder for `sqlType`, or null (then the table loads as CSV). */
+  bin: Bin;
   /** For ref columns: the referenced table. */
   references: string | null;
 }
@@ -55,18 +70,29 @@ export interface CompiledTable {
   csvHeader: string;
   csvRow: Cell;
   jsonRow: Cell;
+  /** A tuple in PostgreSQL's binary COPY format, or null when a column type has no binary encoder. */
+  binRow: ((r: RowCursor, o: BinOut) => void) | null;
+  /** For tables with sort_by: the row's time in that column (epoch ms), which orders the output. */
+  sortTime: TimeFn | null;
 }
 
 interface IdCodec {
   text: (k: number) => string;
   json: (k: number) => string;
+  /** Binary field of the id of row k, for a column of SQL type `type`; null when not encodable. */
+  bin: (type: BinType | null) => ((k: number, o: BinOut) => void) | null;
   sqlType: string;
   start: number | null;
 }
 
+/** Binary writer of an integer for an integer column type, or null. */
+const intWriter = (type: BinType | null): ((v: number, o: BinOut) => void) | null =>
+  type === 'int8' ? (v, o) => putInt8(o, v) : type === 'int4' ? (v, o) => putInt4(o, v) : type === 'int2' ? (v, o) => putInt2(o, v) : null;
+
 /** Sets `c` to row `k` of `p` (whose tenant is `t` when known, else looked up). */
 const moveCursor = (p: TablePlan, tenantTable: string | null, k: number, t: number, c: RowCursor): void => {
   c.i = k;
+  c.p = k;
   if (p.first !== null && p.counts !== null) {
     const tt = t >= 0 ? t : tenantOfRow(p.first, k);
     c.t = tt;
@@ -106,7 +132,14 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
     let codec: IdCodec | null = null;
     if (col?.kind === 'id' && col.mode === 'sequential') {
       const start = col.start;
-      codec = { text: (k) => String(start + k), json: (k) => String(start + k), sqlType: col.type ?? 'bigint', start };
+      // `k` is the row's position (`p`): equal to its index except in tables with sort_by, which nothing refers to.
+      codec = {
+        text: (k) => String(start + k), json: (k) => String(start + k), sqlType: col.type ?? 'bigint', start,
+        bin: (type) => {
+          const w = intWriter(type);
+          return w === null ? null : (k, o) => w(start + k, o);
+        },
+      };
     } else if (col?.kind === 'id') {
       const key = cellKey(seed, table, col.name, 'uuid');
       const text = (k: number): string => {
@@ -115,7 +148,13 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         const c = nextHash(b);
         return formatUuid(a, b, c, nextHash(c));
       };
-      codec = { text, json: (k) => `"${text(k)}"`, sqlType: col.type ?? 'uuid', start: null };
+      const bin = (k: number, o: BinOut): void => {
+        const a = cellHash(key, k);
+        const b = nextHash(a);
+        const c = nextHash(b);
+        putUuid(o, a, b, c, nextHash(c));
+      };
+      codec = { text, json: (k) => `"${text(k)}"`, sqlType: col.type ?? 'uuid', start: null, bin: (type) => (type === 'uuid' ? bin : null) };
     }
     idCodecs.set(table, codec);
     return codec;
@@ -186,7 +225,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         const { fn: idx, sameTenant } = refIndex(table, ref);
         const target = tablePlan(ref.table);
         const parentTime = timeOf(ref.table, b.column);
-        const scratch: RowCursor = { i: 0, t: -1, j: 0, n: 0 };
+        const scratch: RowCursor = { i: 0, p: 0, t: -1, j: 0, n: 0 };
         const source = tablePlan(table);
         // A NULL parent (a tenant without rows there) falls back to the tenant's signup, or now.
         const fallback: TimeFn = hasTenant(source) ? (r) => signupMs[r.t] ?? spec.nowMs : () => spec.nowMs;
@@ -230,6 +269,15 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
     return fn;
   };
 
+  /** Binary cells picking one of `values` (pre-encoded per value) with `pick`; null if a value does not convert. */
+  const pooledBin = (values: (string | number | boolean | null)[], type: BinType | null, pick: (r: RowCursor) => number): Bin => {
+    if (type === null) return null;
+    const fields = values.map((v) => encodeField(v, type));
+    if (fields.some((f) => f === null)) return null;
+    const encoded = fields as Uint8Array[];
+    return { cell: (r, o) => putBytes(o, encoded[pick(r)] ?? (encoded[0] as Uint8Array)), maxBytes: Math.max(...encoded.map((f) => f.length)) };
+  };
+
   const compileColumn = (p: TablePlan, col: ColumnSpec): CompiledColumn => {
     const table = p.spec.name;
     const key = cellKey(seed, table, col.name);
@@ -239,19 +287,27 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
     let sqlType: string;
     let notNull = col.nulls === 0;
     let references: string | null = null;
+    /** Builds the binary cell once the SQL type is known. */
+    let bin: (type: BinType | null) => Bin;
     switch (col.kind) {
       case 'id': {
         const codec = idCodec(table);
         if (codec === null) throw new Error(`internal: ${table} id`);
         sqlType = codec.sqlType;
+        // Sequential ids number rows in output order; UUIDs hash the row's index (so refs can compute them).
+        const sequential = codec.start !== null;
         if (codec.start !== null) {
           const start = codec.start;
-          csv = (r) => String(start + r.i);
+          csv = (r) => String(start + r.p);
           json = csv;
         } else {
           csv = (r) => codec.text(r.i);
           json = (r) => codec.json(r.i);
         }
+        bin = (type) => {
+          const w = codec.bin(type);
+          return w === null ? null : { cell: sequential ? (r, o) => w(r.p, o) : (r, o) => w(r.i, o), maxBytes: 20 };
+        };
         break;
       }
       case 'ref': {
@@ -262,7 +318,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         // NULL when the tenant may have no rows in the target (min 0) or `nulls` is set.
         notNull = notNull && !(target.first !== null && target.spec.perTenant?.min === 0 && hasTenant(p) && col.table !== table);
         references = col.table;
-        sqlType = codec.sqlType;
+        sqlType = col.type ?? codec.sqlType;
         csv = (r) => {
           const k = fn(r);
           return k < 0 ? '' : codec.text(k);
@@ -271,23 +327,45 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
           const k = fn(r);
           return k < 0 ? 'null' : codec.json(k);
         };
-        return { name: col.name, sqlType: col.type ?? sqlType, notNull, csv, json, references };
+        // `nulls` is inside `fn` (a NULL parent is index -1): no wrapper below.
+        const w = codec.bin(binTypeOf(sqlType));
+        const refBin: Bin = w === null ? null : {
+          cell: (r, o) => {
+            const k = fn(r);
+            if (k < 0) putNull(o);
+            else w(k, o);
+          },
+          maxBytes: 20,
+        };
+        return { name: col.name, sqlType, notNull, csv, json, bin: refBin, references };
       }
       case 'faker': {
         const pool = pools[`${table}.${col.name}`];
         if (pool === undefined) throw new Error(`internal: no pool for ${table}.${col.name}`);
         const size = pool.csv.length;
+        const pick = (r: RowCursor): number => Math.floor(unit(cellHash(key, r.i)) * size);
         sqlType = pool.sqlType;
         if (col.unique) {
           sqlType = 'text';
           const withSuffix = (v: string, i: number): string => (/^[^@\s]+@[^@\s]+$/.test(v) ? v.replace('@', `+${i + 1}@`) : `${v} ${i + 1}`);
-          csv = (r) => csvField(withSuffix(pool.text[Math.floor(unit(cellHash(key, r.i)) * size)] ?? '', r.i));
-          json = (r) => JSON.stringify(withSuffix(pool.text[Math.floor(unit(cellHash(key, r.i)) * size)] ?? '', r.i));
+          const value = (r: RowCursor): string => withSuffix(pool.text[pick(r)] ?? '', r.i);
+          csv = (r) => csvField(value(r));
+          json = (r) => JSON.stringify(value(r));
+          const maxBytes = 4 + 16 + Math.max(...pool.text.map((t) => Buffer.byteLength(t)));
+          bin = (type) => (type !== 'text' ? null : {
+            cell: (r, o) => {
+              const n = o.u8.write(value(r), o.pos + 4);
+              o.dv.setInt32(o.pos, n);
+              o.pos += 4 + n;
+            },
+            maxBytes,
+          });
         } else {
           const c = pool.csv;
           const jv = pool.json;
-          csv = (r) => c[Math.floor(unit(cellHash(key, r.i)) * size)] ?? '';
-          json = (r) => jv[Math.floor(unit(cellHash(key, r.i)) * size)] ?? 'null';
+          csv = (r) => c[pick(r)] ?? '';
+          json = (r) => jv[pick(r)] ?? 'null';
+          bin = (type) => pooledBin(pool.text, type, pick);
         }
         break;
       }
@@ -311,6 +389,7 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         sqlType = 'text';
         csv = (r) => c[pick(r)] ?? '';
         json = (r) => jv[pick(r)] ?? 'null';
+        bin = (type) => pooledBin(col.values, type, pick);
         break;
       }
       case 'number': {
@@ -331,6 +410,16 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         sqlType = decimals === 0 ? 'bigint' : 'numeric';
         csv = (r) => formatFixed(value(r), decimals);
         json = csv;
+        bin = (type) => {
+          const w = intWriter(type);
+          // Rounded as in the text forms (half away from zero), so every sink stores the same value.
+          const rounded = (r: RowCursor): number => Number(formatFixed(value(r), decimals));
+          if (w !== null) return { cell: (r, o) => w(Math.round(rounded(r)), o), maxBytes: 12 };
+          if (type === 'numeric') return { cell: (r, o) => putNumeric(o, value(r), decimals), maxBytes: NUMERIC_MAX_BYTES };
+          if (type === 'float8') return { cell: (r, o) => putFloat8(o, rounded(r)), maxBytes: 12 };
+          if (type === 'float4') return { cell: (r, o) => putFloat4(o, rounded(r)), maxBytes: 8 };
+          return null;
+        };
         break;
       }
       case 'timestamp': {
@@ -338,6 +427,12 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         sqlType = 'timestamptz';
         csv = (r) => formatTimestamp(fn(r));
         json = (r) => `"${formatTimestamp(fn(r))}"`;
+        bin = (type) =>
+          type === 'timestamptz' || type === 'timestamp'
+            ? { cell: (r, o) => putTimestamp(o, fn(r)), maxBytes: 12 }
+            : type === 'date'
+              ? { cell: (r, o) => putDate(o, fn(r)), maxBytes: 8 }
+              : null;
         break;
       }
       case 'constant': {
@@ -347,15 +442,22 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
         notNull = notNull && col.value !== null;
         csv = () => c;
         json = () => jv;
+        bin = (type) => pooledBin([col.value], type, () => 0);
         break;
       }
     }
+    sqlType = col.type ?? sqlType;
+    let b = bin(binTypeOf(sqlType));
     if (nul) {
       const [c0, j0] = [csv, json];
       csv = (r) => (cellHash(nul.key, r.i) < nul.threshold ? '' : c0(r));
       json = (r) => (cellHash(nul.key, r.i) < nul.threshold ? 'null' : j0(r));
+      if (b !== null) {
+        const inner = b.cell;
+        b = { cell: (r, o) => (cellHash(nul.key, r.i) < nul.threshold ? putNull(o) : inner(r, o)), maxBytes: Math.max(4, b.maxBytes) };
+      }
     }
-    return { name: col.name, sqlType: col.type ?? sqlType, notNull, csv, json, references };
+    return { name: col.name, sqlType, notNull, csv, json, bin: b, references };
   };
 
   return plan.tables.map((p): CompiledTable => {
@@ -372,8 +474,20 @@ export const compileDataset = (plan: DataPlan, pools: Pools): CompiledTable[] =>
       csvHeader: `${columns.map((c) => csvField(c.name)).join(',')}\n`,
       csvRow: joinCells(columns.map((c) => c.csv), ',', '', '\n'),
       jsonRow: joinCells(columns.map((c) => c.json), ',', '{', '}\n', columns.map((c) => `${JSON.stringify(c.name)}:`)),
+      binRow: columns.every((c) => c.bin !== null) ? binaryRow(columns.map((c) => c.bin as NonNullable<Bin>)) : null,
+      sortTime: p.spec.sortBy === null ? null : timeOf(p.spec.name, p.spec.sortBy),
     };
   });
+};
+
+/** A binary COPY tuple writer: room for the longest row, the field count, then each field (generated, as joinCells). */
+const binaryRow = (cells: NonNullable<Bin>[]): ((r: RowCursor, o: BinOut) => void) => {
+  const maxBytes = 2 + cells.reduce((a, c) => a + c.maxBytes, 0);
+  const names = cells.map((_, k) => `c${k}`);
+  const body = `ensure(o, ${maxBytes}); o.dv.setInt16(o.pos, ${cells.length}); o.pos += 2; ${names.map((n) => `${n}(r, o);`).join(' ')}`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('ensure', ...names, `return (r, o) => { ${body} };`) as (e: typeof ensure, ...fns: BinCell[]) => (r: RowCursor, o: BinOut) => void;
+  return make(ensure, ...cells.map((c) => c.cell));
 };
 
 /**

@@ -12,9 +12,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { RunError, errorMessage } from '../core/errors.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { prepareDataset, type Dataset, type DatasetOptions } from './dataset.js';
+import { prepareDatasetInBackground, type Dataset, type DatasetOptions } from './dataset.js';
 import { buildManifest, manifestJsonPieces } from './summary.js';
 import { schemaSql } from './schema.js';
 import { fileSink } from './sinks/files.js';
@@ -22,10 +23,10 @@ import { postgresSink } from './sinks/postgres.js';
 import { writeDataset, type Progress } from './write.js';
 import { workerChunks } from './workers.js';
 import type { Manifest } from './manifest.js';
-import type { RowFormat } from './rows.js';
+import type { FileFormat } from './rows.js';
 import type { Sink } from './sink.js';
 
-export { prepareDataset, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type DatasetOptions } from './dataset.js';
+export { prepareDataset, prepareDatasetInBackground, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type DatasetOptions, type DraftDataset } from './dataset.js';
 export { tableCsvChunks, mainThreadChunks, makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 export { workerChunks } from './workers.js';
 export { writeDataset, type Progress, type WriteOptions } from './write.js';
@@ -36,7 +37,7 @@ export { fileSink, dataFileName } from './sinks/files.js';
 export { postgresSink, type PostgresSinkOptions } from './sinks/postgres.js';
 export { loadIntoPglite, pgliteSink, type PgliteLike } from './sinks/pglite.js';
 export type { Sink, TableWriter } from './sink.js';
-export type { RowFormat } from './rows.js';
+export type { RowFormat, FileFormat } from './rows.js';
 export type { CompiledTable, CompiledColumn } from './columns.js';
 export { zipfShares, apportion } from './zipf.js';
 export { ageQuantileMonths, ageCdf, ageRatePerMonth } from './ages.js';
@@ -45,13 +46,18 @@ export interface GenerateOptions extends DatasetOptions {
   /** Directory for manifest.json and schema.sql, and the data files when written to files. */
   out?: string;
   /** Data files' format; default csv when not loading into PostgreSQL, none when loading (unless given). */
-  format?: RowFormat;
+  format?: FileFormat;
   /** Load into this PostgreSQL (`postgres://…`). */
   to?: string;
   /** With `to`: drop and recreate tables that already hold rows. */
   replace?: boolean;
-  /** Worker threads making rows (0 = the calling thread; default 0). */
-  workers?: number;
+  /**
+   * Worker threads making rows: 0 = the calling thread (default), or `auto`:
+   * one less than the cores (at most 2: each costs ~30–50 MB) when writing
+   * 1,000,000 rows or more to files only; 0 when loading into PostgreSQL,
+   * where the server is the bottleneck.
+   */
+  workers?: number | 'auto';
   /** Rows per chunk (default 8192). */
   chunkRows?: number;
   onProgress?: (p: Progress) => void;
@@ -73,6 +79,10 @@ const writeText = async (file: string, text: string | Iterable<string>): Promise
   }
 };
 
+/** Workers for `auto` (see GenerateOptions.workers). */
+export const autoWorkers = (rows: number, toDatabase: boolean): number =>
+  toDatabase || rows < 1_000_000 ? 0 : Math.max(0, Math.min(2, availableParallelism() - 1));
+
 function* batched(pieces: Iterable<string>): Generator<string> {
   let batch = '';
   for (const p of pieces) {
@@ -90,7 +100,9 @@ function* batched(pieces: Iterable<string>): Generator<string> {
  * manifest.json and schema.sql into `out` (when given). Returns the manifest.
  */
 export const generate = async (scenario: Scenario | string, opts: GenerateOptions): Promise<GenerateResult> => {
-  const ds = await prepareDataset(scenario, opts);
+  // Faker pools build on a worker thread while the tables that need none are made.
+  const background = await prepareDatasetInBackground(scenario, opts);
+  const { draft, ready, tableReady } = background;
   const sinks: Sink[] = [];
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
@@ -103,14 +115,29 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
       throw new RunError('PS_OUT_DIR', `cannot create the output directory ${opts.out}: ${errorMessage(e)}`, { hint: 'give --out a directory you can write to' });
     }
   }
-  const workers = opts.workers ?? 0;
-  const source = workers > 0 ? workerChunks(ds, workers) : undefined;
-  await writeDataset(ds, sinks, {
-    ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
-    ...(source === undefined ? {} : { source }),
-    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-  });
-  const written = files?.files ?? {};
+  const totalRows = draft.plan.tables.reduce((a, t) => a + t.rows, 0);
+  const workers = opts.workers === 'auto' ? autoWorkers(totalRows, opts.to !== undefined) : (opts.workers ?? 0);
+  // Row workers are started with the pools, so they wait for them.
+  const source = workers > 0 ? workerChunks(await ready, workers) : undefined;
+  try {
+    await writeDataset(draft, sinks, {
+      ready,
+      tableReady,
+      ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
+      ...(source === undefined ? {} : { source }),
+      ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    });
+  } catch (e) {
+    await background.cancel();
+    throw e;
+  }
+  const ds = await ready;
+  // In the scenario's table order (tables finish in any order when made side by side).
+  const written: Record<string, string> = {};
+  for (const t of ds.tables) {
+    const f = files?.files[t.name];
+    if (f !== undefined) written[t.name] = f;
+  }
   const manifest = buildManifest(ds, opts.to !== undefined ? 'postgres' : format, files ? written : undefined);
   if (opts.out !== undefined) {
     await writeText(join(opts.out, 'schema.sql'), schemaSql(ds));

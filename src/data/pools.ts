@@ -74,16 +74,23 @@ export const buildPool = (faker: FakerLike, seed: number | string, table: string
   };
 };
 
-/** Builds every faker column's pool (imports faker only when a column needs it). */
-export const buildPools = async (plan: DataPlan): Promise<Pools> => {
+/**
+ * Builds every faker column's pool (imports faker only when a column needs
+ * it), biggest table first; `onTable` gets each table's pools as they are done.
+ */
+export const buildPools = async (plan: DataPlan, onTable?: (table: string, pools: Pools) => void): Promise<Pools> => {
   const pools: Pools = {};
   let faker: FakerLike | undefined;
-  for (const t of plan.tables) {
+  for (const t of [...plan.tables].sort((a, b) => b.rows - a.rows)) {
+    const mine: Pools = {};
     for (const col of t.spec.columns) {
       if (col.kind !== 'faker') continue;
       faker ??= await loadFaker(plan.spec.locale);
-      pools[`${t.spec.name}.${col.name}`] = buildPool(faker, plan.seed, t.spec.name, col, Math.max(1, Math.min(col.pool, t.rows)));
+      mine[`${t.spec.name}.${col.name}`] = buildPool(faker, plan.seed, t.spec.name, col, Math.max(1, Math.min(col.pool, t.rows)));
     }
+    if (Object.keys(mine).length === 0) continue;
+    Object.assign(pools, mine);
+    onTable?.(t.spec.name, mine);
   }
   return pools;
 };

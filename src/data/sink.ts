@@ -19,11 +19,13 @@ export interface TableWriter {
 export type SinkStep = (message: string) => void;
 
 export interface Sink {
-  /** The encoding this sink takes. CSV chunks never include the header line. */
-  readonly format: RowFormat;
+  /** The encoding this sink takes for a table. CSV chunks never include the header line. */
+  formatFor(table: CompiledTable): RowFormat;
   /** Before any row: check the destination (e.g. refuse non-empty tables), create what is needed. */
   begin?(ds: Dataset): Promise<void>;
-  /** Opens one table; tables are opened in the scenario's order, one at a time. */
+  /** How many tables may be open at once (default: any number). */
+  readonly maxConcurrentTables?: number;
+  /** Opens one table; several may be open at once (see maxConcurrentTables), biggest first. */
   openTable(table: CompiledTable): Promise<TableWriter>;
   /** After every table was written and ended. */
   finish?(ds: Dataset, step: SinkStep): Promise<void>;

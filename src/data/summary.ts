@@ -85,7 +85,7 @@ export const buildManifest = (ds: Dataset, format: Manifest['format'], files?: R
   const idText = tenantTable.idText ?? ((t: number) => String(t + 1));
   const main = spec.mainTable === null ? undefined : plan.byName.get(spec.mainTable);
   // Tables whose rows are id ranges per tenant: per_tenant with sequential ids.
-  const ranged = ds.tables.filter((t) => t.plan.first !== null && t.idStart !== null);
+  const ranged = ds.tables.filter((t) => t.plan.first !== null && t.idStart !== null && t.sortTime === null);
   const ids: string[] = [];
   const tenants: ManifestTenant[] = [];
   for (let t = 0; t < tp.count; t++) {

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { planData } from './plan.js';
 import { compileDataset } from './columns.js';
 import { makeChunk } from './chunks.js';
-import type { Dataset } from './dataset.js';
+import { tableOf, type Dataset } from './dataset.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './workers.js';
 
 const init = workerData as WorkerInit;
@@ -20,7 +20,7 @@ const ds: Dataset = {
 parentPort?.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    const c = makeChunk(ds, req.table, req.formats, req.start, req.end);
+    const c = makeChunk(tableOf(ds, req.table), ds.spec.tenantTable, req.formats, req.start, req.end);
     reply = { id: req.id, bytes: c.bytes };
   } catch (e) {
     reply = { id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

@@ -6,9 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../core/errors.js';
-import { tableOf, type Dataset } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { chunkRanges, type RowFormat } from './rows.js';
-import type { Chunk, ChunkSource } from './chunks.js';
+import { makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 import type { DataSpec } from '../scenario/data-spec.js';
 import type { Pools } from './pools.js';
 
@@ -31,19 +31,20 @@ export interface WorkerRequest {
 
 export type WorkerReply = { id: number; bytes: Partial<Record<RowFormat, Buffer>> } | { id: number; error: string };
 
-const startWorker = (init: WorkerInit): Worker => {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-  // Running from the TypeScript sources (tests, tsx): the worker registers tsx, then loads worker.ts.
+/** Starts the worker module `name` (beside this file) with `data`, from dist/ or from the TypeScript sources. */
+export const startWorker = (name: string, data: unknown): Worker => {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData: data });
+  // Running from the TypeScript sources (tests, tsx): the worker registers tsx, then loads the .ts module.
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
+  const entry = new URL(`./${name}.ts`, import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return new Worker(boot, { eval: true, workerData: data });
 };
 
 /** A chunk source over `count` worker threads (count >= 1). */
 export const workerChunks = (ds: Dataset, count: number): ChunkSource => {
   const init: WorkerInit = { scenario: ds.scenario, spec: ds.spec, seed: ds.seed, scale: ds.scale, pools: ds.pools };
-  const workers = Array.from({ length: Math.max(1, count) }, () => startWorker(init));
+  const workers = Array.from({ length: Math.max(1, count) }, () => startWorker('worker', init));
   const waiting = new Map<number, { resolve: (c: WorkerReply) => void; reject: (e: Error) => void }>();
   let failed: Error | null = null;
   const failAll = (e: Error): void => {
@@ -76,8 +77,14 @@ export const workerChunks = (ds: Dataset, count: number): ChunkSource => {
     return reply;
   };
   return {
-    async *chunks(table, formats, chunkRows): AsyncGenerator<Chunk> {
-      const rows = tableOf(ds, table).plan.rows;
+    async *chunks(t, formats, chunkRows): AsyncGenerator<Chunk> {
+      const table = t.name;
+      const rows = t.plan.rows;
+      if (t.sortTime !== null) {
+        // A time-ordered merge is sequential: made here, chunk after chunk.
+        for (const [start, end] of chunkRanges(rows, chunkRows)) yield makeChunk(t, ds.spec.tenantTable, formats, start, end);
+        return;
+      }
       const ranges = chunkRanges(rows, chunkRows);
       const inFlight: { start: number; end: number; reply: Promise<WorkerReply> }[] = [];
       let k = 0;

@@ -3,9 +3,10 @@
  * them to the sinks, in row order, with backpressure (memory stays bounded by
  * a few chunks whatever the dataset's size). Progress is reported per chunk.
  */
-import type { Dataset } from './dataset.js';
+import { needsPools, type Dataset } from './dataset.js';
 import type { Sink, TableWriter } from './sink.js';
-import { DEFAULT_CHUNK_ROWS, type RowFormat } from './rows.js';
+import type { CompiledTable } from './columns.js';
+import { DEFAULT_CHUNK_ROWS } from './rows.js';
 import { mainThreadChunks, type ChunkSource } from './chunks.js';
 
 /** Where generation is, for progress displays. */
@@ -29,37 +30,72 @@ export interface WriteOptions {
   /** Where chunks come from (default: made on this thread). See workers.ts. */
   source?: ChunkSource;
   onProgress?: (p: Progress) => void;
+  /**
+   * Table order: `largest-first` (default) lets a database build the big
+   * table's indexes while the small tables load; `scenario` keeps the file's order.
+   */
+  order?: 'largest-first' | 'scenario';
+  /**
+   * When `ds` is a draft (prepareDatasetInBackground): tables with faker
+   * columns come from `tableReady` (once their pools are done), and the sinks
+   * finish with the whole dataset, `ready`.
+   */
+  tableReady?: (name: string) => Promise<CompiledTable>;
+  ready?: Promise<Dataset>;
+  /** Tables made at the same time (default 2; sinks may allow fewer). Output bytes never depend on it. */
+  concurrency?: number;
   /** Clock in ms (injected by tests). */
   now?: () => number;
 }
 
 /** Makes every table of `ds` into every sink. On failure, aborts the sinks and rethrows. */
-export const writeDataset = async (ds: Dataset, sinks: Sink[], opts: WriteOptions = {}): Promise<void> => {
+export const writeDataset = async (draft: Dataset, sinks: Sink[], opts: WriteOptions = {}): Promise<void> => {
+  let ds = draft;
   const now = opts.now ?? (() => performance.now());
   const started = now();
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const source = opts.source ?? mainThreadChunks(ds);
   const rows = ds.tables.reduce((a, t) => a + t.plan.rows, 0);
-  const formats = [...new Set(sinks.map((s) => s.format))] as RowFormat[];
   let done = 0;
   const report = (p: Omit<Progress, 'rows' | 'done' | 'elapsedMs'>): void => opts.onProgress?.({ ...p, rows, done, elapsedMs: now() - started });
+  const tables = opts.order === 'scenario' ? ds.tables : [...ds.tables].sort((a, b) => b.plan.rows - a.plan.rows);
+  const lanes = Math.max(1, Math.min(opts.concurrency ?? 2, tables.length, ...sinks.map((s) => s.maxConcurrentTables ?? Infinity)));
+  let failed = false;
+
+  const writeTable = async (drafted: CompiledTable): Promise<void> => {
+    const table = opts.tableReady !== undefined && needsPools(drafted.plan.spec) ? await opts.tableReady(drafted.name) : drafted;
+    const writers: TableWriter[] = [];
+    for (const s of sinks) writers.push(await s.openTable(table));
+    const formatOf = sinks.map((s) => s.formatFor(table));
+    const formats = [...new Set(formatOf)];
+    let tableDone = 0;
+    report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
+    for await (const chunk of source.chunks(table, formats, chunkRows)) {
+      if (failed) return;
+      await Promise.all(writers.map((w, k) => w.write(chunk.bytes[formatOf[k] ?? 'csv'] ?? Buffer.alloc(0))));
+      tableDone += chunk.rows;
+      done += chunk.rows;
+      report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
+    }
+    await Promise.all(writers.map((w) => w.end()));
+  };
+
   try {
     for (const s of sinks) await s.begin?.(ds);
-    for (const table of ds.tables) {
-      const writers: TableWriter[] = [];
-      for (const s of sinks) writers.push(await s.openTable(table));
-      let tableDone = 0;
-      report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
-      for await (const chunk of source.chunks(table.name, formats, chunkRows)) {
-        await Promise.all(sinks.map((s, k) => (writers[k] as TableWriter).write(chunk.bytes[s.format] ?? Buffer.alloc(0))));
-        tableDone += chunk.rows;
-        done += chunk.rows;
-        report({ phase: 'rows', table: table.name, tableRows: table.plan.rows, tableDone });
-      }
-      await Promise.all(writers.map((w) => w.end()));
-    }
-    const last = ds.tables[ds.tables.length - 1];
+    // Lanes take the next table, biggest first: the small tables load beside the big one.
+    const queue = [...tables];
+    const lane = async (): Promise<void> => {
+      for (let t = queue.shift(); t !== undefined && !failed; t = queue.shift()) await writeTable(t);
+    };
+    const results = await Promise.allSettled(Array.from({ length: lanes }, lane).map((p) => p.catch((e: unknown) => {
+      failed = true;
+      throw e;
+    })));
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected !== undefined) throw rejected.reason;
+    const last = tables[tables.length - 1];
     const step = (message: string): void => report({ phase: 'finishing', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0, message });
+    if (opts.ready !== undefined) ds = await opts.ready;
     for (const s of sinks) await s.finish?.(ds, step);
     report({ phase: 'done', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0 });
   } catch (e) {

@@ -17,3 +17,10 @@ export const createRunClock = (t0EpochMs: number): RunClock => {
   const offset = performance.timeOrigin - t0EpochMs;
   return { nowMs: () => offset + performance.now() };
 };
+
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread for `ms` (sub-millisecond precision, no CPU): Atomics.wait on a cell nobody notifies. Keep it short. */
+export const nap = (ms: number): void => {
+  if (ms > 0) Atomics.wait(napCell, 0, 0, ms);
+};

@@ -73,7 +73,8 @@ const runHttp = async (a: Extract<Action, { kind: 'http' }>, ctx: ActionContext)
     body = typeof a.body === 'string' ? expand(a.body) : JSON.stringify(a.body);
     if (typeof a.body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const url = new URL(expand(a.path), ctx.target);
+  // Relative to the target's own path: `http://host/api` + `/admin/deploy` → `/api/admin/deploy`.
+  const url = new URL(ctx.target.pathname.replace(/\/+$/, '') + expand(a.path), ctx.target);
   try {
     const signals = [AbortSignal.timeout(a.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])];
     const res = await request(url, { method: a.method, headers, body, signal: AbortSignal.any(signals) });

@@ -92,7 +92,7 @@ export class Recorder {
   private readonly tenantCap: number;
   private readonly openTracking: boolean;
   private readonly denseTenants: number;
-  /** Schedule lag (actual − intended send) of every sent request. */
+  /** Schedule lag (actual − intended send) of every sent request, in the seconds closed so far. */
   readonly lag: Histogram = createHistogram();
   readonly totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: { connect: 0, reset: 0, timeout: 0, '4xx': 0, '5xx': 0, other: 0 } };
   private live: LiveSnapshot = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram() };
@@ -152,9 +152,8 @@ export class Recorder {
     c.offered++;
     c.sent++;
     (this.buckets.get(t) as Bucket).pending++;
-    const lagMs = sentMs - atMs;
-    recordMs((c.lag ??= this.histogram()), lagMs);
-    recordMs(this.lag, lagMs);
+    // The run's lag histogram is the sum of the cells' (added as they close): one record per send.
+    recordMs((c.lag ??= this.histogram()), sentMs - atMs);
     this.totals.offered++;
     this.totals.sent++;
     this.live.offered++;
@@ -254,7 +253,7 @@ export class Recorder {
     if (h === null) return undefined;
     const s = encodeHistogram(h);
     h.reset();
-    if (this.free.length < 256) this.free.push(h);
+    if (this.free.length < 64) this.free.push(h);
     return s;
   }
 
@@ -280,6 +279,7 @@ export class Recorder {
         latency: this.encodeAndFree(c.latency) ?? EMPTY_ENCODED(),
       };
       const service = this.encodeAndFree(c.service);
+      if (c.lag !== null) this.lag.add(c.lag);
       const lag = this.encodeAndFree(c.lag);
       if (service !== undefined) rec.service = service;
       if (lag !== undefined) rec.lag = lag;

@@ -27,7 +27,7 @@ import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
 import { WHOLE_PLAN, type PlanShare } from '../traffic/arrivals.js';
-import { createRunClock, epochNowMs } from './clock.js';
+import { createRunClock, epochNowMs, nap } from './clock.js';
 import { fireEvent } from './events.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
 import { loadRecipe, type PlanSource } from './plan-source.js';
@@ -46,8 +46,10 @@ export interface LiveStatus {
   totalMs: number;
   offeredRps: number;
   achievedRps: number;
+  /** Latency percentiles of the requests completed in the last second. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Totals since the start. */
   errors: number;
   dropped: number;
   inflight: number;
@@ -339,8 +341,11 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     throw e;
   }
 
-  // Observers start before the first arrival; time zero is fixed after they are up.
-  let t0EpochMs = epochNowMs() + 60_000;
+  // Observers start before the first arrival. Time zero is set ahead of their start
+  // (so their first snapshot has a sensible time), and pushed back if they were slow.
+  const observers = opts.observers ?? [];
+  const leadMs = opts.leadMs ?? (workers > 1 ? 300 : 50) + (observers.length > 0 ? 500 : 0);
+  let t0EpochMs = epochNowMs() + leadMs;
   const observerAbort = new AbortController();
   const ctx: RunContext = {
     runDir: dir,
@@ -352,7 +357,6 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     signal: observerAbort.signal,
     log,
   };
-  const observers = opts.observers ?? [];
   for (const o of observers) {
     try {
       await o.start(ctx);
@@ -360,7 +364,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
       log(`warning: observer ${o.name} failed to start: ${errorMessage(e)}`);
     }
   }
-  t0EpochMs = epochNowMs() + (opts.leadMs ?? (workers > 1 ? 300 : 50));
+  if (epochNowMs() > t0EpochMs - 20) t0EpochMs = epochNowMs() + 50;
   ctx.startedAtMs = t0EpochMs;
   meta.started_at_ms = Math.round(t0EpochMs);
   const nowMs = (): number => epochNowMs() - t0EpochMs;
@@ -390,6 +394,8 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const eventTimers = (opts.events ?? []).map((ev) =>
     setTimeout(() => {
       if (stopReason !== null) return;
+      // Timers work in whole milliseconds and may fire a fraction early: never start an event before its time.
+      nap(Math.min(2, ev.atMs - nowMs()));
       log(`event ${ev.action} at ${(ev.atMs / 1000).toFixed(1)}s`);
       running.push(
         fireEvent(ev, opts.actions ?? {}, { target: opts.target, runDir: dir, signal: eventAbort.signal }, nowMs).then(async (rec) => {
@@ -409,6 +415,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   );
 
   let lastLive = epochNowMs();
+  const liveTotals = { errors: 0, dropped: 0 };
   const liveTimer = setInterval(() => {
     const now = epochNowMs();
     const dtS = Math.max(0.001, (now - lastLive) / 1000);
@@ -417,7 +424,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
       elapsedMs: now - t0EpochMs, totalMs: opts.plannedDurationMs,
       offeredRps: live.offered / dtS, achievedRps: live.ok / dtS,
       p50Ms: percentileMs(live.latency, 50), p99Ms: percentileMs(live.latency, 99),
-      errors: live.errors, dropped: live.dropped, inflight: live.inflight.reduce((a, b) => a + b, 0),
+      errors: (liveTotals.errors += live.errors), dropped: (liveTotals.dropped += live.dropped), inflight: live.inflight.reduce((a, b) => a + b, 0),
     });
     live.offered = live.sent = live.dropped = live.completed = live.ok = live.errors = 0;
     live.latency.reset();
@@ -426,6 +433,11 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   let results: Awaited<ShareHandle['done']>[];
   try {
     results = await Promise.all(shares.map((s) => s.done));
+  } catch (e) {
+    // A worker failed: stop the others before reporting it.
+    stopAll(`a worker failed: ${errorMessage(e)}`, 0);
+    await Promise.allSettled(shares.map((s) => s.done));
+    throw e;
   } finally {
     clearInterval(liveTimer);
     for (const t of eventTimers) clearTimeout(t);
@@ -447,6 +459,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: { connect: 0, reset: 0, timeout: 0, '4xx': 0, '5xx': 0, other: 0 } };
   const lag = createHistogram();
   let abandoned = 0;
+  let unsorted = 0;
   let cutShort = false;
   let stoppedAtMs = 0;
   for (const r of results) {
@@ -458,6 +471,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     for (const k of Object.keys(totals.errors) as ErrorClass[]) totals.errors[k] += r.totals.errors[k];
     lag.add(r.lag);
     abandoned += r.abandoned;
+    unsorted += r.unsorted;
     cutShort ||= r.cutShort;
     stoppedAtMs = Math.max(stoppedAtMs, r.stoppedAtMs);
   }
@@ -475,11 +489,12 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
   meta.lag_ms = { p50: round(percentileMs(lag, 50)), p99: round(percentileMs(lag, 99)), max: round(maxMs(lag)) };
   meta.generator_limited = (meta.lag_ms.p99 ?? 0) > LAG_WARN_MS;
-  meta.extra = { ...meta.extra, abandoned, totals };
+  meta.extra = { ...meta.extra, abandoned, unsorted_arrivals: unsorted, totals };
+  if (unsorted > 0) log(`warning: ${unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   await writeMeta();
   if (meta.generator_limited) {
     log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
-    log('         Latencies include the generator\'s own delay. Use --workers, fewer --connections, or a lower --rate-scale.');
+    log('         Latencies include the generator\'s own delay. Give it a CPU of its own (other processes compete for it), use --workers, or lower --rate-scale.');
   }
   return { dir, meta, totals, events: eventRecords, abandoned };
 };

@@ -18,7 +18,7 @@ import { classifyError, classifyStatus, createPool, RequestTimeoutError } from '
 import { CLASS_INDEX, ERROR_INDEX, Recorder, type LiveSnapshot, type ShareTotals, type TrackedTenant } from './recorder.js';
 import type { Histogram } from '../run/histogram.js';
 import type { TenantRecord } from '../run/format.js';
-import type { RunClock } from './clock.js';
+import { nap, type RunClock } from './clock.js';
 
 /** How one share runs. */
 export interface ShareOptions {
@@ -64,9 +64,19 @@ export interface ShareResult {
   cutShort: boolean;
   /** Requests still in flight when the grace period ended (abandoned, not counted as completed). */
   abandoned: number;
+  /** Arrivals that came earlier than the one before them (the stream was not sorted); sent as due. */
+  unsorted: number;
 }
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Longest nap (ms) the scheduler takes before an arrival less than 2 ms away.
+ * Responses that come in during a nap are read after it: their latency can
+ * read up to this much high.
+ */
+export const NAP_MS = 0.2;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -167,11 +177,16 @@ export class ShareRunner {
   private maxTimeoutMs: number;
   private stopReason: string | null = null;
   private frontierMs = 0;
+  /** Intended time of the last arrival handled: a stream must not go back in time. */
+  private lastAtMs = -Infinity;
+  private unsorted = 0;
   private firstConnectErrorMs: number | null = null;
   private reqLog: RequestRecord[] = [];
   private lastLiveMs = 0;
   private graceMs = 0;
   private readonly waiters: (() => void)[] = [];
+  /** The target's path (`http://host/api` → `/api`), prefixed to every request path. */
+  private readonly basePath: string;
 
   constructor(stream: PlanStream, private readonly opts: ShareOptions, private readonly sink: ShareSink) {
     this.recorder = new Recorder({ trackedTenants: opts.trackedTenants });
@@ -179,6 +194,7 @@ export class ShareRunner {
     this.ownsDispatcher = opts.dispatcher === undefined;
     this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs });
     this.maxTimeoutMs = opts.timeoutMs;
+    this.basePath = basePathOf(opts.target);
   }
 
   /** Requests sent and not yet released by undici. */
@@ -188,8 +204,8 @@ export class ShareRunner {
 
   /** Stops arrivals; in-flight requests get `graceMs` to finish. Idempotent (the first reason wins). */
   stop(reason: string, graceMs: number): void {
+    this.graceMs = this.stopReason === null ? graceMs : Math.min(this.graceMs, graceMs);
     if (this.stopReason === null) this.stopReason = reason;
-    this.graceMs = graceMs;
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -208,7 +224,7 @@ export class ShareRunner {
     const h = new InFlight(this, r, ep, cls, nowMs, nowMs + timeoutMs);
     rec.send(r.atMs, nowMs, ep, cls);
     this.inflight.add(h);
-    const opts: Dispatcher.DispatchOptions = { path: r.path, method: r.method };
+    const opts: Dispatcher.DispatchOptions = { path: this.basePath === '' ? r.path : this.basePath + r.path, method: r.method };
     if (r.headers !== undefined) opts.headers = r.headers;
     if (r.body !== undefined) opts.body = r.body;
     try {
@@ -292,20 +308,37 @@ export class ShareRunner {
           // Send everything due; yield to I/O every 256 sends so responses are read during bursts.
           let n = 0;
           do {
+            if (r.atMs < this.lastAtMs) {
+              // An unsorted stream: its second may be closed already. Treat it as due now.
+              this.unsorted++;
+              r.atMs = this.lastAtMs;
+            }
+            this.lastAtMs = r.atMs;
             this.send(r, now);
             cursor.advance();
             r = cursor.head;
             now = clock.nowMs();
           } while (r !== undefined && r.atMs <= now && ++n < 256);
           if (r !== undefined) this.frontierMs = r.atMs;
-          await immediate();
-          continue;
+          // Still due (a burst): serve I/O and go on. Otherwise wait below, which serves I/O first:
+          // one turn of the event loop per send at moderate rates, not two.
+          if (r === undefined || r.atMs <= now) {
+            await immediate();
+            continue;
+          }
         }
         this.frontierMs = r.atMs;
         const waitMs = r.atMs - now;
-        // Timers are coarse (>= 1 ms): sleep most of the gap, then spin on setImmediate (which still serves I/O).
-        if (waitMs > 2) await Promise.race([sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
-        else await immediate();
+        if (waitMs > 2) {
+          // Timers are coarse (>= 1 ms, often late): sleep most of the gap on one.
+          await Promise.race([sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
+        } else {
+          // The last 2 ms: serve pending I/O, then nap at most NAP_MS (a futex wait, no CPU)
+          // instead of spinning, so an idle generator leaves the CPU to the target.
+          await immediate();
+          const leftMs = r.atMs - clock.nowMs();
+          if (leftMs > 0.02) nap(Math.min(leftMs, NAP_MS));
+        }
       }
     } finally {
       this.waiters.length = 0;
@@ -319,8 +352,9 @@ export class ShareRunner {
     while (this.stopReason === null && this.recorder.pending > 0) await sleep(20);
     let abandoned = 0;
     if (this.stopReason !== null) {
-      const graceEnd = clock.nowMs() + this.graceMs;
-      while (this.recorder.pending > 0 && clock.nowMs() < graceEnd) await sleep(Math.min(20, Math.max(1, graceEnd - clock.nowMs())));
+      // `graceMs` is read on every turn: a second Ctrl-C (stop with 0) ends the wait at once.
+      const graceStart = clock.nowMs();
+      while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
       for (const h of this.inflight) {
         if (!h.recorded) abandoned++;
         h.recorded = true;
@@ -341,8 +375,12 @@ export class ShareRunner {
       stoppedAtMs,
       cutShort,
       abandoned,
+      unsorted: this.unsorted,
     };
   }
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** The path part of a target URL without its trailing slash (`''` for the root). */
+export const basePathOf = (target: URL): string => target.pathname.replace(/\/+$/, '');

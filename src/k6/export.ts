@@ -11,7 +11,7 @@ import { loadProfile, transformProfile, type Profile } from '../scenario/profile
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { buildDataFile, buildK6Plan, type K6ScriptPlan } from './plan.js';
 import { renderK6Script } from './script.js';
-import { loadTenantTable, type TenantTable } from './tenant-table.js';
+import { loadTenantTable, type TenantTable } from '../traffic/tenants.js';
 
 export interface K6ExportOptions {
   /** `--data DIR`: a dataset from `prodshape generate` (its manifest.json gives the tenants). */
@@ -30,8 +30,12 @@ export interface K6ExportOptions {
   expectedLatencyMs?: number;
   /** Overrides the computed maxVUs. */
   maxVus?: number | null;
-  /** How many of the largest tenants carry a `tenant` tag (default 1000). */
-  tenantTagLimit?: number;
+  /**
+   * How many of the heaviest tenants are tracked: tagged with their id, as
+   * replay keeps a histogram per tracked tenant (default 200, as replay; a
+   * sample of small and empty tenants is tracked too). 0 tracks none.
+   */
+  tenantTags?: number;
   /** The command line to print in the script's header. */
   command?: string;
 }
@@ -73,7 +77,7 @@ export const renderK6Export = (
     if (t.stripped) warnings.push('--target: the user and password were left out of the script; send credentials in a header that reads ${NAME} from the environment');
     target = t.url;
   }
-  const { plan, warnings: planWarnings } = buildK6Plan({
+  const { plan, warnings: planWarnings, tracked } = buildK6Plan({
     scenario,
     profile: transformed,
     tenants,
@@ -81,12 +85,12 @@ export const renderK6Export = (
     target,
     expectedLatencyMs: opts.expectedLatencyMs ?? 100,
     maxVus: opts.maxVus ?? null,
-    tenantTagLimit: opts.tenantTagLimit ?? 1000,
+    tenantTags: opts.tenantTags ?? 200,
     scriptName,
     version: VERSION,
     command: opts.command ?? `prodshape k6 --scenario ${scenario.name} --profile ${profile.name} --out ${scriptName}`,
   });
-  const data = plan.tenants !== null && tenants !== null ? buildDataFile(plan, tenants).text : null;
+  const data = plan.tenants !== null && tenants !== null ? buildDataFile(plan, tenants, tracked).text : null;
   return { plan, warnings: [...warnings, ...planWarnings], script: renderK6Script(plan, scriptName), data };
 };
 
@@ -104,7 +108,7 @@ export const exportK6 = async (scenarioFile: string, profileFile: string, outFil
     throw inputError('--out', `the script is TypeScript: name it *.ts, got ${JSON.stringify(outFile)}`, { hint: 'k6 >= 0.57 runs .ts files directly' });
   }
   const [scenario, profile] = await Promise.all([loadScenario(scenarioFile), loadProfile(profileFile)]);
-  const table = await loadTenantTable(scenario, opts.dataDir ?? null);
+  const table = (await loadTenantTable({ dataDir: opts.dataDir ?? null, scenario }))?.table ?? null;
   const scriptName = basename(outFile);
   const rendered = renderK6Export(scenario, profile, table, scriptName, opts);
   const scriptFile = resolve(outFile);

@@ -7,5 +7,5 @@ export { exportK6, renderK6Export, type K6ExportOptions, type K6ExportResult, ty
 export { importK6Results, classifyK6Error, type K6ImportOptions, type K6ImportResult, type K6RunMetadata } from './import.js';
 export { parseK6Line, parseK6Time, type K6Line } from './k6-json.js';
 export { profileToK6Arrival, k6ExpectedIterations, sizeVus, formatK6Duration, type K6Arrival, type K6Stage } from './stages.js';
-export { parseSlo, thresholdMetric, thresholdExpression, type Slo } from './slo.js';
+export { thresholdMetric, thresholdExpression, sloThresholds } from './slo.js';
 export type { K6ScriptPlan } from './plan.js';

@@ -2,19 +2,27 @@
  * The k6 export's plan: everything the script says, decided before any text is
  * written. Pure: a loaded scenario, a (transformed) profile and a tenant table
  * in; a plan, its warnings and its input problems out. `script.ts` renders it.
+ *
+ * Templates and tenants follow `prodshape replay` exactly: the scenario's
+ * requests are validated by the engine's own template compiler
+ * (traffic/template.ts), and tenants are classified, picked and tracked with
+ * traffic/tenants.ts; the script re-implements only the per-request filling,
+ * which must run inside k6.
  */
 import { InputError, type Problem } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
 import { SECRET_HEADER } from '../core/secrets.js';
 import { expectedArrivals, peakRateRps, profileDurationMs, type Profile } from '../scenario/profile.js';
-import type { HttpMethod, Scenario } from '../scenario/scenario.js';
+import type { HttpMethod, Scenario, TenantPick } from '../scenario/scenario.js';
+import { compileScenarioRequests } from '../traffic/template.js';
+import { createTenantPicker, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import type { TenantClass } from '../run/format.js';
-import { classifyPlaceholder, placeholdersIn } from './placeholders.js';
-import { parseSlo, type Slo } from './slo.js';
+import { parseSlo, type SloSpec } from '../analyze/slo.js';
+import { thresholdMetric } from './slo.js';
 import { formatK6Duration, profileToK6Arrival, sizeVus, type K6Arrival, type VuSizing } from './stages.js';
-import type { TenantTable } from './tenant-table.js';
 
-/** How an endpoint picks its tenant in the script: by rows, uniformly, or not at all. */
-export type ScriptTenantPick = 'weighted' | 'uniform' | 'none';
+/** A way of picking tenants: by rows or uniformly, among the tenants that have ids in `tables`. */
+export interface TenantPicker { mode: TenantPick; tables: string[] }
 
 export interface PlannedEndpoint {
   name: string;
@@ -22,11 +30,13 @@ export interface PlannedEndpoint {
   /** weight / total weight. */
   share: number;
   method: HttpMethod;
+  /** Templates as written in the scenario (the script compiles them). */
   path: string;
   headers: Record<string, string>;
-  /** JSON body template, or null. */
-  body: unknown;
-  tenant: ScriptTenantPick;
+  /** A JSON body template, a text body template, or none. */
+  body: { json: unknown } | { text: string } | null;
+  /** Index into the plan's `pickers`, or null when nothing in the request names a tenant. */
+  picker: number | null;
   timeoutMs: number;
 }
 
@@ -37,7 +47,7 @@ export interface PlannedAction {
   method: HttpMethod;
   path: string;
   headers: Record<string, string>;
-  body: unknown;
+  body: { json: unknown } | { text: string } | null;
   timeoutMs: number;
 }
 
@@ -74,14 +84,17 @@ export interface K6ScriptPlan {
   /** Default target baked into the script (`-e TARGET=` overrides), or null: TARGET is required. */
   target: string | null;
   endpoints: PlannedEndpoint[];
+  /** The distinct ways endpoints pick tenants; the data file has one cumulative column per picker. */
+  pickers: TenantPicker[];
   tenants: {
+    /** Where the table came from (`manifest:PATH` or `csv:PATH`). */
     source: string;
     count: number;
     totalRows: number;
     /** File name of the data file, beside the script. */
     dataFile: string;
-    /** The largest this-many tenants are tagged with their id (`tenant` tag). */
-    tagLimit: number;
+    /** Tenants tagged with their id (`tenant` tag): the heaviest, and samples of the small and empty ones. */
+    tracked: number;
     classes: Exclude<TenantClass, 'none'>[];
     /** Tables whose id ranges the data file carries (`{orders.id}`). */
     rangeTables: string[];
@@ -89,7 +102,7 @@ export interface K6ScriptPlan {
   actions: PlannedAction[];
   events: PlannedEvent[];
   skippedEvents: SkippedEvent[];
-  slos: Slo[];
+  slos: SloSpec[];
 }
 
 export interface PlanInputs {
@@ -102,14 +115,20 @@ export interface PlanInputs {
   target: string | null;
   expectedLatencyMs: number;
   maxVus: number | null;
-  tenantTagLimit: number;
+  /** How many of the heaviest tenants are tracked (tagged by id), as replay's per-tenant histograms. */
+  tenantTags: number;
   /** Base name of the script (for the data file's name), e.g. `spike.ts`. */
   scriptName: string;
   version: string;
   command: string;
 }
 
-export interface PlanResult { plan: K6ScriptPlan; warnings: string[] }
+export interface PlanResult {
+  plan: K6ScriptPlan;
+  warnings: string[];
+  /** Indexes (into the tenant table) of the tenants tagged by id. */
+  tracked: number[];
+}
 
 /** Exported function names must be identifiers: `action_` + the name with other characters as `_`. */
 const fnName = (prefix: string, name: string, taken: Set<string>): string => {
@@ -123,37 +142,60 @@ const fnName = (prefix: string, name: string, taken: Set<string>): string => {
 const hasHeader = (headers: Record<string, string>, name: string): boolean =>
   Object.keys(headers).some((k) => k.toLowerCase() === name.toLowerCase());
 
+const bodyOf = (body: unknown): PlannedEndpoint['body'] =>
+  body === undefined || body === null ? null : typeof body === 'string' ? { text: body } : { json: body };
+
 /** The data file's name for a script: `spike.ts` → `spike.data.json`. */
 export const dataFileName = (scriptName: string): string => `${scriptName.replace(/\.ts$/, '')}.data.json`;
 
 /**
- * Builds the plan. Throws an InputError listing every problem (unknown
- * placeholders, `{tenant}` without tenants, SLOs on unknown endpoints).
+ * Every `${NAME}` resolves at export: the script reads the real values from
+ * k6's environment when it starts, so the export never needs (or sees) them.
+ */
+const EXPORT_ENV: NodeJS.ProcessEnv = new Proxy({}, { get: () => 'k6' });
+
+/**
+ * Builds the plan. Throws an InputError listing every problem (the same
+ * template and tenant problems `prodshape replay` reports, SLOs on unknown
+ * endpoints, events naming no action).
  */
 export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   const { scenario, profile } = inp;
+  const table = inp.tenants;
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  const scenarioProblem = (field: string, message: string): void => {
-    problems.push({ file: scenario.file, line: null, field, message });
-  };
-  if (scenario.endpoints.length === 0) scenarioProblem('endpoints', 'the scenario has no endpoints: the k6 script would send nothing');
 
-  const rangeTables = new Set<string>();
+  // The engine's compiler: unknown placeholders, {tenant} without tenants, {TABLE.id} without ranges.
+  let templates: ReturnType<typeof compileScenarioRequests> = [];
+  try {
+    templates = compileScenarioRequests(scenario, table, EXPORT_ENV);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    problems.push(...e.problems);
+  }
+
+  const pickers: TenantPicker[] = [];
+  const pickerOf = (mode: TenantPick, tables: string[]): number => {
+    const key = JSON.stringify([mode, [...tables].sort()]);
+    const i = pickers.findIndex((p) => JSON.stringify([p.mode, [...p.tables].sort()]) === key);
+    if (i >= 0) return i;
+    pickers.push({ mode, tables: [...tables].sort() });
+    return pickers.length - 1;
+  };
   const totalWeight = scenario.endpoints.reduce((s, e) => s + e.weight, 0);
   const endpoints: PlannedEndpoint[] = scenario.endpoints.map((e, i) => {
-    const placeholders = placeholdersIn([e.path, e.headers, e.body]);
-    let usesTenant = false;
-    for (const p of placeholders) {
-      const k = classifyPlaceholder(p);
-      if (k.kind === 'unsupported') scenarioProblem(`endpoints[${i}]`, k.why);
-      else {
-        usesTenant = true;
-        if (k.kind === 'range') rangeTables.add(k.table);
+    const t = templates[i];
+    let picker: number | null = null;
+    if (t?.tenant != null && table !== null) {
+      try {
+        createTenantPicker(table, t.tenant, t.tables);
+        picker = pickerOf(t.tenant, t.tables);
+      } catch (err) {
+        problems.push({ file: scenario.file, line: null, field: `endpoints[${i}]`, message: `cannot pick a tenant: ${(err as Error).message}` });
       }
     }
     const headers = { ...e.headers };
-    if (e.body !== undefined && e.body !== null && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+    if (e.body !== undefined && e.body !== null && typeof e.body !== 'string' && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
     for (const [k, v] of Object.entries(headers)) {
       if (SECRET_HEADER.test(k) && !v.includes('${')) {
         warnings.push(`endpoint ${e.name}: header ${k} is written into the script as is; use \${NAME} in the scenario to read it from the environment instead`);
@@ -166,43 +208,26 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
       method: e.method,
       path: e.path,
       headers,
-      body: e.body ?? null,
-      tenant: usesTenant ? e.tenant : 'none',
+      body: bodyOf(e.body),
+      picker,
       timeoutMs: e.timeoutMs ?? scenario.timeoutMs,
     };
   });
+  const rangeTables = [...new Set(pickers.flatMap((p) => p.tables).concat(templates.flatMap((t) => t.tables)))].sort();
 
-  const needsTenants = endpoints.some((e) => e.tenant !== 'none');
-  const table = inp.tenants;
-  if (needsTenants && (table === null || table.tenants.length === 0)) {
-    scenarioProblem('tenants', table === null
-      ? 'endpoints use {tenant} but there are no tenants: pass --data DIR (a dataset from `prodshape generate`) or add a `tenants:` section (csv or manifest)'
-      : `endpoints use {tenant} but ${table.source} lists no tenants`);
-  }
-  const totalRows = table?.tenants.reduce((s, t) => s + t.rows, 0) ?? 0;
-  if (needsTenants && table !== null && table.tenants.length > 0 && totalRows === 0 && endpoints.some((e) => e.tenant === 'weighted')) {
-    scenarioProblem('tenants', `every tenant in ${table.source} has 0 rows: none can be picked by popularity (use \`tenant: uniform\` on the endpoint)`);
-  }
-  for (const t of rangeTables) {
-    if (table !== null && !table.tenants.some((x) => x.ranges?.[t] !== undefined)) {
-      scenarioProblem('endpoints', `{${t}.id} needs the id ranges of table "${t}" per tenant, and ${table.source} has none (generate the dataset with prodshape generate, which records them)`);
-    }
-  }
-
-  const slos: Slo[] = [];
-  const sloSources: { spec: string; field: string; file: string | null }[] = [
+  const slos: SloSpec[] = [];
+  const sloSources = [
     ...scenario.slo.map((s, i) => ({ spec: s, field: `slo[${i}]`, file: scenario.file })),
     ...inp.slo.map((s) => ({ spec: s, field: '--slo', file: null })),
   ];
   for (const src of sloSources) {
-    try {
-      const slo = parseSlo(src.spec, { field: src.field, file: src.file });
-      if (slo.endpoint !== null && !endpoints.some((e) => e.name === slo.endpoint)) {
-        problems.push({ file: src.file, line: null, field: src.field, message: `SLO "${src.spec}" names endpoint "${slo.endpoint}", which the scenario does not have (endpoints: ${endpoints.map((e) => e.name).join(', ')})` });
-      } else if (!slos.some((s) => s.spec === slo.spec)) slos.push(slo);
-    } catch (e) {
-      if (e instanceof InputError) problems.push(...e.problems);
-      else throw e;
+    const slo = parseSlo(src.spec);
+    if (typeof slo === 'string') problems.push({ file: src.file, line: null, field: src.field, message: slo });
+    else if (slo.endpoint !== null && !endpoints.some((e) => e.name === slo.endpoint)) {
+      problems.push({ file: src.file, line: null, field: src.field, message: `SLO "${src.spec}" names endpoint "${slo.endpoint}", which the scenario does not have (endpoints: ${endpoints.map((e) => e.name).join(', ')})` });
+    } else if (!slos.some((s) => s.spec === slo.spec)) {
+      slos.push(slo);
+      if (thresholdMetric(slo) === null) warnings.push(`SLO ${slo.spec} has no k6 threshold (k6 does not say which endpoint a dropped iteration was for); prodshape's report checks it after the import`);
     }
   }
 
@@ -210,13 +235,16 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   const actions: PlannedAction[] = [];
   const events: PlannedEvent[] = [];
   const skippedEvents: SkippedEvent[] = [];
+  const actionNames = Object.keys(scenario.actions);
   profile.events.forEach((ev, i) => {
     const action = scenario.actions[ev.action];
     const at = formatK6Duration(ev.atMs);
     if (action === undefined) {
-      const reason = `the scenario defines no action "${ev.action}"`;
-      skippedEvents.push({ atMs: ev.atMs, action: ev.action, reason });
-      warnings.push(`event ${ev.action} at ${at} skipped: ${reason}`);
+      // As replay does: a profile event must name one of the scenario's actions.
+      problems.push({
+        file: profile.file, line: null, field: `events[${i}].action`,
+        message: `no action named "${ev.action}" in the scenario${scenario.file ? ` (${scenario.file})` : ''}; it defines: ${actionNames.join(', ') || '(none)'}`,
+      });
       return;
     }
     if (action.kind === 'run') {
@@ -227,15 +255,11 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
     }
     let planned = actions.find((a) => a.name === ev.action);
     if (planned === undefined) {
-      for (const p of placeholdersIn([action.path, action.headers, action.body])) {
-        scenarioProblem(`actions.${ev.action}`, `{${p.text}}: action hooks are sent as written, without placeholders`);
-      }
-      const headers = { ...action.headers };
-      if (action.body !== undefined && action.body !== null && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
       planned = {
         name: ev.action, fn: fnName('action_', ev.action, taken), method: action.method, path: action.path,
-        headers, body: action.body ?? null, timeoutMs: action.timeoutMs,
+        headers: { ...action.headers }, body: bodyOf(action.body), timeoutMs: action.timeoutMs,
       };
+      if (planned.body !== null && 'json' in planned.body && !hasHeader(planned.headers, 'content-type')) planned.headers['content-type'] = 'application/json';
       actions.push(planned);
     }
     events.push({ scenario: `event_${i + 1}_${ev.action.replace(/[^A-Za-z0-9_-]/g, '_')}`, atMs: ev.atMs, action: ev.action, fn: planned.fn });
@@ -247,10 +271,14 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   if (arrival.rateRoundingError > 0) {
     warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${(arrival.rateRoundingError * 100).toFixed(3)}%)`);
   }
+  const usesTenants = pickers.length > 0 && table !== null;
+  // Replay tracks the same tenants (engine/replay.ts): the heaviest, plus seeded samples of small and empty ones.
+  const tracked = usesTenants && inp.tenantTags > 0 ? trackedTenantIndexes(table, createRng(0, 'tracked-tenants'), { heavy: inp.tenantTags }) : [];
   const peakRps = peakRateRps(profile);
-  const classes = [...new Set(table?.tenants.map((t) => t.tenantClass) ?? [])];
+  const classes = new Set(table?.classes ?? []);
   return {
     warnings,
+    tracked,
     plan: {
       generator: { name: 'prodshape', version: inp.version, command: inp.command },
       scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
@@ -271,15 +299,16 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
       gracefulStopMs: Math.max(...endpoints.map((e) => e.timeoutMs), 1000),
       target: inp.target,
       endpoints,
-      tenants: needsTenants && table !== null
+      pickers,
+      tenants: usesTenants
         ? {
           source: table.source,
           count: table.tenants.length,
-          totalRows,
+          totalRows: table.totalRows,
           dataFile: dataFileName(inp.scriptName),
-          tagLimit: inp.tenantTagLimit,
-          classes: (['top1', 'top10', 'rest', 'empty'] as const).filter((c) => classes.includes(c)),
-          rangeTables: [...rangeTables].sort(),
+          tracked: tracked.length,
+          classes: (['top1', 'top10', 'rest', 'empty'] as const).filter((c) => classes.has(c)),
+          rangeTables,
         }
         : null,
       actions,
@@ -290,27 +319,33 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   };
 };
 
+/** Size classes in the order the data file numbers them. */
+export const DATA_CLASSES = ['top1', 'top10', 'rest', 'empty', 'none'] as const;
+
 /**
  * The data file the script loads with SharedArray: every tenant as
- * `[cumulative rows, id, class index, rows, ranges?]`, largest first.
- * `classes` maps the class index to its name.
+ * `[id, class index, rows, tracked (0/1), id ranges or null, cumulative weight per picker…]`,
+ * largest first. A picker's column is non-decreasing: the running sum of the
+ * tenant's weight for that picker (its rows, or 1 for uniform; 0 when it lacks
+ * ids in a table the endpoint needs), so one binary search picks a tenant.
  */
-export const buildDataFile = (plan: K6ScriptPlan, table: TenantTable): { text: string; tenants: number } => {
-  const classes = ['top1', 'top10', 'rest', 'empty'];
-  const wanted = new Set(plan.tenants?.rangeTables ?? []);
-  let cumulative = 0;
-  const lines = table.tenants.map((t) => {
-    cumulative += t.rows;
-    const row: unknown[] = [cumulative, t.id, classes.indexOf(t.tenantClass), t.rows];
-    if (wanted.size > 0) {
-      const ranges: Record<string, [number, number]> = {};
-      for (const tbl of wanted) {
-        const r = t.ranges?.[tbl];
-        if (r !== undefined) ranges[tbl] = r;
-      }
-      row.push(ranges);
+export const buildDataFile = (plan: K6ScriptPlan, table: TenantTable, tracked: readonly number[]): { text: string; tenants: number } => {
+  const wanted = plan.tenants?.rangeTables ?? [];
+  const isTracked = new Set(tracked);
+  const sums = plan.pickers.map(() => 0);
+  const lines = table.tenants.map((t, i) => {
+    let ranges: Record<string, [number, number]> | null = null;
+    for (const tbl of wanted) {
+      const r = t.ranges?.[tbl];
+      if (r !== undefined) (ranges ??= {})[tbl] = r;
     }
-    return JSON.stringify(row);
+    const cumulative = plan.pickers.map((p, k) => {
+      const qualifies = p.tables.every((tb) => (t.ranges?.[tb]?.[1] ?? 0) > 0);
+      sums[k] = (sums[k] ?? 0) + (qualifies ? (p.mode === 'uniform' ? 1 : t.rows) : 0);
+      return sums[k];
+    });
+    const cls = DATA_CLASSES.indexOf(table.classes[i] ?? 'rest');
+    return JSON.stringify([t.id, cls, t.rows, isTracked.has(i) ? 1 : 0, ranges, ...cumulative]);
   });
   const header = {
     format: 'prodshape-k6-data',
@@ -318,8 +353,9 @@ export const buildDataFile = (plan: K6ScriptPlan, table: TenantTable): { text: s
     generated_by: `prodshape ${plan.generator.version}`,
     scenario: plan.scenario.name,
     source: table.source,
-    classes,
-    row: '[cumulative rows, tenant id, class index, rows, {table: [first id, count]}?]',
+    classes: DATA_CLASSES,
+    pickers: plan.pickers,
+    row: '[tenant id, class index, rows, tracked, {table: [first id, count]} or null, cumulative weight per picker...]',
   };
   // One tenant per line keeps a multi-megabyte file diffable and greppable.
   const head = JSON.stringify(header).slice(0, -1);

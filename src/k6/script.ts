@@ -5,8 +5,8 @@
  * prodshape's engine, the load shape as plain data, and small commented
  * functions. Pure: plan in, text out.
  */
-import { TENANT_CLASSES } from '../run/format.js';
-import type { K6ScriptPlan, PlannedEndpoint } from './plan.js';
+import { DATA_CLASSES, type K6ScriptPlan, type PlannedEndpoint } from './plan.js';
+import { RUNTIME_SOURCE } from './script-runtime.js';
 import { sloThresholds, TRAFFIC_SCENARIO } from './slo.js';
 import { formatK6Duration } from './stages.js';
 
@@ -155,14 +155,16 @@ const eventScenarios = (p: K6ScriptPlan): string[] =>
 
 const thresholds = (p: K6ScriptPlan): string[] => {
   const lines = ['  thresholds: {'];
-  const bySub = sloThresholds(p.slos);
-  for (const [metric, t] of bySub) {
-    lines.push(`    // SLO ${t.specs.join(', ')}`, `    ${lit(metric)}: ${lit(t.expressions)},`);
+  const { byMetric, skipped } = sloThresholds(p.slos, p.profile.expectedRequests);
+  for (const [metric, t] of byMetric) {
+    const note = metric === 'dropped_iterations' ? ` (as a count: of the ~${Math.round(p.profile.expectedRequests)} requests the profile plans)` : '';
+    lines.push(`    // SLO ${safe(t.specs.join(', '))}${note}`, `    ${lit(metric)}: ${lit(t.expressions)},`);
   }
+  for (const s of skipped) lines.push(`    // SLO ${safe(s.spec)}: no k6 threshold (dropped iterations carry no endpoint); the report checks it`);
   const display = [
     ...p.endpoints.map((e) => `http_req_duration{endpoint:${e.name}}`),
     ...(p.tenants?.classes ?? []).map((c) => `http_req_duration{tenant_class:${c}}`),
-  ].filter((m) => !bySub.has(m));
+  ].filter((m) => !byMetric.has(m));
   if (display.length > 0) {
     lines.push(
       '    // These always pass: a threshold on a tagged sub-metric makes k6\'s end-of-test',
@@ -174,49 +176,59 @@ const thresholds = (p: K6ScriptPlan): string[] => {
   return lines;
 };
 
-const endpointLiteral = (e: PlannedEndpoint): string[] => [
+const pickerNote = (p: K6ScriptPlan, e: PlannedEndpoint): string => {
+  const k = e.picker;
+  const picker = k === null ? undefined : p.pickers[k];
+  if (picker === undefined) return 'no tenant';
+  const among = picker.tables.length > 0 ? ` among tenants with ${picker.tables.join(', ')} ids` : '';
+  return `${picker.mode === 'uniform' ? 'tenant uniformly' : 'tenant by rows'}${among}`;
+};
+
+const endpointLiteral = (p: K6ScriptPlan, e: PlannedEndpoint): string[] => [
   '  {',
   `    name: ${lit(e.name)},`,
   `    weight: ${e.weight}, // ${num(e.share * 100, 1)}% of requests`,
   `    method: ${lit(e.method)},`,
   `    path: ${lit(e.path)},`,
-  `    tenant: ${lit(e.tenant)},`,
   `    headers: ${lit(e.headers)},`,
   `    body: ${lit(e.body)},`,
+  `    picker: ${lit(e.picker)}, // ${pickerNote(p, e)}`,
   `    timeout: ${lit(formatK6Duration(e.timeoutMs))},`,
   '  },',
 ];
+
+const TENANT_ROW_TYPE = 'type TenantRow = [id: string, sizeClass: number, rows: number, tracked: number, ranges: Record<string, [number, number]> | null, ...cumulative: number[]];';
 
 const tenantSection = (p: K6ScriptPlan): string[] => {
   const t = p.tenants;
   if (t === null) {
     return [
       '// No endpoint names a tenant: every request is tagged tenant_class "none".',
-      'type TenantRow = [number, string, number, number, Record<string, [number, number]>?];',
+      TENANT_ROW_TYPE,
       'const TENANTS: TenantRow[] = [];',
-      'const TOTAL_ROWS = 0;',
-      'const TENANT_TAG_LIMIT = 0;',
+      'const PICKER_TOTALS: number[] = [];',
     ];
   }
+  const source = t.source.replace(/^(manifest|csv):/, '');
   return [
     '/**',
-    ` * The ${t.count} tenants of ${safe(t.source.split('/').slice(-2).join('/'))}, one per entry of ${safe(t.dataFile)}:`,
-    ' * [cumulative rows, id, size class index, rows, id ranges per table?], largest',
-    ' * first. Picking by popularity draws u in [0, total rows) and binary-searches',
-    ' * the cumulative rows, so a tenant is picked in proportion to its rows.',
-    ' * SharedArray parses the file once and shares it between VUs.',
+    ` * The ${t.count} tenants of ${safe(source.split('/').slice(-2).join('/'))}, one per entry of ${safe(t.dataFile)}, largest`,
+    ' * first: [id, size class, rows, tracked, id ranges per table, then one',
+    ' * cumulative weight per picker]. SharedArray parses the file once and shares',
+    ' * it between VUs.',
     ' */',
-    'type TenantRow = [number, string, number, number, Record<string, [number, number]>?];',
+    TENANT_ROW_TYPE,
     `const TENANTS: TenantRow[] = new SharedArray<TenantRow>('prodshape tenants', () => (JSON.parse(open(${lit(`./${t.dataFile}`)})) as { tenants: TenantRow[] }).tenants);`,
-    'const TOTAL_ROWS: number = TENANTS.length === 0 ? 0 : tenantAt(TENANTS.length - 1)[0];',
     '',
     '/**',
-    ' * Requests to the largest tenants also carry a `tenant` tag with the id, so',
-    " * prodshape can name the slowest tenants. Every tag value is a separate time",
-    " * series inside k6, so only the largest ones are tagged: -e PRODSHAPE_TENANT_TAGS=N",
-    ' * changes how many (0 turns it off).',
+    ' * How endpoints pick tenants. A tenant\'s weight for a picker is its rows (or 1',
+    ' * when uniform), and 0 when it has no ids in a table the endpoint needs; column',
+    ' * 5 + k of each row holds picker k\'s running sum of weights.',
     ' */',
-    `const TENANT_TAG_LIMIT = Number(__ENV.PRODSHAPE_TENANT_TAGS || ${lit(String(t.tagLimit))});`,
+    'const PICKERS = [',
+    ...p.pickers.map((pk, k) => `  ${lit(pk)}, // ${k}`),
+    '];',
+    'const PICKER_TOTALS: number[] = PICKERS.map((_, k) => (TENANTS.length === 0 ? 0 : (tenantAt(TENANTS.length - 1)[5 + k] as number)));',
   ];
 };
 
@@ -242,23 +254,29 @@ const actionFunctions = (p: K6ScriptPlan): string[] => {
   const lines = [
     '// ---------------------------------------------------------------- events',
     '',
-    '/** The scenario\'s actions that profile events fire, as HTTP hooks on the target. */',
-    'const ACTIONS: Record<string, { method: string; path: string; headers: Record<string, string>; body: unknown; timeout: string }> = {',
+    '/**',
+    ' * The scenario\'s actions that profile events fire, as HTTP hooks on the target.',
+    ' * As in replay, `${NAME}` in the path, the headers and a text body is read from',
+    ' * the environment; nothing else in a hook is a placeholder.',
+    ' */',
+    'const ACTIONS: Record<string, { method: string; path: string; headers: Record<string, string>; body: { json: unknown } | { text: string } | null; timeout: string }> = {',
     ...p.actions.map((a) => `  ${lit(a.name)}: { method: ${lit(a.method)}, path: ${lit(a.path)}, headers: ${lit(a.headers)}, body: ${lit(a.body)}, timeout: ${lit(formatK6Duration(a.timeoutMs))} },`),
     '};',
     '',
     '/** Sends an action\'s hook once. */',
     'function runAction(name: string): void {',
     '  const action = ACTIONS[name];',
-    "  if (action === undefined) throw new Error(`prodshape: unknown action ${name}`);",
-    '  const body = action.body === null ? null : JSON.stringify(expandEnvDeep(action.body));',
-    '  const res = http.request(action.method, TARGET + expandEnv(action.path), body, {',
-    '    headers: expandEnvDeep(action.headers),',
+    "  if (action === undefined) throw new Error('prodshape: unknown action ' + name);",
+    "  const body = action.body === null ? null : 'json' in action.body ? JSON.stringify(action.body.json) : expandEnv(action.body.text);",
+    '  const headers: Record<string, string> = {};',
+    '  for (const [k, v] of Object.entries(action.headers)) headers[k] = expandEnv(v);',
+    '  const res = http.request(action.method, ORIGIN + expandEnv(action.path), body, {',
+    '    headers,',
     '    timeout: action.timeout,',
-    '    tags: { name: `action ${name}` },',
+    "    tags: { name: 'action ' + name },",
     '  });',
     '  // A failed hook shows as a failed check in k6\'s summary and as a failed event in prodshape\'s report.',
-    "  check(res, { [`action ${name} answered 2xx/3xx`]: (r) => r.status >= 200 && r.status < 400 });",
+    "  check(res, { ['action ' + name + ' answered below 400']: (r) => r.status > 0 && r.status < 400 });",
     '}',
     '',
   ];
@@ -270,21 +288,20 @@ const actionFunctions = (p: K6ScriptPlan): string[] => {
 
 /** Renders the script. `scriptName` is the file's base name (used in the run instructions). */
 export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
-  const classList = TENANT_CLASSES.filter((c) => c !== 'none');
   const targetInit = p.target === null
     ? [
-      '/** Base URL of the system under test: required, `k6 run -e TARGET=https://… script.ts`. */',
+      '/** The system under test: required, `k6 run -e TARGET=https://… script.ts`. */',
       'const TARGET: string = requireTarget();',
       '',
       'function requireTarget(): string {',
       '  const target = __ENV.TARGET;',
-      "  if (!target) throw new Error('prodshape: set the target with k6 run -e TARGET=https://staging.example.com …');",
-      "  return target.replace(/\\/+$/, '');",
+      "  if (!target) throw new Error('prodshape: set the target with k6 run -e TARGET=https://staging.example.com ...');",
+      '  return target;',
       '}',
     ]
     : [
-      '/** Base URL of the system under test; `k6 run -e TARGET=https://…` overrides it. */',
-      `const TARGET: string = (__ENV.TARGET || ${lit(p.target)}).replace(/\\/+$/, '');`,
+      '/** The system under test; `k6 run -e TARGET=https://…` overrides it. */',
+      `const TARGET: string = __ENV.TARGET || ${lit(p.target)};`,
     ];
   const usesTenants = p.tenants !== null;
   const lines: string[] = [
@@ -296,6 +313,9 @@ export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
     "import type { Options } from 'k6/options';",
     '',
     ...targetInit,
+    '',
+    '/** As in replay, requests go to the target\'s scheme, host and port; paths come from the scenario. */',
+    "const ORIGIN: string = TARGET.replace(/^(https?:\\/\\/[^/?#]+).*$/i, '$1');",
     '',
     '// ---------------------------------------------------------------- load shape',
     '',
@@ -314,10 +334,9 @@ export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
     '// ---------------------------------------------------------------- endpoints',
     '',
     '/**',
-    ' * The scenario\'s endpoints. `path`, `headers` and `body` are templates:',
-    ' * `{tenant}` is the picked tenant\'s id, `{table.id}` an id from that tenant\'s',
-    ' * range of the table, and `${NAME}` is read from the environment when the',
-    ' * script starts (-e NAME=… or the shell), so no secret is written here.',
+    ' * The scenario\'s endpoints, with their templates as written in the scenario',
+    ' * (the syntax is described below, at compileTemplate). `picker` says how the',
+    ' * endpoint picks its tenant (see PICKERS), or null when it names none.',
     ' */',
     'interface Endpoint {',
     '  name: string;',
@@ -325,28 +344,59 @@ export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
     '  weight: number;',
     '  method: string;',
     '  path: string;',
-    '  /** How the tenant is picked: by rows (production popularity), uniformly, or none. */',
-    "  tenant: 'weighted' | 'uniform' | 'none';",
     '  headers: Record<string, string>;',
-    '  /** JSON body template, or null. */',
-    '  body: unknown;',
+    '  body: { json: unknown } | { text: string } | null;',
+    '  picker: number | null;',
     '  timeout: string;',
     '}',
     '',
     'const ENDPOINT_TEMPLATES: Endpoint[] = [',
-    ...p.endpoints.flatMap(endpointLiteral),
+    ...p.endpoints.flatMap((e) => endpointLiteral(p, e)),
     '];',
     '',
-    '/** The endpoints with `${NAME}` expanded, once, when each VU starts. */',
-    'const ENDPOINTS: Endpoint[] = ENDPOINT_TEMPLATES.map((e) => ({ ...e, path: expandEnv(e.path), headers: expandEnvDeep(e.headers), body: expandEnvDeep(e.body) }));',
+    '/** An endpoint with its templates compiled (and `${NAME}` read), once per VU. */',
+    'interface PreparedEndpoint {',
+    '  name: string;',
+    '  method: string;',
+    '  /** The path template as written: the `name` tag, one time series per template. */',
+    '  template: string;',
+    '  path: Template;',
+    '  headers: { name: string; value: Template }[];',
+    '  body: ((ctx: RequestContext) => string) | null;',
+    '  picker: number | null;',
+    '  timeout: string;',
+    '}',
+    '',
+    'const ENDPOINTS: PreparedEndpoint[] = ENDPOINT_TEMPLATES.map((e) => {',
+    '  const body = e.body;',
+    "  let fillBody: PreparedEndpoint['body'] = null;",
+    "  if (body !== null && 'json' in body) {",
+    '    const json = compileJson(body.json);',
+    '    fillBody = (ctx) => JSON.stringify(json(ctx));',
+    '  } else if (body !== null) {',
+    '    const text = compileTemplate(body.text);',
+    '    fillBody = (ctx) => fill(text, ctx, false);',
+    '  }',
+    '  return {',
+    '    name: e.name,',
+    '    method: e.method,',
+    '    template: e.path,',
+    '    path: compileTemplate(e.path),',
+    '    headers: Object.entries(e.headers).map(([name, value]) => ({ name, value: compileTemplate(value) })),',
+    '    body: fillBody,',
+    '    picker: e.picker,',
+    '    timeout: e.timeout,',
+    '  };',
+    '});',
     '',
     '/** ENDPOINT_CUMULATIVE[i]: the sum of the weights of endpoints 0..i. */',
-    'const ENDPOINT_CUMULATIVE: number[] = ENDPOINTS.reduce<number[]>((acc, e) => [...acc, (acc[acc.length - 1] ?? 0) + e.weight], []);',
+    'const ENDPOINT_CUMULATIVE: number[] = [];',
+    'for (const e of ENDPOINT_TEMPLATES) ENDPOINT_CUMULATIVE.push((ENDPOINT_CUMULATIVE[ENDPOINT_CUMULATIVE.length - 1] ?? 0) + e.weight);',
     '',
     '// ---------------------------------------------------------------- tenants',
     '',
-    `/** Tenant size classes by rank of rows: the largest 1%, the next up to 10%, the rest, and tenants with no rows. */`,
-    `const TENANT_CLASSES = ${lit(classList)};`,
+    '/** Tenant size classes by rank of rows: the largest 1%, the next up to 10%, the rest, tenants with no rows, no tenant. */',
+    `const TENANT_CLASSES = ${lit(DATA_CLASSES)};`,
     '',
     ...tenantSection(p),
     '',
@@ -359,110 +409,47 @@ export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
     "const prodshapeMeta = new Counter('prodshape_meta');",
     "const prodshapeTenantRows = new Gauge('prodshape_tenant_rows');",
     '',
-    '/** Records the run\'s metadata and the tagged tenants\' row counts in k6\'s output, for the importer. */',
+    '/** Records the run\'s metadata and the tracked tenants\' row counts in k6\'s output, for the importer. */',
     'export function setup(): void {',
-    "  prodshapeMeta.add(1, { prodshape: JSON.stringify({ ...PRODSHAPE_RUN, target: TARGET.replace(/\\/\\/[^/@]*@/, '//') }) });",
-    '  const tagged = Math.min(TENANT_TAG_LIMIT, TENANTS.length);',
-    '  for (let i = 0; i < tagged; i++) {',
+    "  prodshapeMeta.add(1, { prodshape: JSON.stringify({ ...PRODSHAPE_RUN, target: ORIGIN.replace(/\\/\\/[^/@]*@/, '//') }) });",
+    '  for (let i = 0; i < TENANTS.length; i++) {',
     '    const t = tenantAt(i);',
-    "    prodshapeTenantRows.add(t[3], { tenant: t[1], tenant_class: TENANT_CLASSES[t[2]] ?? 'rest' });",
+    "    if (t[3] === 1) prodshapeTenantRows.add(t[2], { tenant: t[0], tenant_class: TENANT_CLASSES[t[1]] ?? 'rest' });",
     '  }',
     '}',
     '',
     '// ---------------------------------------------------------------- traffic',
     '',
-    '/** One arrival: pick an endpoint by weight and a tenant by popularity, send one request. */',
+    '/** Per-VU request counter, for {seq}. */',
+    'let seq = 0;',
+    '',
+    '/** One arrival: pick an endpoint by weight and a tenant as the endpoint says, send one request. */',
     `export function ${TRAFFIC_SCENARIO}(): void {`,
     '  const endpoint = pickEndpoint();',
-    "  const index = endpoint.tenant === 'none' ? -1 : endpoint.tenant === 'uniform' ? Math.floor(Math.random() * TENANTS.length) : pickTenantIndexByRows();",
-    '  const tenant = index < 0 ? null : tenantAt(index);',
+    '  const ctx: RequestContext = { tenant: endpoint.picker === null ? null : pickTenant(endpoint.picker), seq: seq++ };',
     '  const tags: Record<string, string> = {',
     '    endpoint: endpoint.name,',
-    "    tenant_class: tenant === null ? 'none' : (TENANT_CLASSES[tenant[2]] ?? 'rest'),",
-    '    // Groups the URLs in k6\'s output by template instead of one series per id.',
-    '    name: endpoint.path,',
+    "    tenant_class: ctx.tenant === null ? 'none' : (TENANT_CLASSES[ctx.tenant[1]] ?? 'rest'),",
+    '    name: endpoint.template,',
     '  };',
-    '  if (tenant !== null && index < TENANT_TAG_LIMIT) tags.tenant = tenant[1];',
-    '  const body = endpoint.body === null ? null : JSON.stringify(mapStrings(endpoint.body, (s) => fill(s, tenant, false)));',
-    '  http.request(endpoint.method, TARGET + fill(endpoint.path, tenant, true), body, {',
-    '    headers: mapStrings(endpoint.headers, (s) => fill(s, tenant, false)),',
+    '  // The tracked tenants (the heaviest, and samples of small and empty ones) carry',
+    '  // their id, so the report can name the slowest; every tag value is a time series',
+    '  // inside k6, which is why not every tenant is tagged.',
+    '  if (ctx.tenant !== null && ctx.tenant[3] === 1) tags.tenant = ctx.tenant[0];',
+    '  // Filled in replay\'s order (headers, body, path), so a seeded run draws the same values.',
+    '  const headers: Record<string, string> = {};',
+    '  for (const h of endpoint.headers) headers[h.name] = fill(h.value, ctx, false);',
+    '  const body = endpoint.body === null ? null : endpoint.body(ctx);',
+    '  http.request(endpoint.method, ORIGIN + fill(endpoint.path, ctx, true), body, {',
+    '    headers,',
     '    tags,',
     '    timeout: endpoint.timeout,',
     '  });',
     '}',
     '',
-    '/** An endpoint with probability weight / total weight. */',
-    'function pickEndpoint(): Endpoint {',
-    '  const u = Math.random() * (ENDPOINT_CUMULATIVE[ENDPOINT_CUMULATIVE.length - 1] ?? 0);',
-    '  const i = ENDPOINT_CUMULATIVE.findIndex((c) => u < c);',
-    '  const endpoint = ENDPOINTS[i < 0 ? ENDPOINTS.length - 1 : i];',
-    "  if (endpoint === undefined) throw new Error('prodshape: no endpoints');",
-    '  return endpoint;',
-    '}',
-    '',
-    '/** Index of a tenant picked with probability rows / total rows (tenants with no rows are never picked). */',
-    'function pickTenantIndexByRows(): number {',
-    '  const u = Math.random() * TOTAL_ROWS;',
-    '  let lo = 0;',
-    '  let hi = TENANTS.length - 1;',
-    '  while (lo < hi) {',
-    '    const mid = (lo + hi) >>> 1;',
-    '    if (tenantAt(mid)[0] > u) hi = mid;',
-    '    else lo = mid + 1;',
-    '  }',
-    '  return lo;',
-    '}',
-    '',
-    'function tenantAt(i: number): TenantRow {',
-    '  const t = TENANTS[i];',
-    '  if (t === undefined) throw new Error(`prodshape: no tenant at ${i}`);',
-    '  return t;',
-    '}',
-    '',
-    '/** Fills `{tenant}` and `{table.id}` in a template; `encode` for URLs. */',
-    'function fill(template: string, tenant: TenantRow | null, encode: boolean): string {',
-    '  return template.replace(/\\{([A-Za-z_][A-Za-z0-9_]*)(?:\\.([A-Za-z_][A-Za-z0-9_]*))?\\}/g, (whole: string, name: string, column?: string) => {',
-    '    let value: string;',
-    "    if (name === 'tenant' && column === undefined) {",
-    '      if (tenant === null) return whole;',
-    '      value = tenant[1];',
-    '    } else {',
-    '      const range = tenant?.[4]?.[name];',
-    '      if (range === undefined) return whole;',
-    '      value = String(range[0] + Math.floor(Math.random() * Math.max(range[1], 1)));',
-    '    }',
-    '    return encode ? encodeURIComponent(value) : value;',
-    '  });',
-    '}',
-    '',
-    '/** Applies `fn` to every string inside a JSON-like value. */',
-    'function mapStrings<T>(value: T, fn: (s: string) => string): T {',
-    "  if (typeof value === 'string') return fn(value) as T;",
-    '  if (Array.isArray(value)) return value.map((v: unknown) => mapStrings(v, fn)) as T;',
-    "  if (value !== null && typeof value === 'object') {",
-    '    const out: Record<string, unknown> = {};',
-    '    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn);',
-    '    return out as T;',
-    '  }',
-    '  return value;',
-    '}',
-    '',
-    '/** Expands `${NAME}` and `${NAME:-default}` from the environment; a missing variable stops the test at start. */',
-    'function expandEnv(text: string): string {',
-    '  return text.replace(/\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\\}/g, (_whole: string, name: string, fallback?: string) => {',
-    '    const value = __ENV[name];',
-    "    if (value !== undefined && value !== '') return value;",
-    '    if (fallback !== undefined) return fallback;',
-    '    throw new Error(`prodshape: environment variable ${name} is not set (k6 run -e ${name}=…)`);',
-    '  });',
-    '}',
-    '',
-    'function expandEnvDeep<T>(value: T): T {',
-    '  return mapStrings(value, expandEnv);',
-    '}',
-    '',
     ...actionFunctions(p),
+    RUNTIME_SOURCE,
   ];
   while (lines[lines.length - 1] === '') lines.pop();
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 };

@@ -10,7 +10,7 @@ import type { ReportBreak } from '../analyze/types.js';
 import type { Capacity } from './capacity.js';
 import type { LogRecord, PlanRecord } from './files.js';
 import {
-  activityPeaks, capacityFrom, databaseSection, latestPlans, planRegressionBreaksFrom, slowQueriesFrom,
+  activityPeaks, capacityFrom, databaseSection, harmlessPlanChanges, latestPlans, planRegressionBreaksFrom, slowQueriesFrom,
   type DatabaseSection, type Observed, type SlowQuery, type Span,
 } from './findings.js';
 import { ENABLE_STATEMENTS_HINT, runDeltas, topStatements } from './statements.js';
@@ -33,10 +33,13 @@ export interface ObserveDiagnosis {
   capacity: Capacity | null;
 }
 
-const short = (sql: string, max = 90): string => {
-  const s = sql.replace(/\s+/g, ' ').trim();
+/** A statement in one short line: a long select list becomes `…` so the FROM and WHERE stay visible. */
+export const shortSql = (sql: string, max = 110): string => {
+  let s = sql.replace(/\s+/g, ' ').trim();
+  if (s.length > max) s = s.replace(/^(SELECT)\s+(?:DISTINCT\s+)?.+?\s+(FROM\s)/i, '$1 … $2');
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 };
+const short = shortSql;
 const ms = (x: number | null): string => (x === null ? '?' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(2)} ms`);
 const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
 const spanText = (spans: readonly Span[]): string => spans.map((s) => `${Math.floor(s.from_s)}–${Math.ceil(s.to_s)} s`).join(', ');
@@ -101,18 +104,22 @@ export const plansFinding = (o: Observed): StepFinding | null => {
     };
   }
   const flagged = ok.filter((p) => p.flags.length > 0);
+  const harmless = harmlessPlanChanges(o.plans).map((g) => {
+    const c = g[0];
+    return c === undefined ? '' : ` The plan of ${c.query} also changed at ${Math.round(c.first_after_s)} s (${g.map((x) => x.bucket).join(', ')}) but was not slower (${ms(c.before.execution_ms)} → ${ms(c.after.execution_ms)}).`;
+  }).join('');
   const details = [
     ...regressions.map((b) => ({ kind: 'plan-regression', ...b.evidence })),
     ...ok.map((p) => ({ query: p.query, source: p.source, bucket: p.bucket, tenant: p.tenant, tenant_rows: p.tenant_rows, shape: p.shape, tree: p.tree, execution_ms: p.execution_ms, flags: p.flags })),
   ];
   if (regressions.length > 0) {
     const rest = flagged.length > 0 ? ` Also flagged: ${flagged.slice(0, 2).map(planText).join('; ')}.` : '';
-    return { status: 'found', summary: `${regressions.map((b) => b.summary).join(' ')}${rest}`, details, how_to_enable: null };
+    return { status: 'found', summary: `${regressions.map((b) => b.summary).join(' ')}${rest}${harmless}`, details, how_to_enable: null };
   }
   if (flagged.length > 0) {
-    return { status: 'found', summary: `${flagged.slice(0, 3).map(planText).join('; ')}.`, details, how_to_enable: null };
+    return { status: 'found', summary: `${flagged.slice(0, 3).map(planText).join('; ')}.${harmless}`, details, how_to_enable: null };
   }
-  return { status: 'nothing', summary: `No plan changed and none was flagged: ${ok.slice(0, 3).map(planText).join('; ')}.`, details, how_to_enable: null };
+  return { status: 'nothing', summary: `No plan got slower and none was flagged: ${ok.slice(0, 3).map(planText).join('; ')}.${harmless}`, details, how_to_enable: null };
 };
 
 /** The note for step 3: what pg_stat_activity saw in the degraded windows, and the capacity sentence. */

@@ -134,6 +134,14 @@ export interface PlanRecord {
   tree: string[];
   planning_ms: number | null;
   execution_ms: number | null;
+  /** Buffers the execution touched (shared hit + read, temp read + written, at the top node, which counts its children). Null without ANALYZE. */
+  blocks: number | null;
+  /**
+   * Rows the plan examined: for each node reading a table, rows returned plus
+   * rows its filter or recheck removed, over all loops. The plan's work, much
+   * steadier than its time. Null without ANALYZE.
+   */
+  rows_examined: number | null;
   flags: PlanFlag[];
   /** The EXPLAIN JSON's top plan node (only for ANALYZE runs; null otherwise). */
   plan: unknown;

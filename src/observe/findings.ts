@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportBreak } from '../analyze/types.js';
-import { RUN_FILES, readNdjsonAll, type EventRecord, type WindowRecord } from '../run/index.js';
+import { RUN_FILES, readNdjson, type EventRecord, type WindowRecord } from '../run/index.js';
 import { computeCapacity, type Capacity, type CapacitySecond } from './capacity.js';
 import {
   OBSERVE_FILES, type ActivityRecord, type LogRecord, type ObservedScrapeRecord, type ObserveMeta, type PlanRecord,
@@ -34,17 +34,31 @@ export interface Observed {
   /** Per second: offered arrivals and completed responses (from windows.ndjson). */
   offered: number[];
   completed: number[];
+  /** Lines that could not be read. */
+  problems: string[];
 }
 
-const readAll = async <T>(dir: string, name: string): Promise<T[]> => {
+/**
+ * Reads an NDJSON file of the run; a line that is not JSON (a run killed
+ * mid-write) is skipped and reported in `problems`, so one torn line never
+ * loses a report.
+ */
+const readAll = async <T>(dir: string, name: string, problems: string[]): Promise<T[]> => {
   const file = join(dir, name);
-  return existsSync(file) ? readNdjsonAll<T>(file) : [];
+  if (!existsSync(file)) return [];
+  const out: T[] = [];
+  for await (const r of readNdjson<T>(file)) {
+    if (r.error !== undefined) problems.push(`${name}:${r.line}: skipped a line that is not JSON (${r.error})`);
+    else out.push(r.value as T);
+  }
+  return out;
 };
 
 /** Loads the observe files (and the windows' per-second counts) of a run directory. */
 export const loadObserved = async (runDir: string): Promise<Observed> => {
   const metaFile = join(runDir, OBSERVE_FILES.meta);
-  const windows = await readAll<WindowRecord>(runDir, RUN_FILES.windows);
+  const problems: string[] = [];
+  const windows = await readAll<WindowRecord>(runDir, RUN_FILES.windows, problems);
   const n = windows.reduce((m, w) => Math.max(m, w.t_s + 1), 0);
   const offered = new Array<number>(n).fill(0);
   const completed = new Array<number>(n).fill(0);
@@ -52,16 +66,25 @@ export const loadObserved = async (runDir: string): Promise<Observed> => {
     offered[w.t_s] = (offered[w.t_s] ?? 0) + w.offered;
     completed[w.t_s] = (completed[w.t_s] ?? 0) + w.completed_in_window;
   }
+  let meta: ObserveMeta | null = null;
+  if (existsSync(metaFile)) {
+    try {
+      meta = JSON.parse(await readFile(metaFile, 'utf8')) as ObserveMeta;
+    } catch (e) {
+      problems.push(`${OBSERVE_FILES.meta}: not valid JSON (${(e as Error).message})`);
+    }
+  }
   return {
-    meta: existsSync(metaFile) ? (JSON.parse(await readFile(metaFile, 'utf8')) as ObserveMeta) : null,
-    scrapes: await readAll(runDir, OBSERVE_FILES.metrics),
-    activity: await readAll(runDir, OBSERVE_FILES.activity),
-    statements: await readAll(runDir, OBSERVE_FILES.statements),
-    plans: await readAll(runDir, OBSERVE_FILES.plans),
-    log: await readAll(runDir, OBSERVE_FILES.log),
-    events: await readAll(runDir, RUN_FILES.events),
+    meta,
+    scrapes: await readAll(runDir, OBSERVE_FILES.metrics, problems),
+    activity: await readAll(runDir, OBSERVE_FILES.activity, problems),
+    statements: await readAll(runDir, OBSERVE_FILES.statements, problems),
+    plans: await readAll(runDir, OBSERVE_FILES.plans, problems),
+    log: await readAll(runDir, OBSERVE_FILES.log, problems),
+    events: await readAll(runDir, RUN_FILES.events, problems),
     offered,
     completed,
+    problems,
   };
 };
 
@@ -115,27 +138,57 @@ const causeOf = (c: PlanChange, events: readonly EventRecord[]): EventRecord | n
   [...events].filter((e) => e.end_ms / 1000 <= c.first_after_s + 0.5 && e.end_ms / 1000 >= c.last_before_s - 0.5).sort((a, b) => b.end_ms - a.end_ms)[0] ?? null;
 
 /**
- * `plan-regression` breaks: one per query and change, naming the buckets whose
- * plan changed, with the before/after shapes (one line each), fingerprints and
- * timings, and the event just before when there is one. `t_s` is that event's
- * time, else the moment the new plan was first seen.
+ * When a changed plan counts as slower: it examined at least 1.5x the rows and
+ * 1,000 more (both plans EXPLAIN ANALYZEd), or it took at least 2x the time
+ * and 5 ms more; without row counts, at least 1.5x the time and 1 ms more.
  */
-export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>): ReportBreak[] => {
-  const changes = planChanges(o.plans);
+export const SLOWER = { rowsRatio: 1.5, plusRows: 1000, timeRatio: 2, plusMs: 5, untimedRatio: 1.5, untimedPlusMs: 1 } as const;
+
+/** True when the new plan does more work or takes clearly longer; null when neither was measured (plain EXPLAIN). */
+export const changeIsSlower = (c: PlanChange): boolean | null => {
+  const ra = c.before.rows_examined ?? null;
+  const rb = c.after.rows_examined ?? null;
+  const a = c.before.execution_ms;
+  const b = c.after.execution_ms;
+  if (ra !== null && rb !== null) {
+    const moreRows = rb >= ra * SLOWER.rowsRatio && rb - ra >= SLOWER.plusRows;
+    const moreTime = a !== null && b !== null && b >= a * SLOWER.timeRatio && b - a >= SLOWER.plusMs;
+    return moreRows || moreTime;
+  }
+  if (a === null || b === null) return null;
+  return b >= a * SLOWER.untimedRatio && b - a >= SLOWER.untimedPlusMs;
+};
+
+/** Plan changes grouped per query and moment (several buckets changing together are one change), worst bucket first. */
+export const groupPlanChanges = (changes: readonly PlanChange[]): PlanChange[][] => {
   const groups: PlanChange[][] = [];
   for (const c of changes) {
     const g = groups.find((x) => x[0]?.query === c.query && Math.abs((x[0]?.first_after_s ?? 0) - c.first_after_s) <= 10);
     if (g) g.push(c);
     else groups.push([c]);
   }
-  return groups.map((g) => {
-    g.sort((a, b) => BUCKET_ORDER.indexOf(a.bucket) - BUCKET_ORDER.indexOf(b.bucket));
+  const rank = (c: PlanChange): number => (changeIsSlower(c) === true ? 0 : changeIsSlower(c) === null ? 1 : 2);
+  for (const g of groups) g.sort((a, b) => rank(a) - rank(b) || BUCKET_ORDER.indexOf(a.bucket) - BUCKET_ORDER.indexOf(b.bucket));
+  return groups;
+};
+
+/**
+ * `plan-regression` breaks: one per query and change whose new plan is slower
+ * in some bucket (or could not be timed), naming the buckets whose plan
+ * changed, with the before/after shapes (one line each), fingerprints and
+ * timings, and the event just before when there is one. `t_s` is that event's
+ * time, else the moment the new plan was first seen. A change that made no
+ * bucket slower is not a break (see `harmlessPlanChanges`).
+ */
+export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>): ReportBreak[] =>
+  groupPlanChanges(planChanges(o.plans)).filter((g) => g.some((c) => changeIsSlower(c) !== false)).map((g) => {
     const c = g[0] as PlanChange;
     const cause = causeOf(c, o.events);
     const t_s = cause === null ? c.first_after_s : cause.t_s;
     const who = c.bucket === 'fixed' ? '' : ` for the ${c.bucket} tenant${c.tenant === null ? '' : ` (${c.tenant}${c.tenant_rows === null ? '' : `, ${c.tenant_rows.toLocaleString('en-US')} rows`})`}`;
     const others = g.length > 1 ? ` (also ${g.slice(1).map((x) => x.bucket).join(', ')})` : '';
-    const timing = c.before.execution_ms !== null && c.after.execution_ms !== null ? `; execution ${msText(c.before.execution_ms)} → ${msText(c.after.execution_ms)}` : '';
+    const timing = (c.before.execution_ms !== null && c.after.execution_ms !== null ? `; execution ${msText(c.before.execution_ms)} → ${msText(c.after.execution_ms)}` : '')
+      + (c.before.rows_examined != null && c.after.rows_examined != null ? `, ${c.before.rows_examined.toLocaleString('en-US')} → ${c.after.rows_examined.toLocaleString('en-US')} rows examined` : '');
     const when = cause === null ? `at ${Math.round(c.first_after_s)} s` : `after the ${cause.action} event at ${Math.round(cause.t_s)} s`;
     return {
       kind: 'plan-regression' as const,
@@ -152,15 +205,25 @@ export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>):
         after_tree: c.after.tree,
         before_ms: c.before.execution_ms,
         after_ms: c.after.execution_ms,
+        before_rows_examined: c.before.rows_examined ?? null,
+        after_rows_examined: c.after.rows_examined ?? null,
+        before_blocks: c.before.blocks ?? null,
+        after_blocks: c.after.blocks ?? null,
         after_flags: c.after.flags,
         event: cause === null ? null : { action: cause.action, t_s: cause.t_s },
         last_before_s: c.last_before_s,
         first_after_s: c.first_after_s,
-        buckets: g.map((x) => ({ bucket: x.bucket, tenant: x.tenant, tenant_rows: x.tenant_rows, before: x.before.shape, after: x.after.shape, before_ms: x.before.execution_ms, after_ms: x.after.execution_ms })),
+        buckets: g.map((x) => ({
+          bucket: x.bucket, tenant: x.tenant, tenant_rows: x.tenant_rows, before: x.before.shape, after: x.after.shape,
+          before_ms: x.before.execution_ms, after_ms: x.after.execution_ms, before_rows_examined: x.before.rows_examined ?? null, after_rows_examined: x.after.rows_examined ?? null, slower: changeIsSlower(x),
+        })),
       },
     };
   });
-};
+
+/** Plan changes that made no bucket slower (reported in the plans step, not as breaks). */
+export const harmlessPlanChanges = (plans: readonly PlanRecord[]): PlanChange[][] =>
+  groupPlanChanges(planChanges(plans)).filter((g) => g.every((c) => changeIsSlower(c) === false));
 
 /** `plan-regression` breaks of a run directory. */
 export const planRegressionBreaks = async (runDir: string): Promise<ReportBreak[]> => planRegressionBreaksFrom(await loadObserved(runDir));
@@ -267,12 +330,17 @@ export const activityPeaks = (activity: readonly ActivityRecord[], windows?: rea
 
 // ---------------------------------------------------------------- plans of the slowest
 
-/** The latest plan per (query, bucket): the slowest statements' plans first (by execution time), then the scenario's. */
+/**
+ * The latest plan per (query, bucket), re-checks without ANALYZE aside: the
+ * slowest statements' plans first (by execution time), then the scenario's.
+ * A critical query that was also among the slowest appears once (its end-of-run
+ * `slowest` record, the latest).
+ */
 export const latestPlans = (plans: readonly PlanRecord[]): PlanRecord[] => {
   const by = new Map<string, PlanRecord>();
-  for (const p of [...plans].sort((a, b) => a.t_s - b.t_s)) {
+  for (const p of [...plans].sort((a, b) => a.t_s - b.t_s || (a.source === b.source ? 0 : a.source === 'slowest' ? 1 : -1))) {
     if (p.label === 'check' && !p.analyze) continue;
-    by.set(`${p.source}\u0000${p.query}\u0000${p.bucket}`, p);
+    by.set(`${p.query}\u0000${p.bucket}`, p);
   }
   return [...by.values()].sort((a, b) => (a.source === b.source ? (b.execution_ms ?? -1) - (a.execution_ms ?? -1) : a.source === 'slowest' ? -1 : 1));
 };
@@ -313,10 +381,39 @@ export const capacity = async (runDir: string, instances?: number): Promise<Capa
 
 // ---------------------------------------------------------------- the report's database section
 
-/** What report.json carries about the database (report.database): top statements, activity peaks, plans, log, warnings. */
+/** pg_stat_activity per second (the largest counts seen in that second), for charts beside latency. */
+export const activityTimeline = (activity: readonly ActivityRecord[]): { t_s: number; total: number; active: number; idle_in_transaction: number; waiting_lock: number }[] => {
+  const by = new Map<number, { t_s: number; total: number; active: number; idle_in_transaction: number; waiting_lock: number }>();
+  for (const a of activity) {
+    if (!a.ok) continue;
+    const t = Math.floor(a.t_s);
+    const r = by.get(t) ?? { t_s: t, total: 0, active: 0, idle_in_transaction: 0, waiting_lock: 0 };
+    r.total = Math.max(r.total, a.total);
+    r.active = Math.max(r.active, a.active);
+    r.idle_in_transaction = Math.max(r.idle_in_transaction, a.idle_in_transaction);
+    r.waiting_lock = Math.max(r.waiting_lock, a.waiting_lock);
+    by.set(t, r);
+  }
+  return [...by.values()].sort((a, b) => a.t_s - b.t_s);
+};
+
+/** Database time per snapshot interval (ms of statement execution per second of the interval), with the statement that took most of it. */
+export const statementsTimeline = (statements: readonly StatementsRecord[]): { from_s: number; to_s: number; exec_ms_per_s: number; calls_per_s: number; top_queryid: string | null }[] => {
+  const ok = statements.filter((r) => r.ok).sort((a, b) => a.t_s - b.t_s);
+  return ok.slice(1).map((r, i) => {
+    const from = ok[i]?.t_s ?? 0;
+    const dur = Math.max(1e-3, r.t_s - from);
+    const exec = r.statements.reduce((x, d) => x + d.total_exec_ms, 0);
+    const calls = r.statements.reduce((x, d) => x + d.calls, 0);
+    return { from_s: from, to_s: r.t_s, exec_ms_per_s: Math.round((exec / dur) * 10) / 10, calls_per_s: Math.round((calls / dur) * 10) / 10, top_queryid: r.statements[0]?.queryid ?? null };
+  });
+};
+
+/** What report.json carries about the database (report.database): top statements, activity peaks and timelines, plans, log, warnings. */
 export interface DatabaseSection {
-  statements: { available: boolean; top_by_total: StatementDelta[]; top_by_mean: StatementDelta[]; dealloc: number | null };
+  statements: { available: boolean; top_by_total: StatementDelta[]; top_by_mean: StatementDelta[]; dealloc: number | null; timeline: ReturnType<typeof statementsTimeline> };
   activity: ReturnType<typeof activityPeaks>;
+  activity_timeline: ReturnType<typeof activityTimeline>;
   plans: Pick<PlanRecord, 'query' | 'queryid' | 'source' | 'bucket' | 'tenant' | 'tenant_rows' | 'ok' | 'error' | 'fingerprint' | 'shape' | 'tree' | 'execution_ms' | 'flags'>[];
   log: { entries: number; slowest: LogRecord[] };
   capacity: Capacity | null;
@@ -330,14 +427,18 @@ export const databaseSection = (o: Observed, instances?: number): DatabaseSectio
   const top = topStatements(runDeltas(ok), 10);
   const deallocs = ok.map((r) => r.dealloc).filter((x): x is number => x !== null);
   return {
-    statements: { available: ok.length > 1, top_by_total: top.byTotal, top_by_mean: top.byMean, dealloc: deallocs.length === 0 ? null : deallocs.reduce((a, b) => a + b, 0) },
+    statements: {
+      available: ok.length > 1, top_by_total: top.byTotal, top_by_mean: top.byMean,
+      dealloc: deallocs.length === 0 ? null : deallocs.reduce((a, b) => a + b, 0), timeline: statementsTimeline(ok),
+    },
     activity: activityPeaks(o.activity),
+    activity_timeline: activityTimeline(o.activity),
     plans: latestPlans(o.plans).map((p) => ({
       query: p.query, queryid: p.queryid, source: p.source, bucket: p.bucket, tenant: p.tenant, tenant_rows: p.tenant_rows, ok: p.ok, error: p.error,
       fingerprint: p.fingerprint, shape: p.shape, tree: p.tree, execution_ms: p.execution_ms, flags: p.flags,
     })),
     log: { entries: o.log.length, slowest: [...o.log].sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 10) },
     capacity: capacityFrom(o, instances),
-    warnings: o.meta?.warnings ?? [],
+    warnings: [...(o.meta?.warnings ?? []), ...o.problems],
   };
 };

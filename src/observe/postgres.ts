@@ -129,7 +129,7 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
         .filter((c) => prev !== null && (prev.counters.get(c.key)?.calls ?? -1) !== c.calls)
         .map((c) => c.queryid)
         .filter((id) => !texts.has(id) && !ignore.has(id));
-      for (const [id, text] of await fetchTexts(monitor, [...new Set(changed)])) {
+      for (const [id, text] of await fetchTexts(monitor, [...new Set(changed)], versionNum)) {
         if (isObserverStatement(text)) ignore.add(id);
         else texts.set(id, text);
       }
@@ -150,7 +150,8 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
     await write(OBSERVE_FILES.statements, rec);
   };
 
-  const explainOpts = (analyze: boolean): ExplainOptions => ({ analyze, timeoutMs: opts.explainTimeoutMs ?? 30_000 });
+  // ANALYZE runs are best of 2: the first warms the cache, so plan timings compare like with like.
+  const explainOpts = (analyze: boolean): ExplainOptions => ({ analyze, timeoutMs: opts.explainTimeoutMs ?? 30_000, best: 2 });
 
   /** EXPLAIN ANALYZE every plan target; records every result and remembers fingerprints. */
   const explainPlans = (label: string): Promise<void | null> =>
@@ -193,7 +194,7 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
       const chosen = [...new Map([...top.byTotal, ...top.byMean].map((d) => [d.queryid, d])).values()];
       for (const d of chosen) {
         for (const t of targetsForStatement(d, opts.plans, tenants)) {
-          const rec = await explainTarget(c, t, { t_s: nowS(), label: 'slowest', source: 'slowest', query: t.plan.name, queryid: d.queryid }, explainOpts(true));
+          const rec = await explainTarget(c, t, { t_s: nowS(), label: 'slowest', source: 'slowest', query: t.plan.name, queryid: d.queryid }, { ...explainOpts(true), best: 1 });
           await write(OBSERVE_FILES.plans, rec);
         }
       }

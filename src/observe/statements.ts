@@ -69,13 +69,20 @@ export const takeSnapshot = async (client: pg.ClientBase, versionNum: number): P
   return { counters, dealloc, statsReset };
 };
 
-/** Query texts for queryids (normalised text from pg_stat_statements), at most `maxChars` each. */
-export const fetchTexts = async (client: pg.ClientBase, queryids: string[], maxChars = 2000): Promise<Map<string, string>> => {
+/**
+ * Query texts for queryids (normalised text from pg_stat_statements), at most
+ * `maxChars` each. A statement the observer EXPLAIN ANALYZEs shares its queryid
+ * with the application's (the nested execution, toplevel = false, carries the
+ * EXPLAIN text with the observer's mark): the top-level entry's text is taken,
+ * and a text without the mark before one with it.
+ */
+export const fetchTexts = async (client: pg.ClientBase, queryids: string[], versionNum: number, maxChars = 2000): Promise<Map<string, string>> => {
   const out = new Map<string, string>();
   if (queryids.length === 0) return out;
   const res = await client.query<{ queryid: string; query: string }>(
     `${OBSERVER_MARK} SELECT DISTINCT ON (queryid) queryid::text, left(query, ${maxChars}) AS query FROM pg_stat_statements
-     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid = ANY($1::bigint[])`,
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid = ANY($1::bigint[])
+     ORDER BY queryid, ${versionNum >= 140000 ? 'toplevel DESC, ' : ''}(strpos(query, '${OBSERVER_MARK.replace(/'/g, "''")}') > 0)`,
     [queryids],
   );
   for (const r of res.rows) out.set(r.queryid, r.query);

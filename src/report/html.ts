@@ -13,6 +13,7 @@ import type { Report, ReportBreak } from '../analyze/index.js';
 import { breakLabel } from '../analyze/index.js';
 import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
 import { CLIENT_JS } from './html-client.js';
+import { databaseHtml } from '../observe/html.js';
 import { escapeHtml as h, fmtInt, jsonForScript } from './format.js';
 
 const require = createRequire(import.meta.url);
@@ -80,7 +81,8 @@ const sloTable = (r: Report): string => {
   return `<table id="slo"><thead><tr><th>result</th><th>SLO</th><th>measured</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 };
 
-interface ClassRow { endpoint: string; tenant_class: string; requests: number; p50_ms: number | null; p95_ms: number | null; p99_ms: number | null }
+interface ClassStats { requests?: number; n?: number; p50_ms: number | null; p95_ms: number | null; p99_ms: number | null }
+interface ClassRow extends ClassStats { endpoint: string; tenant_class: string; requests: number; healthy: ClassStats | null }
 
 const CLASS_TEXT: Record<string, string> = { top1: 'top 1% (biggest)', top10: 'top 10%', rest: 'rest (median tenant)', empty: 'empty (0 rows)', none: 'no tenant' };
 const CLASS_ORDER = ['top1', 'top10', 'rest', 'empty', 'none'];
@@ -91,22 +93,30 @@ const classTable = (r: Report): string => {
     .sort((a, b) => a.endpoint.localeCompare(b.endpoint) || CLASS_ORDER.indexOf(a.tenant_class) - CLASS_ORDER.indexOf(b.tenant_class));
   if (rows.length === 0 || rows.every((x) => x.tenant_class === 'none')) return '<p class="meta">Requests named no tenant: no size classes to compare.</p>';
   const skewed = new Set(r.breaks.filter((b) => b.kind === 'data-skew').map((b) => `${b.endpoint ?? ''}|${typeof b.evidence.class === 'string' ? b.evidence.class : ''}`));
-  const maxP99 = Math.max(1, ...rows.map((x) => x.p99_ms ?? 0));
+  // With saturation or a cold window in the run, the comparison uses the healthy seconds: show those first.
+  const split = rows.some((x) => x.healthy !== null);
+  const shown = (x: ClassRow): ClassStats => (split && x.healthy !== null ? x.healthy : x);
+  const maxP99 = Math.max(1, ...rows.map((x) => shown(x).p99_ms ?? 0));
   const body = rows.map((x) => {
     const hot = [...skewed].some((k) => k.startsWith(`${x.endpoint}|`) && k.split('|')[1]?.split('+').includes(x.tenant_class));
-    const width = Math.max(1, Math.round(((x.p99_ms ?? 0) / maxP99) * 160));
-    return `<tr><td>${h(x.endpoint)}</td><td>${h(CLASS_TEXT[x.tenant_class] ?? x.tenant_class)}</td>${num(fmtInt(x.requests))}${num(fmtMs(x.p50_ms))}${num(fmtMs(x.p95_ms))}`
-      + `<td class="num"><span class="bar${hot ? ' hot' : ''}" style="width:${width}px"></span>${fmtMs(x.p99_ms)}</td></tr>`;
+    const st = shown(x);
+    const width = Math.max(1, Math.round(((st.p99_ms ?? 0) / maxP99) * 160));
+    return `<tr><td>${h(x.endpoint)}</td><td>${h(CLASS_TEXT[x.tenant_class] ?? x.tenant_class)}</td>${num(fmtInt(x.requests))}${num(fmtMs(st.p50_ms))}${num(fmtMs(st.p95_ms))}`
+      + `<td class="num"><span class="bar${hot ? ' hot' : ''}" style="width:${width}px"></span>${fmtMs(st.p99_ms)}</td>${split ? num(fmtMs(x.p99_ms)) : ''}</tr>`;
   });
-  return `<table id="classes"><thead><tr><th>endpoint</th><th>tenant size class</th><th class="num">requests</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+  const note = split ? '<p class="meta">p50/p95/p99 over the healthy seconds (saturation and cold windows left out), as the skew comparison uses them; the last column is the whole run.</p>' : '';
+  return `${note}<table id="classes"><thead><tr><th>endpoint</th><th>tenant size class</th><th class="num">requests</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th>`
+    + `${split ? '<th class="num">p99, whole run</th>' : ''}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 };
 
 const tenantsTable = (r: Report): string => {
   const rows = r.tenants.slowest;
   if (rows.length === 0) return '<p class="meta">No per-tenant histograms with enough requests.</p>';
+  const spans = r.breaks.some((b) => b.kind === 'saturation' || b.kind === 'cold-cache');
+  const note = spans ? '<p class="meta">Per-tenant latency covers the whole run, including the saturated and cold periods above.</p>' : '';
   const body = rows.map((t) => `<tr><td>${h(t.tenant)}</td><td>${h(typeof t.tenant_class === 'string' ? t.tenant_class : '')}</td>${num(t.rows === null ? '?' : fmtCount(t.rows))}${num(fmtInt(t.requests))}`
     + `${num(fmtMs((t.p50_ms as number | null | undefined) ?? null))}${num(fmtMs(t.p99_ms))}</tr>`);
-  return `<table id="tenants"><thead><tr><th>tenant</th><th>class</th><th class="num">rows</th><th class="num">requests</th><th class="num">p50</th><th class="num">p99</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+  return `${note}<table id="tenants"><thead><tr><th>tenant</th><th>class</th><th class="num">rows</th><th class="num">requests</th><th class="num">p50</th><th class="num">p99</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
 };
 
 const eventsTable = (r: Report): string => {
@@ -148,7 +158,7 @@ export const renderHtml = (r: Report): string => {
   const breaksHtml = r.breaks.length === 0 ? '<p>No breaks: no endpoint broke under this load.</p>' : r.breaks.map(breakBlock).join('');
   const poolHtml = r.pool.status === 'gauges'
     ? '<div class="chart" id="chart-pool"></div>'
-    : `<p class="meta">${h(r.pool.note)}</p>`;
+    : `<p class="meta">${h(r.pool.note.charAt(0).toUpperCase() + r.pool.note.slice(1))}</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -187,6 +197,7 @@ ${tenantsTable(r)}
 ${poolHtml}
 <h2>Events</h2>
 ${eventsTable(r)}
+${databaseHtml(r)}
 <footer>Generated by prodshape from the run directory; <code>prodshape report DIR</code> re-renders it.</footer>
 </main>
 <script type="application/json" id="prodshape-data">${jsonForScript(chartData(r))}</script>

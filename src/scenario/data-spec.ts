@@ -118,6 +118,12 @@ export interface TableSpec {
   scale: boolean;
   /** Spread over tenants, or null for the tenant table and tables not owned by tenants. */
   perTenant: PerTenantSpec | null;
+  /**
+   * A timestamp column whose order the rows (and sequential ids) follow across
+   * tenants, as production inserts them; null: tenant by tenant (each tenant's
+   * rows are an id range). Per-tenant tables only.
+   */
+  sortBy: string | null;
   columns: ColumnSpec[];
   source: SpecSource;
 }
@@ -461,7 +467,7 @@ const parseColumn = (c: Checker, path: DocPath, name: string, v: unknown, tenant
 
 const parseTable = (c: Checker, path: DocPath, name: string, v: unknown): TableSpec | undefined => {
   if (!NAME.test(name)) c.problem(path, `expected ${NAME_TEXT} as table name`);
-  const o = c.object(path, v, { required: ['rows', 'columns'], optional: ['per_tenant', 'scale'] });
+  const o = c.object(path, v, { required: ['rows', 'columns'], optional: ['per_tenant', 'scale', 'sort_by'] });
   if (!o) return undefined;
   const rows = o.rows === undefined ? undefined : c.number([...path, 'rows'], o.rows, { min: 1, max: 4_000_000_000, integer: true });
   const scale = o.scale === undefined ? true : c.boolean([...path, 'scale'], o.scale);
@@ -481,8 +487,20 @@ const parseTable = (c: Checker, path: DocPath, name: string, v: unknown): TableS
   }
   const ids = columns.filter((col) => col.kind === 'id');
   if (ids.length > 1) c.problem([...path, 'columns', ids[1]?.name ?? ''], `a table has at most one id column (${ids[0]?.name ?? ''} is one)`);
+  let sortBy: string | null = null;
+  if (o.sort_by !== undefined) {
+    const s = c.string([...path, 'sort_by'], o.sort_by, { nonEmpty: true });
+    const col = columns.find((x) => x.name === s);
+    if (s !== undefined && o.per_tenant === undefined) c.problem([...path, 'sort_by'], 'only tables with per_tenant have a layout to choose (the others are in row order already)');
+    else if (s !== undefined && col === undefined) {
+      const near = didYouMean(s, columns.map((x) => x.name));
+      c.problem([...path, 'sort_by'], `${name} has no column "${s}"${near === null ? '' : ` (did you mean "${near}"?)`}`);
+    } else if (col !== undefined && (col.kind !== 'timestamp' || col.at !== null || col.order !== 'ascending')) {
+      c.problem([...path, 'sort_by'], `"${s ?? ''}" must be a timestamp column with ascending order (from/to bounds that are the same for a whole tenant, such as signup and now)`);
+    } else if (s !== undefined) sortBy = s;
+  }
   if (rows === undefined || scale === undefined) return undefined;
-  return { name, rows, scale, perTenant, columns, source: sourceOf(c, path) };
+  return { name, rows, scale, perTenant, sortBy, columns, source: sourceOf(c, path) };
 };
 
 const parseIndex = (c: Checker, path: DocPath, v: unknown, tables: Map<string, TableSpec>): IndexSpec | undefined => {
@@ -539,6 +557,8 @@ const checkReferences = (c: Checker, data: Omit<DataSpec, 'raw' | 'file'>, path:
           c.problem(colPath(t, col, 'ref'), `unknown table "${col.table}"${near === null ? '' : ` (did you mean "${near}"?)`}; tables: ${tableNames.join(', ')}`);
         } else if (!target.columns.some((x) => x.kind === 'id')) {
           c.problem(colPath(t, col, 'ref'), `table "${col.table}" has no id column to refer to`);
+        } else if (target.sortBy !== null && target.columns.some((x) => x.kind === 'id' && x.mode === 'sequential')) {
+          c.problem(colPath(t, col, 'ref'), `"${col.table}" is sorted by ${target.sortBy}, so its sequential ids follow time across tenants and a row cannot be looked up by them; give ${col.table} { id: uuid }, or drop its sort_by`);
         }
       }
       if (col.kind !== 'timestamp') continue;

@@ -253,6 +253,26 @@ describe('controls: Poisson noise, nothing planted', () => {
     }
   });
 
+  it('does not blame the target for a stalled generator: late sends with a fast service are not saturation', async () => {
+    // From 20 s to 35 s the generator sends every request 150-300 ms late (a GC storm, a busy machine); the target stays at 5 ms.
+    const r = await analyze(synthRun({
+      seed: 55, durationS: 50, rate: () => 200, endpoints: eps, serviceMs: (_q, rng) => 4 + rng() * 2,
+      lagMs: (q, rng) => (q.t >= 20 && q.t < 35 ? 150 + rng() * 150 : rng() * 0.5),
+      meta: { lag_ms: { p50: 0.3, p99: 280, max: 300 } },
+    }), ['p99<100ms']);
+    expect(r.breaks.map((b) => b.summary)).toEqual([]);
+    expect(r.slo[0]!.pass).toBe(false); // the SLO is still judged on latency from the intended time
+    expect(r.verdict.notes.join(' ')).toMatch(/Schedule lag p99 was 280 ms/);
+  });
+
+  it('still blames the target when its own service time is what grew', async () => {
+    const r = await analyze(synthRun({
+      seed: 56, durationS: 50, rate: () => 200, endpoints: eps, slots: 10, serviceMs: (q) => (q.t >= 20 ? 60 : 5),
+      lagMs: (_q, rng) => rng() * 0.5,
+    }), ['p99<100ms']);
+    expect(only(r, 'saturation').t_s!).toBeGreaterThanOrEqual(20);
+  });
+
   it('reports no break on a busy but stable pool (80% utilisation)', async () => {
     for (let seed = 51; seed <= 53; seed++) {
       const r = await analyze(synthRun({ seed, durationS: 60, rate: () => 200, endpoints: eps, slots: 10, serviceMs: (_q, rng) => 35 + rng() * 10, gauges: true }));

@@ -94,3 +94,35 @@ describe('Kneedle', () => {
     expect(knee(0.99)).toBeLessThan(0.99);
   });
 });
+
+describe('decoding run-directory histograms', () => {
+  it('the direct V2 decoder gives exactly what hdr-histogram-js decodes', async () => {
+    const { encodeHistogram, decodeHistogram } = await import('../../src/run/histogram.js');
+    const { decodeSparse } = await import('../../src/analyze/hist.js');
+    const rng = createRng(11);
+    for (let n = 0; n < 200; n++) {
+      const h = createHistogram(n % 2 === 0 ? 'dense' : 'packed');
+      const k = Math.floor(rng() * 2000);
+      for (let i = 0; i < k; i++) recordMs(h, rng() < 0.01 ? rng() * 3_600_000 : rng() ** 3 * (1 + n * 10));
+      if (n % 7 === 0) h.recordValueWithCount(1000, 2_000_000_000); // counts that need several LEB128 bytes
+      const enc = encodeHistogram(h);
+      const a = decodeSparse(enc);
+      const b = toSparse(decodeHistogram(enc));
+      expect(a.total).toBe(b.total);
+      expect([...a.idx]).toEqual([...b.idx]);
+      expect([...a.count]).toEqual([...b.count]);
+    }
+  });
+
+  it('re-buckets histograms recorded with other settings by value', async () => {
+    const hdr = await import('hdr-histogram-js');
+    const { encodeHistogram } = await import('../../src/run/histogram.js');
+    const { decodeSparse } = await import('../../src/analyze/hist.js');
+    const other = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+    for (let i = 1; i <= 1000; i++) other.recordValue(i * 1000); // 1..1000 ms in µs
+    const s = decodeSparse(encodeHistogram(other));
+    expect(s.total).toBe(1000);
+    expect(sparsePercentileMs(s, 50)!).toBeCloseTo(500, -1);
+    expect(sparsePercentileMs(s, 99)!).toBeCloseTo(990, -1);
+  });
+});

@@ -37,6 +37,8 @@ export interface SynthSpec {
   slots?: number;
   /** Endpoints with their own FIFO pool of this many slots. */
   slotsFor?: Record<string, number>;
+  /** Schedule lag of a request, ms (the generator sent it late); windows then carry lag and service histograms. */
+  lagMs?: (r: SynthRequest, rng: Rng) => number;
   /** Error class of a request, or null. */
   error?: (r: SynthRequest, rng: Rng) => ErrorClass | null;
   events?: { t_s: number; action: string }[];
@@ -62,7 +64,7 @@ export const zipfTenants = (n: number, topRows: number, empty = 0): SynthTenant[
   return out;
 };
 
-interface Done { arrival: number; start: number; finish: number; r: SynthRequest; error: ErrorClass | null }
+interface Done { arrival: number; sent: number; start: number; finish: number; r: SynthRequest; error: ErrorClass | null }
 
 const pickWeighted = <T>(items: readonly T[], cum: number[], rng: Rng): T => {
   const total = cum[cum.length - 1] ?? 0;
@@ -103,16 +105,17 @@ export const simulate = (spec: SynthSpec): Done[] => {
     const cum = spec.uniformTenants?.includes(endpoint) ? uniformCum : tenantCum;
     const r: SynthRequest = { t, endpoint, tenant: spec.tenants ? pickWeighted(spec.tenants, cum, pick) : null };
     const arrival = t * 1000;
+    const sent = arrival + (spec.lagMs?.(r, svc) ?? 0);
     const s = spec.serviceMs(r, svc);
-    let start = arrival;
+    let start = sent;
     const slots = own.get(endpoint) ?? shared;
     if (slots !== null) {
       let best = 0;
       for (let i = 1; i < slots.length; i++) if ((slots[i] ?? 0) < (slots[best] ?? 0)) best = i;
-      start = Math.max(arrival, slots[best] ?? 0);
+      start = Math.max(sent, slots[best] ?? 0);
       slots[best] = start + s;
     }
-    out.push({ arrival, start, finish: start + s, r, error: spec.error?.(r, svc) ?? null });
+    out.push({ arrival, sent, start, finish: start + s, r, error: spec.error?.(r, svc) ?? null });
   }
   return out;
 };
@@ -129,13 +132,16 @@ export const synthRun = (spec: SynthSpec): string => {
   const done = simulate(spec);
   const graceMs = 5000;
   const endMs = spec.durationS * 1000;
-  type Acc = { w: Omit<WindowRecord, 'latency'>; h: Histogram };
+  type Acc = { w: Omit<WindowRecord, 'latency'>; h: Histogram; lag: Histogram; service: Histogram };
   const windows = new Map<string, Acc>();
   const acc = (t_s: number, endpoint: string, cls: TenantClass): Acc => {
     const key = `${t_s}|${endpoint}|${cls}`;
     let a = windows.get(key);
     if (a === undefined) {
-      a = { w: { t_s, endpoint, tenant_class: cls, offered: 0, sent: 0, dropped: 0, completed: 0, errors: {}, completed_in_window: 0, ok_in_window: 0 }, h: createHistogram() };
+      a = {
+        w: { t_s, endpoint, tenant_class: cls, offered: 0, sent: 0, dropped: 0, completed: 0, errors: {}, completed_in_window: 0, ok_in_window: 0 },
+        h: createHistogram('packed'), lag: createHistogram('packed'), service: createHistogram('packed'),
+      };
       windows.set(key, a);
     }
     return a;
@@ -150,6 +156,8 @@ export const synthRun = (spec: SynthSpec): string => {
     a.w.completed++;
     if (d.error !== null) a.w.errors[d.error] = (a.w.errors[d.error] ?? 0) + 1;
     recordMs(a.h, d.finish - d.arrival);
+    recordMs(a.lag, d.sent - d.arrival);
+    recordMs(a.service, d.finish - d.sent);
     const c = acc(Math.floor(d.finish / 1000), d.r.endpoint, cls);
     c.w.completed_in_window++;
     if (d.error === null) c.w.ok_in_window++;
@@ -165,7 +173,9 @@ export const synthRun = (spec: SynthSpec): string => {
       recordMs(th.h, d.finish - d.arrival);
     }
   }
-  const ws: WindowRecord[] = [...windows.values()].sort((x, y) => x.w.t_s - y.w.t_s).map((a) => ({ ...a.w, latency: encodeHistogram(a.h) }));
+  const ws: WindowRecord[] = [...windows.values()].sort((x, y) => x.w.t_s - y.w.t_s).map((a) => ({
+    ...a.w, latency: encodeHistogram(a.h), ...(spec.lagMs ? { lag: encodeHistogram(a.lag), service: encodeHistogram(a.service) } : {}),
+  }));
   const minReq = spec.tenantMinRequests ?? 1;
   const tenants: TenantRecord[] = [...tenantH.values()].filter((x) => x.rec.requests >= minReq).map((x) => ({ ...x.rec, latency: encodeHistogram(x.h) }));
   const events: EventRecord[] = (spec.events ?? []).map((e) => ({

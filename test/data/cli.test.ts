@@ -73,6 +73,7 @@ describe('prodshape generate (built CLI)', () => {
       [['--scenario', 'saas-orders', '--out', 'y', '--format', 'xml'], /Invalid values:[\s\S]*format/],
       [['--scenario', 'saas-orders', '--out', 'y', '--replace'], /--replace: only goes with --to/],
       [['--scenario', 'saas-orders', '--out', 'y', '--to', 'mysql://x'], /--to: expected a PostgreSQL URL/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--workers', 'two'], /--workers: expected auto or a whole number from 0 to 64, got "two"/],
       [['--scenario', 'saas-orders'], /Missing required argument: out/],
     ];
     for (const [args, message] of cases) {

@@ -1,6 +1,6 @@
 /** Helpers for the data tests: small scenarios parsed from text, whole tables as text, rank statistics. */
 import { parseScenario } from '../../src/scenario/scenario.js';
-import { prepareDataset, type Dataset } from '../../src/data/dataset.js';
+import { prepareDataset, tableOf, type Dataset } from '../../src/data/dataset.js';
 import { mainThreadChunks, type ChunkSource } from '../../src/data/chunks.js';
 import type { RowFormat } from '../../src/data/rows.js';
 
@@ -11,7 +11,7 @@ export const datasetOf = (yaml: string, opts: { seed?: number | string; scale?: 
 /** A table's whole text in `format`, made in chunks of `chunkRows` from `source`. */
 export const tableText = async (ds: Dataset, table: string, format: RowFormat = 'csv', chunkRows = 8192, source: ChunkSource = mainThreadChunks(ds)): Promise<string> => {
   let out = '';
-  for await (const c of source.chunks(table, [format], chunkRows)) out += c.bytes[format]?.toString('utf8') ?? '';
+  for await (const c of source.chunks(tableOf(ds, table), [format], chunkRows)) out += c.bytes[format]?.toString('utf8') ?? '';
   return out;
 };
 

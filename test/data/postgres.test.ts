@@ -9,13 +9,52 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, loadIntoPostgres } from '../../src/data/index.js';
+import { generate, loadIntoPostgres, postgresSink, prepareDataset, writeDataset } from '../../src/data/index.js';
+import { parseScenario } from '../../src/scenario/scenario.js';
 import { InputError, RunError } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import type { Manifest } from '../../src/data/manifest.js';
 
 const SAAS = join(PACKAGE_ROOT, 'scenarios/saas-orders.yaml');
+
+// Every column kind and every type the binary COPY encoder writes, with NULLs, negatives, big and tiny numbers.
+const TYPES = `name: types
+data:
+  tenant_table: orgs
+  tables:
+    orgs:
+      rows: 40
+      columns:
+        id: { id: uuid }
+        name: { faker: company.name, type: "varchar(200)" }
+        since: { timestamp: { at: signup } }
+        day: { timestamp: { at: signup }, type: date }
+        local: { timestamp: { at: signup - 90m }, type: timestamp }
+    items:
+      rows: 6000
+      per_tenant: { zipf: 1 }
+      columns:
+        id: { id: sequential, start: 5 }
+        org_id: { ref: orgs }
+        small: { number: uniform, min: -300, max: 300, type: smallint }
+        mid: { number: normal, mean: 0, sd: 100000, type: integer }
+        big: { number: lognormal, median: 1000000, sigma: 6, decimals: 4 }
+        neg: { number: normal, mean: 0, sd: 0.01, decimals: 5, nulls: 10% }
+        cents: { number: uniform, min: -2, max: 2, decimals: 2 }
+        ratio: { number: uniform, min: 0, max: 1, decimals: 3, type: double precision }
+        r4: { number: uniform, min: 0, max: 1, decimals: 2, type: real }
+        flag: { choice: { "true": 1, "false": 1 }, type: boolean }
+        price: { faker: commerce.price }
+        n: { faker: number.int, args: { min: -5, max: 5 } }
+        f: { faker: number.float, args: { min: 0, max: 1, fractionDigits: 3 } }
+        ok: { faker: datatype.boolean }
+        when: { faker: date.past, args: { refDate: "2025-01-01T00:00:00Z" } }
+        uniq: { faker: internet.email, unique: true }
+        tag: { constant: "tab\\there, \\"quoted\\"", nulls: 30% }
+        zero: { constant: 0 }
+        parent: { ref: items, nulls: 20% }
+`;
 
 describe.skipIf(skipWithoutPg())('loading into PostgreSQL', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -109,6 +148,34 @@ describe.skipIf(skipWithoutPg())('loading into PostgreSQL', () => {
     expect((await q<{ n: string; extra: string }>('SELECT count(*) AS n, min(extra) AS extra FROM tenants'))[0]).toEqual({ n: String(m.tables.tenants), extra: 'x' });
     const idx = await q<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'tenants' ORDER BY 1");
     expect(idx.map((i) => i.indexname)).toEqual(['tenants_pkey', 'tenants_plan']);
+  });
+
+  it('stores the same values with binary COPY as with CSV, for every column type', async () => {
+    const other = await createTestDatabase('ps_csv');
+    try {
+      const ds = await prepareDataset(parseScenario(TYPES, '/tmp/types.yaml'), { seed: 8 });
+      expect(ds.tables.every((t) => t.binRow !== null)).toBe(true);
+      await writeDataset(ds, [postgresSink({ url: db.url, replace: true })]);
+      await writeDataset(ds, [postgresSink({ url: other.url, binary: false })]);
+      const c2 = new pg.Client({ connectionString: other.url });
+      await c2.connect();
+      try {
+        for (const t of ['orgs', 'items']) {
+          const sql = `SELECT to_jsonb(x)::text AS row FROM ${t} x ORDER BY id`;
+          const a = (await client.query<{ row: string }>(sql)).rows.map((r) => r.row);
+          const b = (await c2.query<{ row: string }>(sql)).rows.map((r) => r.row);
+          expect(a.length).toBe(ds.tables.find((x) => x.name === t)?.plan.rows);
+          const diff = a.filter((row, k) => row !== b[k]);
+          expect(diff.slice(0, 3), t).toEqual([]);
+        }
+        const types = await client.query<{ t: string }>("SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) AS t FROM pg_attribute WHERE attrelid = 'items'::regclass AND attnum > 0");
+        expect(types.rows[0]?.t).toBe('bigint,uuid,smallint,integer,numeric,numeric,numeric,double precision,real,boolean,text,bigint,double precision,boolean,timestamp with time zone,text,text,bigint,bigint');
+      } finally {
+        await c2.end();
+      }
+    } finally {
+      await other.drop();
+    }
   });
 
   it('fails with exit code 3 when the server cannot be reached', async () => {

@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
 import { datasetOf } from './helpers.js';
+import { generate } from '../../src/data/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FILE = '/tmp/s.yaml';
 
@@ -266,5 +270,19 @@ data:
       [10, 'data.tables.t.columns.c.ref'],
     ]);
     expect(e?.message).toMatch(/^3 problems:/);
+  });
+});
+
+describe('faker mistakes found while generating', () => {
+  it('are reported with file, line and field when the pools are built in the background', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ps-spec-'));
+    try {
+      const scenario = parseScenario(withColumns('        n: { faker: number.int, args: { min: 10, max: 1 } }'), FILE);
+      const err = await generate(scenario, { out: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).message).toMatch(/^\/tmp\/s\.yaml:8: data\.tables\.t\.columns\.n\.faker: faker number\.int\(\{"min":10,"max":1\}\) failed: /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

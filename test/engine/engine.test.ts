@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPlan, type RunPlanOptions } from '../../src/engine/index.js';
+import type { Observer } from '../../src/observe/types.js';
 import { RUN_FILES, type EventRecord, type WindowRecord } from '../../src/run/format.js';
 import { decodeHistogram, maxMs, mergeHistograms, percentileMs } from '../../src/run/histogram.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
@@ -105,7 +106,7 @@ describe('runPlan against real servers', () => {
     expect(maxMs(h)!).toBeLessThan(1300);
     // The closed loop saw a handful of slow requests among thousands: its p99 is far lower.
     const closedP99 = closed[Math.floor(closed.length * 0.99)]!;
-    expect(closed.length).toBeGreaterThan(1000);
+    expect(closed.length).toBeGreaterThan(300); // enough samples that 2-3 stalled ones fall above the 99th percentile
     expect(closedP99).toBeLessThan(p99 / 10);
     expect(r.totals.ok).toBe(r.totals.sent);
   });
@@ -173,26 +174,37 @@ describe('runPlan against real servers', () => {
 
   it('fires a deploy event once, at its second, while traffic goes on; a slow command times out', async () => {
     const deploys: number[] = [];
-    let t0 = 0;
     const srv = await serve((req, res) => {
-      if (req.url === '/admin/deploy') deploys.push(Date.now() - t0);
+      if (req.url === '/admin/deploy') deploys.push(Date.now());
       res.end('ok');
     });
     const dir = outDir();
+    const calls: string[] = [];
+    const observer: Observer = {
+      name: 'probe',
+      start: (c) => {
+        calls.push(`start ${c.nowMs() < 0 ? 'before' : 'after'} time zero`);
+        return Promise.resolve();
+      },
+      onEvent: (e) => {
+        calls.push(`event ${e.action}`);
+        return Promise.resolve();
+      },
+      stop: () => {
+        calls.push('stop');
+        return Promise.resolve();
+      },
+    };
     const sc = parseScenario('name: d\nendpoints:\n  - { name: e, path: /x }\nactions:\n  deploy: { http: POST /admin/deploy }\n  slow: { run: "echo starting; sleep 5", timeout: 300ms }\n');
     const p = runPlan({
       target: new URL(srv.url), outDir: dir, plan: { stream: steady(50, 3000) }, plannedDurationMs: 3000, meta: META,
-      events: [{ atMs: 1500, action: 'deploy' }, { atMs: 500, action: 'slow' }], actions: sc.actions,
+      events: [{ atMs: 1500, action: 'deploy' }, { atMs: 500, action: 'slow' }], actions: sc.actions, observers: [observer],
     });
-    // run.json is written before time zero: read time zero from it once the run is under way.
-    await new Promise((res) => setTimeout(res, 300));
-    t0 = (JSON.parse(readFileSync(join(dir, RUN_FILES.meta), 'utf8')) as { started_at_ms: number }).started_at_ms;
     const r = await p;
-    t0 = r.meta.started_at_ms;
     expect(deploys).toHaveLength(1);
-    // The target received it at 1.5 s (run clock and server clock agree within timer slack).
-    expect(deploys[0]!).toBeGreaterThan(1400);
-    expect(deploys[0]!).toBeLessThan(1700);
+    // The target received it at 1.5 s after time zero (wall clock, within timer slack).
+    expect(deploys[0]! - r.meta.started_at_ms).toBeGreaterThan(1450);
+    expect(deploys[0]! - r.meta.started_at_ms).toBeLessThan(1700);
     const events = readNd<EventRecord>(dir, RUN_FILES.events);
     const deploy = events.find((e) => e.action === 'deploy')!;
     expect(deploy).toMatchObject({ t_s: 1.5, kind: 'http', ok: true, status: 200 });
@@ -203,5 +215,41 @@ describe('runPlan against real servers', () => {
     expect(slow.output).toContain('starting');
     expect(slow.end_ms - slow.start_ms).toBeLessThan(1500);
     expect(r.totals.ok).toBe(150);
+    expect(calls).toEqual(['start before time zero', 'event slow', 'event deploy', 'stop']);
+  });
+
+  it('runs an asynchronous plan stream (e.g. a log being read) at its times', async () => {
+    const srv = await serve();
+    async function* fromLog(): AsyncGenerator<PlannedRequest> {
+      for (let i = 0; i < 600; i++) {
+        if (i % 100 === 0) await new Promise((res) => setTimeout(res, 5)); // reading a file
+        yield { atMs: i * 2.5, endpoint: i % 2 ? 'odd' : 'even', method: 'GET', path: `/log/${i}`, tenant: i % 3 ? `t${i % 7}` : null, tenantClass: i % 3 ? 'rest' : 'none' };
+      }
+      // Out of order by a whole second: sent as due, counted.
+      yield { atMs: 100, endpoint: 'late', method: 'GET', path: '/late', tenant: null, tenantClass: 'none' };
+    }
+    const dir = outDir();
+    const lines: string[] = [];
+    const r = await runPlan({ target: new URL(srv.url), outDir: dir, plan: { stream: fromLog() }, plannedDurationMs: 1500, meta: { ...META, arrival: 'log' }, log: (l) => lines.push(l) });
+    expect(r.totals.ok).toBe(601);
+    expect(r.meta.extra?.unsorted_arrivals).toBe(1);
+    expect(lines.join('\n')).toMatch(/1 planned requests came earlier/);
+    const ws = readNd<WindowRecord>(dir, RUN_FILES.windows);
+    expect(ws.filter((w) => w.t_s === 0).reduce((s, w) => s + w.offered, 0)).toBe(400);
+    expect(ws.filter((w) => w.tenant_class === 'none').reduce((s, w) => s + w.offered, 0)).toBe(201);
+    // Tenants seen in the plan are tracked on first sight when no tracked list is given.
+    expect(new Set(readNd<{ tenant: string }>(dir, RUN_FILES.tenants).map((t) => t.tenant)).size).toBe(7);
+  });
+
+  it('prefixes the target\'s own path to every request and action', async () => {
+    const srv = await serve();
+    const sc = parseScenario('name: p\nendpoints:\n  - { name: e, path: "/x?q=1" }\nactions:\n  deploy: { http: POST /admin/deploy }\n');
+    const r = await runPlan({
+      target: new URL(`${srv.url}/api/`), outDir: outDir(), plan: { stream: steady(50, 1000, '/x?q=1') }, plannedDurationMs: 1000, meta: META,
+      events: [{ atMs: 200, action: 'deploy' }], actions: sc.actions,
+    });
+    expect(r.totals.ok).toBe(50);
+    expect(srv.counts.get('GET /api/x')).toBe(50);
+    expect(srv.counts.get('POST /api/admin/deploy')).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
+import { InputError } from '../../src/core/errors.js';
 import { RUN_FILES, type RequestRecord, type TenantRecord, type WindowRecord } from '../../src/run/format.js';
 import { createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordMs } from '../../src/run/histogram.js';
 import type { ScenarioPlanArgs } from '../../src/traffic/scenario-plan.js';
@@ -61,5 +62,18 @@ describe('--workers', () => {
     expect(new Set(tenants.map((t) => `${t.tenant}/${t.endpoint}`)).size).toBe(tenants.length);
     for (const t of tenants) expect(t.requests).toBe(reqs.filter((q) => q.tenant === t.tenant && q.endpoint === t.endpoint).length);
     expect(tenants.find((t) => t.tenant === 't0')?.tenant_class).toBe('top1');
+  });
+
+  it('reports a worker\'s input error as the same InputError', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-workers-'));
+    const text = 'name: w\nendpoints:\n  - { name: a, path: "/x/{nope}" }\n';
+    const args: ScenarioPlanArgs = { scenarioFile: join(dir, 'bad.yaml'), scenarioText: text, profile: { arrival: 'poisson', stages: [{ kind: 'hold', durationMs: 1000, rateRps: 10 }] }, dataDir: null, seed: 1 };
+    const e = await runPlan({
+      target: new URL('http://127.0.0.1:9'), outDir: join(dir, 'run'), workers: 2, plannedDurationMs: 1000,
+      plan: { recipe: { module: pathToFileURL(join(import.meta.dirname, '../../src/traffic/scenario-plan.ts')).href, export: 'scenarioPlanFactory', args } },
+      meta: { scenario: 'w', profile: 'p', seed: 1, speed: 1, rateScale: 1, arrival: 'poisson', endpoints: ['a'], slo: [] },
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).message).toMatch(/bad\.yaml:3: endpoints\[0\]\.path: unknown placeholder "\{nope\}"/);
   });
 });

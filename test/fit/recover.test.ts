@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile, profileDurationMs, rateAtRps, expectedArrivals, type Profile } from '../../src/scenario/profile.js';
 import { loadScenario, type Scenario } from '../../src/scenario/scenario.js';
-import { fitLog, profileYaml, scenarioYaml, type FitResult } from '../../src/traffic/fit/index.js';
+import { fitLog, profileYaml, scenarioYaml, tenantsCsv, type FitResult } from '../../src/traffic/fit/index.js';
 import { pearson } from '../../src/traffic/fit/stats.js';
 import { synthLines, synthRequests, type SynthEndpoint } from '../logs/synth.js';
 
@@ -42,7 +42,8 @@ describe('fit recovers a synthesised log', () => {
     writeFileSync(file, gzipSync(synthLines(reqs, 'combined', { maxDurationMs: 30_000, offsetMin: OFFSET_MIN }).join('\n'), { level: 1 }));
     fit = await fitLog(file);
     writeFileSync(join(tmp, 'p.yaml'), profileYaml(fit, 'synth'));
-    writeFileSync(join(tmp, 's.yaml'), scenarioYaml(fit, 'synth'));
+    writeFileSync(join(tmp, 's.yaml'), scenarioYaml(fit, 'synth', { tenantsCsvFile: 's-tenants.csv' }));
+    writeFileSync(join(tmp, 's-tenants.csv'), tenantsCsv(fit));
     profile = await loadProfile(join(tmp, 'p.yaml'));
     scenario = await loadScenario(join(tmp, 's.yaml'));
   });
@@ -75,15 +76,19 @@ describe('fit recovers a synthesised log', () => {
 
   it('recovers the endpoint mix within 2 points', () => {
     const total = scenario.endpoints.reduce((s, e) => s + e.weight, 0);
-    const byKey = new Map(scenario.endpoints.map((e) => [`${e.method} ${e.path}`, (100 * e.weight) / total]));
+    const byName = new Map(scenario.endpoints.map((e) => [e.name, (100 * e.weight) / total]));
     expect(scenario.endpoints).toHaveLength(4);
     const trueTotal = ENDPOINTS.reduce((s, e) => s + e.weight, 0);
-    for (const e of ENDPOINTS) {
-      const got = byKey.get(`${e.method} ${e.template}`);
+    const names = ['get-tenants-tenant-orders', 'get-tenants-tenant-orders-id', 'post-tenants-tenant-orders', 'get-health'];
+    ENDPOINTS.forEach((e, i) => {
+      const got = byName.get(names[i]!);
       expect(got, `${e.method} ${e.template}`).toBeDefined();
       expect(Math.abs((got ?? 0) - (100 * e.weight) / trueTotal)).toBeLessThan(2);
-    }
-    expect(scenario.endpoints.map((e) => e.name)).toContain('get-tenants-tenant-orders-id');
+    });
+    // Paths the engine can fill without a dataset; the template in a comment above each.
+    expect(scenario.endpoints.find((e) => e.name === 'get-tenants-tenant-orders-id')?.path).toMatch(/^\/tenants\/\{tenant\}\/orders\/\{int:\d+:\d+\}$/);
+    expect(scenario.sourceText).toMatch(/# GET \/tenants\/\{tenant\}\/orders\/\{orders\.id\}: \d+\.\d\d% of requests/);
+    expect(scenario.tenants).toMatchObject({ kind: 'csv', idColumn: 'tenant_id', rowsColumn: 'requests' });
   });
 
   it('recovers the Zipf exponent of tenant popularity within 0.1 and stores it as fit.zipf_s', () => {

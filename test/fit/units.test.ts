@@ -110,6 +110,9 @@ describe('rate curve', () => {
     }
     const c = rateCurve(b, 600, 1);
     expect(c.durationsS.at(-1)).toBe(640);
+    const full = rateCurve(b, 600, 1, 'full');
+    expect(full.durationsS.at(-1)).toBe(600);
+    expect(full.counts.reduce((a, x) => a + x, 0)).toBe(n);
     expect(c.counts.reduce((a, x) => a + x, 0)).toBe(n);
     expect(c.rawRps.every((r) => Math.abs(r - 10) < 1)).toBe(true);
     const d = dispersion(b, c);

@@ -23,6 +23,7 @@ export const allProfiles = (): string[] => [
 export const allScenarios = (): string[] => [
   join(FIXTURES, 'orders.yaml'),
   join(FIXTURES, 'csv-tenants.yaml'),
+  join(FIXTURES, 'placeholders.yaml'),
   ...yamlIn(join(PACKAGE_ROOT, 'scenarios')),
 ];
 

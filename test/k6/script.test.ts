@@ -1,26 +1,22 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { createRng } from '../../src/core/rng.js';
 import { exportK6 } from '../../src/k6/export.js';
-import { placeholdersIn } from '../../src/k6/placeholders.js';
-import { loadTenantTable } from '../../src/k6/tenant-table.js';
+import { loadProfile } from '../../src/scenario/profile.js';
 import { loadScenario } from '../../src/scenario/scenario.js';
+import { loadTenantTable, trackedTenantIndexes } from '../../src/traffic/tenants.js';
 import { allProfiles, allScenarios, FIXTURES, shipped } from './profiles.js';
 import { loadShim } from './shim.js';
+import { typeCheck } from './typecheck.js';
 
-const run = promisify(execFile);
-const TYPES = join(PACKAGE_ROOT, 'node_modules', '@types');
 
 /** A dataset manifest for scenarios that expect `--data DIR`: 300 Zipf-sized tenants with id ranges for every table a placeholder names. */
 const syntheticDataDir = async (scenarioFile: string): Promise<string> => {
   const scenario = await loadScenario(scenarioFile);
-  const tables = new Set(placeholdersIn(scenario.endpoints.map((e) => [e.path, e.headers, e.body])).filter((p) => p.column === 'id').map((p) => p.name));
+  const tables = new Set([...JSON.stringify(scenario.endpoints).matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\.id\}/g)].map((m) => m[1] ?? ''));
   const dir = mkdtempSync(join(tmpdir(), 'prodshape-k6-data-'));
   const next: Record<string, number> = {};
   const tenants = Array.from({ length: 300 }, (_, i) => {
@@ -34,26 +30,6 @@ const syntheticDataDir = async (scenarioFile: string): Promise<string> => {
   });
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ seed: 1, scenario: scenario.name, tables: {}, tenants }));
   return dir;
-};
-
-/** tsc with the k6 types only: the environment k6 scripts are written for (no DOM, no Node). */
-const typeCheck = async (dir: string, files: string[]): Promise<{ code: number; output: string }> => {
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      target: 'ES2020', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2020'],
-      strict: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: false,
-      types: ['k6'], typeRoots: [TYPES],
-      paths: { k6: [join(TYPES, 'k6', 'index.d.ts')], 'k6/*': [join(TYPES, 'k6', '*')] },
-    },
-    files: files.map((f) => basename(f)),
-  }));
-  try {
-    const r = await run(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')]);
-    return { code: 0, output: r.stdout + r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: x.code ?? 1, output: `${x.stdout ?? ''}${x.stderr ?? ''}` };
-  }
 };
 
 /** Pearson chi-square statistic of observed counts against expected probabilities. */
@@ -72,23 +48,40 @@ describe('k6 script export', () => {
     const files: string[] = [];
     const scenarios = allScenarios();
     const profiles = allProfiles();
+    let refused = 0;
     for (const [i, s] of scenarios.entries()) {
       const isFixture = s.startsWith(FIXTURES);
       const dataDir = isFixture ? null : await syntheticDataDir(s);
+      const scenario = await loadScenario(s);
       for (const [j, p] of profiles.entries()) {
         const out = join(dir, `s${i}_p${j}.ts`);
+        const profile = await loadProfile(p);
+        const missing = profile.events.filter((e) => scenario.actions[e.action] === undefined).map((e) => e.action);
         // Alternate the options so both target branches and transforms are covered.
-        await exportK6(s, p, out, {
+        const exported = exportK6(s, p, out, {
           dataDir,
           ...(j % 2 === 0 ? { target: 'http://127.0.0.1:8080', speed: 10 } : { rateScale: 0.37, slo: ['max<2s'] }),
         });
-        files.push(out);
+        // What replay refuses, the export refuses too, saying why.
+        if (scenario.endpoints.length === 0) {
+          await expect(exported, `${s} has no endpoints`).rejects.toThrow(/a replay needs at least one endpoint/);
+          refused++;
+        } else if (missing.length > 0) {
+          await expect(exported, `${p} × ${s}`).rejects.toThrow(new RegExp(`no action named "${missing[0] ?? ''}" in the scenario`));
+          refused++;
+        } else {
+          await exported;
+          files.push(out);
+        }
       }
     }
+    expect(files.length + refused).toBe(scenarios.length * profiles.length);
+    // Every shipped profile is exported with the fixture scenario that has the actions they need.
+    expect(files.length).toBeGreaterThanOrEqual(profiles.length);
     // A scenario whose endpoints name no tenant: no data file, no SharedArray.
     const plain = join(dir, 'plain.yaml');
     writeFileSync(plain, 'name: plain\nendpoints:\n  - { name: home, path: / }\n  - { name: about, path: /about, weight: 0.25 }\n');
-    await exportK6(plain, join(FIXTURES, 'spike.yaml'), join(dir, 'plain.ts'));
+    await exportK6(plain, join(FIXTURES, 'fractional.yaml'), join(dir, 'plain.ts'));
     files.push(join(dir, 'plain.ts'));
     // Text from the files that could end a comment or a string early.
     const tricky = join(dir, 'tricky.yaml');
@@ -130,12 +123,15 @@ describe('k6 script export', () => {
   it('sends the endpoint mix and picks tenants by popularity, tagging each request', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prodshape-k6-shim-'));
     const out = join(dir, 'spike.ts');
-    const r = await exportK6(join(FIXTURES, 'orders.yaml'), join(FIXTURES, 'spike.yaml'), out, { target: 'http://127.0.0.1:8080' });
-    const table = await loadTenantTable(await loadScenario(join(FIXTURES, 'orders.yaml')), null);
-    if (table === null) throw new Error('fixture has tenants');
-    const byId = new Map(table.tenants.map((t, rank) => [t.id, { ...t, rank }]));
+    const r = await exportK6(join(FIXTURES, 'orders.yaml'), join(FIXTURES, 'spike.yaml'), out, { target: 'http://127.0.0.1:8080', tenantTags: 20 });
+    const table = (await loadTenantTable({ scenario: await loadScenario(join(FIXTURES, 'orders.yaml')) }))?.table;
+    if (table === undefined) throw new Error('fixture has tenants');
+    const byId = new Map(table.tenants.map((t, rank) => [t.id, { ...t, rank, tenantClass: table.classes[rank] }]));
+    // The tenants replay would track with --tenant-tags 20: the 20 heaviest, and samples of the rest and the empty ones.
+    const tracked = new Set(trackedTenantIndexes(table, createRng(0, 'tracked-tenants'), { heavy: 20 }));
+    expect(tracked.size).toBe(20 + 50 + 10);
     const rng = createRng(42, 'k6-shim');
-    const shim = loadShim(out, { env: { API_TOKEN: 'sekrit-token', PRODSHAPE_TENANT_TAGS: '20' }, random: rng });
+    const shim = loadShim(out, { env: { API_TOKEN: 'sekrit-token' }, random: rng });
     expect(shim.opened).toEqual(['./spike.data.json']);
     const n = 30_000;
     for (let i = 0; i < n; i++) shim.call('traffic');
@@ -168,7 +164,7 @@ describe('k6 script export', () => {
       expect(ep).toBeDefined();
       expect(q.method).toBe(ep?.method);
       expect(q.tags.name).toBe(ep?.path);
-      if (ep?.tenant === 'none') {
+      if (ep?.picker === null) {
         expect(q.tags.tenant_class).toBe('none');
         expect(q.tags.tenant).toBeUndefined();
         continue;
@@ -176,8 +172,8 @@ describe('k6 script export', () => {
       const t = byId.get(tenantOf(q));
       expect(t, q.url).toBeDefined();
       expect(q.tags.tenant_class).toBe(t?.tenantClass);
-      // Only the 20 largest tenants (PRODSHAPE_TENANT_TAGS) carry their id.
-      expect(q.tags.tenant).toBe((t?.rank ?? 99) < 20 ? t?.id : undefined);
+      // Only the tracked tenants carry their id.
+      expect(q.tags.tenant).toBe(tracked.has(t?.rank ?? -1) ? t?.id : undefined);
       expect(q.url.startsWith('http://127.0.0.1:8080/tenants/')).toBe(true);
     }
     const listOrders = weighted[0];
@@ -191,7 +187,7 @@ describe('k6 script export', () => {
       expect(id >= first && id < first + Math.max(count, 1), `${q.url} outside ${first}+${count}`).toBe(true);
     }
     const create = shim.requests.find((x) => x.tags.endpoint === 'create-order');
-    expect(create?.headers['Content-Type']).toBe('application/json');
+    expect(create?.headers['content-type']).toBe('application/json');
     expect(create?.timeout).toBe('5s');
     const body = JSON.parse(create?.body ?? '{}') as { tenant: string; items: unknown[]; note: string };
     expect(body).toEqual({ tenant: tenantOf(create ?? { url: '' }), items: [{ sku: 'sku-1', qty: 2 }], note: 'k6' });
@@ -277,16 +273,17 @@ describe('k6 script export', () => {
     }
   });
 
-  it('reads tenants from a CSV of real sizes, with classes by rank', async () => {
-    const table = await loadTenantTable(await loadScenario(join(FIXTURES, 'csv-tenants.yaml')), null);
-    expect(table?.tenants.map((t) => [t.id, t.rows, t.tenantClass])).toEqual([
-      ['acme', 5000, 'top1'], ['globex', 1200, 'rest'], ['initech', 300, 'rest'], ['umbrella, inc', 40, 'rest'], ['hooli', 0, 'empty'],
-    ]);
+  it('reads tenants from a CSV of real sizes, through the engine\'s tenant table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prodshape-k6-csv-'));
-    const bad = join(dir, 'bad.yaml');
-    writeFileSync(join(dir, 't.csv'), 'id,size\na,1\n');
-    writeFileSync(bad, 'name: bad\ntenants: { csv: t.csv, id: id, rows: orders }\nendpoints:\n  - { name: x, path: "/t/{tenant}" }\n');
-    await expect(loadTenantTable(await loadScenario(bad), null)).rejects.toThrow(/t\.csv:1: orders: no column named "orders" \(columns: id, size\)/);
+    const out = join(dir, 'csv.ts');
+    const r = await exportK6(join(FIXTURES, 'csv-tenants.yaml'), join(FIXTURES, 'fractional.yaml'), out);
+    expect(r.plan.tenants).toMatchObject({ count: 5, totalRows: 6540, classes: ['top1', 'rest', 'empty'] });
+    const data = JSON.parse(readFileSync(join(dir, 'csv.data.json'), 'utf8')) as { tenants: unknown[][] };
+    expect(data.tenants.map((t) => [t[0], t[1], t[2]])).toEqual([
+      ['acme', 0, 5000], ['globex', 2, 1200], ['initech', 2, 300], ['umbrella, inc', 2, 40], ['hooli', 3, 0],
+    ]);
+    // Both endpoints pick by rows: one column of running sums of rows.
+    expect(data.tenants.map((t) => t[5])).toEqual([5000, 6200, 6500, 6540, 6540]);
   });
 
   it('refuses what it cannot export, listing every problem', async () => {
@@ -305,8 +302,9 @@ describe('k6 script export', () => {
     const caught = await exportK6(scenario, join(FIXTURES, 'spike.yaml'), join(dir, 'out.ts')).then(() => null, (e: unknown) => e);
     expect(caught).toBeInstanceOf(InputError);
     const msg = (caught as InputError).message;
-    expect(msg).toContain('endpoints[0]: {user_name} is not a placeholder the k6 export can fill');
-    expect(msg).toContain('{orders.id} needs the id ranges of table "orders"');
+    // The template problems are replay's own messages, with the scenario's line.
+    expect(msg).toMatch(/bad\.yaml:4: endpoints\[0\]\.path: unknown placeholder "\{user_name\}"/);
+    expect(msg).toContain('uses {orders.id} but the dataset gives no id ranges for table "orders"');
     expect(msg).toContain('slo[0]: SLO "c:p99<1s" names endpoint "c"');
     await expect(exportK6(scenario, join(FIXTURES, 'spike.yaml'), join(dir, 'out.js'))).rejects.toThrow(/name it \*\.ts/);
   });

@@ -94,6 +94,8 @@ describe('formats on real-looking lines', () => {
     ]);
     expect(reader.stats.malformed).toBe(2);
     expect(reader.stats.malformedSamples.map((m) => m.line)).toEqual([5, 6]);
+    // Its bad row does not hide that it is CSV.
+    expect((await openLog(fixture('access.csv'))).format).toBe('csv');
   });
 
   it('detects CSV and finds columns under their usual names', async () => {

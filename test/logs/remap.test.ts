@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createIdRemapper, pseudonym, tenantClassByRank, tenantDirectory } from '../../src/traffic/logs/remap.js';
+import { createIdRemapper, pseudonym } from '../../src/traffic/logs/remap.js';
+import { buildTenantTable } from '../../src/traffic/tenants.js';
 import { createTemplater } from '../../src/traffic/logs/template.js';
 
 describe('id remapping', () => {
@@ -15,18 +16,9 @@ describe('id remapping', () => {
     expect(pseudonym('8812', 'k')).not.toBe(pseudonym('8812', 'other-seed'));
   });
 
-  it('classes tenants by size rank: top 1%, top 10%, rest, empty', () => {
-    const classes = Array.from({ length: 1000 }, (_, r) => tenantClassByRank(r, 1000, r < 990 ? 1000 - r : 0));
-    expect(classes.filter((c) => c === 'top1')).toHaveLength(10);
-    expect(classes.filter((c) => c === 'top10')).toHaveLength(90);
-    expect(classes.filter((c) => c === 'empty')).toHaveLength(10);
-    expect(tenantClassByRank(0, 3, 5)).toBe('top1');
-  });
-
   it('scales ranks down when the log has more tenants than the dataset', () => {
-    const dir = tenantDirectory({ seed: 1, scenario: 's', tables: {}, tenants: [{ id: 'a', rows: 3 }, { id: 'b', rows: 2 }] });
-    const ranks = new Map(['t0', 't1', 't2', 't3'].map((t, i) => [t, i]));
-    const r = createIdRemapper({ directory: dir, logTenantRanks: ranks, seed: 1 });
+    const table = buildTenantTable([{ id: 'a', rows: 3 }, { id: 'b', rows: 2 }]);
+    const r = createIdRemapper({ table, logTenants: ['t0', 't1', 't2', 't3'], logTenantCounts: [9, 5, 3, 1], seed: 1 });
     const t = createTemplater();
     expect(['t0', 't1', 't2', 't3'].map((id) => r.remap(`/tenants/${id}`, createTemplater({ tenantSegments: ['tenants'] })(`/tenants/${id}`).ids).tenant)).toEqual(['a', 'a', 'b', 'b']);
     expect(r.remap('/x/1', t('/x/1').ids).tenantClass).toBe('none');

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/data/manifest.js';
 import { fitLog } from '../../src/traffic/fit/index.js';
-import { tenantDirectory } from '../../src/traffic/logs/remap.js';
 import { openLogReplay, type LogReplayOptions, type LogReplaySource } from '../../src/traffic/logs/replay-source.js';
 import type { PlannedRequest } from '../../src/traffic/plan.js';
 import { pearson } from '../../src/traffic/fit/stats.js';
+import { buildTenantTable, tenantsFromManifest } from '../../src/traffic/tenants.js';
 import { sharedDataFile } from '../helpers/shared.js';
 import { synthLines, synthRequests, type SynthEndpoint } from './synth.js';
 
@@ -38,7 +38,7 @@ describe('a log as a replay stream', () => {
     const file = jsonLog('gaps.jsonl', order.map((i) => ({ ms: GAPS_MS[i] as number, path: `/r/${i}` })));
     const src = await openLogReplay(file, { speed: 10 });
     expect(src.plannedDurationMs).toBe(2000);
-    expect(src.requests).toBe(10);
+    expect(src.scan.kept).toBe(10);
     const reqs = await collect(src);
     expect(reqs.map((r) => r.atMs)).toEqual(GAPS_MS.map((ms) => ms / 10));
     expect(reqs.map((r) => r.path)).toEqual(GAPS_MS.map((_, i) => `/r/${i}`));
@@ -175,7 +175,7 @@ describe('ids remapped onto a dataset', () => {
       for (let i = 0; i < n; i++) entries.push({ ms: (ms += 10), path: `/tenants/${tenant}/orders/${900_000 + i}?tenant_id=${tenant}&ref=5551234&page=2` });
     }
     entries.push({ ms: (ms += 10), path: '/reports/123456789/export' });
-    const src = await openLogReplay(jsonLog('remap.jsonl', entries), { dataset: tenantDirectory(manifest), seed: 9 });
+    const src = await openLogReplay(jsonLog('remap.jsonl', entries), { seed: 9 }, buildTenantTable(tenantsFromManifest(manifest)));
     const reqs = await collect(src);
     const byTenant = new Map<string, PlannedRequest[]>();
     for (const r of reqs) byTenant.set(r.tenant ?? 'none', [...(byTenant.get(r.tenant ?? 'none') ?? []), r]);
@@ -197,7 +197,7 @@ describe('ids remapped onto a dataset', () => {
       for (let i = 0; i < 6; i++) expect(r.path).not.toContain(String(900_000 + i));
     }
     // The same production id always becomes the same staging id.
-    const again = await collect(await openLogReplay(jsonLog('remap2.jsonl', entries), { dataset: tenantDirectory(manifest), seed: 9 }));
+    const again = await collect(await openLogReplay(jsonLog('remap2.jsonl', entries), { seed: 9 }, buildTenantTable(tenantsFromManifest(manifest))));
     expect(again.map((r) => r.path)).toEqual(reqs.map((r) => r.path));
     expect(src.stats.remap.idsInRange).toBeGreaterThan(0);
     expect(src.stats.remap.idsPseudonymized).toBeGreaterThan(0);
@@ -214,8 +214,8 @@ describe('ids remapped onto a dataset', () => {
 describe('the real Apache log as a replay', () => {
   it('plans its safe requests in order at --speed 100 with no late lines', async () => {
     const src = await openLogReplay(sharedDataFile('apache_logs.log'), { speed: 100 });
-    expect(src.requests).toBe(9995); // 5 POSTs are not replayed without --allow-writes
-    expect(src.stats.filtered.writes).toBe(5);
+    expect(src.scan.kept).toBe(9995); // 5 POSTs are not replayed without --allow-writes
+    expect(src.scan.filtered.writes).toBe(5);
     expect(src.plannedDurationMs).toBeCloseTo((Date.UTC(2015, 4, 20, 21, 5, 59) - Date.UTC(2015, 4, 17, 10, 5, 0)) / 100, 6);
     const reqs = await collect(src);
     expect(reqs).toHaveLength(9995);

@@ -56,7 +56,7 @@ describe("capacity (Little's law)", () => {
 
 const plan = (t_s: number, label: string, fingerprint: string, shape: string, extra: Partial<PlanRecord> = {}): PlanRecord => ({
   t_s, label, source: 'plans', query: 'pending-orders', queryid: null, bucket: 'biggest', tenant: 't1', tenant_rows: 18000, ok: true, error: null,
-  analyze: label !== 'check', fingerprint, shape, tree: [shape], planning_ms: 0.1, execution_ms: shape.startsWith('Seq') ? 120 : 0.4, flags: [], plan: null, ...extra,
+  analyze: label !== 'check', fingerprint, shape, tree: [shape], planning_ms: 0.1, execution_ms: shape.startsWith('Seq') ? 120 : 0.4, blocks: null, rows_examined: null, flags: [], plan: null, ...extra,
 });
 const ev = (action: string, t_s: number, durS: number): EventRecord => ({ t_s, action, kind: 'http', start_ms: t_s * 1000, end_ms: (t_s + durS) * 1000, ok: true, status: 200, output: '', error: null });
 
@@ -78,6 +78,24 @@ describe('plan regressions', () => {
     expect(b).toMatchObject({ kind: 'plan-regression', endpoint: null, t_s: 45 });
     expect(b.evidence).toMatchObject({ query: 'pending-orders', before: 'Index Scan using orders_status_idx on orders', after: 'Seq Scan on orders', before_ms: 0.4, after_ms: 120, event: { action: 'migrate', t_s: 45 } });
     expect(b.summary).toBe('The plan of pending-orders for the biggest tenant (t1, 18,000 rows) (also median) changed after the migrate event at 45 s: Index Scan using orders_status_idx on orders became Seq Scan on orders; execution 0.40 ms → 120 ms.');
+  });
+
+  it('are not breaks when the new plan is not slower', async () => {
+    const { harmlessPlanChanges } = await import('../../src/observe/findings.js');
+    const faster = [plan(0, 'start', 'a', 'Seq Scan on orders'), plan(30, 'event:analyze', 'b', 'Index Scan using i on orders')];
+    expect(planRegressionBreaksFrom({ plans: faster, events: [] })).toEqual([]);
+    expect(harmlessPlanChanges(faster)).toHaveLength(1);
+    // by work when rows were counted: the same time, eight times the rows, is a regression; the reverse is not
+    const work = (a: number, b: number, msA = 18, msB = 19) => [plan(0, 'start', 'a', 'P', { rows_examined: a, execution_ms: msA }), plan(8, 'event:migrate', 'b', 'Q', { rows_examined: b, execution_ms: msB })];
+    expect(planRegressionBreaksFrom({ plans: work(20_069, 154_355), events: [] })[0]?.summary).toMatch(/execution 18 ms → 19 ms, 20,069 → 154,355 rows examined\.$/);
+    expect(planRegressionBreaksFrom({ plans: work(154_355, 20_069), events: [] })).toEqual([]);
+    expect(planRegressionBreaksFrom({ plans: work(10, 90), events: [] })).toEqual([]);
+    // …or clearly more time for the same rows (a sort that spills)
+    expect(planRegressionBreaksFrom({ plans: work(5000, 5000, 10, 40), events: [] })).toHaveLength(1);
+    expect(planRegressionBreaksFrom({ plans: work(5000, 5000, 10, 16), events: [] })).toEqual([]);
+    // untimed (plain EXPLAIN only): reported, since it cannot be shown harmless
+    const untimed = [plan(0, 'check', 'a', 'X', { execution_ms: null }), plan(5, 'check', 'b', 'Y', { execution_ms: null })];
+    expect(planRegressionBreaksFrom({ plans: untimed, events: [] })).toHaveLength(1);
   });
 
   it('find no break when plans stay the same, and report a flip seen by a re-check at its time', () => {
@@ -122,8 +140,10 @@ describe('run directory files', () => {
     // 2 instances: each copy sees 50 rps with 1 connection in use → 20 ms
     expect(c).toMatchObject({ hold_ms: 20, instances: 2, configured: 20, peak_rps: 100, needed_at_3x: 6 });
     expect((await capacity(dir, 1))?.hold_ms).toBe(10);
+    writeFileSync(join(dir, 'pg-activity.ndjson'), '{"t_s":0,"ok":true,"error":null,"total":1,"active":1,"idle":0,"idle_in_transaction":0,"waiting_lock":0,"max_active_ms":0,"max_xact_ms":0,"by_application":{}}\n{"t_s":1,"ok":tr');
     const section = databaseSection(await loadObserved(dir));
-    expect(section?.warnings).toEqual(['w']);
+    expect(section?.warnings).toEqual(['w', 'pg-activity.ndjson:2: skipped a line that is not JSON (Unexpected end of JSON input)']);
+    expect(section?.activity?.active.value).toBe(1);
     expect(section?.statements.available).toBe(false);
   });
 });
@@ -131,7 +151,7 @@ describe('run directory files', () => {
 describe('diagnosis steps from the observers', () => {
   const observed = (over: Partial<Awaited<ReturnType<typeof loadObserved>>> = {}) => ({
     meta: { prometheus: null, postgres: { server_version: '15', max_connections: 100, statements: true, log: null }, instances: 1, warnings: [] },
-    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], ...over,
+    scrapes: [], activity: [], statements: [], plans: [], log: [], events: [], offered: [], completed: [], problems: [], ...over,
   });
   it('step 2 names the statement that took the degraded windows and compares it with the rest of the run', async () => {
     const { slowQueriesFinding } = await import('../../src/observe/diagnosis.js');
@@ -156,5 +176,27 @@ describe('diagnosis steps from the observers', () => {
     expect(plansFinding(observed())).toMatchObject({ status: 'not-observed' });
     const act = { t_s: 3.2, ok: true, error: null, total: 12, active: 9, idle: 1, idle_in_transaction: 2, waiting_lock: 3, max_active_ms: 0, max_xact_ms: 0, by_application: {} };
     expect(poolNote(observed({ activity: [act] }), [{ from_s: 3, to_s: 4 }], null)).toBe('pg_stat_activity in those windows: up to 9 active, 2 idle in transaction and 3 waiting on locks (12 connections).');
+  });
+});
+
+describe('database timelines', () => {
+  it('give pg_stat_activity per second and database time per snapshot interval', async () => {
+    const { activityTimeline, statementsTimeline } = await import('../../src/observe/findings.js');
+    const a = (t_s: number, active: number) => ({ t_s, ok: true, error: null, total: active + 1, active, idle: 1, idle_in_transaction: 0, waiting_lock: 0, max_active_ms: 0, max_xact_ms: 0, by_application: {} });
+    expect(activityTimeline([a(0.1, 2), a(0.6, 5), a(1.2, 1)]).map((r) => [r.t_s, r.active])).toEqual([[0, 5], [1, 1]]);
+    const t = statementsTimeline([line(0), line(2, delta('1', 'q', 100, 500)), line(4, delta('2', 'r', 10, 40), delta('1', 'q', 10, 2))]);
+    expect(t).toEqual([
+      { from_s: 0, to_s: 2, exec_ms_per_s: 250, calls_per_s: 50, top_queryid: '1' },
+      { from_s: 2, to_s: 4, exec_ms_per_s: 21, calls_per_s: 10, top_queryid: '2' },
+    ]);
+  });
+});
+
+describe('statement text in summaries', () => {
+  it('keeps FROM and WHERE visible when the select list is long', async () => {
+    const { shortSql } = await import('../../src/observe/diagnosis.js');
+    expect(shortSql('SELECT id::text AS id, customer_id, status, created_at, total::float8 AS total FROM orders WHERE tenant_id = $1 AND status = $2 ORDER BY created_at DESC LIMIT $3'))
+      .toBe('SELECT … FROM orders WHERE tenant_id = $1 AND status = $2 ORDER BY created_at DESC LIMIT $3');
+    expect(shortSql('SELECT 1')).toBe('SELECT 1');
   });
 });

@@ -37,6 +37,18 @@ describe('plan fingerprints', () => {
     expect(planFlags({ 'Node Type': 'Index Scan', 'Plan Rows': 1, 'Actual Rows': 9, 'Actual Loops': 1 })).toEqual([]);
   });
 
+  it('count the rows a plan examined and the blocks it touched', async () => {
+    const { planRowsExamined, planBlocks } = await import('../../src/observe/fingerprint.js');
+    const p: PlanNode = {
+      'Node Type': 'Limit', 'Actual Rows': 10, 'Actual Loops': 1, 'Shared Hit Blocks': 2000, 'Shared Read Blocks': 142,
+      Plans: [{ 'Node Type': 'Bitmap Heap Scan', 'Actual Rows': 618, 'Actual Loops': 1, 'Rows Removed by Filter': 19_451, Plans: [{ 'Node Type': 'Bitmap Index Scan', 'Actual Rows': 20_069, 'Actual Loops': 1 }] },
+        { 'Node Type': 'Index Scan', 'Actual Rows': 2, 'Actual Loops': 5 }],
+    };
+    expect(planRowsExamined(p)).toBe(618 + 19_451 + 10);
+    expect(planBlocks(p)).toBe(2142);
+    expect(planRowsExamined({ 'Node Type': 'Seq Scan', 'Plan Rows': 5 })).toBeNull();
+  });
+
   it('summarise EXPLAIN JSON output', () => {
     const s = summarisePlan([{ Plan: indexPlan(1, 1), 'Planning Time': 0.1234, 'Execution Time': 5.5 }]);
     expect(s?.planningMs).toBe(0.123);

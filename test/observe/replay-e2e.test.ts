@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import client from 'prom-client';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { capacity, loadObserved, planRegressionBreaks, slowQueriesFrom } from '../../src/observe/findings.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
+import { reportSchemaErrors } from '../helpers/schema.js';
 
 const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
@@ -120,5 +121,26 @@ plans:
     expect(cap?.hold_source).toBe('pool-gauges');
     expect(cap?.configured).toBe(8);
     expect(cap?.sentence).toMatch(/2 instances x 4 = 8 are configured/);
+
+    // report.json: the break, the diagnosis steps and the database section
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      breaks: { kind: string; evidence: Record<string, unknown>; summary: string }[];
+      diagnosis: { id: string; status: string; summary: string }[];
+      database?: { capacity: unknown; plans: unknown[] };
+    };
+    expect(reportSchemaErrors(report)).toEqual([]);
+    const pr = report.breaks.find((x) => x.kind === 'plan-regression');
+    expect(pr?.evidence.query).toBe('failed-tickets');
+    const step = (id: string) => report.diagnosis.find((d) => d.id === id);
+    expect(step('plans')).toMatchObject({ status: 'found', summary: expect.stringMatching(/failed-tickets/) as unknown });
+    expect(step('slow-queries')?.status).not.toBe('not-observed');
+    expect(step('pool')?.summary).toMatch(/2 instances x 4 = 8 are configured/);
+    expect(report.database?.plans.length).toBeGreaterThan(0);
+    // report.html: the Database section with the capacity sentence, statements and plans
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Database</h2>');
+    expect(html).toMatch(/<p id="capacity"><b>Capacity.<\/b> At the run&#39;s peak of|<p id="capacity"><b>Capacity.<\/b> At the run's peak of/);
+    expect(html).toMatch(/<table id="statements">.*SELECT count\(\*\) FROM tickets WHERE status = \$1/s);
+    expect(html).toMatch(/<table id="plans">.*failed-tickets/s);
   });
 });

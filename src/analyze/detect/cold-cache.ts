@@ -2,21 +2,26 @@
  * Cold cache after a deploy (DESIGN.md `cold-cache`; REFERENCE §5b).
  *
  * For each deploy-like event at time T:
- *  1. baseline B = median bin p99 over the steady bins in the `coldBaselineS`
- *     seconds before T (at least `coldMinBaselineBins` bins with enough
- *     samples); the warm p99 is the p99 of those bins merged;
- *  2. from the bin holding T on, recovery is the first bin from which p99
- *     stays ≤ `coldRecoveryFactor` × B for `coldHoldS` seconds (≥ 3 bins);
+ *  1. the warm p99 B = median bin p99 over the steady bins in the
+ *     `coldBaselineS` seconds before T (at least `coldMinBaselineBins` bins
+ *     with enough samples, not generator-bound);
+ *  2. a bin is elevated when its p99 is above max(`coldRecoveryFactor` × B,
+ *     the 90th percentile of the pre-event bin p99s: the warm period's noise);
+ *     from the bin holding T on, recovery is the first bin from which at least
+ *     80% of the bins over `coldHoldS` seconds (≥ 3 bins) are not elevated;
  *  3. the bins between are the cold window; it is a break only when it is
- *     significant: more of its requests exceed 2 × B than the warm period
- *     would produce (binomial test at `coldPValue`, ≥ `minErrors` of them).
+ *     significant twice: more of its requests exceed the limit than in the
+ *     warm period (binomial, `coldPValue`, ≥ `minErrors` of them), and more
+ *     of its bins are elevated than the run's other bins are (binomial,
+ *     `coldBinPValue`; background rate floored at 5%): noise on a busy machine
+ *     makes scattered spikes, a cold cache a run of them.
  * The overall series is judged first; when it shows nothing, each endpoint is.
  */
 import type { EventRecord } from '../../run/format.js';
-import type { Bin } from '../bins.js';
+import { generatorBound, type Bin } from '../bins.js';
 import type { AnalysisContext, BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse, sparseCountAboveMs } from '../hist.js';
-import { binomialUpperTail, median } from '../stats.js';
+import { binomialUpperTail, median, quantile } from '../stats.js';
 import { fmtMs, fmtS, fmtX, r3 } from '../text.js';
 import type { ReportBreak } from '../types.js';
 
@@ -45,6 +50,12 @@ export interface ColdResult {
   exceeding: number;
   pValue: number | null;
   binS: number;
+  /** The "elevated" limit, bins above it in the window, the window's judged bins, the run's background rate of elevated bins, and the bin-level p-value. */
+  limitMs?: number | null;
+  elevatedBins?: number;
+  judgedBins?: number;
+  backgroundRate?: number | null;
+  binPValue?: number;
 }
 
 const notFound = (endpoint: string | null, eventS: number, binS: number, reason: string, extra: Partial<ColdResult> = {}): ColdResult => ({
@@ -59,45 +70,49 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   const { t } = ctx;
   const binS = bs.choice.binS;
   const endpoint = bs.series.endpoint;
-  const valid = (b: Bin): boolean => b.stats.n >= t.minSamplesPerBin;
-  const pre = bs.bins.filter((b) => b.endS <= eventS && b.startS >= eventS - t.coldBaselineS && valid(b) && !inSpans(b, masked));
+  // Baselines take every bin with enough samples (generator noise raises them: conservative); judging skips
+  // generator-bound bins (a late generator is not a cold target).
+  const enough = (b: Bin): boolean => b.stats.n >= t.minSamplesPerBin;
+  const valid = (b: Bin): boolean => enough(b) && !generatorBound(b, t);
+  const pre = bs.bins.filter((b) => b.endS <= eventS && b.startS >= eventS - t.coldBaselineS && enough(b) && !inSpans(b, masked));
   if (pre.length < t.coldMinBaselineBins) {
     return notFound(endpoint, eventS, binS, `not enough steady traffic before the event (${pre.length} of ${t.coldMinBaselineBins} bins of ${binS} s with ≥ ${t.minSamplesPerBin} samples)`);
   }
+  // The warm p99 is the median bin p99 before the event: robust to a stalled second (a merged p99 is not).
   const baseline = median(pre.map((b) => b.stats.p99_ms)) ?? 0;
   const warm = mergeSparse(pre.map((b) => b.lat));
-  const warmStats = latencyStats(warm);
-  const limitMs = t.coldRecoveryFactor * baseline;
+  // "Elevated" means above 2x the warm p99, and above what the warm period itself reached in 1 bin out of 10 (its noise).
+  const limitMs = Math.max(t.coldRecoveryFactor * baseline, quantile(pre.map((b) => b.stats.p99_ms), 0.9) ?? 0);
+  const elevated = (b: Bin): boolean => valid(b) && (b.stats.p99_ms ?? 0) > limitMs;
   const post = bs.bins.filter((b) => b.endS > eventS);
   const hold = Math.max(t.persistBins, Math.ceil(t.coldHoldS / binS));
-  // First post bin from which `hold` valid bins (or all that remain, at least one) stay within the limit.
+  // Recovery: the first valid, non-elevated bin from which at least `coldHoldFraction` of the next `hold` valid bins
+  // (or of those left, at least one) are not elevated either: one stray spike does not undo a recovery.
   let recoverAt = -1;
   for (let j = 0; j < post.length && recoverAt < 0; j++) {
     const first = post[j];
-    if (first === undefined || !valid(first) || (first.stats.p99_ms ?? 0) > limitMs) continue;
-    let ok = 0;
-    let broken = false;
-    for (let k = j; k < post.length && ok < hold; k++) {
-      const b = post[k];
-      if (b === undefined || !valid(b)) continue;
-      if ((b.stats.p99_ms ?? 0) > limitMs) {
-        broken = true;
-        break;
-      }
-      ok++;
-    }
-    if (!broken && ok >= 1) recoverAt = j;
+    if (first === undefined || !valid(first) || elevated(first)) continue;
+    const next = post.slice(j).filter(valid).slice(0, hold);
+    if (next.filter((b) => !elevated(b)).length >= t.coldHoldFraction * next.length) recoverAt = j;
   }
   const recovered = recoverAt >= 0;
   const coldBins = post.slice(0, recovered ? recoverAt : post.length);
-  const base = { baselineP99Ms: r3(baseline), warmP99Ms: warmStats.p99_ms };
-  if (coldBins.length === 0) return notFound(endpoint, eventS, binS, `p99 stayed within ${t.coldRecoveryFactor}x of the pre-event ${fmtMs(baseline)}`, base);
+  const base = { baselineP99Ms: r3(baseline), warmP99Ms: r3(baseline) };
+  if (coldBins.length === 0) return notFound(endpoint, eventS, binS, `p99 stayed within ${fmtMs(limitMs)} (${t.coldRecoveryFactor}x the pre-event ${fmtMs(baseline)}, or its noise)`, base);
   const cold = mergeSparse(coldBins.map((b) => b.lat));
   const coldStats = latencyStats(cold);
+  // Request level: more requests above the limit than the warm period produces (floor 0.5%).
   const exceeding = sparseCountAboveMs(cold, limitMs);
-  // Under "nothing changed", a request exceeds 2 × B about as often as in the warm period (floor 0.5%).
   const p0 = Math.max(0.005, warm.total > 0 ? sparseCountAboveMs(warm, limitMs) / warm.total : 0);
   const pValue = binomialUpperTail(exceeding, cold.total, p0);
+  // Bin level: the window's bins are elevated together far more often than the run's other bins (before, and
+  // after recovery) are elevated on their own (floor 5%): machine noise makes scattered spikes, a cold cache a run of them.
+  const judgedCold = coldBins.filter(valid);
+  const elevatedCold = judgedCold.filter(elevated).length;
+  const after = recovered ? post.slice(recoverAt).filter((b) => b.startS < (post[recoverAt]?.startS ?? 0) + t.coldBaselineS && valid(b)) : [];
+  const background = [...pre, ...after];
+  const bgRate = Math.max(0.05, background.length > 0 ? background.filter(elevated).length / background.length : 0);
+  const binPValue = binomialUpperTail(elevatedCold, judgedCold.length, bgRate);
   const recoveredBins = recovered ? post.slice(recoverAt, recoverAt + hold) : [];
   const endS = recovered ? (post[recoverAt]?.startS ?? ctx.durationS) : Math.max(ctx.durationS, post[post.length - 1]?.endS ?? 0);
   const result: ColdResult = {
@@ -105,12 +120,16 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
     coldP99Ms: coldStats.p99_ms,
     peakP99Ms: r3(Math.max(...coldBins.map((b) => b.stats.p99_ms ?? 0))),
     recoveredP99Ms: recoveredBins.length ? latencyStats(mergeSparse(recoveredBins.map((b) => b.lat))).p99_ms : null,
-    ratio: coldStats.p99_ms !== null && warmStats.p99_ms ? r3(coldStats.p99_ms / warmStats.p99_ms) : null,
+    ratio: coldStats.p99_ms !== null && baseline > 0 ? r3(coldStats.p99_ms / baseline) : null,
     windowS: r3(Math.max(0, endS - eventS)),
     recovered, coldSamples: cold.total, exceeding, pValue, binS,
+    limitMs: r3(limitMs), elevatedBins: elevatedCold, judgedBins: judgedCold.length, backgroundRate: r3(bgRate), binPValue,
   };
   if (exceeding < t.minErrors || pValue >= t.coldPValue) {
     return { ...result, reason: `p99 rose after the event but not significantly (${exceeding} of ${cold.total} requests above ${fmtMs(limitMs)}, p = ${pValue.toPrecision(2)})` };
+  }
+  if (binPValue >= t.coldBinPValue) {
+    return { ...result, reason: `${elevatedCold} of ${judgedCold.length} bins after the event were above ${fmtMs(limitMs)}, no more than the run's noise (${Math.round(bgRate * 100)}% of other bins; p = ${binPValue.toPrecision(2)})` };
   }
   return { ...result, found: true };
 };
@@ -128,13 +147,15 @@ export interface ColdCacheOutput {
   breaks: ReportBreak[];
   /** Recovered cold windows (masked out of the saturation and skew analyses). */
   spans: Span[];
+  /** Cold windows that ran to the end of the run: their latency is the cold cache's, but throughput and errors are still judged. */
+  openSpans: Span[];
   /** One entry per deploy-like event, found or not (report.json `analysis.cold_cache`). */
   analysis: Record<string, unknown>[];
 }
 
 /** Runs the cold-cache detector over every deploy-like event. */
 export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
-  const out: ColdCacheOutput = { breaks: [], spans: [], analysis: [] };
+  const out: ColdCacheOutput = { breaks: [], spans: [], openSpans: [], analysis: [] };
   const events = ctx.run.events.filter((e) => DEPLOY_ACTION.test(e.action)).sort((a, b) => a.t_s - b.t_s);
   for (const ev of events) {
     const overall = coldWindow(ctx, ctx.overall, ev.t_s, out.spans);
@@ -146,8 +167,8 @@ export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
       overall: overall, endpoints: perEndpoint,
     });
     if (best === undefined) continue;
-    // A window that never recovered is not masked: what follows may be saturation, and must be judged.
-    if (best.recovered) out.spans.push({ fromS: ev.t_s, toS: ev.t_s + (best.windowS ?? 0) });
+    // A window that never recovered is masked for latency only: a saturation that follows still shows in throughput and errors.
+    (best.recovered ? out.spans : out.openSpans).push({ fromS: ev.t_s, toS: ev.t_s + (best.windowS ?? 0) });
     out.breaks.push({
       kind: 'cold-cache',
       endpoint: best.endpoint,
@@ -167,7 +188,11 @@ export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
         peak_p99_ms: best.peakP99Ms,
         baseline_p99_ms: best.baselineP99Ms,
         recovered_p99_ms: best.recoveredP99Ms,
-        recovery_rule: `bin p99 ≤ ${ctx.t.coldRecoveryFactor}x the pre-deploy median bin p99 for ${Math.max(ctx.t.coldHoldS, ctx.t.persistBins * best.binS)} s`,
+        recovery_rule: `bin p99 ≤ ${fmtMs(best.limitMs ?? null)} (${ctx.t.coldRecoveryFactor}x the pre-deploy median bin p99, or its noise) in ≥ ${ctx.t.coldHoldFraction * 100}% of the bins over ${Math.max(ctx.t.coldHoldS, ctx.t.persistBins * best.binS)} s`,
+        elevated_bins: best.elevatedBins ?? null,
+        judged_bins: best.judgedBins ?? null,
+        background_elevated_rate: best.backgroundRate ?? null,
+        bin_p_value: best.binPValue ?? null,
         bin_s: best.binS,
         cold_requests: best.coldSamples,
         requests_above_2x: best.exceeding,

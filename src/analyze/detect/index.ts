@@ -113,13 +113,13 @@ const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGa
 const poolAnalysis = (ctx: AnalysisContext): { series: PoolSeries | null; base: Omit<PoolAnalysis, 'episodes' | 'aligned'> } => {
   const { gauges, problem } = poolGaugesOf(ctx.run);
   if (gauges === null) {
-    const note = problem ?? 'not observed: the scenario names no pool gauges (observe.pool: { in_use, waiting, size } with observe.prometheus)';
+    const note = problem ?? 'Not observed: the scenario names no pool gauges (observe.pool: { in_use, waiting, size } with observe.prometheus)';
     return { series: null, base: { status: 'no-gauges', note, gauges: null, maxima: null, timeline: [] } };
   }
   const series = poolSeries(gauges, ctx.run.scrapes);
   if (series.samples.length === 0) {
     const why = ctx.run.scrapes.length === 0 ? 'no scrapes were recorded (metrics.ndjson)' : `none of ${ctx.run.scrapes.length} scrapes held the gauges${series.failedScrapes ? ` (${series.failedScrapes} failed)` : ''}`;
-    return { series: null, base: { status: 'no-scrapes', note: `not observed: ${why}; check observe.prometheus and the gauge names`, gauges, maxima: null, timeline: [] } };
+    return { series: null, base: { status: 'no-scrapes', note: `Not observed: ${why}; check observe.prometheus and the gauge names`, gauges, maxima: null, timeline: [] } };
   }
   return { series, base: { status: 'gauges', note: '', gauges, maxima: poolMaxima(series.samples), timeline: poolTimeline(series.samples) } };
 };
@@ -152,8 +152,8 @@ const groupSaturation = (endpointSat: SaturationResult[], overall: SaturationRes
 export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   const { t } = ctx;
   const cold = detectColdCache(ctx);
-  const endpointSat = [...ctx.endpoints.values()].map((bs) => saturationOf(ctx, bs, cold.spans));
-  const overallSat = saturationOf(ctx, ctx.overall, cold.spans);
+  const endpointSat = [...ctx.endpoints.values()].map((bs) => saturationOf(ctx, bs, cold.spans, cold.openSpans));
+  const overallSat = saturationOf(ctx, ctx.overall, cold.spans, cold.openSpans);
   const satResults = groupSaturation(endpointSat, overallSat);
   const satSpans = satResults.map((r) => ({ endpoint: r.endpoint, fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }));
 
@@ -166,7 +166,7 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
     const p99 = latencyStats(mergeSparse(inEp.map((b) => b.lat))).p99_ms;
     return overallBaseline !== null && p99 !== null && p99 >= 2 * overallBaseline;
   };
-  const alignedEpisodes = episodes.filter((ep) => aligns(ep, [...satSpans, ...cold.spans], t.poolAlignS) || latencyRose(ep));
+  const alignedEpisodes = episodes.filter((ep) => aligns(ep, [...satSpans, ...cold.spans, ...cold.openSpans], t.poolAlignS) || latencyRose(ep));
   const firstEpisode = alignedEpisodes[0];
 
   const breaks: ReportBreak[] = [];
@@ -223,7 +223,7 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   }
 
   // Skew is judged where latency was healthy: not in saturation, cold windows, or any bin where a saturation rule fired.
-  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
+  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...cold.openSpans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
   const errors = detectErrors(ctx);
   breaks.push(...skew.breaks, ...cold.breaks, ...errors.breaks);
 

@@ -15,7 +15,7 @@
  * grouped by offered rate, p99 made monotone (isotonic), then the first knee.
  * It is reported next to the absolute rule, never alone.
  */
-import type { Bin } from '../bins.js';
+import { generatorBound, type Bin } from '../bins.js';
 import { totalOfferedRps, type AnalysisContext, type BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse } from '../hist.js';
 import { kneedle } from '../kneedle.js';
@@ -64,9 +64,9 @@ interface Judged { bin: Bin; load: number; judged: boolean; rules: SaturationRul
 
 const overlaps = (b: Bin, spans: readonly Span[]): boolean => spans.some((s) => b.endS > s.fromS && b.startS < s.toS);
 
-/** Baseline p99: median over the valid bins in the lowest quarter of load (at least 3 bins). */
-const baselineP99 = (js: Judged[]): number | null => {
-  const usable = js.filter((j) => j.judged && j.bin.stats.p99_ms !== null);
+/** Baseline p99: median over the bins with enough samples in the lowest quarter of load (at least 3 bins). */
+const baselineP99 = (js: Judged[], minSamples: number): number | null => {
+  const usable = js.filter((j) => j.bin.stats.n >= minSamples && j.bin.stats.p99_ms !== null);
   if (usable.length === 0) return null;
   const cut = quantile(usable.map((j) => j.load), 0.25) ?? 0;
   let low = usable.filter((j) => j.load <= cut);
@@ -121,14 +121,20 @@ const refineStart = (ctx: AnalysisContext, bin: Bin, aheadBins: number, needS: n
   return bin.startS;
 };
 
-/** Runs the absolute rule and Kneedle on one binned series (an endpoint, or overall). */
-export const saturationOf = (ctx: AnalysisContext, bs: BinnedSeries, masked: readonly Span[]): SaturationResult => {
+/**
+ * Runs the absolute rule and Kneedle on one binned series (an endpoint, or
+ * overall). Bins in `masked` are not judged at all; bins in `latencyMasked`
+ * are not judged on latency (an unrecovered cold window).
+ */
+export const saturationOf = (ctx: AnalysisContext, bs: BinnedSeries, masked: readonly Span[], latencyMasked: readonly Span[] = []): SaturationResult => {
   const { t } = ctx;
   const binS = bs.choice.binS;
   const loads = movingAverage(bs.bins.map((b) => totalOfferedRps(ctx, b.startS, b.endS)), 3);
-  const js: Judged[] = bs.bins.map((bin, i) => ({ bin, load: loads[i] ?? 0, judged: bin.stats.n >= t.minSamplesPerBin && !overlaps(bin, masked), rules: [] }));
+  const js: Judged[] = bs.bins.map((bin, i) => ({
+    bin, load: loads[i] ?? 0, judged: bin.stats.n >= t.minSamplesPerBin && !overlaps(bin, masked) && !generatorBound(bin, t), rules: [],
+  }));
   const slo = p99ThresholdMs(ctx.slos, bs.series.endpoint);
-  const baseline = baselineP99(js);
+  const baseline = baselineP99(js, t.minSamplesPerBin);
   const thresholdMs = slo ?? (baseline === null ? null : Math.max(t.derivedSloFactor * baseline, baseline + t.derivedSloFloorMs));
   const thresholdSource = slo !== null ? 'slo' : thresholdMs !== null ? 'derived' : 'none';
   const tailFrom = ctx.durationS - t.tailGraceS;
@@ -149,7 +155,7 @@ export const saturationOf = (ctx: AnalysisContext, bs: BinnedSeries, masked: rea
   for (const j of js) {
     const b = j.bin;
     if (overlaps(b, masked)) continue;
-    if (j.judged && thresholdMs !== null && (b.stats.p99_ms ?? 0) > thresholdMs) j.rules.push('latency');
+    if (j.judged && thresholdMs !== null && (b.stats.p99_ms ?? 0) > thresholdMs && !overlaps(b, latencyMasked)) j.rules.push('latency');
     if (b.offered >= t.minOfferedForThroughput && b.i > 0 && b.endS <= tailFrom && ratioAt(b.i) < t.achievedRatio) {
       j.rules.push('throughput');
       j.judged = true;

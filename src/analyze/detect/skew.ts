@@ -8,7 +8,8 @@
  *  - the small end: the `empty` class (tenants with no rows) against `rest`.
  * A class is flagged when its p99 ≥ 3 × the median tenant's p99 and at
  * least 10 ms above it (or, when queueing inflates every p99, its p50 is
- * 3 × and 10 ms above the median tenant's p50), and significantly more of its requests exceed the median
+ * 3 × and 10 ms above the median tenant's p50, or at least half its requests
+ * are slower than the median tenant's p99 with its p50 ≥ 2 ×), and significantly more of its requests exceed the median
  * tenant's p99 than the 1% that would by chance (binomial test, p < 0.001).
  * Confidence is "high" with ≥ 100 samples in both classes, "low" below that,
  * and no judgement under 20. The slowest tenants of the flagged group are
@@ -45,7 +46,13 @@ export interface ClassComparison {
 }
 
 /** Per endpoint × class latency (report.json `tenants.by_class`). */
-export interface ClassRow extends LatencyStats { endpoint: string; tenant_class: TenantClass; requests: number }
+export interface ClassRow extends LatencyStats {
+  endpoint: string;
+  tenant_class: TenantClass;
+  requests: number;
+  /** The same over the healthy seconds only (what the skew comparison uses); null when none were left out. */
+  healthy: LatencyStats | null;
+}
 
 const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse, t: AnalysisContext['t']): ClassComparison => {
   const c = latencyStats(cand);
@@ -62,9 +69,12 @@ const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse,
   const exceeding = sparseCountAboveMs(cand, r.p99_ms);
   const pValue = binomialUpperTail(exceeding, cand.total, 0.01);
   // p99 many times the median tenant's; or, when queueing inflates every p99, the typical request (p50) many times slower.
+  // Or: the typical request of the class (half of them) is slower than 99% of the median tenant's, and its p50 ≥ 2x.
   const byP99 = ratio >= t.skewRatio && c.p99_ms - r.p99_ms >= t.skewMinDeltaMs;
-  const byP50 = (base.p50Ratio ?? 0) >= t.skewRatio && (c.p50_ms ?? 0) - (r.p50_ms ?? 0) >= t.skewMinDeltaMs;
-  const flagged = (byP99 || byP50) && pValue < t.skewPValue;
+  const p50Delta = (c.p50_ms ?? 0) - (r.p50_ms ?? 0);
+  const byP50 = (base.p50Ratio ?? 0) >= t.skewRatio && p50Delta >= t.skewMinDeltaMs;
+  const byShare = exceeding >= 0.5 * cand.total && (base.p50Ratio ?? 0) >= t.skewRatio / 1.5 && p50Delta >= t.skewMinDeltaMs;
+  const flagged = (byP99 || byP50 || byShare) && pValue < t.skewPValue;
   const confident = cand.total >= t.skewConfidentSamples && ref.total >= t.skewConfidentSamples;
   return {
     ...base, ratio: r3(ratio), exceeding, pValue, flagged,
@@ -87,7 +97,7 @@ export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | n
   return out.sort((a, b) => (b.p99_ms ?? 0) - (a.p99_ms ?? 0));
 };
 
-const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[]): string => {
+const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[], wholeRunTenants: boolean): string => {
   const who = cmp.end === 'big' ? (cmp.group === 'top1' ? 'the biggest 1% of tenants' : 'the biggest 10% of tenants') : 'tenants with no rows';
   const names = named.slice(0, 3).map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, p99 ${fmtMs(n.p99_ms)})`).join(', ');
   const action = cmp.end === 'big'
@@ -99,7 +109,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[])
     ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
     : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
   return `${endpoint} is slow for ${who}: ${numbers}`
-    + `${names ? `; slowest: ${names}` : ''}${conf}; ${action}.`;
+    + `${names ? `; slowest${wholeRunTenants ? ' (p99 over the whole run)' : ''}: ${names}` : ''}${conf}; ${action}.`;
 };
 
 export interface SkewOutput {
@@ -115,9 +125,11 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
   const healthy = (s: number): boolean => !unhealthy.some((u) => s + 1 > u.fromS && s < u.toS);
   for (const endpoint of ctx.series.endpoints) {
     const classes = ctx.series.byClass.get(endpoint) ?? new Map<TenantClass, Series>();
+    const anyUnhealthy = unhealthy.length > 0;
     for (const [cls, s] of classes) {
       const whole = latencyStats(mergeSparse(s.lat));
-      out.byClass.push({ endpoint, tenant_class: cls, requests: s.sent.reduce((a, b) => a + b, 0), ...whole });
+      const healthyStats = anyUnhealthy ? latencyStats(rangeLatency(s, 0, ctx.length, healthy)) : null;
+      out.byClass.push({ endpoint, tenant_class: cls, requests: s.sent.reduce((a, b) => a + b, 0), ...whole, healthy: healthyStats });
     }
     const latOf = (cls: TenantClass): Sparse => {
       const s = classes.get(cls);
@@ -152,7 +164,7 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
         endpoint,
         t_s: null,
         offered_rps: null,
-        summary: summaryOf(endpoint, cmp, named),
+        summary: summaryOf(endpoint, cmp, named, unhealthy.length > 0),
         evidence: {
           end: cmp.end,
           class: cmp.group,

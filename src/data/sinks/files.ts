@@ -10,11 +10,11 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { RunError, errorMessage } from '../../core/errors.js';
-import type { RowFormat } from '../rows.js';
+import type { FileFormat } from '../rows.js';
 import type { Sink, TableWriter } from '../sink.js';
 
 /** File name of a table's data in `format`. */
-export const dataFileName = (table: string, format: RowFormat): string => `${table}.${format}`;
+export const dataFileName = (table: string, format: FileFormat): string => `${table}.${format}`;
 
 /** Writes a stream chunk, waiting for 'drain' when the stream's buffer is full. */
 export const writeWithBackpressure = async (stream: NodeJS.WritableStream, chunk: Buffer | string): Promise<void> => {
@@ -22,12 +22,12 @@ export const writeWithBackpressure = async (stream: NodeJS.WritableStream, chunk
 };
 
 /** A sink writing one file per table into `dir` (created if missing). */
-export const fileSink = (dir: string, format: RowFormat): Sink & { files: Record<string, string> } => {
+export const fileSink = (dir: string, format: FileFormat): Sink & { files: Record<string, string> } => {
   const files: Record<string, string> = {};
   const open = new Set<WriteStream>();
   const partials = new Set<string>();
   return {
-    format,
+    formatFor: () => format,
     files,
     async begin() {
       try {

@@ -30,7 +30,9 @@ const failed = (what: string, e: unknown): RunError => new RunError('PS_PGLITE_L
 export const pgliteSink = (db: PgliteLike, opts: { replace?: boolean } = {}): Sink => {
   let existing = new Map<string, Existing>();
   return {
-    format: 'csv',
+    formatFor: () => 'csv',
+    // One database connection: one COPY at a time.
+    maxConcurrentTables: 1,
     async begin(ds) {
       const names = ds.tables.map((t) => t.name);
       existing = await inspectTables(db, names, opts.replace ?? false, 'PGlite');

@@ -17,6 +17,7 @@ import { inspectTables, type Existing } from './existing.js';
 import { registerSecret } from '../../core/secrets.js';
 import { createIndexSql, createTableSql, foreignKeySql, ident, primaryKeyName } from '../schema.js';
 import { writeWithBackpressure } from './files.js';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from '../pgbinary.js';
 import type { CompiledTable } from '../columns.js';
 import type { Dataset } from '../dataset.js';
 import type { Sink, TableWriter } from '../sink.js';
@@ -26,8 +27,10 @@ export interface PostgresSinkOptions {
   url: string;
   /** Drop and recreate tables that already hold rows (default false: refuse). */
   replace?: boolean;
-  /** Connections building indexes (default 2: one more joins when the COPYs are done). */
+  /** Connections building indexes (default 1; the COPY connection joins when the COPYs are done). */
   indexConnections?: number;
+  /** Send rows in PostgreSQL's binary COPY format where the column types allow (default true); false: CSV. */
+  binary?: boolean;
 }
 
 /** `host:port/db` of a URL, for messages (never the user or password). */
@@ -95,19 +98,32 @@ const sqlError = (what: string, e: unknown): RunError =>
 /** A sink loading every table into the PostgreSQL at `opts.url`. */
 export const postgresSink = (opts: PostgresSinkOptions): Sink => {
   registerSecret(opts.url);
-  let copyClient: pg.Client | null = null;
+  /** Connections free for the next COPY (one per table loading at the same time). */
+  const copyIdle: pg.Client[] = [];
   const clients: pg.Client[] = [];
+  const connectTracked = async (): Promise<pg.Client> => {
+    const c = await connect(opts.url);
+    clients.push(c);
+    return c;
+  };
   const pool = jobPool();
   const existing = new Map<string, Existing>();
   const pending: Promise<void>[] = [];
   let ds: Dataset | null = null;
 
-  /** Keys, indexes and ANALYZE of one loaded table, as jobs on the index connections. */
-  const afterLoad = (t: CompiledTable): Promise<void> => {
+  /**
+   * ANALYZE, keys and indexes of one loaded table, as jobs on the index
+   * connections. ANALYZE goes first: it conflicts with CREATE INDEX on the same
+   * table, and the indexes of one table build side by side.
+   */
+  const afterLoad = async (t: CompiledTable): Promise<void> => {
     const before = existing.get(t.name);
     const reused = before?.exists === true;
     const indexes = (ds?.spec.indexes ?? []).filter((ix) => ix.table === t.name);
     const addKey = t.idColumn !== null && !before?.hasPrimaryKey;
+    await pool.run(async (c) => {
+      await c.query(`ANALYZE ${ident(t.name)}`);
+    });
     const builds: Promise<void>[] = [];
     if (addKey) {
       builds.push(pool.run(async (c) => {
@@ -123,45 +139,41 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
         });
       }));
     }
-    return Promise.all(builds).then(() =>
-      pool.run(async (c) => {
-        if (addKey) {
-          const pk = ident(primaryKeyName(t));
-          await c.query(`ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`).catch((e: unknown) => {
-            throw sqlError(`adding the primary key of ${t.name}`, e);
-          });
-        }
-        await c.query(`ANALYZE ${ident(t.name)}`);
-      }),
-    );
+    await Promise.all(builds);
+    if (!addKey) return;
+    await pool.run(async (c) => {
+      const pk = ident(primaryKeyName(t));
+      await c.query(`ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`).catch((e: unknown) => {
+        throw sqlError(`adding the primary key of ${t.name}`, e);
+      });
+    });
   };
 
+  /** Binary COPY for tables created here whose every column type has a binary encoder. */
+  const binaryFor = (t: CompiledTable): boolean => opts.binary !== false && t.binRow !== null && existing.get(t.name)?.exists !== true;
+
   return {
-    format: 'csv',
+    formatFor: (t) => (binaryFor(t) ? 'pgbinary' : 'csv'),
     async begin(dataset) {
       ds = dataset;
-      copyClient = await connect(opts.url);
-      clients.push(copyClient);
+      const first = await connectTracked();
       const names = dataset.tables.map((t) => t.name);
-      for (const [n, e] of await inspectTables(copyClient, names, opts.replace ?? false, describeUrl(opts.url))) existing.set(n, e);
+      for (const [n, e] of await inspectTables(first, names, opts.replace ?? false, describeUrl(opts.url))) existing.set(n, e);
       if (opts.replace) {
         const present = names.filter((n) => existing.get(n)?.exists);
         if (present.length > 0) {
-          await copyClient.query(`DROP TABLE IF EXISTS ${present.map(ident).join(', ')}`).catch((e: unknown) => {
+          await first.query(`DROP TABLE IF EXISTS ${present.map(ident).join(', ')}`).catch((e: unknown) => {
             throw sqlError(`dropping ${present.join(', ')} (--replace)`, e);
           });
         }
         for (const n of present) existing.set(n, { exists: false, hasRows: false, hasPrimaryKey: false });
       }
-      for (let k = 0; k < Math.max(1, opts.indexConnections ?? 1); k++) {
-        const c = await connect(opts.url);
-        clients.push(c);
-        pool.add(c);
-      }
+      copyIdle.push(first);
+      for (let k = 0; k < Math.max(1, opts.indexConnections ?? 1); k++) pool.add(await connectTracked());
     },
     async openTable(t): Promise<TableWriter> {
-      const client = copyClient;
-      if (client === null) throw new Error('internal: postgres sink not begun');
+      // Each table loading at the same time COPYs on its own connection, in its own transaction.
+      const client = copyIdle.pop() ?? (await connectTracked());
       const before = existing.get(t.name);
       await client.query('BEGIN');
       // Creating (or truncating) the table in the COPY's transaction allows FREEZE: no later rewrite for hint bits.
@@ -169,7 +181,9 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
         throw sqlError(`creating table ${t.name}`, e);
       });
       const cols = t.columns.map((c) => ident(c.name)).join(', ');
-      const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT csv, FREEZE true)`));
+      const binary = binaryFor(t);
+      const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT ${binary ? 'binary' : 'csv'}, FREEZE true)`));
+      if (binary) stream.write(COPY_BINARY_HEADER);
       let failure: unknown = null;
       stream.on('error', (e) => {
         failure = e;
@@ -185,11 +199,14 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
           });
         },
         async end() {
+          check();
+          if (binary) stream.write(COPY_BINARY_TRAILER);
           stream.end();
           await finished(stream).catch((e: unknown) => {
             throw sqlError(`loading ${t.name}`, e);
           });
           await client.query('COMMIT');
+          copyIdle.push(client);
           const job = afterLoad(t);
           // Keep the rejection observed now; finish() reports it.
           job.catch(() => undefined);
@@ -198,7 +215,8 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
       };
     },
     async finish(dataset, step) {
-      if (copyClient !== null) pool.add(copyClient);
+      // The COPY connections build indexes too, now.
+      for (let c = copyIdle.pop(); c !== undefined; c = copyIdle.pop()) pool.add(c);
       step('building keys and indexes, then ANALYZE');
       await Promise.all(pending);
       if (dataset.spec.foreignKeys) {

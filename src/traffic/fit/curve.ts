@@ -1,6 +1,6 @@
 /**
  * The rate curve of a log: requests per second in fixed intervals from the
- * first request (a short last interval joins the one before), smoothed with a
+ * first request (see LastInterval for a short last one), smoothed with a
  * small triangular kernel, plus how bursty the
  * traffic is inside the intervals (a per-minute or per-second dispersion index:
  * ≈ 1 for Poisson arrivals, far above for bursts or sampled logs).
@@ -49,7 +49,15 @@ export const smooth = (ys: readonly number[], window: number): number[] => {
 };
 
 /** Builds the curve from per-second (or coarser) bins. */
-export const rateCurve = (bins: TimeBins, intervalS: number, smoothWindow = 3): RateCurve => {
+/**
+ * How a short last interval (under half an interval of log) is counted:
+ * `merge` joins it to the one before (right for steady arrivals: a few seconds
+ * of log would give a wild rate); `full` counts it over a whole interval
+ * (right for bursty or sampled logs, whose every interval holds one burst).
+ */
+export type LastInterval = 'merge' | 'full';
+
+export const rateCurve = (bins: TimeBins, intervalS: number, smoothWindow = 3, last: LastInterval = 'merge'): RateCurve => {
   const res = bins.resolutionS;
   const step = Math.max(1, Math.round(intervalS / res));
   const startMs = bins.originS * 1000;
@@ -62,11 +70,14 @@ export const rateCurve = (bins: TimeBins, intervalS: number, smoothWindow = 3): 
     counts.push(c);
     durationsS.push((end - i) * res);
   }
-  // A last interval shorter than half the others joins the one before: a few seconds of log would give a wild rate.
   const n = counts.length;
   if (n >= 2 && (durationsS[n - 1] as number) * 2 < step * res) {
-    counts[n - 2] = (counts[n - 2] as number) + (counts.pop() as number);
-    durationsS[n - 2] = (durationsS[n - 2] as number) + (durationsS.pop() as number);
+    if (last === 'full') {
+      durationsS[n - 1] = step * res;
+    } else {
+      counts[n - 2] = (counts[n - 2] as number) + (counts.pop() as number);
+      durationsS[n - 2] = (durationsS[n - 2] as number) + (durationsS.pop() as number);
+    }
   }
   const rawRps = counts.map((c, i) => c / (durationsS[i] as number));
   return { intervalS: step * res, startMs, durationsS, counts, rawRps, smoothRps: smooth(rawRps, smoothWindow), smoothWindow };

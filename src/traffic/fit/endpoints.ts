@@ -5,8 +5,10 @@
  * popularity of resources, for logs whose paths hold no ids).
  *
  * Memory is bounded: at most `maxTemplates` templates (later ones are counted
- * as "other"), and at most `maxValues` distinct values across all counters
- * (new values beyond it are counted as overflow, and the fits say so).
+ * as "other"), at most `maxValues` distinct ids across all placeholders and
+ * `maxPaths` distinct paths (new values beyond are counted as overflow, and
+ * the fits say so). Path popularity only matters for logs without ids (a
+ * site's pages), which have few distinct paths; logs with ids have many.
  */
 import { byPopularity, createTemplater, nameTemplates, type TemplateOptions } from '../logs/template.js';
 import type { LogRecord } from '../logs/types.js';
@@ -20,6 +22,10 @@ export interface PlaceholderStats {
   /** Most requested values with their counts (at most 5). */
   top: { value: string; count: number }[];
   zipf: ZipfFit | null;
+  /** The shape of every value counted: whole numbers (with their range), UUIDs, or other tokens. */
+  kind: 'int' | 'uuid' | 'token';
+  min: number | null;
+  max: number | null;
 }
 
 /** One endpoint template with its traffic. */
@@ -47,18 +53,24 @@ export interface EndpointsResult {
   otherRequests: number;
   /** Popularity of tenants across every template (the `{tenant}` placeholder), or null when no path names one. */
   tenants: PlaceholderStats | null;
+  /** Request counts of the most requested tenants (at most 100 000), busiest first. */
+  tenantCounts: number[];
   /** Popularity of distinct paths (no query). */
   paths: PlaceholderStats;
-  /** True when the value budget ran out: counts of values first seen after that are missing. */
+  /** True when the id budget ran out: counts of ids first seen after that are missing. */
   overflow: boolean;
+  /** True when more distinct paths came than `maxPaths`: path popularity covers the first ones. */
+  pathOverflow: boolean;
 }
 
 /** Bounds and template rules. */
 export interface AggregateOptions extends TemplateOptions {
   /** Default 20 000. */
   maxTemplates?: number;
-  /** Distinct values counted across all placeholders and paths; default 2 000 000. */
+  /** Distinct ids counted across all placeholders; default 1 000 000. */
   maxValues?: number;
+  /** Distinct paths counted; default 100 000. */
+  maxPaths?: number;
 }
 
 interface Acc {
@@ -77,22 +89,41 @@ const FIT_TEMPLATES = 50;
 const topValues = (m: Map<string, number>, n: number): { value: string; count: number }[] =>
   [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([value, count]) => ({ value, count }));
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const placeholderStats = (name: string, m: Map<string, number>, fit: boolean): PlaceholderStats => {
   let requests = 0;
-  for (const c of m.values()) requests += c;
-  return { name, requests, distinct: m.size, top: topValues(m, 5), zipf: fit && requests >= ZIPF_MIN_SAMPLES ? fitZipf(m.values()) : null };
+  let ints = true;
+  let uuids = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const [v, c] of m) {
+    requests += c;
+    if (ints && /^\d{1,15}$/.test(v)) {
+      const n = Number(v);
+      if (n < min) min = n;
+      if (n > max) max = n;
+    } else ints = false;
+    if (uuids && !UUID.test(v)) uuids = false;
+  }
+  return {
+    name, requests, distinct: m.size, top: topValues(m, 5), zipf: fit && requests >= ZIPF_MIN_SAMPLES ? fitZipf(m.values()) : null,
+    kind: ints && m.size > 0 ? 'int' : uuids && m.size > 0 ? 'uuid' : 'token', min: ints && m.size > 0 ? min : null, max: ints && m.size > 0 ? max : null,
+  };
 };
 
 /** An aggregator: `add` each kept record, then `result`. */
 export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: LogRecord): void; result(): EndpointsResult } => {
   const templater = createTemplater(opts);
   const maxTemplates = opts.maxTemplates ?? 20_000;
-  const maxValues = opts.maxValues ?? 2_000_000;
+  const maxValues = opts.maxValues ?? 1_000_000;
+  const maxPaths = opts.maxPaths ?? 100_000;
   const accs = new Map<string, Acc>();
   const tenants = new Map<string, number>();
   const paths = new Map<string, number>();
   let values = 0;
   let overflow = false;
+  let pathOverflow = false;
   let requests = 0;
   let other = 0;
   const count = (m: Map<string, number>, v: string): void => {
@@ -108,7 +139,10 @@ export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: 
       requests++;
       const q = r.target.indexOf('?');
       const path = q < 0 ? r.target : r.target.slice(0, q);
-      count(paths, path);
+      const pc = paths.get(path);
+      if (pc !== undefined) paths.set(path, pc + 1);
+      else if (paths.size < maxPaths) paths.set(path, 1);
+      else pathOverflow = true;
       const t = templater(path);
       const key = `${r.method} ${t.template}`;
       let acc = accs.get(key);
@@ -148,8 +182,10 @@ export const createEndpointAggregator = (opts: AggregateOptions = {}): { add(r: 
       return {
         requests, templates, otherRequests: other,
         tenants: tenants.size > 0 ? placeholderStats('tenant', tenants, true) : null,
+        tenantCounts: [...tenants.values()].sort((a, b) => b - a).slice(0, 100_000),
         paths: placeholderStats('path', paths, true),
         overflow,
+        pathOverflow,
       };
     },
   };

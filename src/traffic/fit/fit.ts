@@ -79,6 +79,9 @@ export interface FitResult {
   warnings: string[];
 }
 
+/** A dispersion index above this calls the traffic bursty (Poisson arrivals give about 1). */
+const BURSTY_INDEX = 10;
+
 const noiseFactor = (window: number): number => {
   const half = Math.max(0, Math.floor(window / 2));
   const w = Array.from({ length: 2 * half + 1 }, (_, j) => half + 1 - Math.abs(j - half));
@@ -96,7 +99,8 @@ const chooseZipf = (e: EndpointsResult): ZipfChoice | null => {
   }
   // A placeholder carrying a fair share of the traffic speaks for the log; otherwise the paths do.
   if (best !== null && best.p.requests >= 0.1 * e.requests) return { basis: 'id', endpoint: best.t.name, placeholder: best.p.name, fit: best.fit };
-  return e.paths.zipf ? { basis: 'path', endpoint: null, placeholder: 'path', fit: e.paths.zipf } : null;
+  // Paths counted only in part (the budget ran out) say little: no fit rather than a biased one.
+  return e.paths.zipf && !e.pathOverflow ? { basis: 'path', endpoint: null, placeholder: 'path', fit: e.paths.zipf } : null;
 };
 
 /** Reads the log once and fits it. Throws an InputError when no request is left to fit. */
@@ -125,7 +129,13 @@ export const fitLog = async (file: string, opts: FitOptions = {}): Promise<FitRe
     throw inputError('--interval', `the log is binned at ${bins.resolutionS}s (it is long); give a multiple of that`);
   }
   const smoothWindow = opts.smoothWindow ?? 3;
-  const curve = rateCurve(bins, intervalS, smoothWindow);
+  let curve = rateCurve(bins, intervalS, smoothWindow);
+  let disp = dispersion(bins, curve);
+  // Bursty (e.g. sampled) logs: every interval holds one burst, the short last one too; counted over a whole interval.
+  if (disp !== null && disp.index > BURSTY_INDEX) {
+    curve = rateCurve(bins, intervalS, smoothWindow, 'full');
+    disp = dispersion(bins, curve);
+  }
   const totalS = curve.durationsS.reduce((a, b) => a + b, 0);
   const meanRps = bins.total / totalS;
   const peakRps = Math.max(...curve.smoothRps);
@@ -152,7 +162,6 @@ export const fitLog = async (file: string, opts: FitOptions = {}): Promise<FitRe
   const endpoints = agg.result();
   const maxEndpoints = opts.maxEndpoints ?? 20;
   const scenarioEndpoints = endpoints.templates.slice(0, maxEndpoints);
-  const disp = dispersion(bins, curve);
   const result: FitResult = {
     file, log: reader.stats, filtered: filter.counts, requests: bins.total, firstMs: bins.firstMs, lastMs: bins.lastMs, offsetMin,
     curve, meanRps, peakRps, stages, stagesCorrelation, stagesError, toleranceRps, shape, daily, dispersion: disp,
@@ -171,7 +180,7 @@ export const fitWarnings = (f: FitResult): string[] => {
     w.push(`${f.log.malformed} line${f.log.malformed === 1 ? '' : 's'} did not parse (first at line ${f.log.malformedSamples.map((s) => s.line).join(', ')}); they are not in the fit`);
   }
   const d = f.dispersion;
-  if (d !== null && d.index > 10) {
+  if (d !== null && d.index > BURSTY_INDEX) {
     w.push(`requests come in bursts: per-${d.granularityS === 60 ? 'minute' : 'second'} dispersion index ${d.index.toFixed(0)} (Poisson ≈ 1); ` +
       `${pct(d.activeFraction)} of ${d.granularityS === 60 ? 'minutes' : 'seconds'} hold requests where Poisson arrivals at these rates would fill ${pct(d.expectedActiveFraction)}. ` +
       'The log may be sampled (e.g. one minute per hour); the profile spreads each interval\'s requests as Poisson arrivals.');

@@ -11,7 +11,7 @@ export const formatFitSummary = (f: FitResult, topN = 8): string => {
   const L: string[] = [];
   const skipped = Object.values(f.filtered).reduce((a, b) => a + b, 0);
   const unrepl = Object.values(f.log.unreplayable).reduce((a, b) => a + b, 0);
-  L.push(`Fitted ${f.file} (${f.log.format}): ${num(f.requests)} requests` +
+  L.push(`Fitted ${f.file} (${f.log.format}): ${num(f.requests)} request${f.requests === 1 ? '' : 's'}` +
     `${f.log.malformed > 0 ? `, ${num(f.log.malformed)} malformed lines (first at line ${f.log.malformedSamples.map((s) => s.line).join(', ')})` : ', no malformed lines'}` +
     `${skipped > 0 ? `, ${num(skipped)} filtered out` : ''}${unrepl > 0 ? `, ${num(unrepl)} without a request` : ''}`);
   L.push(`  span       ${localTime(f.firstMs, f.offsetMin)} → ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${spanText(f.lastMs - f.firstMs)}`);

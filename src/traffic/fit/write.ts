@@ -7,6 +7,8 @@
 import { basename } from 'node:path';
 import { Document, visit } from 'yaml';
 import type { Stage } from '../../scenario/profile.js';
+import { isQueryId, pseudonym } from '../logs/remap.js';
+import type { TemplateStats } from './endpoints.js';
 import type { FitResult } from './fit.js';
 import { roundSig } from './stats.js';
 
@@ -103,7 +105,7 @@ export const fitBlock = (f: FitResult): Record<string, unknown> => {
 export const profileYaml = (f: FitResult, name: string): string => {
   const span = f.lastMs - f.firstMs;
   const head = [
-    `Fitted by \`prodshape fit\` from ${basename(f.file)} (${f.log.format}): ${f.requests.toLocaleString('en-US')} requests`,
+    `Fitted by \`prodshape fit\` from ${basename(f.file)} (${f.log.format}): ${f.requests.toLocaleString('en-US')} request${f.requests === 1 ? '' : 's'}`,
     `from ${localTime(f.firstMs, f.offsetMin)} to ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${spanText(span)}.`,
     f.shape === 'day'
       ? `One average day (mean rate per hour of the day), ${f.stages.length} stage${f.stages.length === 1 ? '' : 's'}.`
@@ -111,8 +113,13 @@ export const profileYaml = (f: FitResult, name: string): string => {
         ` (within ${(100 * f.stagesError).toFixed(1)}% RMS of the curve).`,
     `Mean ${roundSig(f.meanRps, 3)} req/s, peak ${roundSig(f.peakRps, 3)} req/s.` +
       (f.zipf === null ? '' : ` Zipf s = ${f.zipf.fit.s.toFixed(2)} over ${f.zipf.placeholder} popularity (${f.zipf.fit.quality} fit).`),
-    `Play it faster with --speed (a ${spanText(span)} log at --speed 100 takes ${spanText(span / 100)}) and heavier with --rate-scale.`,
   ];
+  if (span >= 600_000) {
+    head.push(
+      `--speed 100 plays its ${spanText(span)} in ${spanText(span / 100)} at the same rates; add --rate-scale 100 to send all of its`,
+      'requests in that time (as `replay --log --speed 100` does), --rate-scale 300 for three times the traffic.',
+    );
+  }
   return [
     comment(head),
     `name: ${name}`,
@@ -124,27 +131,80 @@ export const profileYaml = (f: FitResult, name: string): string => {
   ].join('\n');
 };
 
-/** The scenario file's text: the fitted endpoints with weights in percent of all requests. */
-export const scenarioYaml = (f: FitResult, name: string): string => {
+/** Escapes literal text for a scenario template (`{` and `}` are placeholder syntax there). */
+const literal = (text: string): string => text.replace(/\{/g, '{{').replace(/\}/g, '}}');
+
+/** Query values that look like ids become pseudonyms: production ids do not go into the scenario. */
+const safeQuery = (query: string): string =>
+  query === '' ? '' : `?${query.slice(1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq > 0 && isQueryId(pair.slice(0, eq), pair.slice(eq + 1)) ? `${pair.slice(0, eq)}=${pseudonym(pair.slice(eq + 1), 'fit')}` : pair;
+  }).join('&')}`;
+
+/**
+ * A template's path as a scenario can send it without a dataset: `{tenant}`
+ * stays (the scenario's tenants CSV fills it), an id with a single value seen
+ * is written as it is (a year in a path is no id), whole numbers become
+ * `{int:MIN:MAX}` over the range seen, UUIDs `{uuid}`, other tokens a pick of
+ * same-shape pseudonyms. The template itself goes in a comment above the
+ * endpoint; with a generated dataset, `{TABLE.id}` placeholders can replace these.
+ */
+export const scenarioPath = (t: TemplateStats): string => {
+  const q = t.path.indexOf('?');
+  const pathPart = q < 0 ? t.path : t.path.slice(0, q);
+  const out = pathPart.split(/(\{[^{}]+\})/).map((part) => {
+    const m = /^\{([^{}]+)\}$/.exec(part);
+    if (!m) return literal(part);
+    const name = m[1] as string;
+    if (name === 'tenant') return '{tenant}';
+    const p = t.placeholders.find((x) => x.name === name);
+    if (p === undefined) return '{seq}';
+    if (p.distinct === 1 && p.top[0] !== undefined) return literal(p.top[0].value);
+    if (p.kind === 'int' && p.min !== null && p.max !== null) return `{int:${p.min}:${p.max}}`;
+    if (p.kind === 'uuid') return '{uuid}';
+    return `{random:${[...new Set(p.top.map((v) => pseudonym(v.value, 'fit')))].join('|')}}`;
+  }).join('');
+  return out + literal(safeQuery(q < 0 ? '' : t.path.slice(q)));
+};
+
+/** The tenants CSV beside a fitted scenario: tenants numbered by popularity (1 = busiest), with their requests in the log. */
+export const tenantsCsv = (f: FitResult): string =>
+  ['tenant_id,requests', ...f.endpoints.tenantCounts.map((n, i) => `${i + 1},${n}`), ''].join('\n');
+
+const pctText = (share: number): string => `${(100 * share).toFixed(2)}%`;
+
+/**
+ * The scenario file's text: the fitted endpoints with weights in percent of
+ * all requests, each with its template in a comment. `tenantsCsvFile` (a path
+ * relative to the scenario) is named as the scenario's tenants when the log's
+ * paths name tenants; write `tenantsCsv(f)` there.
+ */
+export const scenarioYaml = (f: FitResult, name: string, opts: { tenantsCsvFile?: string | null } = {}): string => {
   const kept = f.scenarioEndpoints;
   const keptShare = kept.reduce((s, t) => s + t.share, 0);
   const head = [
     `Fitted by \`prodshape fit\` from ${basename(f.file)}: the ${kept.length} most requested of ${f.endpoints.templates.length} endpoint templates`,
     `(${(100 * keptShare).toFixed(1)}% of ${f.requests.toLocaleString('en-US')} requests). Weights are percent of all requests.`,
-    'Ids in paths are placeholders: {tenant} picks a tenant by its rows, {table.id} an id of that table.',
+    'Each endpoint\'s template is in the comment above it. Ids the log held are replaced so the scenario runs without',
+    'a dataset: {int:MIN:MAX} over the range seen, {uuid}, pseudonyms. With a generated dataset, use {TABLE.id} instead.',
   ];
+  const usesTenant = kept.some((t) => t.template.includes('{tenant}'));
+  const csv = usesTenant ? (opts.tenantsCsvFile ?? null) : null;
   if (f.zipf !== null) {
-    head.push(`Popularity of ${f.zipf.placeholder === 'path' ? 'paths' : f.zipf.placeholder} fits Zipf s = ${f.zipf.fit.s.toFixed(2)} (${f.zipf.fit.quality}): ` +
-      'generate the dataset with that exponent to match it.');
+    head.push(`Popularity of ${f.zipf.placeholder === 'path' ? 'paths' : f.zipf.placeholder === 'tenant' ? 'tenants' : `{${f.zipf.placeholder}}`} fits Zipf s = ${f.zipf.fit.s.toFixed(2)} (${f.zipf.fit.quality} fit):` +
+      ' generate the dataset with that exponent to match it.');
   }
-  const doc = yamlBlock({
-    name,
-    endpoints: kept.map((t) => ({
-      name: t.name,
-      weight: Math.max(0.01, Math.round(t.share * 10_000) / 100),
-      method: t.method,
-      path: t.path,
-    })),
-  });
-  return `${comment(head)}\n${doc}`;
+  if (csv !== null) head.push(`Tenants: ${csv} numbers the log's tenants by popularity (1 = busiest); {tenant} picks them in proportion to their requests.`);
+  const lines = [comment(head), `name: ${JSON.stringify(name)}`];
+  if (csv !== null) lines.push('tenants:', `  csv: ${JSON.stringify(csv)}`, '  id: tenant_id', '  rows: requests');
+  lines.push('endpoints:');
+  for (const t of kept) {
+    const ids = t.placeholders.filter((p) => p.name !== 'tenant').map((p) => `{${p.name}}: ${p.distinct} distinct${p.zipf ? `, Zipf s = ${p.zipf.s.toFixed(2)}` : ''}`);
+    lines.push(`  # ${t.method} ${t.template}: ${pctText(t.share)} of requests${ids.length > 0 ? `; ${ids.join('; ')}` : ''}`);
+    lines.push(`  - name: ${t.name}`);
+    lines.push(`    weight: ${Math.max(0.01, Math.round(t.share * 10_000) / 100)}`);
+    lines.push(`    method: ${t.method}`);
+    lines.push(`    path: ${JSON.stringify(scenarioPath(t))}`);
+  }
+  return `${lines.join('\n')}\n`;
 };

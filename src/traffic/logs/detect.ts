@@ -16,12 +16,16 @@ const looksJson = (l: string): boolean => {
   return t.startsWith('{') && t.endsWith('}');
 };
 
-/** The delimiter that splits every line into the same number (> 1) of fields, ignoring quoted parts. */
+/**
+ * The delimiter that splits the first line (the header) into more than one
+ * field and at least 80% of the other lines into as many (a bad row or two
+ * must not hide a CSV), ignoring quoted parts.
+ */
 export const sniffCsvDelimiter = (lines: string[]): string | null => {
   for (const d of CSV_DELIMITERS) {
     const counts = lines.map((l) => l.replace(/"(?:[^"]|"")*"/g, '').split(d).length);
     const first = counts[0] ?? 0;
-    if (first > 1 && counts.every((c) => c === first)) return d;
+    if (first > 1 && counts.filter((c) => c === first).length >= 0.8 * counts.length) return d;
   }
   return null;
 };

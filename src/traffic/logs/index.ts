@@ -4,7 +4,11 @@ export { detectLogFormat, detectFromLines } from './detect.js';
 export { createLogFilter, SAFE_METHODS, type LogFilterOptions, type LogFilter, type FilterCounts } from './filter.js';
 export { createTemplater, endpointName, nameTemplates, DEFAULT_TENANT_SEGMENTS, type PathTemplate, type TemplateOptions } from './template.js';
 export { createReorderBuffer, createMinHeap, type ReorderBuffer, type ReorderStats } from './reorder.js';
-export { createIdRemapper, tenantDirectory, tenantClassByRank, pseudonym, type TenantDirectory, type RemapStats } from './remap.js';
-export { openLogReplay, logPlannedRequests, OTHER_ENDPOINT, type LogReplayOptions, type LogReplaySource, type LogReplayStats } from './replay-source.js';
+export { createIdRemapper, pseudonym, type RemapStats } from './remap.js';
+export {
+  openLogReplay, scanLogForReplay, logReplayStream, logReplayDurationMs, logPlanFactory, flattenBatches, primedStream, checkLogReplayOptions, OTHER_ENDPOINT,
+  type LogReplayOptions, type LogReplaySource, type LogReplayStats, type LogScan, type LogPlanArgs,
+} from './replay-source.js';
 export { zoneOffset, parseAnyTime } from './time.js';
 export * from './types.js';
+export { runLogReplay, describeLogScan, type LogReplayRunOptions, type LogReplayResult } from './run.js';

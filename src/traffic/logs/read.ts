@@ -10,7 +10,7 @@ import { parseClfLine } from './clf.js';
 import { detectLogFormat, sniffCsvDelimiter } from './detect.js';
 import { headLines, lineBatches, openLogStream, streamError } from './lines.js';
 import type { ParseOutcome } from './request-line.js';
-import { DEFAULT_FIELD_NAMES, parseJsonLine, recordFromFields } from './structured.js';
+import { createFieldPicker, DEFAULT_FIELD_NAMES, parseJsonLine, recordFromFields } from './structured.js';
 import { zoneOffset, type ZoneOffset } from './time.js';
 import type { FieldMapping, LogFormat, LogRecord, LogSourceOptions, LogStats } from './types.js';
 
@@ -29,7 +29,7 @@ const emptyStats = (format: Exclude<LogFormat, 'auto'>): LogStats => ({
 
 /** Folds one parse outcome into the stats; returns the record, or null. Throws in strict mode. */
 const account = (
-  o: ParseOutcome, text: string, line: number, stats: LogStats, file: string, opts: LogSourceOptions,
+  o: ParseOutcome, text: string | (() => string), line: number, stats: LogStats, file: string, opts: LogSourceOptions,
 ): LogRecord | null => {
   if (o.kind === 'record') {
     stats.records++;
@@ -49,7 +49,8 @@ const account = (
   const samples = stats.malformedSamples;
   // CSV reports some bad rows ahead of the good rows before them: keep the lowest line numbers.
   if (samples.length < limit || line < (samples[samples.length - 1]?.line ?? Infinity)) {
-    samples.push({ line, reason: o.reason, text: text.length > 200 ? `${text.slice(0, 200)}…` : text });
+    const t = typeof text === 'string' ? text : text();
+    samples.push({ line, reason: o.reason, text: t.length > 200 ? `${t.slice(0, 200)}…` : t });
     samples.sort((a, b) => a.line - b.line);
     if (samples.length > limit) samples.length = limit;
   }
@@ -77,44 +78,61 @@ async function* lineRecords(
 async function* csvRecords(
   file: string, stats: LogStats, opts: LogSourceOptions, mapping: FieldMapping, zone: ZoneOffset, delimiter: string,
 ): AsyncGenerator<LogRecord[]> {
-  const header = opts.csvHeader ?? true;
-  let pendingError: Error | null = null;
+  const pick = createFieldPicker(mapping);
+  let batch: LogRecord[] = [];
+  // An error thrown inside a parser callback (strict mode) ends the read at the next chunk.
+  const state: { failed: Error | null } = { failed: null };
   const parser = parseCsv({
-    columns: header, delimiter, info: true, bom: true, trim: true, skip_empty_lines: true,
-    skip_records_with_error: true, relax_column_count_less: false,
+    columns: opts.csvHeader ?? true, delimiter, bom: true, skip_empty_lines: true, skip_records_with_error: true,
     on_skip: (e, raw) => {
       const errLine: unknown = (e as { lines?: unknown } | undefined)?.lines;
       const line = typeof errLine === 'number' ? errLine : stats.lines + 1;
       try {
         account({ kind: 'bad', reason: e?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' ? 'wrong number of columns' : `invalid CSV (${e?.code ?? 'error'})` }, raw ?? '', line, stats, file, opts);
       } catch (err) {
-        pendingError = err as Error;
-        parser.destroy();
+        state.failed ??= err as Error;
       }
       return undefined;
     },
   });
-  const input = await openLogStream(file);
-  input.on('error', (e) => parser.destroy(streamError(file, e)));
-  input.pipe(parser);
-  let batch: LogRecord[] = [];
-  try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, unknown> | string[]; info: { lines: number } }>) {
-      stats.lines = item.info.lines;
-      const rec = item.record as Record<string, unknown>;
-      const r = account(recordFromFields(rec, mapping, zone, item.info.lines), Object.values(rec).join(delimiter), item.info.lines, stats, file, opts);
+  // csv-parse emits a chunk's records synchronously while it is written (flowing mode), and
+  // `parser.info.lines` is then the line the record ends on: one await per chunk, not per record.
+  parser.on('data', (record: Record<string, unknown>) => {
+    const line = parser.info.lines;
+    stats.lines = line;
+    try {
+      const r = account(recordFromFields(record, pick, zone, line), () => Object.values(record).join(delimiter), line, stats, file, opts);
       if (r !== null) batch.push(r);
-      if (batch.length >= 1000) {
-        yield batch;
+    } catch (err) {
+      state.failed ??= err as Error;
+    }
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    parser.once('end', resolve);
+    parser.once('error', reject);
+  });
+  const write = (chunk: Buffer): Promise<void> =>
+    new Promise<void>((resolve, reject) => parser.write(chunk, (e) => (e ? reject(e) : resolve())));
+  const input = await openLogStream(file);
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      await write(chunk);
+      if (state.failed !== null) throw state.failed;
+      if (batch.length > 0) {
+        const out = batch;
         batch = [];
+        yield out;
       }
     }
+    parser.end();
+    await ended;
+    if (state.failed !== null) throw state.failed;
   } catch (e) {
-    throw pendingError ?? (e instanceof InputError ? e : streamError(file, e));
+    throw e instanceof InputError ? e : streamError(file, e);
   } finally {
     input.destroy();
+    parser.destroy();
   }
-  if (pendingError !== null) throw pendingError as Error;
   if (batch.length > 0) yield batch;
 }
 
@@ -159,7 +177,10 @@ export const openLog = async (file: string, opts: LogSourceOptions = {}): Promis
     batches: () => {
       reader.stats = emptyStats(format);
       const stats = reader.stats;
-      if (format === 'nginx-json') return lineRecords(file, stats, opts, (t, l) => parseJsonLine(t, mapping, zone, l));
+      if (format === 'nginx-json') {
+        const pick = createFieldPicker(mapping);
+        return lineRecords(file, stats, opts, (t, l) => parseJsonLine(t, pick, zone, l));
+      }
       if (format === 'csv') return csvRecords(file, stats, opts, mapping, zone, csvDelimiter);
       return lineRecords(file, stats, opts, parseClfLine);
     },

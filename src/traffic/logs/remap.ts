@@ -2,7 +2,8 @@
  * Ids remapped onto a generated dataset, so production ids never reach staging.
  *
  * Tenants keep their popularity: the log's k-th most requested tenant becomes
- * the dataset's k-th largest tenant (by rows, from manifest.json); with more
+ * the dataset's k-th largest tenant (by rows: the engine's TenantTable from
+ * manifest.json, with its size classes); with more
  * tenants in the log than in the dataset, ranks are scaled down
  * proportionally. Other path ids (`{orders.id}`) become ids of that table that
  * belong to the mapped tenant when the manifest gives the tenant's id range
@@ -13,42 +14,11 @@
  * of up to 5 digits only under id keys such as `order_id`, so `page=2` stays).
  *
  * Without a dataset, ids pass through unchanged and tenant classes rank
- * tenants by their requests in the log.
+ * tenants by their requests in the log (the same thresholds as for rows).
  */
-import type { Manifest } from '../../data/manifest.js';
 import type { TenantClass } from '../../run/format.js';
+import { classifyTenants, type TenantTable } from '../tenants.js';
 import { isIdLike, type PathId } from './template.js';
-
-/** Dataset tenants, largest first. */
-export interface TenantDirectory {
-  ids: string[];
-  rows: number[];
-  classes: TenantClass[];
-  ranges: (Record<string, [number, number]> | undefined)[];
-}
-
-/**
- * The tenant-size class of the tenant at `rank` (0 = largest) among `n`:
- * top1 = the largest 1% (at least one), top10 = the rest of the largest 10%,
- * rest = the others with rows, empty = no rows (run/format.ts TenantClass).
- */
-export const tenantClassByRank = (rank: number, n: number, rows: number): TenantClass => {
-  if (rows <= 0) return 'empty';
-  if (rank < Math.max(1, Math.ceil(n * 0.01))) return 'top1';
-  if (rank < Math.max(1, Math.ceil(n * 0.1))) return 'top10';
-  return 'rest';
-};
-
-/** The dataset's tenants from its manifest, largest first (ties by id). */
-export const tenantDirectory = (m: Manifest): TenantDirectory => {
-  const sorted = [...m.tenants].sort((a, b) => b.rows - a.rows || a.id.localeCompare(b.id));
-  return {
-    ids: sorted.map((t) => t.id),
-    rows: sorted.map((t) => t.rows),
-    classes: sorted.map((t, i) => tenantClassByRank(i, sorted.length, t.rows)),
-    ranges: sorted.map((t) => t.ranges),
-  };
-};
 
 /** FNV-1a, 32 bits. */
 const fnv1a = (s: string): number => {
@@ -103,7 +73,7 @@ const TENANT_KEYS = /^(tenant|account|org|organization|organisation|customer|wor
 const ID_KEYS = /(^|[_-])ids?$|[a-z]Ids?$/;
 
 /** A query value to remap: any id-like value under an id key; elsewhere ids, but not small numbers (`page=2`, `limit=50`). */
-const isQueryId = (k: string, v: string): boolean =>
+export const isQueryId = (k: string, v: string): boolean =>
   isIdLike(v) && (TENANT_KEYS.test(k) || ID_KEYS.test(k) || !/^\d{1,5}$/.test(v));
 
 /** What a remap did, counted. */
@@ -124,24 +94,27 @@ export interface IdRemapper {
 }
 
 /**
- * Creates a remapper. `logTenantRanks` is each log tenant's popularity rank
- * (0 = most requested) from a first pass over the log; `directory` is the
- * dataset (null: ids pass through).
+ * Creates a remapper. `logTenants` lists the log's tenants, most requested
+ * first, with their request counts (a first pass over the log); `table` is
+ * the dataset (null: ids pass through).
  */
-export const createIdRemapper = (opts: { directory: TenantDirectory | null; logTenantRanks: ReadonlyMap<string, number>; seed: number | string }): IdRemapper => {
-  const { directory: dir, logTenantRanks } = opts;
+export const createIdRemapper = (opts: { table: TenantTable | null; logTenants: readonly string[]; logTenantCounts: readonly number[]; seed: number | string }): IdRemapper => {
+  const dir = opts.table;
+  const logTenantRanks = new Map<string, number>();
+  opts.logTenants.forEach((t, i) => logTenantRanks.set(t, i));
+  const logClasses = classifyTenants(opts.logTenantCounts);
   const key = String(opts.seed);
   const m = logTenantRanks.size;
   const stats: RemapStats = { tenants: m, idsInRange: 0, idsPseudonymized: 0 };
   /** Dataset index of a log tenant. */
   const datasetIndex = (value: string): number => {
-    const n = (dir as TenantDirectory).ids.length;
+    const n = (dir as TenantTable).tenants.length;
     const r = logTenantRanks.get(value);
     if (r === undefined) return fnv1a(`${key}\u0000${value}`) % n;
     return m <= n ? r : Math.floor((r * n) / m);
   };
   const mapId = (value: string, table: string | null, tenantIdx: number | null): string => {
-    const range = tenantIdx === null || table === null ? undefined : dir?.ranges[tenantIdx]?.[table];
+    const range = tenantIdx === null || table === null ? undefined : dir?.tenants[tenantIdx]?.ranges?.[table];
     if (range !== undefined && range[1] > 0) {
       stats.idsInRange++;
       return String(range[0] + (fnv1a(`${key}\u0000${value}`) % range[1]));
@@ -153,16 +126,16 @@ export const createIdRemapper = (opts: { directory: TenantDirectory | null; logT
     stats,
     remap(target, ids) {
       const tenantId = ids.find((i) => i.name === 'tenant')?.value ?? null;
-      if (dir === null || dir.ids.length === 0) {
+      if (dir === null || dir.tenants.length === 0) {
         const r = tenantId === null ? undefined : logTenantRanks.get(tenantId);
-        return { target, tenant: tenantId, tenantClass: tenantId === null ? 'none' : tenantClassByRank(r ?? m, Math.max(m, 1), 1) };
+        return { target, tenant: tenantId, tenantClass: tenantId === null ? 'none' : r === undefined ? 'rest' : (logClasses[r] ?? 'rest') };
       }
       const q = target.indexOf('?');
       const segs = (q < 0 ? target : target.slice(0, q)).split('/');
       let tIdx: number | null = null;
       for (const id of ids) if (id.name === 'tenant') tIdx = datasetIndex(id.value);
       for (const id of ids) {
-        const nv = id.name === 'tenant' ? (dir.ids[tIdx as number] as string) : mapId(id.value, id.name.endsWith('.id') || /\.id\d+$/.test(id.name) ? id.name.replace(/\.id\d*$/, '') : null, tIdx);
+        const nv = id.name === 'tenant' ? (dir.tenants[tIdx as number]?.id as string) : mapId(id.value, id.name.endsWith('.id') || /\.id\d+$/.test(id.name) ? id.name.replace(/\.id\d*$/, '') : null, tIdx);
         segs[id.segment] = nv + id.suffix;
       }
       let query = q < 0 ? '' : target.slice(q + 1);
@@ -178,7 +151,7 @@ export const createIdRemapper = (opts: { directory: TenantDirectory | null; logT
             if (TENANT_KEYS.test(k)) {
               const idx = datasetIndex(v);
               if (tIdx === null) tIdx = idx;
-              return `${k}=${dir.ids[idx] as string}`;
+              return `${k}=${dir.tenants[idx]?.id as string}`;
             }
             return `${k}=${mapId(v, null, tIdx)}`;
           })
@@ -187,7 +160,7 @@ export const createIdRemapper = (opts: { directory: TenantDirectory | null; logT
       const path = segs.join('/');
       return {
         target: q < 0 ? path : `${path}?${query}`,
-        tenant: tIdx === null ? null : (dir.ids[tIdx] as string),
+        tenant: tIdx === null ? null : (dir.tenants[tIdx]?.id as string),
         tenantClass: tIdx === null ? 'none' : (dir.classes[tIdx] as TenantClass),
       };
     },

@@ -33,42 +33,61 @@ export const getField = (rec: Record<string, unknown>, key: string): unknown => 
 
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== '-';
 
-const pick = (rec: Record<string, unknown>, field: LogField, mapping: FieldMapping): unknown => {
-  const key = mapping[field];
-  if (key !== undefined) return getField(rec, key);
-  let fallback: unknown;
-  for (const k of DEFAULT_FIELD_NAMES[field]) {
-    const v = getField(rec, k);
-    if (present(v)) return v;
-    if (fallback === undefined) fallback = v;
-  }
-  return fallback;
+/** Reads one field of a structured row. */
+export type FieldPicker = (rec: Record<string, unknown>, field: LogField) => unknown;
+
+/**
+ * A field reader for one log: a mapped field is read under its key; an
+ * unmapped one under its usual names, trying first the name that matched last
+ * time (rows of one log share their keys, so the search runs once).
+ */
+export const createFieldPicker = (mapping: FieldMapping): FieldPicker => {
+  const hit: Partial<Record<LogField, string>> = {};
+  return (rec, field) => {
+    const key = mapping[field];
+    if (key !== undefined) return getField(rec, key);
+    const last = hit[field];
+    if (last !== undefined) {
+      const v = getField(rec, last);
+      if (present(v)) return v;
+    }
+    let fallback: unknown;
+    for (const k of DEFAULT_FIELD_NAMES[field]) {
+      const v = getField(rec, k);
+      if (present(v)) {
+        hit[field] = k;
+        return v;
+      }
+      if (fallback === undefined) fallback = v;
+    }
+    return fallback;
+  };
 };
 
 /** Builds a record from a structured row (a JSON object, or a CSV row keyed by column name or index). */
-export const recordFromFields = (rec: Record<string, unknown>, mapping: FieldMapping, zone: ZoneOffset, line: number): ParseOutcome => {
-  const timeRaw = pick(rec, 'time', mapping);
-  if (!present(timeRaw)) return bad(`no time field (${mapping.time ?? DEFAULT_FIELD_NAMES.time.slice(0, 4).join(', ')}…)`);
+export const recordFromFields = (rec: Record<string, unknown>, pick: FieldPicker, zone: ZoneOffset, line: number): ParseOutcome => {
+  const timeRaw = pick(rec, 'time');
+  if (!present(timeRaw)) return bad(`no time field (${DEFAULT_FIELD_NAMES.time.slice(0, 4).join(', ')}… or the one --fields names)`);
   const time = parseAnyTime(timeRaw, zone);
   if (time === null) return bad(`unreadable time ${JSON.stringify(timeRaw)}`);
-  const status = parseStatus(pick(rec, 'status', mapping));
-  const bytes = parseBytes(pick(rec, 'bytes', mapping));
-  if (Number.isNaN(status)) return bad(`bad status ${JSON.stringify(pick(rec, 'status', mapping))}`);
+  const status = parseStatus(pick(rec, 'status'));
+  const bytes = parseBytes(pick(rec, 'bytes'));
+  if (Number.isNaN(status)) return bad(`bad status ${JSON.stringify(pick(rec, 'status'))}`);
   let method: string;
   let target: string;
-  const pathRaw = pick(rec, 'path', mapping);
+  const pathRaw = pick(rec, 'path');
   if (present(pathRaw)) {
-    const methodRaw = pick(rec, 'method', mapping);
+    const methodRaw = pick(rec, 'method');
     method = typeof methodRaw === 'string' && methodRaw !== '' ? methodRaw.trim().toUpperCase() : 'GET';
     if (typeof pathRaw !== 'string') return bad(`bad path ${JSON.stringify(pathRaw)}`);
     let path = pathRaw.trim();
-    const q = pick(rec, 'query', mapping);
+    const q = pick(rec, 'query');
     if (typeof q === 'string' && q !== '' && q !== '-' && !path.includes('?')) path = `${path}?${q.replace(/^\?/, '')}`;
     const t = normalizeTarget(path);
     if ('skip' in t) return skip(t.skip);
     target = t.target;
   } else {
-    const request = pick(rec, 'request', mapping);
+    const request = pick(rec, 'request');
     if (typeof request !== 'string') return bad('no path or request field');
     const r = splitRequestLine(request);
     if ('skip' in r) return skip(r.skip);
@@ -84,7 +103,7 @@ export const recordFromFields = (rec: Record<string, unknown>, mapping: FieldMap
 const fixNginxEscapes = (text: string): string => text.replace(/\\x([0-9A-Fa-f]{2})/g, '\\u00$1');
 
 /** Parses one nginx JSON log line. */
-export const parseJsonLine = (text: string, mapping: FieldMapping, zone: ZoneOffset, line: number): ParseOutcome => {
+export const parseJsonLine = (text: string, pick: FieldPicker, zone: ZoneOffset, line: number): ParseOutcome => {
   let rec: unknown;
   try {
     rec = JSON.parse(text);
@@ -97,5 +116,5 @@ export const parseJsonLine = (text: string, mapping: FieldMapping, zone: ZoneOff
     }
   }
   if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return bad('not a JSON object');
-  return recordFromFields(rec as Record<string, unknown>, mapping, zone, line);
+  return recordFromFields(rec as Record<string, unknown>, pick, zone, line);
 };

@@ -1,0 +1,155 @@
+/**
+ * `runLogReplay`: the whole of `prodshape replay --log FILE`: scan the log,
+ * check the target, stream the log's requests through the engine (`runPlan`,
+ * one thread or N workers via `logPlanFactory`) and analyse the run directory
+ * (`finishRun`), exactly as a profile replay does, so reports, SLOs and breaks
+ * work the same. A scenario is optional: it brings observers, actions' SLOs
+ * and the request timeout; `--data DIR` brings the dataset ids are remapped onto.
+ */
+import { randomInt } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { resolveNamed } from '../../core/paths.js';
+import { createRng } from '../../core/rng.js';
+import type { ReplayOptions, ReplayResult } from '../../engine/replay.js';
+import type { PlanSource } from '../../engine/plan-source.js';
+import { runPlan } from '../../engine/run.js';
+import { checkTargetAllowed, checkTargetReachable, resolveTarget } from '../../engine/target.js';
+import { createObservers } from '../../observe/index.js';
+import { finishRun } from '../../report/index.js';
+import { RUN_FILES, type RunMeta } from '../../run/format.js';
+import { loadScenario } from '../../scenario/scenario.js';
+import { WHOLE_PLAN } from '../arrivals.js';
+import { loadTenantTable, trackedTenantIndexes } from '../tenants.js';
+import {
+  logReplayDurationMs, logReplayStream, primedStream, scanLogForReplay,
+  type LogPlanArgs, type LogReplayOptions, type LogReplayStats, type LogScan,
+} from './replay-source.js';
+
+/** Options of `runLogReplay`: the replay flags (as for a profile replay) plus the log's. */
+export interface LogReplayRunOptions extends Omit<ReplayOptions, 'scenario' | 'profile'> {
+  /** The access log to replay. */
+  logFile: string;
+  /** An optional scenario: observers, SLOs, request timeout. */
+  scenario?: string | null;
+  /** How to read, filter, name and scale the log's requests (speed, rate scale, duration and seed come from the replay options). */
+  replay?: Omit<LogReplayOptions, 'speed' | 'rateScale' | 'durationLimitMs' | 'seed'>;
+}
+
+/** What a log replay produced: as for a profile replay, with the log's scan instead of the profile. */
+export interface LogReplayResult extends Omit<ReplayResult, 'profile'> {
+  scan: LogScan;
+}
+
+const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const num = (n: number): string => n.toLocaleString('en-US');
+
+/** Compact `3d 11h`, `49m 50s`, `12.5s`. */
+const span = (ms: number): string => {
+  const s = ms / 1000;
+  if (s < 60) return `${+s.toFixed(1)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+};
+
+/** The lines printed before a log replay starts: what was read and what will be sent. */
+export const describeLogScan = (scan: LogScan, opts: LogReplayOptions): string[] => {
+  const filtered = Object.entries(scan.filtered).filter(([, n]) => n > 0);
+  const unrepl = Object.entries(scan.log.unreplayable);
+  const lines = [
+    `log ${basename(scan.file)} (${scan.format}): ${num(scan.kept)} requests to replay of ${num(scan.log.lines)} lines` +
+      (filtered.length > 0 ? `; filtered out: ${filtered.map(([why, n]) => `${num(n)} ${why}`).join(', ')}` : '') +
+      (unrepl.length > 0 ? `; not requests: ${unrepl.map(([why, n]) => `${num(n)} ${why}`).join(', ')}` : ''),
+    `log spans ${new Date(scan.firstMs).toISOString()} → ${new Date(scan.lastMs).toISOString()} (${span(scan.lastMs - scan.firstMs)}), ` +
+      `played in ${span(logReplayDurationMs(scan, opts))} at --speed ${opts.speed ?? 1}` +
+      ((opts.rateScale ?? 1) === 1 ? '' : `, x${opts.rateScale ?? 1} by duplicated arrivals (jitter ±${opts.jitterMs ?? 1000} ms)`),
+  ];
+  if (scan.log.malformed > 0) {
+    lines.push(`${num(scan.log.malformed)} malformed line${scan.log.malformed === 1 ? '' : 's'} skipped (first at line ${scan.log.malformedSamples.map((s) => s.line).join(', ')}); --strict makes them fatal`);
+  }
+  return lines;
+};
+
+/** Loads, checks, runs and reports a log replay. Input problems throw InputError (exit 1); an unreachable target RunError (exit 3). */
+export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplayResult> => {
+  const cwd = opts.cwd ?? process.cwd();
+  const say = opts.log ?? (() => undefined);
+  const scenarioFile = opts.scenario ? resolveNamed('scenarios', opts.scenario, '--scenario', cwd) : null;
+  const scenario = scenarioFile === null ? null : await loadScenario(scenarioFile);
+  const dataDir = opts.dataDir ? resolve(cwd, opts.dataDir) : null;
+  const tenants = dataDir === null ? null : await loadTenantTable({ dataDir });
+  const logFile = resolve(cwd, opts.logFile);
+  const seed = opts.seed ?? randomInt(1, 2 ** 31);
+  const replayOpts: LogReplayOptions = {
+    ...opts.replay, speed: opts.speed ?? 1, rateScale: opts.rateScale ?? 1, durationLimitMs: opts.durationMs ?? null, seed,
+  };
+  const scan = await scanLogForReplay(logFile, replayOpts);
+  for (const line of describeLogScan(scan, replayOpts)) say(line);
+
+  const target = await resolveTarget(opts.target);
+  try {
+    await checkTargetAllowed(target.url, opts.allowRemote ?? false);
+    await checkTargetReachable(target.url);
+    const table = tenants?.table ?? null;
+    const tracked = table === null ? null : trackedTenantIndexes(table, createRng(seed, 'tracked-tenants')).map((i) => ({
+      id: table.tenants[i]?.id ?? '', rows: table.tenants[i]?.rows ?? null, tenantClass: table.classes[i] ?? 'rest',
+    }));
+    const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+    const stats: LogReplayStats = { reorder: { late: 0, maxLateMs: 0, peakHeld: 0 }, remap: { tenants: scan.tenants.length, idsInRange: 0, idsPseudonymized: 0 }, planned: 0 };
+    const args: LogPlanArgs = { scan, options: replayOpts, dataDir };
+    const plan: PlanSource = workers === 1
+      ? { stream: await primedStream(logReplayStream(scan, replayOpts, table, WHOLE_PLAN, stats)) }
+      : { recipe: { module: new URL(`./replay-source${sourceExt}`, import.meta.url).href, export: 'logPlanFactory', args } };
+    const outDir = resolve(cwd, opts.outDir ?? join('runs', `${basename(logFile).replace(/[^A-Za-z0-9_.-]+/g, '-')}-${stamp(new Date())}`));
+    const slo = [...(scenario?.slo ?? []), ...(opts.slo ?? [])];
+    const extra = {
+      log_file: logFile, log_format: scan.format, log_first: new Date(scan.firstMs).toISOString(), log_last: new Date(scan.lastMs).toISOString(),
+      log_kept: scan.kept, log_lines: scan.log.lines, log_malformed: scan.log.malformed, log_malformed_lines: scan.log.malformedSamples.map((s) => s.line),
+      log_filtered: scan.filtered, jitter_ms: replayOpts.jitterMs ?? 1000, reorder_window_ms: replayOpts.reorderWindowMs ?? 60_000,
+      scenario_file: scenarioFile, data_dir: dataDir, duration_limit_ms: replayOpts.durationLimitMs ?? null,
+    };
+    const run = await runPlan({
+      target: target.url,
+      outDir,
+      plan,
+      plannedDurationMs: logReplayDurationMs(scan, replayOpts),
+      workers,
+      connections: opts.connections,
+      maxInflight: opts.maxInflight,
+      timeoutMs: opts.timeoutMs ?? scenario?.timeoutMs ?? 30_000,
+      graceMs: opts.graceMs,
+      trackedTenants: tracked,
+      logRequestsFile: opts.logRequestsFile ?? null,
+      events: [],
+      actions: scenario?.actions ?? {},
+      observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
+      meta: {
+        scenario: scenario?.name ?? null, profile: `log:${basename(logFile)}`, seed, speed: replayOpts.speed ?? 1, rateScale: replayOpts.rateScale ?? 1,
+        arrival: 'log', endpoints: scan.endpoints, slo, extra,
+      },
+      files: { scenarioText: scenario?.sourceText ?? null },
+      scenario,
+      manifest: tenants?.manifest ?? null,
+      // Absent ones stay undefined: runPlan applies its defaults.
+      signal: opts.signal, forceSignal: opts.forceSignal, onLive: opts.onLive, log: opts.log,
+    });
+    if (workers === 1) {
+      // What only the stream knew at the end: requests planned, late lines, ids remapped.
+      const metaFile = join(run.dir, RUN_FILES.meta);
+      const meta = JSON.parse(await readFile(metaFile, 'utf8')) as RunMeta;
+      meta.extra = { ...meta.extra, log_planned: stats.planned, log_late_lines: stats.reorder.late, log_remap: stats.remap };
+      await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
+      run.meta.extra = meta.extra;
+      if (stats.reorder.late > 0) {
+        say(`${num(stats.reorder.late)} log lines came more than ${(replayOpts.reorderWindowMs ?? 60_000) / 1000}s out of order and were sent late (up to ${span(stats.reorder.maxLateMs)}); raise --reorder-window`);
+      }
+    }
+    const print = opts.print ?? say;
+    const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ?? null, print });
+    return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode, scan };
+  } finally {
+    await target.release();
+  }
+};

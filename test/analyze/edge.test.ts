@@ -1,0 +1,48 @@
+/** Runs at the edges: empty, very short, interrupted, with dropped arrivals, without a scenario file; all must analyse and fit the schema. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeRunDir } from '../../src/analyze/index.js';
+import { reportSchemaErrors } from '../helpers/schema.js';
+import { window, writeRunDir } from '../helpers/rundir.js';
+import { removeSynthRuns, synthRun } from './synth.js';
+
+afterAll(removeSynthRuns);
+
+describe('edge cases', () => {
+  it('an empty run (nothing sent) gives a valid report with no breaks and a note', async () => {
+    const r = await analyzeRunDir(writeRunDir({ meta: { endpoints: ['list-orders'], duration_s: 0 }, windows: [] }), { slo: ['p99<1s'] });
+    expect(reportSchemaErrors(r)).toEqual([]);
+    expect(r.breaks).toEqual([]);
+    expect(r.summary.requests).toBe(0);
+    expect(r.slo[0]).toMatchObject({ pass: false, actual: null });
+    expect(r.verdict.notes.join(' ')).toMatch(/No request was sent/);
+  });
+
+  it('a 3-second run is analysed with 1-second bins and no breaks', async () => {
+    const r = await analyzeRunDir(writeRunDir({
+      meta: { duration_s: 3 },
+      windows: [0, 1, 2].map((t) => window(t, 'a', Array.from({ length: 50 }, (_, i) => 1 + (i % 7)))),
+    }));
+    expect(reportSchemaErrors(r)).toEqual([]);
+    expect(r.breaks).toEqual([]);
+    expect((r.analysis as { bins: { overall: { bin_s: number } } }).bins.overall.bin_s).toBe(1);
+  });
+
+  it('an interrupted run with dropped arrivals and a lagging generator says so in the verdict', async () => {
+    const dir = synthRun({
+      seed: 3, durationS: 20, rate: () => 100, endpoints: [{ name: 'a', weight: 1 }], serviceMs: () => 3,
+      meta: { interrupted: true, interrupt_reason: 'SIGINT', lag_ms: { p50: 0.2, p99: 12, max: 40 } },
+    });
+    const r = await analyzeRunDir(dir);
+    const notes = r.verdict.notes.join(' ');
+    expect(notes).toMatch(/stopped early \(SIGINT\)/);
+    expect(notes).toMatch(/Schedule lag p99 was 12/);
+    expect(r.summary.interrupted).toBe(true);
+  });
+
+  it('a scenario.yaml that no longer parses does not stop the analysis; the pool section says why', async () => {
+    const dir = synthRun({ seed: 4, durationS: 10, rate: () => 50, endpoints: [{ name: 'a', weight: 1 }], serviceMs: () => 3, scenarioText: 'name: [broken' });
+    const r = await analyzeRunDir(dir);
+    expect(r.pool.status).toBe('no-gauges');
+    expect(r.pool.note).toMatch(/scenario\.yaml in the run directory did not parse/);
+  });
+});
