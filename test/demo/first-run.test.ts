@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
-import { loadScenario } from '../../src/scenario/scenario.js';
+import { loadScenario, parseScenario } from '../../src/scenario/scenario.js';
 import { DEMO_SCENARIO_FILE, PEAK_SHARE, mixSampler, probeKneeRps, rateScaleFor, speedFor, type ProbeSecond } from '../../src/demo/first-run.js';
 import type { Manifest } from '../../src/data/manifest.js';
 
@@ -29,8 +29,14 @@ describe('first run against the demo', () => {
     expect(rateScaleFor('my-profile', 1, 1e9)).toBe(10);
   });
 
-  it('draws the demo scenario\'s mix: endpoint weights, tenants by rows, and uniform tenants where the endpoint says so', async () => {
-    const scenario = await loadScenario(DEMO_SCENARIO_FILE);
+  it('draws the scenario\'s mix: endpoint weights, tenants by rows, and uniform tenants where the endpoint says so', async () => {
+    const demo = await loadScenario(DEMO_SCENARIO_FILE);
+    const scenario = parseScenario([
+      'name: mix',
+      'endpoints:',
+      ...demo.endpoints.map((e) => `  - { name: ${e.name}, weight: ${e.weight}, path: "${e.path}" }`),
+      '  - { name: list-orders-any-tenant, weight: 1, path: "/tenants/{tenant}/orders", tenant: uniform }',
+    ].join('\n'));
     // Two tenants: "big" holds 90% of the rows.
     const manifest: Manifest = { seed: 1, scenario: 't', tables: { orders: 100 }, tenants: [{ id: 'big', rows: 90 }, { id: 'small', rows: 10 }] };
     const next = mixSampler(scenario, manifest, createRng(7, 'mix-test'));
