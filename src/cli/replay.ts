@@ -9,7 +9,7 @@ import { inputError } from '../core/errors.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
-import { demoRunEpilogue, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
+import { demoRunEpilogue, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { err, out } from './output.js';
 
@@ -105,6 +105,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     // Access-log replays (src/traffic/logs/run.ts) take --log instead of --profile; --scenario is optional for them.
     if (a.log !== undefined && a.profile !== undefined) throw inputError('--profile', 'give either --log (replay an access log) or --profile, not both');
     if (a.log === undefined && a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
+    if (a.log === undefined && a.target === undefined && !isDemoScenario(a.scenario)) {
+      throw inputError('--target', `is required with --scenario ${a.scenario ?? ''}`, { hint: 'pass --target http://HOST:PORT (the service under test), or leave out --scenario to run against the bundled demo service' });
+    }
     if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
     const speed = a.speed === undefined ? undefined : positive('--speed', a.speed);
     const rateScale = a['rate-scale'] === undefined || a['rate-scale'] === 0 ? a['rate-scale'] : positive('--rate-scale', a['rate-scale']);

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runReplay } from '../engine/replay.js';
 import type { LiveStatus } from '../engine/run.js';
 import { performance } from 'node:perf_hooks';
@@ -302,6 +302,10 @@ export const startDemoForReplay = async (opts: { profile: string; speed?: number
     log: opts.log,
   });
 };
+
+/** True when `--scenario` is absent or names the demo's own scenario (the only one the demo serves). */
+export const isDemoScenario = (scenario: string | undefined, cwd = process.cwd()): boolean =>
+  scenario === undefined || scenario === 'demo' || resolve(cwd, scenario) === DEMO_SCENARIO_FILE;
 
 /** The last lines of a run against the demo: where the run directory and the report are. */
 export const demoRunEpilogue = (runDir: string): string[] => {

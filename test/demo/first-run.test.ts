@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { loadScenario, parseScenario } from '../../src/scenario/scenario.js';
-import { DEMO_SCENARIO_FILE, PEAK_SHARE, mixSampler, probeKneeRps, rateScaleFor, speedFor, type ProbeSecond } from '../../src/demo/first-run.js';
+import { DEMO_SCENARIO_FILE, PEAK_SHARE, isDemoScenario, mixSampler, probeKneeRps, rateScaleFor, speedFor, type ProbeSecond } from '../../src/demo/first-run.js';
 import type { Manifest } from '../../src/data/manifest.js';
 
 describe('first run against the demo', () => {
@@ -70,5 +70,15 @@ describe('capacity probe knee', () => {
   it('ignores a short burst of noise and says null when the ramp never broke', () => {
     const noisy = [sec(20, 20, 5), sec(40, 40, 5), sec(60, 60, 5), sec(80, 80, 200), sec(100, 100, 250), sec(120, 120, 6), sec(140, 140, 7), sec(160, 160, 6)];
     expect(probeKneeRps(noisy)).toBeNull();
+  });
+});
+
+describe('which runs use the demo', () => {
+  it('is the no-target run without --scenario or with the demo scenario', () => {
+    expect(isDemoScenario(undefined)).toBe(true);
+    expect(isDemoScenario('demo')).toBe(true);
+    expect(isDemoScenario(DEMO_SCENARIO_FILE)).toBe(true);
+    expect(isDemoScenario('saas-orders')).toBe(false);
+    expect(isDemoScenario('./my-api.yaml')).toBe(false);
   });
 });
