@@ -5,7 +5,7 @@
  * tenant), cold vs warm dashboard, pool queueing under a burst, the plan
  * before and after /admin/migrate, and the capacity of the scenario's mix.
  *
- *   npx tsx bench/demo.ts [--scale 3]
+ *   npx tsx bench/demo.ts [--scale X]     (default: each backend's, 3 on PGlite and 10 on PostgreSQL)
  *
  * Uses a fresh cache directory under the system temp dir (so the first load is
  * measured) and a fresh database on the PostgreSQL server (dropped afterwards).
@@ -23,7 +23,7 @@ import { PENDING_ORDERS_PLAN } from '../src/demo/sql.js';
 import type { ManifestTenant } from '../src/data/manifest.js';
 
 const scaleArg = process.argv.indexOf('--scale');
-const scale = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 3;
+const scale = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : undefined;
 
 const bestMs = async (url: string, n = 9): Promise<number> => {
   await (await fetch(url)).arrayBuffer();
@@ -57,17 +57,18 @@ const bench = async (label: string, databaseUrl: string | null): Promise<void> =
   const cacheDir = mkdtempSync(join(tmpdir(), 'prodshape-bench-demo-'));
   try {
     let t0 = performance.now();
-    const first = await startDemo({ port: 0, databaseUrl, scale, cacheDir, log: () => undefined });
+    const opts = { port: 0, databaseUrl, cacheDir, log: () => undefined, ...(scale === undefined ? {} : { scale }) };
+    const first = await startDemo(opts);
     const firstS = (performance.now() - t0) / 1000;
     await first.close();
     t0 = performance.now();
-    const demo = await startDemo({ port: 0, databaseUrl, scale, cacheDir, log: () => undefined });
+    const demo = await startDemo(opts);
     const cachedS = (performance.now() - t0) / 1000;
     const m = demo.dataset.manifest;
     const sorted = [...m.tenants].sort((a, b) => b.rows - a.rows);
     const pick = (q: number): ManifestTenant => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
     const [big, p90, median] = [sorted[0]!, pick(0.1), pick(0.5)];
-    console.log(`\n== ${label}, scale ${scale}: ${m.tables.orders} orders, ${m.tenants.length} tenants`);
+    console.log(`\n== ${label}, scale ${m.scale ?? '?'}: ${m.tables.orders} orders, ${m.tenants.length} tenants`);
     console.log(`start: first (generate + load) ${firstS.toFixed(1)} s, cached ${cachedS.toFixed(1)} s`);
     const orders = (t: ManifestTenant): string => `${demo.url}/tenants/${t.id}/orders?status=pending&limit=10`;
     const o = { big: await bestMs(orders(big)), p90: await bestMs(orders(p90)), median: await bestMs(orders(median)) };
