@@ -170,7 +170,12 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
         const byStatus = await timedQuery(c, 'dashboard_by_status', DASHBOARD.byStatus, [tenant]);
         const byMonth = await timedQuery(c, 'dashboard_by_month', DASHBOARD.byMonth, [tenant]);
         const topCustomers = await timedQuery(c, 'dashboard_top_customers', DASHBOARD.topCustomers, [tenant]);
-        return JSON.stringify({ tenant: t, by_status: byStatus, by_month: byMonth, top_customers: topCustomers, computed_at: new Date().toISOString() });
+        const [orderValue] = await timedQuery(c, 'dashboard_order_value', DASHBOARD.orderValue, [tenant]);
+        const [customers] = await timedQuery(c, 'dashboard_customers', DASHBOARD.customers, [tenant]);
+        return JSON.stringify({
+          tenant: t, by_status: byStatus, by_month: byMonth, top_customers: topCustomers, order_value: orderValue ?? null, customers: customers ?? null,
+          computed_at: new Date().toISOString(),
+        });
       });
       if (body === null) throw new HttpError(404, `no tenant ${tenant}`);
       cache.set(key, body);

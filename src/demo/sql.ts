@@ -94,7 +94,7 @@ export const ORDERS_TOTAL = `SELECT count(*)::int AS total FROM orders WHERE ten
 /** The same query as the scenario's `plans` names it (literal status and limit). */
 export const PENDING_ORDERS_PLAN = `SELECT * FROM orders WHERE tenant_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 10`;
 
-/** `GET /tenants/:id/dashboard`: three aggregates over all of the tenant's orders ($1 tenant). */
+/** `GET /tenants/:id/dashboard`: five widgets, each an aggregate over all of the tenant's orders ($1 tenant). */
 export const DASHBOARD = {
   tenant: `SELECT id::int AS id, name, plan, created_at AS signup_at FROM tenants WHERE id = $1`,
   byStatus: `
@@ -112,6 +112,13 @@ WHERE o.tenant_id = $1
 GROUP BY a.id, a.name
 ORDER BY revenue DESC, a.id
 LIMIT 5`,
+  orderValue: `
+SELECT round(avg(total), 2)::float8 AS mean,
+       percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY total) AS percentiles
+FROM orders WHERE tenant_id = $1`,
+  customers: `
+SELECT count(*)::int AS customers, (count(*) FILTER (WHERE n > 1))::int AS repeat_customers
+FROM (SELECT customer_id, count(*) AS n FROM orders WHERE tenant_id = $1 GROUP BY customer_id) c`,
 } as const;
 
 export const GET_META = `SELECT key, value FROM ${META_TABLE}`;
