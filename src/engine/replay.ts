@@ -18,7 +18,7 @@ import { createRng } from '../core/rng.js';
 import type { ExitCode } from '../core/errors.js';
 import { loadProfile, profileDurationMs, transformProfile, type Profile } from '../scenario/profile.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { loadTenantTable, trackedTenantIndexes } from '../traffic/tenants.js';
+import { loadTenantTable, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { scenarioPlan, type ScenarioPlanArgs } from '../traffic/scenario-plan.js';
 import { checkEvents } from './events.js';
@@ -73,6 +73,8 @@ export interface ReplayPlanOptions extends ReplayCommonOptions {
   files?: RunPlanOptions['files'];
   scenario?: RunPlanOptions['scenario'];
   manifest?: RunPlanOptions['manifest'];
+  /** Called after the run, before the analysis (e.g. to record what only the plan stream knew at its end). */
+  afterRun?: (run: RunResult) => Promise<void>;
 }
 
 /** What a replay produced. */
@@ -96,15 +98,17 @@ export interface ReplayOptions extends ReplayCommonOptions {
   durationMs?: number | null;
   /** Seed of every random choice [random, recorded in run.json]. */
   seed?: number | string | null;
-  /** `--pg URL`: PostgreSQL to observe, overriding the scenario's `observe.postgres.url` (observe stage). */
-  pgUrl?: string | null;
-  /** `--instances N`: copies of the service behind one database, for the capacity math [1]. */
-  instances?: number;
 }
 
 const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** The tenants whose whole-run histograms are kept (traffic/tenants.ts `trackedTenantIndexes`), as the recorder wants them. */
+export const trackedTenantsFor = (table: TenantTable, seed: number | string): TrackedTenant[] =>
+  trackedTenantIndexes(table, createRng(seed, 'tracked-tenants')).map((i) => ({
+    id: table.tenants[i]?.id ?? '', rows: table.tenants[i]?.rows ?? null, tenantClass: table.classes[i] ?? 'rest',
+  }));
 
 /**
  * Runs any plan as a replay: resolves and checks the target (loopback or
@@ -142,6 +146,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
       ...(opts.onLive ? { onLive: opts.onLive } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
+    if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
     const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
@@ -164,13 +169,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
   const templates = compileScenarioRequests(scenario, tenants?.table ?? null);
 
   const seed = opts.seed ?? randomInt(1, 2 ** 31);
-  let tracked: TrackedTenant[] | null = null;
-  if (tenants !== null) {
-    const t = tenants.table;
-    tracked = trackedTenantIndexes(t, createRng(seed, 'tracked-tenants')).map((i) => ({
-      id: t.tenants[i]?.id ?? '', rows: t.tenants[i]?.rows ?? null, tenantClass: t.classes[i] ?? 'rest',
-    }));
-  }
+  const tracked = tenants === null ? null : trackedTenantsFor(tenants.table, seed);
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const args: ScenarioPlanArgs = {
     scenarioFile, scenarioText: scenario.sourceText, profile: { arrival: profile.arrival, stages: profile.stages }, dataDir, seed,

@@ -36,7 +36,7 @@ import {
   type ErrorClass, type EventRecord, type RunMeta, type TenantClass, type TenantRecord,
 } from '../run/format.js';
 import { foldLatency, newLatencyBuffer, pushLatency, type LatencyBuffer } from './latency-buffer.js';
-import { openLineBatches, openLines } from './lines.js';
+import { openLineBatches, openLines } from '../core/lines.js';
 import { parseK6Line, peekMetricName, type K6PointLine } from './k6-json.js';
 import { createWindowBuilder } from './window-builder.js';
 
@@ -120,7 +120,8 @@ const MAX_TENANT_PAIRS = 50_000;
 const prescan = async (file: string, maxLines: number): Promise<number | null> => {
   let earliest: number | null = null;
   let n = 0;
-  for await (const text of openLines(file)) {
+  // A file cut short is reported by the import pass; the prescan just stops there.
+  for await (const text of openLines(file, { onTruncated: () => undefined })) {
     if (++n > maxLines) break;
     const name = peekMetricName(text);
     if (name !== null && !USED.has(name)) continue;
@@ -283,7 +284,7 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
     const truncated = (message: string): void => {
       warnings.push(`${file} is cut short after line ${st.lines} (${message}): imported the lines it holds`);
     };
-    for await (const batch of openLineBatches(file, truncated)) {
+    for await (const batch of openLineBatches(file, { onTruncated: truncated })) {
       for (const text of batch) {
         st.lines++;
         if (text.trim() === '') continue;

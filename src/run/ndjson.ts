@@ -1,20 +1,11 @@
 /**
  * NDJSON files, streamed: a writer that buffers lines and a reader that yields
  * parsed records one at a time with their line numbers (a multi-GB file never
- * sits in memory). Gzip input (`.gz`) is decompressed on the fly.
+ * sits in memory). Gzip input is decompressed on the fly (core/lines.ts).
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
-
-/** Opens a file for line reading, decompressing gzip by extension or magic bytes. */
-export const openLines = (file: string): AsyncIterable<string> => {
-  const raw = createReadStream(file);
-  const input: Readable = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  return createInterface({ input, crlfDelay: Infinity });
-};
+import { openLines } from '../core/lines.js';
 
 /** Yields `{ line, value }` for each non-empty line; a line that is not JSON yields `{ line, error }`. */
 export async function* readNdjson<T>(file: string): AsyncGenerator<{ line: number; value?: T; error?: string; text: string }> {

@@ -10,10 +10,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 
 const run = (args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
@@ -23,10 +22,7 @@ const run = (args: string[], cwd: string): { code: number | null; stdout: string
 describe('prodshape generate (built CLI)', () => {
   let work: string;
   beforeAll(async () => {
-    if (!existsSync(CLI)) {
-      const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
-      if (b.status !== 0) throw new Error(`build failed: ${b.stdout}${b.stderr}`);
-    }
+    ensureBuilt();
     work = await mkdtemp(join(tmpdir(), 'ps-cli-'));
   });
   afterAll(async () => {

@@ -2,16 +2,15 @@
  * End to end: the built CLI (`npm run build`, then `node dist/cli/main.js replay …`)
  * against real servers on 127.0.0.1, as a user runs it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { freePort, startServer, type TestServer } from './servers.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 interface Ran { code: number | null; stdout: string; stderr: string }
 
@@ -39,7 +38,7 @@ let dir: string;
 const authSeen: string[] = [];
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+  ensureBuilt();
   srv = await startServer((req, res) => {
     if (typeof req.headers.authorization === 'string') authSeen.push(req.headers.authorization);
     res.end(`ok ${req.url ?? ''}`);

@@ -18,7 +18,7 @@ import { expectedArrivals, loadProfile, profileDurationMs } from '../../src/scen
 import { loadScenario } from '../../src/scenario/scenario.js';
 import { fitLog, formatFitSummary, profileYaml, scenarioYaml, type FitResult } from '../../src/traffic/fit/index.js';
 import { sharedDataFile } from '../helpers/shared.js';
-import { CLI, ensureBuilt } from '../logs/built.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 
 const LOG = sharedDataFile('apache_logs.log');
 const tmp = mkdtempSync(join(tmpdir(), 'prodshape-fit-apache-'));

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../engine/servers.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { sharedDataFile } from '../helpers/shared.js';
-import { CLI, ensureBuilt } from '../logs/built.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 import { synthLines, synthRequests } from '../logs/synth.js';
 
 const run = promisify(execFile);

@@ -5,15 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
-import { ensureBuilt } from '../report/build.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 import { k6Lines, writeK6File, type SimRequest } from './k6-results.js';
 import { loadShim } from './shim.js';
 import { typeCheck } from './typecheck.js';
 import { FIXTURES } from './profiles.js';
 
 const exec = promisify(execFile);
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 const prodshape = async (args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {

@@ -16,7 +16,7 @@ import { runLogReplay, type LogReplayRunOptions } from '../../src/traffic/logs/r
 import { startServer, type TestServer } from '../engine/servers.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { sharedDataFile } from '../helpers/shared.js';
-import { CLI, ensureBuilt } from './built.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 import { synthLines, synthRequests } from './synth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'prodshape-log-run-'));

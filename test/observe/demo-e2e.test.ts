@@ -5,17 +5,16 @@
  * and a diagnosis whose slow-query and plan steps carry real data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { startDemo, type Demo } from '../../src/demo/index.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { TEST_CACHE_DIR, TEST_SCALE } from '../demo/helpers.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 describe.skipIf(skipWithoutPg())('demo + migrate event, observed', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -23,7 +22,7 @@ describe.skipIf(skipWithoutPg())('demo + migrate event, observed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodshape-demo-obs-'));
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+    ensureBuilt();
     db = await createTestDatabase('demoobs');
     demo = await startDemo({ databaseUrl: db.url, scale: TEST_SCALE, cacheDir: TEST_CACHE_DIR, log: () => undefined });
     writeFileSync(join(dir, 'migrate.yaml'), 'name: steady-migrate\narrival: poisson\nstages:\n  - { duration: 14s, rate: 20 }\nevents:\n  - { at: 6s, action: migrate }\n');

@@ -5,15 +5,14 @@
  * after ANALYZE the check fails with exit 2 and a diff naming the query.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 const cli = (args: string[], env: Record<string, string> = {}) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
@@ -29,7 +28,7 @@ describe.skipIf(skipWithoutPg())('prodshape plans (built CLI)', () => {
   let secretUrl = '';
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+    ensureBuilt();
     db = await createTestDatabase('plans');
     c = new pg.Client({ connectionString: db.url });
     await c.connect();

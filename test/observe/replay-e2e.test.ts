@@ -8,20 +8,19 @@
  * event; the capacity math uses the pool gauges and `--instances`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import client from 'prom-client';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { capacity, loadObserved, planRegressionBreaks, slowQueriesFrom } from '../../src/observe/findings.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 describe.skipIf(skipWithoutPg())('observers in a replay (built CLI)', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -31,7 +30,7 @@ describe.skipIf(skipWithoutPg())('observers in a replay (built CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodshape-obs-e2e-'));
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+    ensureBuilt();
     db = await createTestDatabase('obse2e');
     pool = new pg.Pool({ connectionString: db.url, max: 4, application_name: 'ticket-service' });
     await pool.query('SELECT setseed(0.42)');

@@ -13,7 +13,7 @@ import { renderTerminal } from '../../src/report/terminal.js';
 import { analyzeRunDir } from '../../src/analyze/index.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { removeSynthRuns, synthRun, zipfTenants } from '../analyze/synth.js';
-import { ensureBuilt } from './build.js';
+import { ensureBuilt } from '../helpers/cli.js';
 
 const run = (args: string[]): { code: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined } });

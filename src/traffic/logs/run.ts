@@ -2,7 +2,7 @@
  * `runLogReplay`: the whole of `prodshape replay --log FILE`: scan the log,
  * check the target, stream the log's requests through the engine (`runPlan`,
  * one thread or N workers via `logPlanFactory`) and analyse the run directory
- * (`finishRun`), exactly as a profile replay does, so reports, SLOs and breaks
+ * (`replayPlan` in engine/replay.ts), exactly as a profile replay does, so reports, SLOs and breaks
  * work the same. A scenario is optional: it brings observers, actions' SLOs
  * and the request timeout; `--data DIR` brings the dataset ids are remapped onto.
  */
@@ -10,17 +10,14 @@ import { randomInt } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { resolveNamed } from '../../core/paths.js';
-import { createRng } from '../../core/rng.js';
-import type { ReplayOptions, ReplayResult } from '../../engine/replay.js';
+import { replayPlan, trackedTenantsFor, type ReplayOptions, type ReplayResult } from '../../engine/replay.js';
 import type { PlanSource } from '../../engine/plan-source.js';
-import { runPlan } from '../../engine/run.js';
-import { checkTargetAllowed, checkTargetReachable, resolveTarget } from '../../engine/target.js';
+import type { RunResult } from '../../engine/run.js';
 import { createObservers } from '../../observe/index.js';
-import { finishRun } from '../../report/index.js';
 import { RUN_FILES, type RunMeta } from '../../run/format.js';
 import { loadScenario } from '../../scenario/scenario.js';
 import { WHOLE_PLAN } from '../arrivals.js';
-import { loadTenantTable, trackedTenantIndexes } from '../tenants.js';
+import { loadTenantTable } from '../tenants.js';
 import {
   logReplayDurationMs, logReplayStream, primedStream, scanLogForReplay,
   type LogPlanArgs, type LogReplayOptions, type LogReplayStats, type LogScan,
@@ -41,7 +38,6 @@ export interface LogReplayResult extends Omit<ReplayResult, 'profile'> {
   scan: LogScan;
 }
 
-const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const num = (n: number): string => n.toLocaleString('en-US');
 
@@ -88,68 +84,50 @@ export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplay
   const scan = await scanLogForReplay(logFile, replayOpts);
   for (const line of describeLogScan(scan, replayOpts)) say(line);
 
-  const target = await resolveTarget(opts.target);
-  try {
-    await checkTargetAllowed(target.url, opts.allowRemote ?? false);
-    await checkTargetReachable(target.url);
-    const table = tenants?.table ?? null;
-    const tracked = table === null ? null : trackedTenantIndexes(table, createRng(seed, 'tracked-tenants')).map((i) => ({
-      id: table.tenants[i]?.id ?? '', rows: table.tenants[i]?.rows ?? null, tenantClass: table.classes[i] ?? 'rest',
-    }));
-    const workers = Math.max(1, Math.floor(opts.workers ?? 1));
-    const stats: LogReplayStats = { reorder: { late: 0, maxLateMs: 0, peakHeld: 0 }, remap: { tenants: scan.tenants.length, idsInRange: 0, idsPseudonymized: 0 }, planned: 0 };
-    const args: LogPlanArgs = { scan, options: replayOpts, dataDir };
-    const plan: PlanSource = workers === 1
-      ? { stream: await primedStream(logReplayStream(scan, replayOpts, table, WHOLE_PLAN, stats)) }
-      : { recipe: { module: new URL(`./replay-source${sourceExt}`, import.meta.url).href, export: 'logPlanFactory', args } };
-    const outDir = resolve(cwd, opts.outDir ?? join('runs', `${basename(logFile).replace(/[^A-Za-z0-9_.-]+/g, '-')}-${stamp(new Date())}`));
-    const slo = [...(scenario?.slo ?? []), ...(opts.slo ?? [])];
-    const extra = {
-      log_file: logFile, log_format: scan.format, log_first: new Date(scan.firstMs).toISOString(), log_last: new Date(scan.lastMs).toISOString(),
-      log_kept: scan.kept, log_lines: scan.log.lines, log_malformed: scan.log.malformed, log_malformed_lines: scan.log.malformedSamples.map((s) => s.line),
-      log_filtered: scan.filtered, jitter_ms: replayOpts.jitterMs ?? 1000, reorder_window_ms: replayOpts.reorderWindowMs ?? 60_000,
-      scenario_file: scenarioFile, data_dir: dataDir, duration_limit_ms: replayOpts.durationLimitMs ?? null,
-    };
-    const run = await runPlan({
-      target: target.url,
-      outDir,
-      plan,
-      plannedDurationMs: logReplayDurationMs(scan, replayOpts),
-      workers,
-      connections: opts.connections,
-      maxInflight: opts.maxInflight,
-      timeoutMs: opts.timeoutMs ?? scenario?.timeoutMs ?? 30_000,
-      graceMs: opts.graceMs,
-      trackedTenants: tracked,
-      logRequestsFile: opts.logRequestsFile ?? null,
-      events: [],
-      actions: scenario?.actions ?? {},
-      observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
-      meta: {
-        scenario: scenario?.name ?? null, profile: `log:${basename(logFile)}`, seed, speed: replayOpts.speed ?? 1, rateScale: replayOpts.rateScale ?? 1,
-        arrival: 'log', endpoints: scan.endpoints, slo, extra,
-      },
-      files: { scenarioText: scenario?.sourceText ?? null },
-      scenario,
-      manifest: tenants?.manifest ?? null,
-      // Absent ones stay undefined: runPlan applies its defaults.
-      signal: opts.signal, forceSignal: opts.forceSignal, onLive: opts.onLive, log: opts.log,
-    });
-    if (workers === 1) {
-      // What only the stream knew at the end: requests planned, late lines, ids remapped.
-      const metaFile = join(run.dir, RUN_FILES.meta);
-      const meta = JSON.parse(await readFile(metaFile, 'utf8')) as RunMeta;
-      meta.extra = { ...meta.extra, log_planned: stats.planned, log_late_lines: stats.reorder.late, log_remap: stats.remap };
-      await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
-      run.meta.extra = meta.extra;
-      if (stats.reorder.late > 0) {
-        say(`${num(stats.reorder.late)} log lines came more than ${(replayOpts.reorderWindowMs ?? 60_000) / 1000}s out of order and were sent late (up to ${span(stats.reorder.maxLateMs)}); raise --reorder-window`);
-      }
+  const table = tenants?.table ?? null;
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const stats: LogReplayStats = { reorder: { late: 0, maxLateMs: 0, peakHeld: 0 }, remap: { tenants: scan.tenants.length, idsInRange: 0, idsPseudonymized: 0 }, planned: 0 };
+  const args: LogPlanArgs = { scan, options: replayOpts, dataDir };
+  const plan: PlanSource = workers === 1
+    ? { stream: await primedStream(logReplayStream(scan, replayOpts, table, WHOLE_PLAN, stats)) }
+    : { recipe: { module: new URL(`./replay-source${sourceExt}`, import.meta.url).href, export: 'logPlanFactory', args } };
+  const extra = {
+    log_file: logFile, log_format: scan.format, log_first: new Date(scan.firstMs).toISOString(), log_last: new Date(scan.lastMs).toISOString(),
+    log_kept: scan.kept, log_lines: scan.log.lines, log_malformed: scan.log.malformed, log_malformed_lines: scan.log.malformedSamples.map((s) => s.line),
+    log_filtered: scan.filtered, jitter_ms: replayOpts.jitterMs ?? 1000, reorder_window_ms: replayOpts.reorderWindowMs ?? 60_000,
+    scenario_file: scenarioFile, data_dir: dataDir, duration_limit_ms: replayOpts.durationLimitMs ?? null,
+  };
+  /** What only the stream knew at its end (one thread): requests planned, late lines, ids remapped. */
+  const recordStreamStats = async (run: RunResult): Promise<void> => {
+    if (workers !== 1) return;
+    const metaFile = join(run.dir, RUN_FILES.meta);
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as RunMeta;
+    meta.extra = { ...meta.extra, log_planned: stats.planned, log_late_lines: stats.reorder.late, log_remap: stats.remap };
+    await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
+    run.meta.extra = meta.extra;
+    if (stats.reorder.late > 0) {
+      say(`${num(stats.reorder.late)} log lines came more than ${(replayOpts.reorderWindowMs ?? 60_000) / 1000}s out of order and were sent late (up to ${span(stats.reorder.maxLateMs)}); raise --reorder-window`);
     }
-    const print = opts.print ?? say;
-    const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ?? null, print });
-    return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode, scan };
-  } finally {
-    await target.release();
-  }
+  };
+  const result = await replayPlan({
+    ...opts,
+    workers,
+    timeoutMs: opts.timeoutMs ?? scenario?.timeoutMs ?? 30_000,
+    plan,
+    plannedDurationMs: logReplayDurationMs(scan, replayOpts),
+    name: basename(logFile).replace(/[^A-Za-z0-9_.-]+/g, '-'),
+    trackedTenants: table === null ? null : trackedTenantsFor(table, seed),
+    events: [],
+    actions: scenario?.actions ?? {},
+    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
+    meta: {
+      scenario: scenario?.name ?? null, profile: `log:${basename(logFile)}`, seed, speed: replayOpts.speed ?? 1, rateScale: replayOpts.rateScale ?? 1,
+      arrival: 'log', endpoints: scan.endpoints, slo: scenario?.slo ?? [], extra,
+    },
+    files: { scenarioText: scenario?.sourceText ?? null },
+    scenario,
+    manifest: tenants?.manifest ?? null,
+    afterRun: recordStreamStats,
+  });
+  return { ...result, scan };
 };

@@ -1,6 +1,7 @@
 /**
- * The built CLI for end-to-end tests: `npm run build` when dist/ is missing or
- * older than any source file, so several test files share one build.
+ * The built CLI for end-to-end tests: `CLI` is dist/cli/main.js, and
+ * `ensureBuilt()` runs `npm run build` when dist/ is missing or older than any
+ * source file, so test files share one build (and never test a stale one).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -24,8 +25,8 @@ export const ensureBuilt = (): void => {
   let builtMs = 0;
   try {
     builtMs = statSync(CLI).mtimeMs;
-  } catch {
-    // Not built yet: build below.
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  if (builtMs < newestMs(join(PACKAGE_ROOT, 'src'))) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'pipe' });
+  if (builtMs < newestMs(join(PACKAGE_ROOT, 'src'))) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
 };
