@@ -16,7 +16,7 @@ import { finishRun } from '../report/index.js';
 import { resolveNamed } from '../core/paths.js';
 import { createRng } from '../core/rng.js';
 import type { ExitCode } from '../core/errors.js';
-import { loadProfile, profileDurationMs, transformProfile, type Profile } from '../scenario/profile.js';
+import { eventsForActions, loadProfile, profileDurationMs, transformProfile, type Profile } from '../scenario/profile.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { loadTenantTable, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import { compileScenarioRequests } from '../traffic/template.js';
@@ -51,6 +51,8 @@ export interface ReplayCommonOptions {
   log?: (line: string) => void;
   /** Where the report summary goes [log]. */
   print?: (text: string) => void;
+  /** The summary's colours and width [none, 80 columns]. */
+  render?: { color: boolean; width: number };
   /** Directory relative paths resolve against [process.cwd()]. */
   cwd?: string;
   /** `--pg URL`: PostgreSQL to observe, overriding the scenario's `observe.postgres.url` (observe stage). */
@@ -148,7 +150,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     });
     if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
-    const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print });
+    const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
     await target.release();
@@ -163,7 +165,9 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
   const scenario = await loadScenario(scenarioFile);
   const loadedProfile = await loadProfile(profileFile);
   const profile = transformProfile(loadedProfile, { speed: opts.speed ?? 1, rateScale: opts.rateScale ?? 1, durationLimitMs: opts.durationMs ?? null });
-  checkEvents(profile.events, scenario, profile.file);
+  const events = eventsForActions(profile.events, Object.keys(scenario.actions));
+  checkEvents(events.fire, scenario, profile.file);
+  for (const e of events.skipped) opts.log?.(`event ${e.action} at ${e.atMs / 1000}s skipped: optional, and the scenario defines no ${e.action} action`);
   const dataDir = opts.dataDir ? resolve(cwd, opts.dataDir) : null;
   const tenants = await loadTenantTable({ dataDir, scenario });
   const templates = compileScenarioRequests(scenario, tenants?.table ?? null);
@@ -185,7 +189,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
     plannedDurationMs: profileDurationMs(profile),
     name: profile.name,
     trackedTenants: tracked,
-    events: profile.events,
+    events: events.fire,
     actions: scenario.actions,
     observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
     meta: {

@@ -12,7 +12,7 @@
 import { InputError, type Problem } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { SECRET_HEADER } from '../core/secrets.js';
-import { expectedArrivals, peakRateRps, profileDurationMs, type Profile } from '../scenario/profile.js';
+import { eventsForActions, expectedArrivals, peakRateRps, profileDurationMs, type Profile } from '../scenario/profile.js';
 import type { HttpMethod, Scenario, TenantPick } from '../scenario/scenario.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { createTenantPicker, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
@@ -236,7 +236,10 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   const events: PlannedEvent[] = [];
   const skippedEvents: SkippedEvent[] = [];
   const actionNames = Object.keys(scenario.actions);
+  const { skipped } = eventsForActions(profile.events, actionNames);
+  for (const ev of skipped) warnings.push(`event ${ev.action} at ${formatK6Duration(ev.atMs)} skipped: optional, and the scenario defines no ${ev.action} action`);
   profile.events.forEach((ev, i) => {
+    if (skipped.includes(ev)) return;
     const action = scenario.actions[ev.action];
     const at = formatK6Duration(ev.atMs);
     if (action === undefined) {

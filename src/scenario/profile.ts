@@ -17,8 +17,13 @@ export type Stage = HoldStage | RampStage;
 /** Arrival process: Poisson (exponential gaps, the default) or evenly spaced. */
 export type ArrivalProcess = 'poisson' | 'constant';
 
-/** An action fired at a time; `action` names one of the scenario's `actions`. */
-export interface ProfileEvent { atMs: number; action: string }
+/**
+ * An action fired at a time; `action` names one of the scenario's `actions`.
+ * An `optional` event is skipped (with a note) when the scenario defines no
+ * such action, so a shipped profile can carry a deploy and still run with any
+ * scenario; a required one is an input error.
+ */
+export interface ProfileEvent { atMs: number; action: string; optional: boolean }
 
 /** What `prodshape fit` learnt from a log, kept in the profile it wrote. */
 export interface FitInfo { zipf_s?: number; [key: string]: unknown }
@@ -87,11 +92,12 @@ export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
   const eventsRaw = o?.events === undefined ? [] : (c.list(['events'], o.events) ?? []);
   const events: ProfileEvent[] = [];
   eventsRaw.forEach((e, i) => {
-    const eo = c.object(['events', i], e, { required: ['at', 'action'] });
+    const eo = c.object(['events', i], e, { required: ['at', 'action'], optional: ['optional'] });
     if (!eo) return;
     const atMs = c.durationMs(['events', i, 'at'], eo.at);
     const action = c.string(['events', i, 'action'], eo.action, { nonEmpty: true });
-    if (atMs !== undefined && action !== undefined) events.push({ atMs, action });
+    const optional = eo.optional === undefined ? false : c.boolean(['events', i, 'optional'], eo.optional);
+    if (atMs !== undefined && action !== undefined && optional !== undefined) events.push({ atMs, action, optional });
   });
   const fit = o?.fit === undefined ? null : (c.map(['fit'], o.fit)) ?? null;
   const description = typeof o?.description === 'string' ? o.description : leadingComment(doc.text);
@@ -206,4 +212,17 @@ export const transformProfile = (
       durationLimitMs: limit ?? p.applied.durationLimitMs,
     },
   };
+};
+
+/**
+ * Splits a profile's events by the actions a scenario defines: the events to
+ * fire, and the optional ones it has no action for (to be skipped with a
+ * note). Required events without an action stay in `fire`, for the caller's
+ * check to reject.
+ */
+export const eventsForActions = (events: readonly ProfileEvent[], actionNames: readonly string[]): { fire: ProfileEvent[]; skipped: ProfileEvent[] } => {
+  const fire: ProfileEvent[] = [];
+  const skipped: ProfileEvent[] = [];
+  for (const e of events) (e.optional && !actionNames.includes(e.action) ? skipped : fire).push(e);
+  return { fire, skipped };
 };

@@ -62,6 +62,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'short.yaml'), 'stages:\n  - { duration: 2s, rate: 100 }\n');
   writeFileSync(join(dir, 'long.yaml'), 'stages:\n  - { duration: 60s, rate: 100 }\n');
   writeFileSync(join(dir, 'bad-event.yaml'), 'stages:\n  - { duration: 2s, rate: 10 }\nevents:\n  - { at: 1s, action: migrate }\n');
+  writeFileSync(join(dir, 'optional-event.yaml'), 'stages:\n  - { duration: 2s, rate: 10 }\nevents:\n  - { at: 1s, action: migrate, optional: true }\n  - { at: 1s, action: deploy, optional: true }\n');
 }, 120_000);
 afterAll(async () => srv?.close());
 
@@ -134,7 +135,7 @@ describe('prodshape replay (built CLI)', () => {
     expect(r.stderr).toMatch(/--allow-remote/);
   });
 
-  it('exits 3 when the target is unreachable at start, and 1 for an event with no action', async () => {
+  it('exits 3 when the target is unreachable at start, 1 for an event with no action, and skips one marked optional', async () => {
     const port = await freePort();
     const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'short.yaml'), '--target', `http://127.0.0.1:${port}`, '--out', join(dir, 'down')], { env });
     expect(r.code).toBe(3);
@@ -142,6 +143,11 @@ describe('prodshape replay (built CLI)', () => {
     const bad = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'bad-event.yaml'), '--target', srv.url, '--out', join(dir, 'bad')], { env });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/events\[0\]\.action: no action named "migrate"/);
+    // Marked optional, the same event is skipped with a note; an optional event the scenario has an action for fires.
+    const optional = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'optional-event.yaml'), '--target', srv.url, '--out', join(dir, 'optional')], { env });
+    expect(optional.code, optional.stderr).toBe(0);
+    expect(optional.stderr).toMatch(/event migrate at 1s skipped: optional, and the scenario defines no migrate action/);
+    expect(readFileSync(join(dir, 'optional', 'events.ndjson'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(['deploy']);
     const noTarget = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', 'steady'], { env });
     expect(noTarget.code).toBe(1);
     expect(noTarget.stderr).toMatch(/--target/);

@@ -198,7 +198,7 @@ describe('runPlan against real servers', () => {
     const sc = parseScenario('name: d\nendpoints:\n  - { name: e, path: /x }\nactions:\n  deploy: { http: POST /admin/deploy }\n  slow: { run: "echo starting; sleep 5", timeout: 300ms }\n');
     const p = runPlan({
       target: new URL(srv.url), outDir: dir, plan: { stream: steady(50, 3000) }, plannedDurationMs: 3000, meta: META,
-      events: [{ atMs: 1500, action: 'deploy' }, { atMs: 500, action: 'slow' }], actions: sc.actions, observers: [observer],
+      events: [{ atMs: 1500, action: 'deploy', optional: false }, { atMs: 500, action: 'slow', optional: false }], actions: sc.actions, observers: [observer],
     });
     const r = await p;
     expect(deploys).toHaveLength(1);
@@ -246,7 +246,7 @@ describe('runPlan against real servers', () => {
     const sc = parseScenario('name: p\nendpoints:\n  - { name: e, path: "/x?q=1" }\nactions:\n  deploy: { http: POST /admin/deploy }\n');
     const r = await runPlan({
       target: new URL(`${srv.url}/api/`), outDir: outDir(), plan: { stream: steady(50, 1000, '/x?q=1') }, plannedDurationMs: 1000, meta: META,
-      events: [{ atMs: 200, action: 'deploy' }], actions: sc.actions,
+      events: [{ atMs: 200, action: 'deploy', optional: false }], actions: sc.actions,
     });
     expect(r.totals.ok).toBe(50);
     expect(srv.counts.get('GET /api/x')).toBe(50);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { expectedArrivals, parseProfile, profileDurationMs, rateAtRps, transformProfile } from '../../src/scenario/profile.js';
+import { eventsForActions, expectedArrivals, parseProfile, profileDurationMs, rateAtRps, transformProfile } from '../../src/scenario/profile.js';
 
 const SPIKE = `# A 3x spike.
 name: spike-3x
@@ -21,7 +21,7 @@ describe('profiles', () => {
     expect(p.description).toBe('A 3x spike.');
     expect(p.stages).toHaveLength(4);
     expect(profileDurationMs(p)).toBe(140_000);
-    expect(p.events).toEqual([{ atMs: 10_000, action: 'deploy' }]);
+    expect(p.events).toEqual([{ atMs: 10_000, action: 'deploy', optional: false }]);
   });
   it('gives the rate at any moment and integrates exactly', () => {
     const p = parseProfile(SPIKE);
@@ -69,4 +69,15 @@ events:
     expect(msg).toContain('bad.yaml:6: stages[2].rate: expected a number >= 0, got -1');
     expect(msg).toContain('bad.yaml:8: events[0].at: is after the end of the profile');
   });
+  it('optional events: skipped for a scenario without the action, kept for one with it; a bad flag is an error', () => {
+    const p = parseProfile(`${SPIKE}  - { at: 20s, action: deploy, optional: true }\n  - { at: 30s, action: flush, optional: true }\n`, 'opt.yaml');
+    expect(p.events.map((e) => [e.action, e.optional])).toEqual([['deploy', false], ['deploy', true], ['flush', true]]);
+    const split = eventsForActions(p.events, ['deploy']);
+    expect(split.fire.map((e) => e.atMs)).toEqual([10_000, 20_000]);
+    expect(split.skipped.map((e) => e.action)).toEqual(['flush']);
+    // A required event without its action is not skipped: the replay's check rejects it.
+    expect(eventsForActions(p.events, []).fire.map((e) => e.atMs)).toEqual([10_000]);
+    expect(() => parseProfile(`${SPIKE}  - { at: 20s, action: deploy, optional: yes please }\n`, 'opt.yaml')).toThrow(/opt\.yaml:\d+: events\[1\]\.optional: expected/);
+  });
 });
+
