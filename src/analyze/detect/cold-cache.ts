@@ -13,8 +13,9 @@
  *     significant twice: more of its requests exceed the limit than in the
  *     warm period (binomial, `coldPValue`, ≥ `minErrors` of them), and more
  *     of its bins are elevated than the run's other bins are (binomial,
- *     `coldBinPValue`; background rate floored at 5%): noise on a busy machine
- *     makes scattered spikes, a cold cache a run of them.
+ *     `coldBinPValue`; background rate floored at 5%; the bins before the
+ *     event, and those after recovery offered at most 1.25x its rate): noise
+ *     on a busy machine makes scattered spikes, a cold cache a run of them.
  * The overall series is judged first; when it shows nothing, each endpoint is.
  */
 import type { EventRecord } from '../../run/format.js';
@@ -63,6 +64,9 @@ const notFound = (endpoint: string | null, eventS: number, binS: number, reason:
   recoveredP99Ms: null, ratio: null, windowS: null, recovered: false, coldSamples: 0, exceeding: 0, pValue: null, binS, ...extra,
 });
 
+/** Bins offered more than this multiple of the warm period's median rate are not the warm period's noise. */
+const COMPARABLE_LOAD = 1.25;
+
 const inSpans = (b: Bin, spans: readonly Span[]): boolean => spans.some((s) => b.endS > s.fromS && b.startS < s.toS);
 
 /** Looks for the cold window after `eventS` in one binned series. `masked` spans are skipped in the baseline. */
@@ -109,7 +113,12 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   // after recovery) are elevated on their own (floor 5%): machine noise makes scattered spikes, a cold cache a run of them.
   const judgedCold = coldBins.filter(valid);
   const elevatedCold = judgedCold.filter(elevated).length;
-  const after = recovered ? post.slice(recoverAt).filter((b) => b.startS < (post[recoverAt]?.startS ?? 0) + t.coldBaselineS && valid(b)) : [];
+  // After recovery, only bins at about the warm period's load count as its noise: a ramp that follows raises p99 by queueing.
+  const preOfferedRps = median(pre.map((b) => b.offeredRps)) ?? 0;
+  const comparableLoad = (b: Bin): boolean => b.offeredRps <= COMPARABLE_LOAD * preOfferedRps;
+  const after = recovered
+    ? post.slice(recoverAt).filter((b) => b.startS < (post[recoverAt]?.startS ?? 0) + t.coldBaselineS && valid(b) && comparableLoad(b))
+    : [];
   const background = [...pre, ...after];
   const bgRate = Math.max(0.05, background.length > 0 ? background.filter(elevated).length / background.length : 0);
   const binPValue = binomialUpperTail(elevatedCold, judgedCold.length, bgRate);

@@ -39,7 +39,10 @@ export interface ClassComparison {
   medianP50Ms: number | null;
   p50Ratio: number | null;
   exceeding: number;
+  /** Chance of that many of the class above the median class's p99 if the class were like it (binomial, 1%). */
   pValue: number | null;
+  /** The same for the p50 rule: the class's requests above the median class's p50 (binomial, 50%). */
+  p50PValue: number | null;
   flagged: boolean;
   confidence: 'high' | 'low' | 'insufficient';
   note: string | null;
@@ -62,7 +65,7 @@ const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse,
     p50Ratio: c.p50_ms !== null && r.p50_ms ? r3(c.p50_ms / r.p50_ms) : null,
   };
   if (cand.total < t.skewMinSamples || ref.total < t.skewMinSamples || c.p99_ms === null || r.p99_ms === null) {
-    return { ...base, ratio: null, exceeding: 0, pValue: null, flagged: false, confidence: 'insufficient',
+    return { ...base, ratio: null, exceeding: 0, pValue: null, p50PValue: null, flagged: false, confidence: 'insufficient',
       note: `not enough samples to judge (${group}: ${cand.total}, median tenant class: ${ref.total}; need ${t.skewMinSamples} each)` };
   }
   const ratio = r.p99_ms > 0 ? c.p99_ms / r.p99_ms : Infinity;
@@ -74,10 +77,12 @@ const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse,
   const p50Delta = (c.p50_ms ?? 0) - (r.p50_ms ?? 0);
   const byP50 = (base.p50Ratio ?? 0) >= t.skewRatio && p50Delta >= t.skewMinDeltaMs;
   const byShare = exceeding >= 0.5 * cand.total && (base.p50Ratio ?? 0) >= t.skewRatio / 1.5 && p50Delta >= t.skewMinDeltaMs;
-  const flagged = (byP99 || byP50 || byShare) && pValue < t.skewPValue;
+  // Each rule is tested on its own statistic: under queueing every p99 is inflated alike, the p50s are not.
+  const p50PValue = r.p50_ms === null ? 1 : binomialUpperTail(sparseCountAboveMs(cand, r.p50_ms), cand.total, 0.5);
+  const flagged = ((byP99 || byShare) && pValue < t.skewPValue) || (byP50 && Math.min(pValue, p50PValue) < t.skewPValue);
   const confident = cand.total >= t.skewConfidentSamples && ref.total >= t.skewConfidentSamples;
   return {
-    ...base, ratio: r3(ratio), exceeding, pValue, flagged,
+    ...base, ratio: r3(ratio), exceeding, pValue, p50PValue, flagged,
     confidence: confident ? 'high' : 'low',
     note: confident ? null : `low confidence: ${cand.total} samples in ${group}, ${ref.total} in the median class (${t.skewConfidentSamples} each make a stable p99)`,
   };
@@ -99,7 +104,8 @@ export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | n
 
 const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[], wholeRunTenants: boolean): string => {
   const who = cmp.end === 'big' ? (cmp.group === 'top1' ? 'the biggest 1% of tenants' : 'the biggest 10% of tenants') : 'tenants with no rows';
-  const names = named.slice(0, 3).map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, p99 ${fmtMs(n.p99_ms)})`).join(', ');
+  const names = named.slice(0, 3)
+    .map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, ${wholeRunTenants ? `p50 ${fmtMs(n.p50_ms)}, ` : ''}p99 ${fmtMs(n.p99_ms)})`).join(', ');
   const action = cmp.end === 'big'
     ? 'check the plan of its query for a large tenant (an index leading with tenant_id, LIMIT/pagination, or per-tenant caching)'
     : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index for tenants outside its statistics (REFERENCE §6 recipe A)";
@@ -109,7 +115,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[],
     ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
     : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
   return `${endpoint} is slow for ${who}: ${numbers}`
-    + `${names ? `; slowest${wholeRunTenants ? ' (p99 over the whole run)' : ''}: ${names}` : ''}${conf}; ${action}.`;
+    + `${names ? `; ${wholeRunTenants && cmp.end === 'big' ? 'biggest (latency over the whole run)' : 'slowest'}: ${names}` : ''}${conf}; ${action}.`;
 };
 
 export interface SkewOutput {
@@ -158,7 +164,10 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
       const classesOf: string[] = cmp.end === 'big' ? cmp.group.split('+') : ['empty', 'rest'];
       const inGroup = tenants.filter((x) => classesOf.includes(x.tenant_class));
       const medianRows = median(tenants.map((x) => x.rows));
-      const named = (cmp.end === 'small' ? inGroup.filter((x) => medianRows === null || (x.rows ?? 0) <= medianRows) : inGroup).slice(0, 5);
+      // Per-tenant latency is whole-run: when part of the run was unhealthy (saturated, cold), a tenant's p99 says more about
+      // when its requests came than about its size, so the big end is named by rows instead.
+      const big = unhealthy.length > 0 ? [...inGroup].sort((a, b) => (b.rows ?? 0) - (a.rows ?? 0)) : inGroup;
+      const named = (cmp.end === 'small' ? inGroup.filter((x) => medianRows === null || (x.rows ?? 0) <= medianRows) : big).slice(0, 5);
       out.breaks.push({
         kind: 'data-skew',
         endpoint,
