@@ -13,8 +13,7 @@ import { EXIT, inputError } from '../core/errors.js';
 import { analyzeRunDir, compareReports, type Report } from '../analyze/index.js';
 import { RUN_FILES } from '../run/format.js';
 import { renderComparison } from '../report/index.js';
-import { out, useColor } from './output.js';
-import { terminalWidth } from './report.js';
+import { out, terminalWidth, useColor } from './output.js';
 
 interface CompareArgs {
   a: string;

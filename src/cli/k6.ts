@@ -66,7 +66,7 @@ export const k6Command: CommandModule<object, K6Args> = {
       .option('expected-latency', { type: 'string', default: '100ms', describe: 'latency expected at the peak, for sizing VUs by Little\'s law' })
       .option('max-vus', { type: 'number', describe: 'cap on VUs (requests in flight); default: enough for 10x the expected latency' })
       .option('tenant-tags', { type: 'number', default: 200, describe: 'track the N largest tenants (tagged with their id), plus samples of small and empty ones, as replay does' })
-      .example('$0 k6 --scenario demo --profile spike-3x --out spike.ts', 'then: k6 run -e TARGET=http://staging:8080 --out json=results.json.gz spike.ts')
+      .example('$0 k6 --scenario saas-orders --data data/ --profile spike-3x --out spike.ts', 'then: k6 run -e TARGET=http://staging:8080 --out json=results.json.gz spike.ts')
       .strict(),
   handler: async (args) => {
     const scenarioFile = resolveNamed('scenarios', args.scenario, '--scenario');

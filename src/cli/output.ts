@@ -9,6 +9,9 @@ import { redact } from '../core/secrets.js';
 export const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean =>
   Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
 
+/** Terminal width for renderings: the TTY's, between 60 and 120, else 80. */
+export const terminalWidth = (): number => (process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80);
+
 export const out = (text: string): void => {
   process.stdout.write(`${redact(text)}\n`);
 };

@@ -98,7 +98,7 @@ export const plansCommand: CommandModule<object, PlansArgs> = {
       .option('db', { type: 'string', describe: 'PostgreSQL URL (default: observe.postgres.url of the scenario)' })
       .option('data', { type: 'string', describe: 'generated dataset directory (manifest.json) for tenant parameters' })
       .option('analyze', { type: 'boolean', default: false, describe: 'EXPLAIN ANALYZE (read-only queries only) instead of plain EXPLAIN' })
-      .example('$0 plans snapshot --scenario demo --file plans.json --db postgres://localhost/app', '')
-      .example('$0 plans check --scenario demo --file plans.json', ''),
+      .example('$0 plans snapshot --scenario demo --data data/ --file plans.json --db postgres://localhost/app', '')
+      .example('$0 plans check --scenario demo --data data/ --file plans.json', ''),
   handler: run,
 };

@@ -9,9 +9,9 @@ import { inputError } from '../core/errors.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
-import { demoRunEpilogue, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
+import { isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
-import { err, out } from './output.js';
+import { err, out, terminalWidth, useColor } from './output.js';
 
 interface ReplayArgs {
   scenario?: string;
@@ -98,8 +98,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
       .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
       .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
-      .example('$0 replay --scenario saas-orders --profile spike-3x --target http://127.0.0.1:8080 --data data/', '')
-      .example('$0 replay --scenario demo --profile monday-9am --target http://127.0.0.1:8080 --speed 30 --slo "p99<300ms"', '')
+      .example('$0 replay --scenario saas-orders --data data/ --profile spike-3x --target http://127.0.0.1:8080', 'a dataset from prodshape generate, replayed against your staging service')
+      .example('$0 replay --scenario demo --data DIR --profile monday-9am --target http://127.0.0.1:7878 --speed 30 --slo "p99<300ms"', 'against `prodshape demo` (it prints its dataset DIR)')
       .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
   handler: async (a) => {
     // Access-log replays (src/traffic/logs/run.ts) take --log instead of --profile; --scenario is optional for them.
@@ -162,13 +162,17 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
           live.clear();
           out(text);
         },
+        render: { color: useColor(), width: terminalWidth() },
       };
       const result = a.log !== undefined
         ? await runLogReplay({ ...options, logFile: a.log, scenario: a.scenario ?? null, replay: readLogReplayArgs(a) })
-        : await runReplay({ ...options, scenario: a.scenario ?? demo?.scenarioFile ?? '', profile: a.profile as string });
+        : await runReplay({
+          ...options, scenario: a.scenario ?? demo?.scenarioFile ?? '', profile: a.profile as string,
+          // The demo is stopped as soon as the traffic ends, so its last words come before the report.
+          ...(demo !== null ? { afterRun: () => demo.stop() } : {}),
+        });
       live.clear();
       if (result.meta.interrupted) err(`run interrupted (${result.meta.interrupt_reason ?? 'stopped'}); everything measured is in ${result.dir}`);
-      if (demo !== null) for (const line of demoRunEpilogue(result.dir)) out(line);
       process.exitCode = result.exitCode;
     } finally {
       live.clear();

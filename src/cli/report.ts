@@ -9,7 +9,7 @@ import { inputError } from '../core/errors.js';
 import { analyzeRunDir } from '../analyze/index.js';
 import { exitCodeOf, finishRun, writeReports } from '../report/index.js';
 import { importK6ForReport } from './k6.js';
-import { err, out, useColor } from './output.js';
+import { err, out, terminalWidth, useColor } from './output.js';
 
 interface ReportArgs {
   dir?: string;
@@ -21,8 +21,6 @@ interface ReportArgs {
   out?: string;
 }
 
-/** Terminal width for renderings: the TTY's, between 60 and 120, else 80. */
-export const terminalWidth = (): number => (process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80);
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report [dir]',

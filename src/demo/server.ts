@@ -220,6 +220,7 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
     }),
   ];
 
+  let closing = false;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const t0 = performance.now();
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
@@ -239,7 +240,8 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
       if (e instanceof HttpError) sendJson(res, e.status, { error: e.message }, e.headers);
       else if (e instanceof PoolTimeoutError) sendJson(res, 503, { error: e.message }, { 'retry-after': '1' });
       else {
-        log(`prodshape demo: ${req.method ?? '?'} ${path} failed: ${errorMessage(e)}`);
+        // While stopping, requests still queued for the database fail as it closes: expected, not worth a line each.
+        if (!closing) log(`prodshape demo: ${req.method ?? '?'} ${path} failed: ${errorMessage(e)}`);
         if (!res.headersSent) sendJson(res, 500, { error: `internal error: ${errorMessage(e)}` });
         else res.destroy();
       }
@@ -270,6 +272,7 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
     metrics,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closing = true;
         server.close((e) => (e ? reject(e) : resolve()));
         server.closeIdleConnections();
       }),

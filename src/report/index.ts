@@ -66,10 +66,12 @@ export const writeReports = async (dir: string, report: Report, opts: { html?: b
 export const finishRun = async (dir: string, opts: FinishOptions): Promise<FinishResult> => {
   const report = await analyzeRunDir(dir, opts);
   const files = await writeReports(dir, report, { html: opts.html ?? true, junitFile: opts.junitFile ?? null });
+  // The run directory and the report people open come last, where a terminal leaves them in view.
   const listed = [
-    { label: 'report', path: files.reportFile },
-    ...(files.htmlFile ? [{ label: 'html', path: files.htmlFile }] : []),
     ...(files.junitFile ? [{ label: 'junit', path: files.junitFile }] : []),
+    ...(files.htmlFile ? [{ label: 'json', path: files.reportFile }] : []),
+    { label: 'run directory', path: dir },
+    { label: 'report', path: files.htmlFile ?? files.reportFile },
   ];
   opts.print(renderTerminal(report, { color: opts.color ?? false, width: opts.width ?? 80, files: listed }));
   return { exitCode: exitCodeOf(report), ...files, report };

@@ -173,7 +173,8 @@ describe('`prodshape replay --log` (built CLI)', () => {
     ], { cwd: tmp });
     expect(stderr).toMatch(/log apache_logs\.log \(combined\): 9,995 requests to replay of 10,000 lines; filtered out: 5 writes/);
     expect(stderr).toMatch(/played in 15s at --speed 100/);
-    expect(stdout).toMatch(/report: .*report\.json/);
+    expect(stdout).toMatch(/^json: .*report\.json$/m);
+    expect(stdout).toMatch(/^report: .*report\.html$/m);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { requests: number; errors: number }; endpoints: { name: string }[] };
     expect(reportSchemaErrors(report)).toEqual([]);
     // 15 s at x100 is the first 25 minutes of the log: its first minute-:05 burst (10:05) only.
