@@ -5,28 +5,26 @@
  * DATABASE_URL. Bounded with `--duration` so the suite stays fast; the rest of
  * the command is the README's.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 describe('the README\'s first command (built CLI, fresh machine)', () => {
   const home = mkdtempSync(join(tmpdir(), 'prodshape-first-'));
-  beforeAll(() => {
-    if (!existsSync(CLI)) expect(spawnSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' }).status).toBe(0);
-  });
+  beforeAll(() => ensureBuilt());
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('starts the demo, plays monday-9am against it, and prints the run directory and the report last', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), NO_COLOR: '1' };
     delete env.DATABASE_URL;
     delete env.PRODSHAPE_CACHE_DIR;
-    const child = spawn(process.execPath, [CLI, 'replay', '--profile', 'monday-9am', '--duration', '8s'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // 12 s at the first run's speed of 30 covers the night and its deploy (at 4m, 8 s in).
+    const child = spawn(process.execPath, [CLI, 'replay', '--profile', 'monday-9am', '--duration', '12s'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -37,20 +35,24 @@ describe('the README\'s first command (built CLI, fresh machine)', () => {
     expect(stderr).toMatch(/generating the saas-orders dataset/);
     expect(stderr).toMatch(/embedded PGlite/);
     expect(existsSync(join(home, '.cache', 'prodshape', 'datasets'))).toBe(true);
+    // The run directory and report.html are the last two lines, after the demo's own last words.
     const lines = stdout.trim().split('\n');
     const runLine = lines[lines.length - 2] ?? '';
     const reportLine = lines[lines.length - 1] ?? '';
     expect(runLine).toMatch(/^run directory: /);
-    expect(reportLine).toMatch(/^report: +\S+report\.(html|json)$/);
+    expect(reportLine).toMatch(/^report: \S+report\.html$/);
+    expect(stdout.match(/^run directory: /gm)).toHaveLength(1);
     const runDir = runLine.replace(/^run directory: /, '');
     expect(runDir.startsWith(join(home, 'runs'))).toBe(true);
-    const reportFile = reportLine.replace(/^report: +/, '');
+    const reportFile = reportLine.replace(/^report: /, '');
     expect(existsSync(reportFile)).toBe(true);
-    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as { profile: string; summary: { requests: number; errors: number } };
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as { profile: string; summary: { requests: number; errors: number }; events: { action: string; ok: boolean }[] };
     expect(reportSchemaErrors(report)).toEqual([]);
     expect(report.profile).toBe('monday-9am');
     expect(report.summary.requests).toBeGreaterThan(50);
     expect(report.summary.errors).toBe(0);
+    // The Monday-morning deploy fired against the demo.
+    expect(report.events.map((e) => [e.action, e.ok])).toEqual([['deploy', true]]);
     // The demo child is gone: nothing listens any more.
     const meta = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { target: string; speed: number; rate_scale: number };
     expect(meta.speed).toBe(30);

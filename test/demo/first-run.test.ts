@@ -22,8 +22,9 @@ describe('first run against the demo', () => {
     expect(rateScaleFor('spike-3x', 300, 200)).toBe(Math.round((PEAK_SHARE['spike-3x']! * 200 / 300) * 100) / 100);
     expect(300 * rateScaleFor('spike-3x', 300, 200)).toBeGreaterThan(1.5 * 200);
     expect(100 * rateScaleFor('spike-3x', 300, 200)).toBeLessThan(0.6 * 200);
-    // monday-9am stays light throughout; unknown profiles peak at 60%.
-    expect(210 * rateScaleFor('monday-9am', 210, 300)).toBeLessThanOrEqual(0.21 * 300);
+    // monday-9am peaks past the knee and keeps its night (40 of 210) light; unknown profiles peak at 60%.
+    expect(210 * rateScaleFor('monday-9am', 210, 300)).toBeGreaterThan(1.5 * 300);
+    expect(40 * rateScaleFor('monday-9am', 210, 300)).toBeLessThan(0.35 * 300);
     expect(rateScaleFor('my-profile', 100, 100)).toBe(0.6);
     expect(rateScaleFor('my-profile', 100, 0.001)).toBe(0.01);
     expect(rateScaleFor('my-profile', 1, 1e9)).toBe(10);
