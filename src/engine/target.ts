@@ -1,7 +1,8 @@
 /**
  * The target: parsing, the safety rule (loopback and private networks only
- * unless `--allow-remote`), the reachability check before a run, and the seam
- * where `replay` without `--target` will start the demo service.
+ * unless `--allow-remote`), and the reachability check before a run. (The
+ * demo service that `replay` starts when no `--target` is given is the CLI's
+ * doing: src/demo/first-run.ts; it arrives here as a URL.)
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, connect, isIP } from 'node:net';
@@ -90,14 +91,14 @@ export const checkTargetReachable = (url: URL, timeoutMs = 5000): Promise<void> 
 export interface ResolvedTarget { url: URL; release: () => Promise<void>; startedByUs: boolean }
 
 /**
- * Resolves the run's target. With `--target` it is that URL. Without it,
- * `replay` will start the bundled demo service (issue 5): that work plugs in
- * here; until then it is a clear input error.
+ * Resolves the run's target: the `--target` URL. Without one it is an input
+ * error (the CLI starts the demo before it gets here when that is what the
+ * user asked for).
  */
 export const resolveTarget = (target: string | undefined): Promise<ResolvedTarget> => {
   if (target !== undefined && target !== '') return Promise.resolve({ url: parseTarget(target), release: () => Promise.resolve(), startedByUs: false });
   throw inputError('--target', 'no target given', {
-    hint: 'pass --target http://HOST:PORT (the service under test); running without a target against the bundled demo service is not available yet',
+    hint: 'pass --target http://HOST:PORT (the service under test); only `prodshape replay --profile P` with the demo scenario runs without one, against the bundled demo service',
     code: 'PS_NO_TARGET',
   });
 };

@@ -23,7 +23,10 @@ describe('shipped profiles', () => {
     expect(rateAtRps(p, rampEnd) / trough).toBeLessThan(4.6);
     // Steep: the 9am ramp climbs faster per minute than the early risers' ramp.
     const slope = (a: number, b: number): number => (rateAtRps(p, b - 1) - rateAtRps(p, a)) / ((b - a) / 60_000);
-    expect(slope(rampStart, rampEnd)).toBeGreaterThan(3 * slope(8 * 60_000, rampStart));
+    expect(slope(rampStart, rampEnd)).toBeGreaterThan(3 * slope(12 * 60_000, rampStart));
+    // The Monday-morning deploy, in the night hours, optional so any scenario runs the profile.
+    expect(p.events).toEqual([{ atMs: 4 * 60_000, action: 'deploy', optional: true }]);
+    expect(rateAtRps(p, 4 * 60_000)).toBe(trough);
     expect(peakRateRps(p) / trough).toBeGreaterThan(4.8);
     expect(peakRateRps(p) / trough).toBeLessThan(5.5);
     // --speed 10 plays it in 6 minutes with the same rates.
@@ -34,7 +37,7 @@ describe('shipped profiles', () => {
 
   it('post-deploy-cold fires deploy after two warm minutes; spike-3x steps to 3x and back', async () => {
     const cold = await load('post-deploy-cold');
-    expect(cold.events).toEqual([{ atMs: 120_000, action: 'deploy' }]);
+    expect(cold.events).toEqual([{ atMs: 120_000, action: 'deploy', optional: false }]);
     expect(profileDurationMs(cold) - 120_000).toBeGreaterThanOrEqual(180_000);
     const spike = await load('spike-3x');
     expect(rateAtRps(spike, 90_000) / rateAtRps(spike, 30_000)).toBe(3);
