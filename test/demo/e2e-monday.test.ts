@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
+import { median } from '../../src/analyze/stats.js';
 import { readManifest } from '../../src/data/manifest.js';
 import { DEFAULT_DEMO_SCALE, ensureDataset } from '../../src/demo/dataset.js';
 import { CLI, e2eSetup, type E2eContext } from './e2e-setup.js';
@@ -48,11 +49,15 @@ describe.skipIf(skipWithoutPg())('monday-9am against the demo (PostgreSQL)', () 
     expect(cold!.endpoint === null || cold!.endpoint === 'dashboard').toBe(true);
     expect(Math.abs((cold!.t_s ?? -1) - deploy!.t_s)).toBeLessThanOrEqual(2);
 
-    // The saturation point: in the 9am ramp or after it (the ramp starts at 18m: 18 s), with the pool waiting.
+    // The saturation point: after the night (12 s) and at an offered rate well above the night's, so
+    // it is load, not the cold window; with the pool waiting. Where in the ramps it lands depends on the
+    // machine's capacity (the knee came at 18-20 s, the 9am ramp's start, across machines).
     const sat = run.report.breaks.find((b) => b.kind === 'saturation');
     expect(sat, run.stdout).toBeDefined();
-    expect(sat!.t_s ?? 0).toBeGreaterThan(18);
-    expect(sat!.offered_rps ?? 0).toBeGreaterThan(0);
+    expect(sat!.t_s ?? 0).toBeGreaterThanOrEqual(12);
+    const nightRps = median(run.report.timeline.filter((r) => r.t_s >= 5 && r.t_s < 12).map((r) => r.offered_rps)) ?? 0;
+    expect(nightRps).toBeGreaterThan(0);
+    expect(sat!.offered_rps ?? 0).toBeGreaterThan(1.5 * nightRps);
     expect(run.report.breaks.some((b) => b.kind === 'pool-saturation')).toBe(true);
   }, 240_000);
 });

@@ -91,6 +91,7 @@ export interface CliRun {
     profile: string;
     summary: { requests: number; errors: number };
     events: { t_s: number; action: string; ok: boolean }[];
+    timeline: { t_s: number; offered_rps: number }[];
     breaks: { kind: string; endpoint: string | null; t_s: number | null; offered_rps: number | null; summary: string; evidence: Record<string, unknown> }[];
   };
   meta: { speed: number; rate_scale: number; target: string };
