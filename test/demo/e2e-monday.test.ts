@@ -51,7 +51,7 @@ describe.skipIf(skipWithoutPg())('monday-9am against the demo (PostgreSQL)', () 
 
     // The saturation point: after the night (12 s) and at an offered rate well above the night's, so
     // it is load, not the cold window; with the pool waiting. Where in the ramps it lands depends on the
-    // machine's capacity (the knee came at 18-20 s, the 9am ramp's start, across machines).
+    // machine's capacity (on CI's machine: 18 s, the 9am ramp's first second).
     const sat = run.report.breaks.find((b) => b.kind === 'saturation');
     expect(sat, run.stdout).toBeDefined();
     expect(sat!.t_s ?? 0).toBeGreaterThanOrEqual(12);
