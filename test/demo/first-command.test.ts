@@ -24,7 +24,8 @@ describe('the README\'s first command (built CLI, fresh machine)', () => {
     delete env.DATABASE_URL;
     delete env.PRODSHAPE_CACHE_DIR;
     // 12 s at the first run's speed of 30 covers the night and its deploy (at 4m, 8 s in).
-    const child = spawn(process.execPath, [CLI, 'replay', '--profile', 'monday-9am', '--duration', '12s'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The bin itself, as npx runs it (its shebang and mode), not `node dist/cli/main.js`.
+    const child = spawn(CLI, ['replay', '--profile', 'monday-9am', '--duration', '12s'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
