@@ -8,6 +8,9 @@
  *  2. pg_stat_activity (active + idle in transaction connections ÷ requests per
  *     second): server-side hold time across every instance;
  *  3. pg_stat_statements (execution time of the run ÷ requests): W_exec.
+ * When the hold time while the pool was full is HOLD_GROWTH times the calm one
+ * or more, the sentence says so instead of projecting to 3x: the requests wait
+ * on something behind the pool, and λW at the calm W understates the need.
  * The peak λ is the highest 5-second mean of the offered rate (one second is
  * too noisy with Poisson arrivals). With `--instances N`, the run's traffic is
  * taken as the total over the N copies, and gauges scraped through the target
@@ -48,6 +51,16 @@ export interface Capacity {
   hold_source: HoldSource;
   /** Seconds the hold time was measured over. */
   hold_seconds: number;
+  /**
+   * Hold time over the seconds the pool was full (someone waiting, or in_use at
+   * its size), ms; null without pool gauges or with fewer than 5 such seconds.
+   */
+  hold_full_ms: number | null;
+  /** Seconds the pool was full, and the mean requests per second completed in them (all instances). */
+  full_seconds: number;
+  full_completed_rps: number | null;
+  /** hold_full_ms ÷ hold_ms ≥ HOLD_GROWTH: what runs behind the pool slowed down under load. */
+  hold_grew: boolean;
   busy_at_peak: number;
   needed_at_peak: number;
   needed_at_3x: number;
@@ -86,11 +99,22 @@ const holdMs = (rows: readonly { busy: number; rate: number }[]): number | null 
   return (rows.reduce((s, r) => s + r.busy, 0) / rate) * 1000;
 };
 
+/**
+ * Hold time under load over hold time when calm, from which the pool's own
+ * numbers no longer predict what more connections would do: the requests wait
+ * on something behind the pool (the database's CPU, locks, a single-threaded
+ * engine) that more connections do not add.
+ */
+export const HOLD_GROWTH = 1.5;
+
+const gaugedSeconds = (inp: CapacityInputs): CapacitySecond[] => inp.seconds.filter((s) => s.poolInUse !== null && s.completedRps > 0);
+const isCalm = (s: CapacitySecond): boolean => (s.poolWaiting ?? 0) === 0 && (s.poolSize === null || (s.poolInUse ?? 0) < s.poolSize);
+
 /** Measures the hold time; null when no source has enough data. */
 export const measureHold = (inp: CapacityInputs): { ms: number; source: HoldSource; seconds: number } | null => {
-  const gauged = inp.seconds.filter((s) => s.poolInUse !== null && s.completedRps > 0);
+  const gauged = gaugedSeconds(inp);
   if (gauged.length > 0) {
-    const calm = gauged.filter((s) => (s.poolWaiting ?? 0) === 0 && (s.poolSize === null || (s.poolInUse ?? 0) < s.poolSize));
+    const calm = gauged.filter(isCalm);
     const use = calm.length >= MIN_SECONDS ? calm : gauged;
     const ms = holdMs(use.map((s) => ({ busy: s.poolInUse ?? 0, rate: s.completedRps / inp.instances })));
     if (ms !== null) return { ms, source: 'pool-gauges', seconds: use.length };
@@ -102,6 +126,14 @@ export const measureHold = (inp: CapacityInputs): { ms: number; source: HoldSour
     return { ms: inp.statementsExecMs / inp.requests, source: 'pg-statements', seconds: inp.seconds.length };
   }
   return null;
+};
+
+/** The hold time over the seconds the pool was full, and what it completed then; null with fewer than 5 such seconds. */
+export const measureFullHold = (inp: CapacityInputs): { ms: number; seconds: number; completedRps: number } | null => {
+  const full = gaugedSeconds(inp).filter((s) => !isCalm(s));
+  const ms = holdMs(full.map((s) => ({ busy: s.poolInUse ?? 0, rate: s.completedRps / inp.instances })));
+  if (ms === null) return null;
+  return { ms, seconds: full.length, completedRps: full.reduce((sum, s) => sum + s.completedRps, 0) / full.length };
 };
 
 const SOURCE_TEXT: Record<HoldSource, string> = {
@@ -124,20 +156,31 @@ export const computeCapacity = (inp: CapacityInputs): Capacity | null => {
   const poolSize = sizes.length > 0 ? Math.max(...sizes) : null;
   const configured = poolSize === null ? null : poolSize * inp.instances;
   const needed3x = Math.ceil(busy * 3);
-  const configuredText = configured === null
+  const configuredText = (withOutlook: boolean): string => configured === null
     ? 'the configured pool size is unknown (name its gauge in observe.pool.size)'
-    : `${inp.instances} instance${inp.instances === 1 ? '' : 's'} x ${n0(poolSize ?? 0)} = ${n0(configured)} ${configured === 1 ? 'is' : 'are'} configured${configured < needed3x ? ', so the pool will queue at 3x' : ''}`;
+    : `${inp.instances} instance${inp.instances === 1 ? '' : 's'} x ${n0(poolSize ?? 0)} = ${n0(configured)} ${configured === 1 ? 'is' : 'are'} configured${withOutlook && configured < needed3x ? ', so the pool will queue at 3x' : ''}`;
   const serverText = inp.maxConnections === null ? '' : ` (the server allows ${n0(inp.maxConnections)})`;
-  const sentence =
-    `At the run's peak of ${n0(peak.value)} rps each request held a connection for ~${ms1(hold.ms)} ms (${SOURCE_TEXT[hold.source]}), ` +
-    `so ~${n0(Math.ceil(busy))} connection${Math.ceil(busy) === 1 ? ' is' : 's are'} busy (L = λW); at 3x the peak (${n0(peak.value * 3)} rps) this needs ~${n0(needed3x)} connection${needed3x === 1 ? '' : 's'}; ` +
-    `${configuredText}${serverText}.`;
+  const full = hold.source === 'pool-gauges' ? measureFullHold(inp) : null;
+  const grew = full !== null && full.ms >= HOLD_GROWTH * hold.ms;
+  const conns = (n: number): string => `${n0(n)} connection${n === 1 ? '' : 's'}`;
+  const sentence = grew
+    ? `At the run's peak of ${n0(peak.value)} rps, at the ~${ms1(hold.ms)} ms each request held a connection when the pool had room (${SOURCE_TEXT[hold.source]}), ` +
+      `~${conns(Math.ceil(busy))} would be busy (L = λW); but while the pool was full (${n0(full.seconds)} s) each request held one ~${ms1(full.ms)} ms ` +
+      `(${(full.ms / hold.ms).toFixed(1)}x) and ~${n0(full.completedRps)} rps completed: what runs behind the pool slowed down under load, ` +
+      `so more connections alone may not help (see the slow queries and plans); ${configuredText(false)}${serverText}.`
+    : `At the run's peak of ${n0(peak.value)} rps each request held a connection for ~${ms1(hold.ms)} ms (${SOURCE_TEXT[hold.source]}), ` +
+      `so ~${n0(Math.ceil(busy))} connection${Math.ceil(busy) === 1 ? ' is' : 's are'} busy (L = λW); at 3x the peak (${n0(peak.value * 3)} rps) this needs ~${conns(needed3x)}; ` +
+      `${configuredText(true)}${serverText}.`;
   return {
     peak_rps: Math.round(peak.value * 100) / 100,
     peak_t_s: peak.at,
     hold_ms: Math.round(hold.ms * 1000) / 1000,
     hold_source: hold.source,
     hold_seconds: hold.seconds,
+    hold_full_ms: full === null ? null : Math.round(full.ms * 1000) / 1000,
+    full_seconds: full?.seconds ?? 0,
+    full_completed_rps: full === null ? null : Math.round(full.completedRps * 100) / 100,
+    hold_grew: grew,
     busy_at_peak: Math.round(busy * 100) / 100,
     needed_at_peak: Math.ceil(busy),
     needed_at_3x: needed3x,

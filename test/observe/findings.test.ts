@@ -29,6 +29,30 @@ describe("capacity (Little's law)", () => {
     expect(c.sentence).toBe("At the run's peak of 700 rps each request held a connection for ~20 ms (from the pool gauges), so ~14 connections are busy (L = λW); at 3x the peak (2,100 rps) this needs ~42 connections; 1 instance x 10 = 10 are configured, so the pool will queue at 3x (the server allows 100).");
   });
 
+  it('says the hold time grew when the pool was full, instead of projecting the calm one to 3x', () => {
+    // 6 ms per request with room; full, the pool of 4 completes only 150 rps: 4 / 150 = 26.7 ms each
+    const seconds = [
+      ...Array.from({ length: 20 }, (_, t) => sec(t, 100, { poolInUse: 0.6, poolWaiting: 0, poolSize: 4 })),
+      ...Array.from({ length: 10 }, (_, t) => sec(20 + t, 290, { completedRps: 150, poolInUse: 4, poolWaiting: 300, poolSize: 4 })),
+    ];
+    const c = computeCapacity({ seconds, statementsExecMs: null, requests: 0, instances: 1, maxConnections: null })!;
+    expect(c.hold_ms).toBeCloseTo(6, 6);
+    expect(c.hold_full_ms).toBeCloseTo(26.667, 2);
+    expect(c.full_seconds).toBe(10);
+    expect(c.full_completed_rps).toBe(150);
+    expect(c.hold_grew).toBe(true);
+    expect(c.sentence).toBe("At the run's peak of 290 rps, at the ~6.0 ms each request held a connection when the pool had room (from the pool gauges), ~2 connections would be busy (L = λW); but while the pool was full (10 s) each request held one ~27 ms (4.4x) and ~150 rps completed: what runs behind the pool slowed down under load, so more connections alone may not help (see the slow queries and plans); 1 instance x 4 = 4 are configured.");
+    // A full pool that holds connections no longer than a calm one (the first test) keeps the projection.
+    const steady = [
+      ...Array.from({ length: 20 }, (_, t) => sec(t, 100, { poolInUse: 2, poolWaiting: 0, poolSize: 10 })),
+      ...Array.from({ length: 5 }, (_, t) => sec(20 + t, 700, { completedRps: 500, poolInUse: 10, poolWaiting: 37, poolSize: 10 })),
+    ];
+    const k = computeCapacity({ seconds: steady, statementsExecMs: null, requests: 0, instances: 1, maxConnections: null })!;
+    expect(k.hold_full_ms).toBeCloseTo(20, 6);
+    expect(k.hold_grew).toBe(false);
+    expect(k.sentence).toMatch(/at 3x the peak/);
+  });
+
   it('with several instances, counts gauges as one copy and configures N x size', () => {
     // 4 instances share 400 rps; one copy's gauge shows 100 rps × 25 ms = 2.5 in use
     const seconds = Array.from({ length: 10 }, (_, t) => sec(t, 400, { poolInUse: 2.5, poolWaiting: 0, poolSize: 20 }));
