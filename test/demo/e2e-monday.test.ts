@@ -4,7 +4,8 @@
  * names the slow big tenants on the orders endpoint, the cold window after
  * the night-time deploy, and the saturation point of the 9am ramp with the
  * pool waiting. Compressed further than the first run (--speed 60: one minute)
- * to keep the suite short.
+ * to keep the suite short. Its database is observed (demo.yaml's
+ * observe.postgres is DATABASE_URL): slow statements, plans.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithoutPg } from '../helpers/pg.js';
@@ -59,5 +60,11 @@ describe.skipIf(skipWithoutPg())('monday-9am against the demo (PostgreSQL)', () 
     expect(nightRps).toBeGreaterThan(0);
     expect(sat!.offered_rps ?? 0).toBeGreaterThan(1.5 * nightRps);
     expect(run.report.breaks.some((b) => b.kind === 'pool-saturation')).toBe(true);
+
+    // The demo's database (DATABASE_URL, through demo.yaml's observe.postgres): its statements and the critical queries' plans.
+    const db = run.report.database;
+    expect(db?.statements.available, run.stderr).toBe(true);
+    expect(db!.statements.top_by_total.some((q) => /FROM orders/i.test(q.query))).toBe(true);
+    expect(db!.plans.some((p) => p.query === 'pending-orders' && p.ok)).toBe(true);
   }, 240_000);
 });
