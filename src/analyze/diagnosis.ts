@@ -11,6 +11,7 @@
  */
 import type { LoadedRun } from './load.js';
 import type { DetectorOutput } from './detect/index.js';
+import { skewQuotesP99 } from './detect/skew.js';
 import { fmtMs, fmtRps, fmtS } from './text.js';
 import type { ReportBreak } from './types.js';
 
@@ -86,7 +87,9 @@ const degradedStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep
         lines.push(`${who}: ${fmtS(ev.start_s as number)}–${fmtS(ev.end_s as number)} after the ${String(ev.event)} (p99 ${fmtMs(ev.cold_p99_ms as number | null)} vs ${fmtMs(ev.warm_p99_ms as number | null)} warm)`);
         break;
       case 'data-skew':
-        lines.push(`${who}: the whole run, for ${ev.end === 'big' ? 'the biggest tenants' : 'empty tenants'} (p99 ${fmtMs(ev.class_p99_ms as number | null)} vs ${fmtMs(ev.median_p99_ms as number | null)})`);
+        lines.push(`${who}: the whole run, for ${ev.end === 'big' ? 'the biggest tenants' : 'empty tenants'} (${skewQuotesP99(ev.ratio as number | null)
+          ? `p99 ${fmtMs(ev.class_p99_ms as number | null)} vs ${fmtMs(ev.median_p99_ms as number | null)}`
+          : `p50 ${fmtMs(ev.p50_ms as number | null)} vs ${fmtMs(ev.median_p50_ms as number | null)}`})`);
         break;
       case 'errors':
         lines.push(`${who}: errors ${fmtS(ev.start_s as number)}–${fmtS(ev.end_s as number)}`);

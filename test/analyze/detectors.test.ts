@@ -114,6 +114,21 @@ describe('data skew', () => {
     expect(reportSchemaErrors(r)).toEqual([]);
   });
 
+  it('judges the p50 when rare stalls make every class\'s p99 alike, and quotes the p50 in summary and diagnosis', async () => {
+    // dashboard costs 2 ms + 1 ms per 1,000 rows; 3% of all requests stall 300 ms (GC, queueing) whatever the tenant.
+    const r = await analyze(synthRun({
+      seed: 14, durationS: 40, rate: () => 200, endpoints: eps, tenants,
+      serviceMs: (q, rng) => (q.endpoint === 'dashboard' ? 2 + q.tenant!.rows / 1000 : 3) * (1 + 0.2 * rng()) + (rng() < 0.03 ? 300 : 0),
+    }));
+    const b = only(r, 'data-skew');
+    expect(b.endpoint).toBe('dashboard');
+    expect(b.evidence.ratio as number).toBeLessThan(3);
+    expect(b.evidence.p50_ratio as number).toBeGreaterThanOrEqual(3);
+    expect(b.summary).toMatch(/: p50 [\d.]+ m?s vs [\d.]+ m?s for the median tenant \(\d+x; p99 /);
+    const degraded = r.diagnosis.find((d) => d.id === 'degraded')!;
+    expect(degraded.summary).toMatch(/dashboard: the whole run, for the biggest tenants \(p50 /);
+  });
+
   it('checks the other end: empty tenants that are slow (recipe A)', async () => {
     const r = await analyze(synthRun({
       seed: 12, durationS: 40, rate: () => 200, endpoints: eps, tenants: zipfTenants(100, 10_000, 30), uniformTenants: ['list-orders'],

@@ -102,6 +102,13 @@ export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | n
   return out.sort((a, b) => (b.p99_ms ?? 0) - (a.p99_ms ?? 0));
 };
 
+/**
+ * Which statistic a data-skew break quotes: its p99 ratio when that alone is
+ * 3x or more, else the p50 ratio (the p50 rule fired where queueing inflated
+ * every p99 alike).
+ */
+export const skewQuotesP99 = (p99Ratio: number | null): boolean => (p99Ratio ?? 0) >= 3;
+
 const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[], wholeRunTenants: boolean): string => {
   const who = cmp.end === 'big' ? (cmp.group === 'top1' ? 'the biggest 1% of tenants' : 'the biggest 10% of tenants') : 'tenants with no rows';
   const names = named.slice(0, 3)
@@ -110,8 +117,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[],
     ? 'check the plan of its query for a large tenant (an index leading with tenant_id, LIMIT/pagination, or per-tenant caching)'
     : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index for tenants outside its statistics (REFERENCE §6 recipe A)";
   const conf = cmp.confidence === 'low' ? ` (${cmp.note ?? 'low confidence'})` : '';
-  const byP99 = (cmp.ratio ?? 0) >= 3;
-  const numbers = byP99
+  const numbers = skewQuotesP99(cmp.ratio)
     ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
     : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
   return `${endpoint} is slow for ${who}: ${numbers}`
