@@ -131,7 +131,7 @@ interface ShareHandle {
 
 interface MainSink {
   windows(share: number, seconds: WindowRecord[][]): void;
-  live(share: number, l: Omit<LiveSnapshot, 'latency'> & { latency: Histogram; inflight: number }): void;
+  live(share: number, l: Omit<LiveSnapshot, 'latency'> & { latency: Histogram; inflight: number; atMs: number }): void;
   requests(records: RequestRecord[]): void;
   dead(reason: string): void;
 }
@@ -294,8 +294,14 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     writes = writes.then(f);
   };
 
-  // Live view: counters summed over shares between two ticks.
-  const live = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram(), inflight: new Array<number>(workers).fill(0) };
+  // Live view: counters summed over shares between two ticks. Each share sends its snapshot on its own
+  // 1 s clock, not in step with the tick, so rates divide by the time the snapshots cover (spanMs, per
+  // share, on the run's clock), not by the time between ticks: else a tick that caught no snapshot would
+  // show a second with nothing offered, and the next one twice the rate.
+  const live = {
+    offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram(), inflight: new Array<number>(workers).fill(0),
+    spanMs: new Array<number>(workers).fill(0), lastAtMs: new Array<number>(workers).fill(0),
+  };
   let stopAll: (reason: string, grace: number) => void = () => undefined;
   const merger = new WindowMerger(workers, (records) => queue(async () => {
     for (const r of records) await windowsOut.write(r);
@@ -311,6 +317,8 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
       live.errors += l.errors;
       live.latency.add(l.latency);
       live.inflight[share] = l.inflight;
+      live.spanMs[share] = (live.spanMs[share] ?? 0) + Math.max(0, l.atMs - (live.lastAtMs[share] ?? 0));
+      live.lastAtMs[share] = Math.max(live.lastAtMs[share] ?? 0, l.atMs);
     },
     requests: (records) => {
       if (requestsOut !== null) queue(async () => {
@@ -414,12 +422,13 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     }, Math.max(0, t0EpochMs + ev.atMs - epochNowMs())),
   );
 
-  let lastLive = epochNowMs();
   const liveTotals = { errors: 0, dropped: 0 };
   const liveTimer = setInterval(() => {
+    const spans = live.spanMs.filter((ms) => ms > 0);
+    if (spans.length === 0) return; // no snapshot since the last tick: nothing new to show
+    const dtS = Math.max(0.001, spans.reduce((a, b) => a + b, 0) / spans.length / 1000);
+    live.spanMs.fill(0);
     const now = epochNowMs();
-    const dtS = Math.max(0.001, (now - lastLive) / 1000);
-    lastLive = now;
     opts.onLive?.({
       elapsedMs: now - t0EpochMs, totalMs: opts.plannedDurationMs,
       offeredRps: live.offered / dtS, achievedRps: live.ok / dtS,

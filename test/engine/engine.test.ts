@@ -253,3 +253,24 @@ describe('runPlan against real servers', () => {
     expect(srv.counts.get('POST /api/admin/deploy')).toBe(1);
   });
 });
+
+describe('live status', () => {
+  it('rates over the time the shares\' snapshots cover: no tick shows nothing offered while traffic flows, even after a stall', async () => {
+    // The shares' 1 s snapshot clock and the live tick are not in step: dividing by the time between
+    // ticks showed 0/s, then twice the rate, on the first run's screen.
+    const srv = await serve();
+    const statuses: { elapsedMs: number; offeredRps: number }[] = [];
+    // 1.3 s of a blocked main thread at 1.5 s (a long GC, a synchronous parse): the live timer fires late.
+    setTimeout(() => {
+      const until = Date.now() + 1300;
+      while (Date.now() < until) { /* busy */ }
+    }, 1500);
+    await runPlan({
+      target: new URL(srv.url), outDir: outDir(), plan: { stream: steady(200, 5000) }, plannedDurationMs: 5000, meta: META,
+      onLive: (s) => statuses.push({ elapsedMs: s.elapsedMs, offeredRps: s.offeredRps }),
+    });
+    const during = statuses.filter((s) => s.elapsedMs > 1000 && s.elapsedMs < 4800);
+    expect(during.length).toBeGreaterThanOrEqual(2);
+    for (const s of during) expect(s.offeredRps, JSON.stringify(statuses)).toBeGreaterThan(100);
+  });
+});
