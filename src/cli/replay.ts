@@ -9,7 +9,7 @@ import { inputError } from '../core/errors.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
-import { isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
+import { DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { err, out, terminalWidth, useColor } from './output.js';
 
@@ -170,6 +170,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
           ...options, scenario: a.scenario ?? demo?.scenarioFile ?? '', profile: a.profile as string,
           // The demo is stopped as soon as the traffic ends, so its last words come before the report.
           ...(demo !== null ? { afterRun: () => demo.stop() } : {}),
+          ...(demo?.child.backend === 'pglite' && a.pg === undefined ? { postgresOff: DEMO_PGLITE_OFF } : {}),
         });
       live.clear();
       if (result.meta.interrupted) err(`run interrupted (${result.meta.interrupt_reason ?? 'stopped'}); everything measured is in ${result.dir}`);

@@ -59,6 +59,11 @@ export const FIRST_RUN_TARGET_MS = 120_000;
 /** The demo scenario shipped with the package. */
 export const DEMO_SCENARIO_FILE = join(PACKAGE_ROOT, 'scenarios', 'demo.yaml');
 
+/** What the first run says instead of "${DATABASE_URL} is not set" when the demo runs on PGlite (no server to connect to). */
+export const DEMO_PGLITE_OFF =
+  'the demo runs on the embedded PGlite, which has no server for the PostgreSQL observer to connect to; '
+  + 'set DATABASE_URL to run the demo on PostgreSQL and see its slow queries and plans';
+
 /** The speed that plays a profile of `plannedMs` in about `targetMs`: never below 1, two decimals. */
 export const speedFor = (plannedMs: number, targetMs = FIRST_RUN_TARGET_MS): number =>
   Math.max(1, Math.round((plannedMs / targetMs) * 100) / 100);

@@ -59,6 +59,8 @@ export interface ReplayCommonOptions {
   pgUrl?: string | null;
   /** `--instances N`: copies of the service behind one database, for the capacity math [1]. */
   instances?: number;
+  /** Why there is no PostgreSQL to observe (the demo on PGlite), said instead of the scenario's unset `${DATABASE_URL}`. */
+  postgresOff?: string | null;
 }
 
 /** Options of `replayPlan`: the common ones, and the plan with what run.json records about it. */
@@ -191,7 +193,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
     trackedTenants: tracked,
     events: events.fire,
     actions: scenario.actions,
-    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
+    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1, postgresOff: opts.postgresOff ?? null }),
     meta: {
       scenario: scenario.name, profile: profile.name, seed, speed: profile.applied.speed, rateScale: profile.applied.rateScale,
       arrival: profile.arrival, endpoints: scenario.endpoints.map((e) => e.name), slo: scenario.slo,

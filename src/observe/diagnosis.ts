@@ -48,9 +48,14 @@ const describeSlow = (q: SlowQuery): string =>
   `\`${short(q.query)}\` took ${Math.round(q.share * 100)}% of the database time there: ${n0(q.calls)} calls, mean ${ms(q.mean_exec_ms)}` +
   (q.mean_outside_ms === null ? ' (it did not run outside them)' : ` (${ms(q.mean_outside_ms)} outside them)`);
 
+/** Steps 2 and 5 when the run knew why it had no PostgreSQL to observe (the demo on PGlite); null otherwise (the generic hint). */
+const offFinding = (o: Observed): StepFinding | null => (o.meta?.postgres_off === undefined ? null : {
+  status: 'not-observed', summary: `Not observed: ${o.meta.postgres_off}.`, details: [], how_to_enable: null,
+});
+
 /** Step 2: the statements that ran in the degraded windows, compared with the rest of the run. */
 export const slowQueriesFinding = (o: Observed, spans: readonly Span[]): StepFinding | null => {
-  if (o.meta?.postgres == null) return null;
+  if (o.meta?.postgres == null) return offFinding(o);
   if (!o.meta.postgres.statements) {
     return { status: 'not-observed', summary: 'pg_stat_statements was not available on the observed database, so statement times were not recorded.', details: [], how_to_enable: ENABLE_STATEMENTS_HINT };
   }
@@ -90,7 +95,7 @@ const planText = (p: Pick<PlanRecord, 'query' | 'bucket' | 'tenant' | 'shape' | 
 
 /** Step 5: plan changes during the run, then the plans of the slowest statements and of the critical queries, with their flags. */
 export const plansFinding = (o: Observed): StepFinding | null => {
-  if (o.meta?.postgres == null) return null;
+  if (o.meta?.postgres == null) return offFinding(o);
   const regressions = planRegressionBreaksFrom(o);
   const latest = latestPlans(o.plans);
   const ok = latest.filter((p) => p.ok);

@@ -174,4 +174,6 @@ export interface ObserveMeta {
   instances: number;
   /** Warnings for people (missing extension with how to enable it, failures). */
   warnings: string[];
+  /** Why no PostgreSQL could be observed in this run when the reason is known (the demo on PGlite); else absent. */
+  postgres_off?: string;
 }

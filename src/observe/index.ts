@@ -26,6 +26,11 @@ export interface ObserveOptions {
   pgUrl?: string | null;
   /** `--instances N`: copies of the service behind one database (capacity math; default 1). */
   instances?: number;
+  /**
+   * Why this run has no PostgreSQL to observe, when the caller knows (the demo on
+   * the embedded PGlite): said instead of "${VAR} is not set", and kept in observe.json.
+   */
+  postgresOff?: string | null;
   /** Intervals and limits of the PostgreSQL observer (tests and benchmarks shorten them). */
   postgres?: Pick<PostgresObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'planCheckIntervalMs' | 'slowest' | 'explainTimeoutMs'>;
 }
@@ -78,6 +83,9 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
   if (opts.pgUrl != null && opts.pgUrl !== '') {
     registerSecret(opts.pgUrl);
     url = opts.pgUrl;
+  } else if (spec?.postgres != null && opts.postgresOff != null) {
+    meta.meta.postgres_off = opts.postgresOff;
+    meta.warn(`PostgreSQL observer off: ${opts.postgresOff}`);
   } else if (spec?.postgres != null) {
     url = expandField(spec.postgres.url, 'observe.postgres.url', meta);
   }

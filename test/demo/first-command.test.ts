@@ -47,7 +47,10 @@ describe('the README\'s first command (built CLI, fresh machine)', () => {
     expect(runDir.startsWith(join(home, 'runs'))).toBe(true);
     const reportFile = reportLine.replace(/^report: /, '');
     expect(existsSync(reportFile)).toBe(true);
-    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as { profile: string; summary: { requests: number; errors: number }; events: { action: string; ok: boolean }[] };
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as {
+      profile: string; summary: { requests: number; errors: number }; events: { action: string; ok: boolean }[];
+      diagnosis: { id: string; status: string; summary: string; how_to_enable: string | null }[];
+    };
     expect(reportSchemaErrors(report)).toEqual([]);
     expect(report.profile).toBe('monday-9am');
     expect(report.summary.requests).toBeGreaterThan(50);
@@ -59,5 +62,11 @@ describe('the README\'s first command (built CLI, fresh machine)', () => {
     expect(meta.speed).toBe(30);
     expect(meta.rate_scale).toBeGreaterThan(0);
     await expect(fetch(`${meta.target}/healthz`)).rejects.toThrow();
+    // PGlite has no server for the PostgreSQL observer: the run says so, rather than asking for a DATABASE_URL to observe.
+    expect(stderr).toMatch(/PostgreSQL observer off: the demo runs on the embedded PGlite/);
+    expect(stderr).not.toMatch(/is not set in the environment/);
+    for (const id of ['slow-queries', 'plans']) {
+      expect(report.diagnosis.find((d) => d.id === id)).toMatchObject({ status: 'not-observed', how_to_enable: null, summary: expect.stringMatching(/^Not observed: the demo runs on the embedded PGlite/) });
+    }
   }, 180_000);
 });
