@@ -1,6 +1,6 @@
 /**
  * The analyze stage's public face: a run directory in, report.json out
- * (DESIGN.md "report.json", shared/report.schema.json). The stable fields
+ * (docs/design.md "report.json", docs/report.schema.json). The stable fields
  * are there as the contract says; the rest (verdict, slo, diagnosis,
  * endpoint_timeline, pool, analysis) is documented in docs/report.md.
  */

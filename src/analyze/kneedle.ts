@@ -1,12 +1,12 @@
 /**
- * Kneedle (Satopaa et al. 2011; REFERENCE §5a) for a convex, increasing
+ * Kneedle (Satopaa et al. 2011; docs/algorithms.md §5) for a convex, increasing
  * curve such as offered rate → p99: normalise x and y to [0, 1], take the
  * difference curve d = x_n − y_n, and accept a local maximum of d as the knee
  * once d later drops below `d_max − S · mean(Δx_n)` (before another local
  * maximum appears). The first knee found is returned.
  *
  * Kneedle lands early on M/M/1-like curves and depends on where the sweep
- * stops (REFERENCE §5a caveat), so the analysis reports it next to the
+ * stops (docs/algorithms.md §5, the caveat), so the analysis reports it next to the
  * absolute rules, never alone.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Every threshold the detectors use, in one place, with its reason. The
- * values are judgement (REFERENCE §5 marks them [U]); they are written into
+ * values are judgement (docs/algorithms.md §5-§8), not measured facts; they are written into
  * report.json (`analysis.thresholds`) so a reader knows what "broke" meant.
  */
 export interface Thresholds {

@@ -1,6 +1,6 @@
 /**
- * report.json (DESIGN.md "report.json", shared/report.schema.json, version 1).
- * The stable fields are listed in DESIGN.md; more are welcome, none renamed.
+ * report.json (docs/design.md "report.json", docs/report.schema.json, version 1).
+ * The stable fields are listed in docs/design.md; more are welcome, none renamed.
  * The extra sections (verdict, slo, diagnosis, endpoint_timeline, pool,
  * analysis) are documented in docs/report.md.
  */

@@ -1,7 +1,7 @@
 /**
  * The `prodshape` command: parses arguments with yargs, dispatches to one file
  * per command (src/cli/*.ts), and maps typed errors to the exit codes of
- * DESIGN.md (0 ok, 1 input, 2 check failed, 3 run failed).
+ * docs/design.md "Exit codes" (0 ok, 1 input, 2 check failed, 3 run failed).
  */
 import yargs from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';

@@ -4,7 +4,7 @@
  * Each error carries a stable `code` (for scripts and tests), a `hint` (what the
  * user can do about it) and the process `exitCode` the CLI maps it to:
  *   1 usage or input error, 2 run completed but a check (SLO, plan) failed,
- *   3 the run could not complete. See ../../shared/DESIGN.md "Exit codes".
+ *   3 the run could not complete. See docs/design.md "Exit codes".
  */
 
 /** Exit codes of the `prodshape` CLI (stable contract). */

@@ -24,7 +24,7 @@ export const availableNames = (kind: Lookup, cwd = process.cwd()): string[] => {
 };
 
 /**
- * Resolves `S`/`P` as DESIGN.md says: an existing path as given; otherwise a
+ * Resolves `S`/`P` as docs/design.md "CLI" says: an existing path as given; otherwise a
  * bare name looked up in `./scenarios` (or `./profiles`), then the package's own.
  * Throws an InputError listing the names that exist.
  */

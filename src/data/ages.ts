@@ -1,5 +1,5 @@
 /**
- * Tenant ages (REFERENCE §2): signups growing at g per month with churn c,
+ * Tenant ages (docs/algorithms.md §2): signups growing at g per month with churn c,
  * over a horizon of H months, give ages with a truncated exponential density
  * of rate λ = ln(1+g) − ln(1−c): most tenants are young, a few are years old.
  * Older tenants tend to be bigger: Zipf ranks are handed out in descending

@@ -1,7 +1,7 @@
 /**
  * manifest.json, written by `prodshape generate` beside the dataset and read by
  * replay (tenant picking), k6 export and the observers (EXPLAIN parameters).
- * Stable contract (DESIGN.md "manifest.json"): `seed`, `scenario`, `tables`
+ * Stable contract (docs/design.md "manifest.json"): `seed`, `scenario`, `tables`
  * and `tenants` (every tenant with its row count in the main per-tenant table).
  */
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * Tenant sizes: a fixed total of rows apportioned over N tenants by Zipf(s)
- * (REFERENCE §1). Shares are exact (`k^-s / Σ i^-s`), rounding is largest
+ * (docs/algorithms.md §1). Shares are exact (`k^-s / Σ i^-s`), rounding is largest
  * remainder (Hamilton), so sizes sum to the total exactly and every tenant
  * gets ⌊quota⌋ or ⌈quota⌉ above the minimum. Sizes are indexed by rank
  * (rank 0 = largest); which tenant gets which rank is decided elsewhere (ages.ts).

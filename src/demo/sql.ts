@@ -15,7 +15,7 @@
  *   then walks that index backwards for the big tenants, expecting to meet
  *   their pending orders quickly, and steps over every imported row first;
  *   once ANALYZE has counted the imported pending rows it does the same for
- *   the next tier of tenants (REFERENCE §6, recipes A and B).
+ *   the next tier of tenants (docs/algorithms.md §9, recipes A and B).
  */
 
 /** Bump when the schema or the load changes: cached PGlite databases are keyed by it. */

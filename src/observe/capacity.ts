@@ -1,5 +1,5 @@
 /**
- * Capacity math with Little's law (REFERENCE §5d): connections busy L = λ·W,
+ * Capacity math with Little's law (docs/algorithms.md §8): connections busy L = λ·W,
  * with λ the request rate and W the time each request holds a connection.
  * W is measured from the run, in order of preference:
  *  1. pool gauges (`in_use` per second ÷ requests per second per instance),

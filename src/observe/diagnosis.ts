@@ -1,5 +1,5 @@
 /**
- * The observers' part of the report's diagnosis (issue 4's five steps): step 2
+ * The observers' part of the report's diagnosis (its five steps, docs/report.md): step 2
  * (the slow queries in the degraded windows), step 5 (the plans of the slowest
  * queries, and plan changes), a note for step 3 (pg_stat_activity in those
  * windows and the capacity sentence), the `plan-regression` breaks and the

@@ -97,7 +97,7 @@ export interface StatementsRecord {
   statements: StatementDelta[];
 }
 
-/** Tenant-size buckets a plan is fingerprinted for (REFERENCE §6); `fixed` when the SQL names no tenant. */
+/** Tenant-size buckets a plan is fingerprinted for (docs/algorithms.md §9); `fixed` when the SQL names no tenant. */
 export const PLAN_BUCKETS = ['biggest', 'median', 'empty', 'fixed'] as const;
 export type PlanBucket = (typeof PLAN_BUCKETS)[number];
 

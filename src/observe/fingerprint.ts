@@ -1,5 +1,5 @@
 /**
- * Plan shapes and fingerprints (REFERENCE §6): the structure of an EXPLAIN
+ * Plan shapes and fingerprints (docs/algorithms.md §9): the structure of an EXPLAIN
  * (FORMAT JSON) plan (node types, strategies, join types, scan direction,
  * relations, indexes, parent relationships) hashed without costs, row counts
  * or conditions, so the fingerprint changes when the plan's *shape* changes and
@@ -28,7 +28,7 @@ export interface PlanNode {
   [key: string]: unknown;
 }
 
-/** The keys that make a plan's shape (REFERENCE §6). */
+/** The keys that make a plan's shape (docs/algorithms.md §9). */
 export const SHAPE_KEYS = ['Node Type', 'Strategy', 'Join Type', 'Scan Direction', 'Relation Name', 'Index Name', 'Parent Relationship'] as const;
 
 /** The canonical shape text that is hashed. */

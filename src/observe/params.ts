@@ -1,7 +1,7 @@
 /**
  * Parameters for EXPLAIN from the dataset: the tenant-size buckets a plan is
  * fingerprinted for (the biggest tenant, the median tenant, an empty one;
- * REFERENCE §6 keys plans by tenant size because they legitimately differ), and
+ * plans legitimately differ by tenant size: docs/algorithms.md §9), and
  * the filling of a `plans:` entry's `params` templates for a bucket's tenant.
  *
  * Templates: `{tenant}` is the tenant id; `{TABLE.id}` is the first id of the
@@ -84,7 +84,7 @@ export const fillParams = (plan: PlanQuery, tenant: TenantSize | null): { values
 export const manifestTenants = (m: Manifest): TenantSize[] =>
   m.tenants.map((t) => ({ id: String(t.id), rows: t.rows, ...(t.ranges === undefined ? {} : { ranges: t.ranges }) }));
 
-/** Reads a CSV of real tenant sizes (DESIGN.md `tenants: { csv, id, rows }`). */
+/** Reads a CSV of real tenant sizes (a scenario's `tenants: { csv, id, rows }`, docs/design.md). */
 export const readTenantCsv = async (file: string, idColumn: string, rowsColumn: string): Promise<TenantSize[]> => {
   let text: string;
   try {

@@ -10,7 +10,7 @@
  *   tenants.ndjson      TenantRecord lines: whole-run histograms for the tenants tracked
  *   events.ndjson       EventRecord lines: one per profile event fired
  *   metrics.ndjson      ScrapeRecord lines: one per Prometheus scrape (observe stage)
- *   report.json         the analysis (DESIGN.md "report.json"; shared/report.schema.json)
+ *   report.json         the analysis (docs/design.md "report.json"; docs/report.schema.json)
  *   report.html         the rendered report
  *   requests.ndjson     optional (--log-requests): RequestRecord lines
  *

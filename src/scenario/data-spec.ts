@@ -128,7 +128,7 @@ export interface TableSpec {
   source: SpecSource;
 }
 
-/** Tenant signups: growth g and churn c per month over a horizon (REFERENCE §2). */
+/** Tenant signups: growth g and churn c per month over a horizon (docs/algorithms.md §2). */
 export interface AgeModel {
   growthPerMonth: number;
   churnPerMonth: number;

@@ -1,5 +1,5 @@
 /**
- * Profiles: the shape of traffic over time (DESIGN.md "Profile file").
+ * Profiles: the shape of traffic over time (docs/design.md "Profile file").
  *
  * A profile never knows endpoints. This module parses a profile strictly and
  * offers pure functions over it: the offered rate at any moment, its integral
@@ -171,7 +171,7 @@ export const expectedArrivals = (p: Pick<Profile, 'stages'>, fromMs = 0, toMs = 
 
 /**
  * Applies `--speed` (compresses time: durations and event times divide by it,
- * rates stay, REFERENCE §3), `--rate-scale` (multiplies rates) and `--duration`
+ * rates stay, docs/algorithms.md §3), `--rate-scale` (multiplies rates) and `--duration`
  * (truncates the compressed profile). Pure: returns a new profile.
  */
 export const transformProfile = (

@@ -1,5 +1,5 @@
 /**
- * Scenarios: the system under test (DESIGN.md "Scenario file"): its data, its
+ * Scenarios: the system under test (docs/design.md "Scenario file"): its data, its
  * endpoints, its actions, what to observe, its critical queries and its SLOs.
  * A scenario never knows time; any profile runs with any scenario.
  *

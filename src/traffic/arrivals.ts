@@ -1,5 +1,5 @@
 /**
- * Arrival processes over a profile's rate curve (REFERENCE §3, §4).
+ * Arrival processes over a profile's rate curve (docs/algorithms.md §3, §4).
  *
  * Times are ms since the run's start, computed from that absolute origin, so
  * drift never accumulates. Both processes are pure given their random source.

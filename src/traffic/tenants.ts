@@ -9,7 +9,7 @@
  * up to 10%, `rest`, and `empty` for zero rows.
  *
  * Picking is pure given a uniform draw: weighted (probability ∝ rows, the
- * default, DESIGN.md) by binary search over cumulative rows, or uniform
+ * default, docs/algorithms.md §1) by binary search over cumulative rows, or uniform
  * (`tenant: uniform`). The k6 exporter reuses `buildTenantTable` and
  * `createTenantPicker` unchanged.
  */
@@ -189,7 +189,7 @@ export const loadTenantTable = async (opts: { dataDir?: string | null; scenario?
  * The tenants worth a whole-run histogram each (tenants.ndjson), memory
  * bounded: the `heavy` tenants with the most rows (they carry most of the
  * load), plus a seeded sample of `sampleRest` smaller tenants with rows and
- * `sampleEmpty` empty ones (the other end, REFERENCE §5c). Returns indexes
+ * `sampleEmpty` empty ones (the other end, docs/algorithms.md §7). Returns indexes
  * into the table, heaviest first.
  */
 export const trackedTenantIndexes = (

@@ -85,7 +85,7 @@ describe('Kneedle', () => {
     expect(kneedle([1, 2, 3], [1, 2, 9])).toBeNull();
   });
 
-  it('lands early on an M/M/1 curve and moves with the end of the sweep (REFERENCE §5a caveat)', () => {
+  it('lands early on an M/M/1 curve and moves with the end of the sweep (the caveat of docs/algorithms.md §5)', () => {
     const knee = (end: number): number => {
       const xs = Array.from({ length: 60 }, (_, i) => 0.05 + (i * (end - 0.05)) / 59);
       return kneedle(xs, xs.map((r) => 1 / (1 - r)))!.x;

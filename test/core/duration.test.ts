@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDurationMs, parseDurationMs } from '../../src/core/duration.js';
 
 describe('parseDurationMs', () => {
-  it('reads the units DESIGN.md promises', () => {
+  it('reads the units docs/design.md promises', () => {
     expect(parseDurationMs('500ms')).toBe(500);
     expect(parseDurationMs('30s')).toBe(30_000);
     expect(parseDurationMs('5m')).toBe(300_000);

@@ -1,5 +1,5 @@
 /**
- * Tenant ages follow the truncated exponential of REFERENCE §2 (KS test at
+ * Tenant ages follow the truncated exponential of docs/algorithms.md §2 (KS test at
  * 1%), older tenants are bigger with the configured rank correlation, and
  * each row's created_at lies between its tenant's signup and now, ascending
  * within the tenant, with recent activity denser.
@@ -24,7 +24,7 @@ const ksStatistic = (sample: ArrayLike<number>, cdf: (x: number) => number): num
 };
 
 describe('tenant ages', () => {
-  it('match the model of REFERENCE §2 (8%/mo growth, 2%/mo churn, 60 months)', () => {
+  it('match the model of docs/algorithms.md §2 (8%/mo growth, 2%/mo churn, 60 months)', () => {
     expect(ageRatePerMonth(DEFAULT_AGES)).toBeCloseTo(0.0972, 4);
     expect(ageQuantileMonths(0.5, DEFAULT_AGES)).toBeCloseTo(7.1, 1);
     expect(1 - ageCdf(36, DEFAULT_AGES)).toBeCloseTo(0.027, 3);

@@ -1,6 +1,6 @@
 /**
  * monday-9am against the demo on real PostgreSQL, through the built CLI with
- * no --target (issue 5's "done when", on the real server): the one report
+ * no --target (what the README's first command promises, on the real server): the one report
  * names the slow big tenants on the orders endpoint, the cold window after
  * the night-time deploy, and the saturation point of the 9am ramp with the
  * pool waiting. Compressed further than the first run (--speed 60: one minute)

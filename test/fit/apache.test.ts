@@ -1,5 +1,5 @@
 /**
- * Fit on the real Apache log (../shared/data/apache_logs.log, 17–20 May 2015).
+ * Fit on the real Apache log (apache_logs.log from the test data, see helpers/shared.ts; 17–20 May 2015).
  *
  * What this log really holds: every line is stamped at minute :05 of its hour
  * (HH:05:00–HH:05:59), about 120 lines per hour, every hour: a one-minute

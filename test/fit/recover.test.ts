@@ -1,7 +1,7 @@
 /**
  * Fit on logs synthesised with a known rate curve, endpoint mix and Zipf
- * exponent: the fitted profile and scenario must recover them (issue 7:
- * curve correlation > 0.95, mix within 2 points, s within 0.1).
+ * exponent: the fitted profile and scenario must recover them (within these
+ * bounds: curve correlation > 0.95, mix within 2 points, s within 0.1).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-/** Validates report.json objects against ../shared/report.schema.json (the contract). */
+/** Validates report.json objects against the report.json schema (the contract, docs/report.schema.json; the copy beside the checkout wins when present). */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';

@@ -19,7 +19,7 @@ const readAll = async (file: string, opts: LogSourceOptions = {}): Promise<{ rea
   return { reader, records };
 };
 
-describe('the real Apache log (../shared/data/apache_logs.log)', () => {
+describe('the real Apache log (apache_logs.log, test data)', () => {
   it('parses every one of its 10,000 lines with zero failures', async () => {
     const { reader, records } = await readAll(sharedDataFile('apache_logs.log'));
     expect(reader.format).toBe('combined');

@@ -1,5 +1,5 @@
 /**
- * `replay --log` against real servers on 127.0.0.1 (issue 7): a log with known
+ * `replay --log` against real servers on 127.0.0.1 (docs/logs.md): a log with known
  * gaps played at --speed 10 arrives at the scaled times; --rate-scale 3
  * triples the count and keeps the shape; the built CLI replays the real Apache
  * log at --speed 100 (cut by --duration) and writes a valid report.

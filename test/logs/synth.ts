@@ -1,6 +1,6 @@
 /**
  * Synthetic access logs with known truth: arrivals from a rate curve
- * (Lewis–Shedler thinning, REFERENCE §3), endpoints with known weights, tenant
+ * (Lewis–Shedler thinning, docs/algorithms.md §3), endpoints with known weights, tenant
  * ids with Zipf popularity, written in any supported format and, like real
  * logs, slightly out of order (lines are written at completion time).
  */

@@ -1,5 +1,5 @@
 /**
- * The demo service (issue 5) on real PostgreSQL, replayed by the built CLI
+ * The demo service (docs/demo.md) on real PostgreSQL, replayed by the built CLI
  * with a `migrate` event mid-run and the PostgreSQL observer on: the report
  * has a plan-regression break naming pending-orders after the migrate event,
  * and a diagnosis whose slow-query and plan steps carry real data.

@@ -1,7 +1,7 @@
 /**
  * `prodshape plans snapshot|check`, end to end through the built CLI against
  * real PostgreSQL: a snapshot matches itself (exit 0), survives stale
- * statistics (REFERENCE §6 recipe B keeps the Index Scan until ANALYZE), and
+ * statistics (recipe B of docs/algorithms.md §9 keeps the Index Scan until ANALYZE), and
  * after ANALYZE the check fails with exit 2 and a diff naming the query.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@
  * (pg_stat_statements and auto_explain preloaded): statement deltas attribute a
  * planted slow query, pg_stat_activity sees active / idle-in-transaction /
  * lock-waiting connections, the server log is read and attributed to seconds,
- * plan fingerprints are stable and flip with REFERENCE §6 recipe B, and the
+ * plan fingerprints are stable and flip with recipe B (docs/algorithms.md §9), and the
  * read-only guard holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

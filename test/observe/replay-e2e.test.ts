@@ -2,7 +2,7 @@
  * The observers inside a real `prodshape replay` (built CLI) against a small
  * local service on real PostgreSQL: a pg pool with prom-client gauges, an
  * endpoint reading one tenant's tickets, and a `migrate` action that makes
- * REFERENCE §6 recipe B happen mid-run (UPDATE, then ANALYZE). The run
+ * recipe B (docs/algorithms.md §9) happen mid-run (UPDATE, then ANALYZE). The run
  * directory gets the scrapes, pg_stat_activity, statement deltas and plans;
  * the plan change becomes a plan-regression break naming the query and the
  * event; the capacity math uses the pool gauges and `--instances`.

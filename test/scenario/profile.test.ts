@@ -15,7 +15,7 @@ events:
 `;
 
 describe('profiles', () => {
-  it('parses the DESIGN.md example', () => {
+  it('parses the example profile of docs/design.md', () => {
     const p = parseProfile(SPIKE, 'spike.yaml');
     expect(p.name).toBe('spike-3x');
     expect(p.description).toBe('A 3x spike.');

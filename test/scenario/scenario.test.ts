@@ -4,7 +4,8 @@ import { parseScenario } from '../../src/scenario/scenario.js';
 import { expandEnv } from '../../src/core/env.js';
 import { clearSecrets, redact } from '../../src/core/secrets.js';
 
-const DESIGN_EXAMPLE = `name: my-api
+/** The example scenario of docs/design.md "Scenario file". */
+const DOCUMENTED_EXAMPLE = `name: my-api
 tenants:
   csv: tenants.csv
   id: tenant_id
@@ -41,8 +42,8 @@ const problemsOf = (text: string): string => {
 };
 
 describe('scenarios', () => {
-  it('parses the DESIGN.md example', () => {
-    const s = parseScenario(DESIGN_EXAMPLE, '/srv/app/my.yaml');
+  it('parses the example scenario of docs/design.md', () => {
+    const s = parseScenario(DOCUMENTED_EXAMPLE, '/srv/app/my.yaml');
     expect(s.name).toBe('my-api');
     expect(s.tenants).toEqual({ kind: 'csv', path: '/srv/app/tenants.csv', idColumn: 'tenant_id', rowsColumn: 'orders' });
     expect(s.endpoints.map((e) => [e.name, e.weight, e.method, e.tenant])).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Cold cache after a deploy (DESIGN.md `cold-cache`; REFERENCE §5b).
+ * Cold cache after a deploy (docs/design.md `cold-cache`; docs/algorithms.md §6).
  *
  * For each deploy-like event at time T:
  *  1. the warm p99 B = median bin p99 over the steady bins in the

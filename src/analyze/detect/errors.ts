@@ -1,5 +1,5 @@
 /**
- * Error bursts (DESIGN.md `errors`). Per endpoint, a burst is a run of
+ * Error bursts (docs/design.md `errors`). Per endpoint, a burst is a run of
  * seconds whose error rate (failed / completed, by intended second) is above
  * 1%, joined across gaps of up to `burstGapS` seconds; it counts when it holds
  * at least `minErrors` errors and its own rate is above 1%. Bursts of several

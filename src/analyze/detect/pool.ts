@@ -1,6 +1,6 @@
 /**
- * Pool saturation from the target's gauges (DESIGN.md `pool-saturation`;
- * REFERENCE §5d). The scenario's `observe.pool` names the series for
+ * Pool saturation from the target's gauges (docs/design.md `pool-saturation`;
+ * docs/algorithms.md §8). The scenario's `observe.pool` names the series for
  * in-use, waiting and size; each scrape sums every label set of a name
  * (several pools or instances). A scrape is saturated when waiting > 0 or
  * in-use ≥ size; an episode is a run of ≥ `poolMinScrapes` saturated scrapes

@@ -1,5 +1,5 @@
 /**
- * Saturation and the knee (DESIGN.md `saturation`; REFERENCE §5a).
+ * Saturation and the knee (docs/design.md `saturation`; docs/algorithms.md §5).
  *
  * Absolute rule, per bin: it breaks when
  *  - p99 > the p99 SLO (or, without one, max(5 × baseline p99, baseline + 50 ms)), or

@@ -1,5 +1,5 @@
 /**
- * Data skew by tenant size (DESIGN.md `data-skew`; REFERENCE §5c, §6 recipe A).
+ * Data skew by tenant size (docs/design.md `data-skew`; docs/algorithms.md §7, §9 recipe A).
  *
  * Per endpoint, over the healthy seconds (saturation stretches and cold
  * windows left out, so queueing does not hide or fake a difference):
@@ -115,7 +115,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[],
     .map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, ${wholeRunTenants ? `p50 ${fmtMs(n.p50_ms)}, ` : ''}p99 ${fmtMs(n.p99_ms)})`).join(', ');
   const action = cmp.end === 'big'
     ? 'check the plan of its query for a large tenant (an index leading with tenant_id, LIMIT/pagination, or per-tenant caching)'
-    : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index for tenants outside its statistics (REFERENCE §6 recipe A)";
+    : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index (the ORDER BY column's, under a LIMIT) for tenants outside its statistics";
   const conf = cmp.confidence === 'low' ? ` (${cmp.note ?? 'low confidence'})` : '';
   const numbers = skewQuotesP99(cmp.ratio)
     ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`

@@ -1,5 +1,5 @@
 /**
- * A fit as files: the profile (DESIGN.md "Profile file", with the `fit` block
+ * A fit as files: the profile (docs/design.md "Profile file", with the `fit` block
  * that carries `zipf_s`) and the scenario whose endpoints are the fitted
  * templates and weights. Both are YAML text for the CLI to write; both load
  * with loadProfile / loadScenario.
@@ -58,7 +58,7 @@ const yamlBlock = (value: Record<string, unknown>): string => {
   return doc.toString({ lineWidth: 0 });
 };
 
-/** The `fit` block of the profile: what was learnt, with `zipf_s` (DESIGN.md). */
+/** The `fit` block of the profile: what was learnt, with `zipf_s` (docs/design.md "Profile file"). */
 export const fitBlock = (f: FitResult): Record<string, unknown> => {
   const z = f.zipf;
   const d = f.daily;

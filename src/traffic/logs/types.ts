@@ -1,5 +1,5 @@
 /**
- * Access-log records and the options of a log source (issue 7).
+ * Access-log records and the options of a log source (`replay --log`, `fit`: docs/logs.md).
  *
  * A log source turns the lines of an access log (Apache/nginx combined or
  * common, nginx JSON, CSV with a column mapping; plain or gzip) into
