@@ -5,7 +5,8 @@
  * previous dataset (another seed) or into empty tables of the user's, the
  * previous tables are exactly as they were (same table, rows, checksum,
  * indexes, constraints), no staging schema is left, the exit code is 4 and
- * no manifest is written. A `kill -9` leaves a staging schema that the next
+ * no manifest is written; so are they when the load loses its connections
+ * (exit 3). A `kill -9` leaves a staging schema that the next
  * load drops (and not the schema of a load still running); a completed
  * --replace swaps the new data in with its keys, indexes and statistics.
  *
@@ -163,6 +164,21 @@ describe.skipIf(skipWithoutPg())('generate --to is atomic (built CLI, signals, r
       expect(existsSync(join(out, 'manifest.json'))).toBe(false);
     });
   }
+
+  it('--replace that loses its connections mid-load (sessions terminated): exit 3, the previous tables exactly as they were, no staging schema', async () => {
+    const cli = startCli(['--scenario', 'saas-orders', '--scale', SCALE, '--seed', '2', '--to', db.url, '--out', join(work, 'lost'), '--replace', '--quiet'], { PRODSHAPE_TEST_PAUSE_AT: 'indexes' });
+    await cli.waitFor(/test pause at indexes/);
+    // What a server restart or a network cut does to the load's sessions; the server itself stays up.
+    const killed = await client.query<{ n: number }>(
+      "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'prodshape generate' AND datname = current_database()",
+    );
+    expect(killed.rows[0]?.n).toBeGreaterThan(0);
+    const { code } = await cli.exited;
+    expect(code, cli.stderr()).toBe(3);
+    expect(cli.stderr()).toMatch(/generate: dropped the staging schema prodshape_load_[0-9a-f]{12}; no table in 127\.0\.0\.1:\d+\/ps_atomic_\w+ was changed/);
+    expect(await snapshot(client)).toEqual(before);
+    expect(await stagingSchemas(client)).toEqual([]);
+  });
 
   it('without --replace, stopped at each phase: the user\'s empty tables stay empty with their own index, missing ones stay missing', async () => {
     const other = await createTestDatabase('ps_atomic_fill');

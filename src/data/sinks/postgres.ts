@@ -135,6 +135,10 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
   const clients: pg.Client[] = [];
   /** Aborted when abort() starts: no new connection, test pauses end. */
   const stopped = new AbortController();
+  /** Aborted when a connection of the load ends (lost, or closed at the end). */
+  const connectionEnded = new AbortController();
+  /** Test pauses (staging.ts) end on a stop or on a lost connection, as a real load would notice either. */
+  const pauseEnds = AbortSignal.any([stopped.signal, connectionEnded.signal]);
   const stoppedError = (): RunError => new RunError('PS_PG_LOAD', 'the load was stopped');
   const throwIfStopped = (): void => {
     if (stopped.signal.aborted) throw stoppedError();
@@ -165,6 +169,7 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
       throw stoppedError();
     }
     clients.push(c);
+    c.once('end', () => connectionEnded.abort());
     if (staging !== null) await joinStaging(c, staging);
     return c;
   };
@@ -191,7 +196,7 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
     });
     if (indexPause) {
       indexPause = false;
-      await testPause('indexes', stopped.signal, log);
+      await testPause('indexes', pauseEnds, log);
       throwIfStopped();
     }
     const [createKey, addKey] = t.idColumn === null ? [null, null] : primaryKeySql(t);
@@ -353,7 +358,7 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
             throw sqlError(`loading ${t.name}`, e);
           });
           if (pauseHere) {
-            await testPause('copy', stopped.signal, log);
+            await testPause('copy', pauseEnds, log);
             throwIfStopped();
           }
         },
@@ -392,7 +397,7 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
           });
         });
       }
-      await testPause('swap', stopped.signal, log);
+      await testPause('swap', pauseEnds, log);
       throwIfStopped();
       step('swapping the new tables in');
       await swapIn(dataset, inSwap.map((f) => f.sql));

@@ -103,7 +103,7 @@ export const swapStatements = (p: SwapPlan): string[] => [
 /**
  * Test hook: when the environment variable PRODSHAPE_TEST_PAUSE_AT names
  * `phase`, the load logs that it pauses and waits there until `stopped`
- * aborts (a signal reached the command) or 60 s pass, so an end-to-end test
+ * aborts (a signal reached the command, a connection was lost) or 60 s pass, so an end-to-end test
  * can signal the CLI at a phase that lasts milliseconds at a test's scale.
  * Unset (every normal run) or naming another phase: returns at once.
  * Phases: `copy` (mid-COPY of the first, biggest table), `indexes` (a table
