@@ -10,7 +10,33 @@ import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
-import { out } from './output.js';
+import { err, out } from './output.js';
+
+/** Exit code of a load stopped by SIGINT/SIGTERM (nothing swapped in, no manifest written). */
+const EXIT_INTERRUPTED = 4;
+
+/**
+ * SIGINT/SIGTERM while generating: the first aborts `stop` (the load drops
+ * what it built and the command exits with EXIT_INTERRUPTED), a second exits
+ * at once. Returns the function that removes the handlers.
+ */
+const stopOnSignals = (stop: AbortController): (() => void) => {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      err(`\n${sig}: stopping; dropping what the load built (${sig} again exits at once)`);
+      stop.abort(sig);
+      return;
+    }
+    err(`${sig} again: exiting now; a staging schema left in the database is dropped by the next \`prodshape generate --to\` against it`);
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+};
 
 interface GenerateArgs {
   scenario: string;
@@ -54,16 +80,33 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');
     const started = performance.now();
-    const { manifest, files } = await generate(scenario, {
-      out: a.out,
-      seed: a.seed,
-      scale: a.scale,
-      ...(a.format === undefined ? {} : { format: a.format }),
-      ...(a.to === undefined ? {} : { to: a.to, replace: a.replace }),
-      workers,
-      chunkRows: a['chunk-rows'],
-      ...(a.quiet ? {} : { onProgress: progressReporter(process.stderr) }),
-    });
+    const stop = new AbortController();
+    const removeHandlers = stopOnSignals(stop);
+    let result: Awaited<ReturnType<typeof generate>>;
+    try {
+      result = await generate(scenario, {
+        out: a.out,
+        seed: a.seed,
+        scale: a.scale,
+        ...(a.format === undefined ? {} : { format: a.format }),
+        ...(a.to === undefined ? {} : { to: a.to, replace: a.replace }),
+        workers,
+        chunkRows: a['chunk-rows'],
+        ...(a.quiet ? {} : { onProgress: progressReporter(process.stderr) }),
+        log: (line) => err(`generate: ${line}`),
+        signal: stop.signal,
+      });
+    } catch (e) {
+      if (!stop.signal.aborted) throw e;
+      err(`prodshape: generate stopped by ${String(stop.signal.reason)}: ${a.to === undefined ? '' : 'nothing was swapped into PostgreSQL, its tables are as they were; '}no manifest was written to ${a.out}`);
+      process.exitCode = EXIT_INTERRUPTED;
+      return;
+    } finally {
+      removeHandlers();
+    }
+    // A signal during the swap's COMMIT waits for it: the load is complete then.
+    if (stop.signal.aborted) err(`generate: ${String(stop.signal.reason)} came as the load committed; it is complete`);
+    const { manifest, files } = result;
     const elapsedS = (performance.now() - started) / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
     const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? 'PostgreSQL' : null].filter((x) => x !== null).join(' and ');

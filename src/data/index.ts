@@ -29,7 +29,7 @@ import type { Sink } from './sink.js';
 export { prepareDataset, prepareDatasetInBackground, tableOf, dataSpecHash, DEFAULT_SEED, type Dataset, type DatasetOptions, type DraftDataset } from './dataset.js';
 export { tableCsvChunks, mainThreadChunks, makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 export { workerChunks } from './workers.js';
-export { writeDataset, type Progress, type WriteOptions } from './write.js';
+export { writeDataset, interruptedError, type Progress, type WriteOptions } from './write.js';
 export { buildManifest, summarize, manifestJson, manifestJsonPieces } from './summary.js';
 export { readManifest, type Manifest, type ManifestTenant, type ManifestSummary } from './manifest.js';
 export { schemaSql, createTableSql, createIndexSql, ident } from './schema.js';
@@ -61,6 +61,10 @@ export interface GenerateOptions extends DatasetOptions {
   /** Rows per chunk (default 8192). */
   chunkRows?: number;
   onProgress?: (p: Progress) => void;
+  /** Lines about the load beside its rows (leftover staging schemas dropped, what a stopped load cleaned up). */
+  log?: (line: string) => void;
+  /** Aborting stops the run: nothing is swapped in, no manifest is written; rejects with PS_INTERRUPTED (see WriteOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export interface GenerateResult {
@@ -107,7 +111,7 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
   if (files) sinks.push(files);
-  if (opts.to !== undefined) sinks.push(postgresSink({ url: opts.to, replace: opts.replace ?? false }));
+  if (opts.to !== undefined) sinks.push(postgresSink({ url: opts.to, replace: opts.replace ?? false, ...(opts.log === undefined ? {} : { log: opts.log }) }));
   if (opts.out !== undefined) {
     try {
       await mkdir(opts.out, { recursive: true });
@@ -126,6 +130,7 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
       ...(opts.chunkRows === undefined ? {} : { chunkRows: opts.chunkRows }),
       ...(source === undefined ? {} : { source }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
   } catch (e) {
     await background.cancel();
@@ -152,7 +157,8 @@ export const generateToDir = async (scenario: Scenario | string, opts: GenerateO
 
 /**
  * Loads a scenario's dataset into PostgreSQL (COPY, then keys, indexes and
- * ANALYZE), refusing non-empty tables unless `replace`. Writes manifest.json
+ * ANALYZE in a staging schema, swapped in by one transaction at the end),
+ * refusing non-empty tables unless `replace`. Writes manifest.json
  * and schema.sql into `out` when given. Returns the manifest.
  */
 export const loadIntoPostgres = async (scenario: Scenario | string, opts: Omit<GenerateOptions, 'to'> & { url: string }): Promise<Manifest> =>

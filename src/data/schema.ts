@@ -41,17 +41,32 @@ export const createIndexSql = (ix: IndexSpec, opts: { ifNotExists?: boolean } = 
   return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${ident(ix.name.slice(0, 63))} ON ${ident(ix.table)} (${cols.join(', ')});`;
 };
 
+/** A FOREIGN KEY constraint: the table it is on, the table it references, its `ALTER TABLE` statement. */
+export interface ForeignKey {
+  table: string;
+  references: string;
+  sql: string;
+}
+
 /** FOREIGN KEY constraints for every ref column (to tables with an id column). */
-export const foreignKeySql = (ds: Dataset): string[] =>
+export const foreignKeys = (ds: Dataset): ForeignKey[] =>
   ds.tables.flatMap((t) =>
     t.columns
       .filter((c) => c.references !== null)
       .map((c) => {
-        const target = ds.tables.find((x) => x.name === c.references);
+        const references = c.references ?? '';
+        const target = ds.tables.find((x) => x.name === references);
         const name = `${t.name}_${c.name}_fkey`.slice(0, 63);
-        return `ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(c.name)}) REFERENCES ${ident(c.references ?? '')} (${ident(target?.idColumn ?? 'id')});`;
+        return {
+          table: t.name,
+          references,
+          sql: `ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(c.name)}) REFERENCES ${ident(references)} (${ident(target?.idColumn ?? 'id')});`,
+        };
       }),
   );
+
+/** The `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` statements of foreignKeys. */
+export const foreignKeySql = (ds: Dataset): string[] => foreignKeys(ds).map((f) => f.sql);
 
 /** The whole schema.sql: tables with primary keys, declared indexes, foreign keys when asked. */
 export const schemaSql = (ds: Dataset): string => {

@@ -29,6 +29,11 @@ export interface Sink {
   openTable(table: CompiledTable): Promise<TableWriter>;
   /** After every table was written and ended. */
   finish?(ds: Dataset, step: SinkStep): Promise<void>;
-  /** After a failure: release resources, remove partial output. Never throws. */
+  /**
+   * After a failure: release resources, remove partial output. Never throws.
+   * When the run is stopped (WriteOptions.signal) it is called at once, while
+   * writes or finish may still be in flight (which it should make fail fast),
+   * and again when they have failed.
+   */
   abort?(error: unknown): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type { Sink, TableWriter } from './sink.js';
 import type { CompiledTable } from './columns.js';
 import { DEFAULT_CHUNK_ROWS } from './rows.js';
 import { mainThreadChunks, type ChunkSource } from './chunks.js';
+import { RunError } from '../core/errors.js';
 
 /** Where generation is, for progress displays. */
 export interface Progress {
@@ -46,7 +47,20 @@ export interface WriteOptions {
   concurrency?: number;
   /** Clock in ms (injected by tests). */
   now?: () => number;
+  /**
+   * Stops the run when aborted (the CLI aborts it on SIGINT/SIGTERM, with the
+   * signal's name as reason): the sinks abort at once (a database load drops
+   * what it built), and writeDataset rejects with a PS_INTERRUPTED RunError.
+   * A sink that already committed its result (the PostgreSQL swap) completes.
+   */
+  signal?: AbortSignal;
 }
+
+/** The error of a run stopped through WriteOptions.signal. */
+export const interruptedError = (signal: AbortSignal): RunError =>
+  new RunError('PS_INTERRUPTED', `interrupted (${typeof signal.reason === 'string' ? signal.reason : 'aborted'}) before the dataset was complete`, {
+    hint: 'run the same command again: the output depends only on the scenario, seed and scale',
+  });
 
 /** Makes every table of `ds` into every sink. On failure, aborts the sinks and rethrows. */
 export const writeDataset = async (draft: Dataset, sinks: Sink[], opts: WriteOptions = {}): Promise<void> => {
@@ -61,9 +75,28 @@ export const writeDataset = async (draft: Dataset, sinks: Sink[], opts: WriteOpt
   const tables = opts.order === 'scenario' ? ds.tables : [...ds.tables].sort((a, b) => b.plan.rows - a.plan.rows);
   const lanes = Math.max(1, Math.min(opts.concurrency ?? 2, tables.length, ...sinks.map((s) => s.maxConcurrentTables ?? Infinity)));
   let failed = false;
+  const { signal } = opts;
+  const throwIfInterrupted = (): void => {
+    if (signal?.aborted) throw interruptedError(signal);
+  };
+  // Rejects once the signal came and every sink aborted: waits for rows (or faker pools) stop there.
+  let interrupt: (e: unknown) => void = () => undefined;
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    interrupt = reject;
+  });
+  interrupted.catch(() => undefined);
+  // Sinks abort as soon as the signal comes, not when the row loop notices it: a database cancels what it is running.
+  const onAbort = (): void => {
+    failed = true;
+    if (signal === undefined) return;
+    const error = interruptedError(signal);
+    void Promise.allSettled(sinks.map(async (s) => s.abort?.(error))).then(() => interrupt(error));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
 
   const writeTable = async (drafted: CompiledTable): Promise<void> => {
     const table = opts.tableReady !== undefined && needsPools(drafted.plan.spec) ? await opts.tableReady(drafted.name) : drafted;
+    if (failed) return;
     const writers: TableWriter[] = [];
     for (const s of sinks) writers.push(await s.openTable(table));
     const formatOf = sinks.map((s) => s.formatFor(table));
@@ -81,27 +114,31 @@ export const writeDataset = async (draft: Dataset, sinks: Sink[], opts: WriteOpt
   };
 
   try {
+    throwIfInterrupted();
     for (const s of sinks) await s.begin?.(ds);
     // Lanes take the next table, biggest first: the small tables load beside the big one.
     const queue = [...tables];
     const lane = async (): Promise<void> => {
       for (let t = queue.shift(); t !== undefined && !failed; t = queue.shift()) await writeTable(t);
     };
-    const results = await Promise.allSettled(Array.from({ length: lanes }, lane).map((p) => p.catch((e: unknown) => {
+    const results = await Promise.race([interrupted, Promise.allSettled(Array.from({ length: lanes }, lane).map((p) => p.catch((e: unknown) => {
       failed = true;
       throw e;
-    })));
+    })))]);
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected !== undefined) throw rejected.reason;
+    throwIfInterrupted();
     const last = tables[tables.length - 1];
     const step = (message: string): void => report({ phase: 'finishing', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0, message });
-    if (opts.ready !== undefined) ds = await opts.ready;
+    if (opts.ready !== undefined) ds = await Promise.race([interrupted, opts.ready]);
+    // Not raced: a sink that committed its result (the PostgreSQL swap) completes whatever the signal.
     for (const s of sinks) await s.finish?.(ds, step);
     report({ phase: 'done', table: last?.name ?? '', tableRows: last?.plan.rows ?? 0, tableDone: last?.plan.rows ?? 0 });
   } catch (e) {
     await Promise.allSettled(sinks.map(async (s) => s.abort?.(e)));
-    throw e;
+    throw signal?.aborted ? interruptedError(signal) : e;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await source.close?.();
   }
 };

@@ -5,21 +5,27 @@
  * after the rows are in, on a second connection while the next table loads,
  * then each table is ANALYZEd.
  *
+ * Atomic: all of it happens in a private staging schema (staging.ts); one
+ * transaction at the end swaps the new tables in. Until then the user's
+ * tables are untouched; a failure or abort drops the staging schema.
+ *
  * Existing tables: missing ones are created; empty ones are filled as they
- * are (the user's migrations may have made them); non-empty ones are refused
- * unless `replace`, which drops and recreates them.
+ * are (the user's migrations may have made them), in the swap; non-empty ones
+ * are refused unless `replace`, which drops them in the swap.
  */
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { finished } from 'node:stream/promises';
 import { RunError, errorMessage } from '../../core/errors.js';
 import { inspectTables, type Existing } from './existing.js';
+import { dropLeftoverSchemas, lockStagingShared, qualified, stagingSchemaName, swapStatements, testPause, type FillTable } from './staging.js';
 import { registerSecret } from '../../core/secrets.js';
-import { createIndexSql, createTableSql, foreignKeySql, ident, primaryKeyName } from '../schema.js';
+import { createIndexSql, createTableSql, foreignKeys, ident, primaryKeyName } from '../schema.js';
 import { writeWithBackpressure } from './files.js';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from '../pgbinary.js';
 import type { CompiledTable } from '../columns.js';
 import type { Dataset } from '../dataset.js';
+import type { IndexSpec } from '../../scenario/data-spec.js';
 import type { Sink, TableWriter } from '../sink.js';
 
 export interface PostgresSinkOptions {
@@ -31,6 +37,8 @@ export interface PostgresSinkOptions {
   indexConnections?: number;
   /** Send rows in PostgreSQL's binary COPY format where the column types allow (default true); false: CSV. */
   binary?: boolean;
+  /** Lines about the load beside its rows: leftover staging schemas dropped, what a failed or stopped load cleaned up. */
+  log?: (line: string) => void;
 }
 
 /** `host:port/db` of a URL, for messages (never the user or password). */
@@ -44,8 +52,9 @@ export const describeUrl = (url: string): string => {
   }
 };
 
-const connect = async (url: string): Promise<pg.Client> => {
-  const client = new pg.Client({ connectionString: url, application_name: 'prodshape generate' });
+/** A connection in bulk-load settings; `timeoutMs` bounds the connect (0: no bound). */
+const connect = async (url: string, timeoutMs = 0): Promise<pg.Client> => {
+  const client = new pg.Client({ connectionString: url, application_name: 'prodshape generate', connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
   } catch (e) {
@@ -95,62 +104,191 @@ const jobPool = () => {
 const sqlError = (what: string, e: unknown): RunError =>
   new RunError('PS_PG_LOAD', `${what}: ${errorMessage(e)}`, { hint: 'the server refused a statement; see the message above', cause: e });
 
-/** A sink loading every table into the PostgreSQL at `opts.url`. */
+/** `CREATE UNIQUE INDEX` then `ADD CONSTRAINT … PRIMARY KEY USING INDEX`: the key built after the rows are in. */
+const primaryKeySql = (t: CompiledTable): [string, string] => {
+  const pk = ident(primaryKeyName(t));
+  return [
+    `CREATE UNIQUE INDEX ${pk} ON ${ident(t.name)} (${ident(t.idColumn ?? '')})`,
+    `ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`,
+  ];
+};
+
+/** How long an abort waits for its terminated sessions to end before dropping the staging schema. */
+const ABORT_WAIT_MS = 5000;
+
+/** Waits (at most ABORT_WAIT_MS, polling every 50 ms) until none of `pids` is a live session. */
+const waitSessionsGone = async (db: pg.Client, pids: number[]): Promise<void> => {
+  for (let k = 0; k < ABORT_WAIT_MS / 50; k++) {
+    const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+    if ((r.rows[0]?.n ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+/** A sink loading every table into the PostgreSQL at `opts.url`, atomically (see the file's comment). */
 export const postgresSink = (opts: PostgresSinkOptions): Sink => {
   registerSecret(opts.url);
+  const log = opts.log ?? (() => undefined);
+  const where = describeUrl(opts.url);
   /** Connections free for the next COPY (one per table loading at the same time). */
   const copyIdle: pg.Client[] = [];
   const clients: pg.Client[] = [];
+  /** Aborted when abort() starts: no new connection, test pauses end. */
+  const stopped = new AbortController();
+  /** Aborted when a connection of the load ends (lost, or closed at the end). */
+  const connectionEnded = new AbortController();
+  /** Test pauses (staging.ts) end on a stop or on a lost connection, as a real load would notice either. */
+  const pauseEnds = AbortSignal.any([stopped.signal, connectionEnded.signal]);
+  const stoppedError = (): RunError => new RunError('PS_PG_LOAD', 'the load was stopped');
+  const throwIfStopped = (): void => {
+    if (stopped.signal.aborted) throw stoppedError();
+  };
+  /** The staging schema, once named (its lock is taken before it is created). */
+  let staging: string | null = null;
+  /** The user's search path, for CREATE TABLE-like name resolution; staging goes first on every load connection. */
+  let userPath = '';
+  /** Where new tables go (`current_schema()`, as a plain CREATE TABLE would put them). */
+  let target: string | null = null;
+  /** Schema of each existing table, and the tables `replace` drops in the swap. */
+  const userSchema = new Map<string, string>();
+  const replaced: [string, string][] = [];
+  /** `committing` once the swap's COMMIT is sent: from then on an abort waits for its outcome. */
+  let swap: 'no' | 'running' | 'committing' | 'done' = 'no';
+  let commit: Promise<unknown> = Promise.resolve();
+  let aborting: Promise<void> | null = null;
+
+  /** Marks a connection as one of this load's (the shared lock) and resolves names in the staging schema first. */
+  const joinStaging = async (c: pg.Client, schema: string): Promise<void> => {
+    await lockStagingShared(c, schema);
+    await c.query(`SET search_path = ${ident(schema)}${userPath === '' ? '' : `, ${userPath}`}`);
+  };
   const connectTracked = async (): Promise<pg.Client> => {
     const c = await connect(opts.url);
+    if (stopped.signal.aborted) {
+      await c.end();
+      throw stoppedError();
+    }
     clients.push(c);
+    c.once('end', () => connectionEnded.abort());
+    if (staging !== null) await joinStaging(c, staging);
     return c;
   };
   const pool = jobPool();
   const existing = new Map<string, Existing>();
   const pending: Promise<void>[] = [];
   let ds: Dataset | null = null;
+  /** Test pauses (staging.ts) happen once each: at the first table's COPY, the first table's keys. */
+  let copyPause = true;
+  let indexPause = true;
+
+  /** An empty table of the user's, filled as it is in the swap (not rebuilt). */
+  const isFill = (table: string): boolean => existing.get(table)?.exists === true;
+  const declaredIndexes = (t: CompiledTable): IndexSpec[] => (ds?.spec.indexes ?? []).filter((ix) => ix.table === t.name);
 
   /**
-   * ANALYZE, keys and indexes of one loaded table, as jobs on the index
-   * connections. ANALYZE goes first: it conflicts with CREATE INDEX on the same
-   * table, and the indexes of one table build side by side.
+   * ANALYZE, keys and indexes of one table built in the staging schema, as
+   * jobs on the index connections. ANALYZE goes first: it conflicts with
+   * CREATE INDEX on the same table, and the indexes of one table build side by side.
    */
   const afterLoad = async (t: CompiledTable): Promise<void> => {
-    const before = existing.get(t.name);
-    const reused = before?.exists === true;
-    const indexes = (ds?.spec.indexes ?? []).filter((ix) => ix.table === t.name);
-    const addKey = t.idColumn !== null && !before?.hasPrimaryKey;
     await pool.run(async (c) => {
       await c.query(`ANALYZE ${ident(t.name)}`);
     });
+    if (indexPause) {
+      indexPause = false;
+      await testPause('indexes', pauseEnds, log);
+      throwIfStopped();
+    }
+    const [createKey, addKey] = t.idColumn === null ? [null, null] : primaryKeySql(t);
     const builds: Promise<void>[] = [];
-    if (addKey) {
+    if (createKey !== null) {
       builds.push(pool.run(async (c) => {
-        await c.query(`CREATE UNIQUE INDEX ${ident(primaryKeyName(t))} ON ${ident(t.name)} (${ident(t.idColumn ?? '')})`).catch((e: unknown) => {
+        await c.query(createKey).catch((e: unknown) => {
           throw sqlError(`building the primary key of ${t.name}`, e);
         });
       }));
     }
-    for (const ix of indexes) {
+    for (const ix of declaredIndexes(t)) {
       builds.push(pool.run(async (c) => {
-        await c.query(createIndexSql(ix, { ifNotExists: reused })).catch((e: unknown) => {
+        await c.query(createIndexSql(ix)).catch((e: unknown) => {
           throw sqlError(`creating index ${ix.text}`, e);
         });
       }));
     }
     await Promise.all(builds);
-    if (!addKey) return;
+    if (addKey === null) return;
     await pool.run(async (c) => {
-      const pk = ident(primaryKeyName(t));
-      await c.query(`ALTER TABLE ${ident(t.name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`).catch((e: unknown) => {
+      await c.query(addKey).catch((e: unknown) => {
         throw sqlError(`adding the primary key of ${t.name}`, e);
       });
     });
   };
 
+  /** What the swap does for a filled table after its rows are in: ANALYZE, the key when it has none, the declared indexes. */
+  const fillOf = (t: CompiledTable): FillTable => ({
+    schema: userSchema.get(t.name) ?? '',
+    table: t.name,
+    columns: t.columns.map((c) => c.name),
+    after: [
+      `ANALYZE ${ident(t.name)}`,
+      ...(t.idColumn !== null && existing.get(t.name)?.hasPrimaryKey !== true ? primaryKeySql(t) : []),
+      ...declaredIndexes(t).map((ix) => createIndexSql(ix, { ifNotExists: true })),
+    ],
+  });
+
+  /** The swap, one transaction on an idle connection. */
+  const swapIn = async (dataset: Dataset, last: string[]): Promise<void> => {
+    const schema = staging ?? '';
+    const statements = swapStatements({
+      staging: schema, searchPath: userPath, drop: replaced, target: target ?? '', last,
+      move: dataset.tables.filter((t) => !isFill(t.name)).map((t) => t.name),
+      fill: dataset.tables.filter((t) => isFill(t.name)).map(fillOf),
+    });
+    await pool.run(async (c) => {
+      swap = 'running';
+      await c.query('BEGIN');
+      for (const sql of statements) {
+        await c.query(sql).catch((e: unknown) => {
+          throw sqlError(`swapping the new tables in (${sql})`, e);
+        });
+      }
+      swap = 'committing';
+      commit = c.query('COMMIT');
+      await commit;
+      swap = 'done';
+    });
+  };
+
   /** Binary COPY for tables created here whose every column type has a binary encoder. */
-  const binaryFor = (t: CompiledTable): boolean => opts.binary !== false && t.binRow !== null && existing.get(t.name)?.exists !== true;
+  const binaryFor = (t: CompiledTable): boolean => opts.binary !== false && t.binRow !== null && !isFill(t.name);
+
+  /**
+   * Stops every session of this load (a running COPY or CREATE INDEX ends at
+   * once, open transactions roll back), then drops the staging schema from a
+   * fresh connection. The user's tables were never touched. Never throws.
+   */
+  const cleanUp = async (): Promise<void> => {
+    stopped.abort();
+    if (swap === 'committing') await commit.catch(() => undefined);
+    if (swap === 'done') return;
+    const schema = staging;
+    const pids = clients.map((c) => (c as pg.Client & { processID: number | null }).processID).filter((p): p is number => typeof p === 'number');
+    let control: pg.Client | null = null;
+    try {
+      if (schema === null) return;
+      control = await connect(opts.url, ABORT_WAIT_MS);
+      await control.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+      await waitSessionsGone(control, pids);
+      await control.query(`SET lock_timeout = '${ABORT_WAIT_MS}ms'`);
+      await control.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
+      log(`dropped the staging schema ${schema}; no table in ${where} was changed`);
+    } catch (e) {
+      log(`could not drop the staging schema ${schema ?? ''} (${errorMessage(e)}); no table in ${where} was changed, and the next \`prodshape generate --to\` against it drops that schema`);
+    } finally {
+      await Promise.allSettled([...clients, ...(control === null ? [] : [control])].map((c) => c.end()));
+      clients.length = 0;
+    }
+  };
 
   return {
     formatFor: (t) => (binaryFor(t) ? 'pgbinary' : 'csv'),
@@ -158,29 +296,49 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
       ds = dataset;
       const first = await connectTracked();
       const names = dataset.tables.map((t) => t.name);
-      for (const [n, e] of await inspectTables(first, names, opts.replace ?? false, describeUrl(opts.url))) existing.set(n, e);
-      if (opts.replace) {
-        const present = names.filter((n) => existing.get(n)?.exists);
-        if (present.length > 0) {
-          await first.query(`DROP TABLE IF EXISTS ${present.map(ident).join(', ')}`).catch((e: unknown) => {
-            throw sqlError(`dropping ${present.join(', ')} (--replace)`, e);
-          });
-        }
-        for (const n of present) existing.set(n, { exists: false, hasRows: false, hasPrimaryKey: false });
+      for (const [n, e] of await inspectTables(first, names, opts.replace ?? false, where)) existing.set(n, e);
+      const path = await first.query<{ path: string; target: string | null }>("SELECT current_setting('search_path') AS path, current_schema() AS target");
+      userPath = path.rows[0]?.path === '""' ? '' : (path.rows[0]?.path ?? '');
+      target = path.rows[0]?.target ?? null;
+      if (target === null) {
+        throw new RunError('PS_PG_LOAD', `no schema of the search path (${userPath}) exists in ${where}, so there is nowhere to create tables`, {
+          hint: 'create the schema, or set the role\'s search_path (ALTER ROLE … SET search_path = …)',
+        });
       }
+      for (const n of names.filter((x) => existing.get(x)?.exists)) {
+        const r = await first.query<{ schema: string }>('SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)', [ident(n)]);
+        userSchema.set(n, r.rows[0]?.schema ?? target);
+      }
+      if (opts.replace) {
+        // Dropped in the swap; until then these are new tables built beside them.
+        for (const n of names.filter((x) => existing.get(x)?.exists)) {
+          replaced.push([userSchema.get(n) ?? target, n]);
+          existing.set(n, { exists: false, hasRows: false, hasPrimaryKey: false });
+        }
+      }
+      for (const line of await dropLeftoverSchemas(first)) log(`leftover staging schema: ${line}`);
+      staging = stagingSchemaName();
+      await joinStaging(first, staging);
+      await first.query(`CREATE SCHEMA ${ident(staging)}`).catch((e: unknown) => {
+        throw new RunError('PS_PG_LOAD', `creating the staging schema ${staging ?? ''}: ${errorMessage(e)}`, {
+          hint: 'the load builds its tables in a schema of its own, then swaps them in: the role needs CREATE on the database (GRANT CREATE ON DATABASE … TO …)', cause: e,
+        });
+      });
       copyIdle.push(first);
       for (let k = 0; k < Math.max(1, opts.indexConnections ?? 1); k++) pool.add(await connectTracked());
     },
     async openTable(t): Promise<TableWriter> {
+      throwIfStopped();
       // Each table loading at the same time COPYs on its own connection, in its own transaction.
       const client = copyIdle.pop() ?? (await connectTracked());
-      const before = existing.get(t.name);
+      const fill = isFill(t.name);
+      const cols = t.columns.map((c) => ident(c.name)).join(', ');
       await client.query('BEGIN');
-      // Creating (or truncating) the table in the COPY's transaction allows FREEZE: no later rewrite for hint bits.
-      await client.query(before?.exists ? `TRUNCATE ${ident(t.name)}` : createTableSql(t)).catch((e: unknown) => {
+      // Created in the staging schema (first on the search path) in the COPY's transaction, which allows
+      // FREEZE: no later rewrite for hint bits. A table of the user's gets a bare copy of its columns' types.
+      await client.query(fill ? `CREATE TABLE ${ident(t.name)} AS SELECT ${cols} FROM ${qualified(userSchema.get(t.name) ?? '', t.name)} WITH NO DATA` : createTableSql(t)).catch((e: unknown) => {
         throw sqlError(`creating table ${t.name}`, e);
       });
-      const cols = t.columns.map((c) => ident(c.name)).join(', ');
       const binary = binaryFor(t);
       const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT ${binary ? 'binary' : 'csv'}, FREEZE true)`));
       if (binary) stream.write(COPY_BINARY_HEADER);
@@ -191,12 +349,18 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
       const check = (): void => {
         if (failure !== null) throw sqlError(`loading ${t.name}`, failure);
       };
+      const pauseHere = copyPause;
+      copyPause = false;
       return {
         async write(chunk) {
           check();
           await writeWithBackpressure(stream, chunk).catch((e: unknown) => {
             throw sqlError(`loading ${t.name}`, e);
           });
+          if (pauseHere) {
+            await testPause('copy', pauseEnds, log);
+            throwIfStopped();
+          }
         },
         async end() {
           check();
@@ -207,6 +371,8 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
           });
           await client.query('COMMIT');
           copyIdle.push(client);
+          // A filled table's key, indexes and ANALYZE are built on the user's table, in the swap.
+          if (fill) return;
           const job = afterLoad(t);
           // Keep the rejection observed now; finish() reports it.
           job.catch(() => undefined);
@@ -215,27 +381,32 @@ export const postgresSink = (opts: PostgresSinkOptions): Sink => {
       };
     },
     async finish(dataset, step) {
+      throwIfStopped();
       // The COPY connections build indexes too, now.
       for (let c = copyIdle.pop(); c !== undefined; c = copyIdle.pop()) pool.add(c);
       step('building keys and indexes, then ANALYZE');
       await Promise.all(pending);
-      if (dataset.spec.foreignKeys) {
-        step('adding foreign keys');
-        for (const sql of foreignKeySql(dataset)) {
-          await pool.run(async (c) => {
-            await c.query(sql).catch((e: unknown) => {
-              throw sqlError('adding a foreign key', e);
-            });
+      // Foreign keys between tables built here are added here; those involving a table of the user's, in the swap.
+      const fks = dataset.spec.foreignKeys ? foreignKeys(dataset) : [];
+      const inSwap = fks.filter((f) => isFill(f.table) || isFill(f.references));
+      if (fks.length > inSwap.length) step('adding foreign keys');
+      for (const f of fks.filter((x) => !inSwap.includes(x))) {
+        await pool.run(async (c) => {
+          await c.query(f.sql).catch((e: unknown) => {
+            throw sqlError('adding a foreign key', e);
           });
-        }
+        });
       }
+      await testPause('swap', pauseEnds, log);
+      throwIfStopped();
+      step('swapping the new tables in');
+      await swapIn(dataset, inSwap.map((f) => f.sql));
       await Promise.all(clients.map((c) => c.end()));
       clients.length = 0;
     },
     async abort() {
-      // Closing a connection rolls back its open transaction (and an unfinished COPY).
-      await Promise.allSettled(clients.map((c) => c.end()));
-      clients.length = 0;
+      aborting ??= cleanUp();
+      await aborting;
     },
   };
 };
