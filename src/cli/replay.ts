@@ -5,7 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDurationMs } from '../core/duration.js';
-import { inputError } from '../core/errors.js';
+import { InputError, inputError } from '../core/errors.js';
+import { flagProblems } from '../engine/preflight.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
@@ -109,6 +110,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       throw inputError('--target', `is required with --scenario ${a.scenario ?? ''}`, { hint: 'pass --target http://HOST:PORT (the service under test), or leave out --scenario to run against the bundled demo service' });
     }
     if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
+    // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
+    const flagged = flagProblems(a.slo, a.pg ?? null);
+    if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
     const speed = a.speed === undefined ? undefined : positive('--speed', a.speed);
     const rateScale = a['rate-scale'] === undefined || a['rate-scale'] === 0 ? a['rate-scale'] : positive('--rate-scale', a['rate-scale']);
     // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.
