@@ -117,7 +117,7 @@ export interface RunResult {
   meta: RunMeta;
   totals: ShareTotals;
   events: EventRecord[];
-  /** Requests aborted at the stop (also in `totals.errors.aborted`): in flight when the grace period ended, or due and not sent. */
+  /** Requests aborted at the stop (also in `totals.errors.aborted`): still in flight when the grace period ended. */
   abandoned: number;
 }
 

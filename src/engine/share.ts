@@ -66,8 +66,8 @@ export interface ShareResult {
   stoppedAtMs: number;
   cutShort: boolean;
   /**
-   * Requests aborted at the stop: in flight when the grace period ended, or due before the stop and not
-   * sent yet. Each is recorded (error class `aborted`, latency from its intended time to when it was given up).
+   * Requests aborted at the stop: still in flight when the grace period ended. Each is recorded (error
+   * class `aborted`, latency from its intended time to the end of the grace period).
    */
   abandoned: number;
   /** Arrivals that came earlier than the one before them (the stream was not sorted); sent as due. */
@@ -267,28 +267,27 @@ export class ShareRunner {
   }
 
   /**
-   * Records every arrival of the plan due by `stopMs` and not sent as sent at the stop and aborted there
-   * (an open model counts every intended arrival). Returns how many.
+   * Sends every arrival of the plan due by `stopMs` that the generator had not sent yet (it was behind
+   * when the stop came): a stop ends the arrivals after it, not those intended before it, which get the
+   * grace period like every request in flight.
    */
-  private async abortDue(stopMs: number): Promise<number> {
+  private async sendDue(stopMs: number): Promise<void> {
     const cursor = this.cursor;
-    let n = 0;
     for (;;) {
       const r = cursor.head;
       if (r === undefined) {
-        if (cursor.done) return n;
+        if (cursor.done) return;
         await cursor.fill();
         continue;
       }
-      if (r.atMs > stopMs) return n;
+      if (r.atMs > stopMs) return;
       // As for an unsorted stream: never into a second that may be closed already.
-      r.atMs = Math.max(r.atMs, this.lastAtMs);
+      if (r.atMs < this.lastAtMs) {
+        this.unsorted++;
+        r.atMs = this.lastAtMs;
+      }
       this.lastAtMs = r.atMs;
-      const ep = this.recorder.endpointId(r.endpoint);
-      const cls = CLASS_INDEX[r.tenantClass];
-      this.recorder.send(r.atMs, stopMs, ep, cls);
-      this.finish(new InFlight(this, r, ep, cls, stopMs, stopMs), ERROR_INDEX.aborted, stopMs);
-      n++;
+      this.send(r, this.opts.clock.nowMs());
       cursor.advance();
     }
   }
@@ -386,13 +385,14 @@ export class ShareRunner {
     }
     const cutShort = this.stopReason !== null && !(cursor.done && cursor.head === undefined);
     const stoppedAtMs = cutShort ? clock.nowMs() : Math.max(this.frontierMs, clock.nowMs());
-    // Arrivals due before the stop that the generator had not sent yet (it was behind) are aborted too.
-    let abandoned = cutShort ? await this.abortDue(stoppedAtMs) : 0;
+    // Arrivals due before the stop that the generator had not sent yet (it was behind) are still sent.
+    if (cutShort) await this.sendDue(stoppedAtMs);
     this.frontierMs = Infinity;
     if (cutShort) await cursor.close();
     // Drain. At the natural end every request settles (the sweep enforces timeouts);
     // after a stop (or a stop during this wait) in-flight requests get the grace period.
     while (this.stopReason === null && this.recorder.pending > 0) await sleep(20);
+    let abandoned = 0;
     if (this.stopReason !== null) {
       // `graceMs` is read on every turn: a second Ctrl-C (stop with 0) ends the wait at once.
       const graceStart = clock.nowMs();
