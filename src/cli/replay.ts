@@ -91,7 +91,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('connections', { type: 'number', default: 100, describe: 'connections to the target (split between workers)' })
       .option('max-inflight', { type: 'number', default: 10_000, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
       .option('timeout', { type: 'string', describe: 'request timeout [the scenario\'s `timeout`, 30s]' })
-      .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C or a dead target, how long in-flight requests may finish' })
+      .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C, SIGTERM or a dead target, how long in-flight requests may finish (those still waiting then count as aborted)' })
       .option('seed', { type: 'string', describe: 'seed of every random choice [random; recorded in run.json]' })
       .option('slo', { type: 'string', array: true, default: [] as string[], describe: "SLO to check, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
