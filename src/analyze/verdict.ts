@@ -59,7 +59,7 @@ export const buildVerdict = (slo: SloResult[], breaks: ReportBreak[], summary: R
     : `${breaks.length} break${breaks.length === 1 ? '' : 's'}: ${breaks.map(breakLabel).join('; ')}`;
   const notes: string[] = [];
   if (meta.interrupted) notes.push(`The run stopped early (${meta.interrupt_reason ?? 'interrupted'}); the report covers what was measured.`);
-  if (aborted > 0) notes.push(`${aborted} request${aborted === 1 ? ' was' : 's were'} still waiting for an answer at the stop: counted as failed (error class aborted), with the wait from the intended time to the stop as latency.`);
+  if (aborted > 0) notes.push(`${aborted} request${aborted === 1 ? ' was' : 's were'} still waiting for an answer at the stop: counted as failed (error class aborted), with the wait from the intended time to the end of the grace period as latency.`);
   const lag = meta.lag_ms.p99;
   if (lag !== null && lag > t.lagWarnMs) notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): the load generator, not only the target, was a bottleneck; latencies include that lag.`);
   if (summary.dropped > 0) notes.push(`${summary.dropped} arrivals were dropped at the in-flight cap (--max-inflight) and never sent.`);
