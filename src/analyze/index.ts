@@ -31,7 +31,10 @@ export { breakLabel } from './verdict.js';
 export { compareReports, type Comparison, type CompareOptions, type PercentileDelta } from './compare.js';
 
 export interface AnalyzeOptions {
-  /** Extra SLO specs (from `--slo`), added to those recorded in the run (duplicates dropped). */
+  /**
+   * SLO specs (from `report --slo`) that replace those recorded in the run (so a run directory whose
+   * run.json holds a bad spec can still be reported); none given: the run's own.
+   */
   slo?: string[];
   /** Threshold overrides (tests, experiments). */
   thresholds?: Partial<Thresholds>;
@@ -39,12 +42,15 @@ export interface AnalyzeOptions {
   extensions?: AnalysisExtension[];
 }
 
-/** The SLO specs in force: run.json's, then `--slo`'s; bad specs and unknown endpoints are input errors. */
-export const slosOf = (run: LoadedRun, extra: string[] = []): SloSpec[] =>
-  parseSlos([
-    ...run.meta.slo.map((text, i) => ({ text, source: { file: `${run.dir}/${RUN_FILES.meta}`, field: `slo[${i}]` } })),
-    ...extra.map((text) => ({ text, source: { file: null, field: '--slo' } })),
-  ], [...new Set([...run.meta.endpoints, ...run.windows.map((w) => w.endpoint)])]);
+/**
+ * The SLO specs in force: `--slo`'s when given (they replace run.json's), else run.json's; bad specs and
+ * unknown endpoints are input errors.
+ */
+export const slosOf = (run: LoadedRun, override: string[] = []): SloSpec[] =>
+  parseSlos(override.length > 0
+    ? override.map((text) => ({ text, source: { file: null, field: '--slo' } }))
+    : run.meta.slo.map((text, i) => ({ text, source: { file: `${run.dir}/${RUN_FILES.meta}`, field: `slo[${i}]` } })),
+  [...new Set([...run.meta.endpoints, ...run.windows.map((w) => w.endpoint)])]);
 
 interface Prepared {
   run: LoadedRun;

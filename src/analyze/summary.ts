@@ -55,7 +55,9 @@ export const buildSummary = (ctx: AnalysisContext): ReportSummary => {
     completed: sum(o.completed),
     p50_ms: st.p50_ms, p95_ms: st.p95_ms, p99_ms: st.p99_ms, max_ms: st.max_ms,
     error_rate: sum(o.completed) > 0 ? Math.round((sum(o.errors) / sum(o.completed)) * 1e6) / 1e6 : 0,
+    aborted: sum(o.errorsByClass.map((c) => c.aborted ?? 0)),
     interrupted: ctx.run.meta.interrupted,
+    interrupt_reason: ctx.run.meta.interrupted ? ctx.run.meta.interrupt_reason : null,
     lag_ms: ctx.run.meta.lag_ms,
   };
 };

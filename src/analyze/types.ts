@@ -17,6 +17,11 @@ export interface ReportSummary {
   duration_s: number;
   offered_rps: number;
   achieved_rps: number;
+  /** Requests given up at a stop (error class `aborted`, also in `errors`); absent in reports written before it was counted. */
+  aborted?: number;
+  /** The run stopped before its planned end (Ctrl-C, SIGTERM, the target stopped answering), and why. */
+  interrupted?: boolean;
+  interrupt_reason?: string | null;
   [key: string]: unknown;
 }
 

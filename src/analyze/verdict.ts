@@ -1,7 +1,8 @@
 /**
- * The verdict: the first line of every rendering. `fail` when an SLO failed,
- * `degraded` when SLOs held (or none were set) but something broke, `pass`
- * otherwise. Notes flag a run whose numbers deserve suspicion (interrupted,
+ * The verdict: the first line of every rendering. `fail` when an SLO failed
+ * or the run was interrupted (stopped before its planned end: no pass, whatever
+ * was measured), `degraded` when SLOs held (or none were set) but something
+ * broke, `pass` otherwise. Notes flag a run whose numbers deserve suspicion (interrupted,
  * generator lag, dropped arrivals, too few samples).
  */
 import type { SloResult } from './slo.js';
@@ -42,21 +43,27 @@ const sloFail = (r: SloResult): string =>
 /** Builds the verdict. */
 export const buildVerdict = (slo: SloResult[], breaks: ReportBreak[], summary: ReportSummary, meta: RunMeta, t: Thresholds, lowSamples: boolean): Verdict => {
   const failed = slo.filter((r) => !r.pass);
-  const status = failed.length > 0 ? 'fail' : breaks.length > 0 ? 'degraded' : 'pass';
+  const status = failed.length > 0 || meta.interrupted ? 'fail' : breaks.length > 0 ? 'degraded' : 'pass';
+  const aborted = summary.aborted ?? 0;
+  const stopText = meta.interrupted
+    ? `the run was stopped before its planned end (${meta.interrupt_reason ?? 'interrupted'})${aborted > 0 ? `, ${aborted} request${aborted === 1 ? '' : 's'} aborted at the stop` : ''}; `
+    : '';
   const sloText = slo.length === 0
     ? 'no SLOs set'
     : failed.length === 0
       ? `all ${slo.length} SLO${slo.length === 1 ? '' : 's'} met`
       : `${failed.length} of ${slo.length} SLO${slo.length === 1 ? '' : 's'} failed (${failed.map(sloFail).join('; ')})`;
+  const measured = meta.interrupted && slo.length > 0 ? ' on what was measured' : '';
   const breakText = breaks.length === 0
     ? 'no breaks found'
     : `${breaks.length} break${breaks.length === 1 ? '' : 's'}: ${breaks.map(breakLabel).join('; ')}`;
   const notes: string[] = [];
   if (meta.interrupted) notes.push(`The run stopped early (${meta.interrupt_reason ?? 'interrupted'}); the report covers what was measured.`);
+  if (aborted > 0) notes.push(`${aborted} request${aborted === 1 ? ' was' : 's were'} still waiting for an answer at the stop: counted as failed (error class aborted), with the wait from the intended time to the end of the grace period as latency.`);
   const lag = meta.lag_ms.p99;
   if (lag !== null && lag > t.lagWarnMs) notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): the load generator, not only the target, was a bottleneck; latencies include that lag.`);
   if (summary.dropped > 0) notes.push(`${summary.dropped} arrivals were dropped at the in-flight cap (--max-inflight) and never sent.`);
   if (lowSamples) notes.push('Some series had few samples per bin: their p99s are rough (see analysis.bins).');
   if (summary.requests === 0) notes.push('No request was sent.');
-  return { status, text: `${status.toUpperCase()}: ${sloText}; ${breakText}.`, notes };
+  return { status, text: `${status.toUpperCase()}: ${stopText}${sloText}${measured}; ${breakText}.`, notes };
 };

@@ -5,19 +5,16 @@
  */
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
-import { inputError } from '../core/errors.js';
+import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { err, out } from './output.js';
 
-/** Exit code of a load stopped by SIGINT/SIGTERM (nothing swapped in, no manifest written). */
-const EXIT_INTERRUPTED = 4;
-
 /**
  * SIGINT/SIGTERM while generating: the first aborts `stop` (the load drops
- * what it built and the command exits with EXIT_INTERRUPTED), a second exits
+ * what it built and the command exits with EXIT.interrupted), a second exits
  * at once. Returns the function that removes the handlers.
  */
 const stopOnSignals = (stop: AbortController): (() => void) => {
@@ -28,7 +25,7 @@ const stopOnSignals = (stop: AbortController): (() => void) => {
       return;
     }
     err(`${sig} again: exiting now; a staging schema left in the database is dropped by the next \`prodshape generate --to\` against it`);
-    process.exit(EXIT_INTERRUPTED);
+    process.exit(EXIT.interrupted);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -99,7 +96,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     } catch (e) {
       if (!stop.signal.aborted) throw e;
       err(`prodshape: generate stopped by ${String(stop.signal.reason)}: ${a.to === undefined ? '' : 'nothing was swapped into PostgreSQL, its tables are as they were; '}no manifest was written to ${a.out}`);
-      process.exitCode = EXIT_INTERRUPTED;
+      process.exitCode = EXIT.interrupted;
       return;
     } finally {
       removeHandlers();

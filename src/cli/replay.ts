@@ -5,7 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDurationMs } from '../core/duration.js';
-import { inputError } from '../core/errors.js';
+import { InputError, inputError } from '../core/errors.js';
+import { flagProblems } from '../engine/preflight.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
@@ -90,7 +91,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('connections', { type: 'number', default: 100, describe: 'connections to the target (split between workers)' })
       .option('max-inflight', { type: 'number', default: 10_000, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
       .option('timeout', { type: 'string', describe: 'request timeout [the scenario\'s `timeout`, 30s]' })
-      .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C or a dead target, how long in-flight requests may finish' })
+      .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C, SIGTERM or a dead target, how long in-flight requests may finish (those still waiting then count as aborted)' })
       .option('seed', { type: 'string', describe: 'seed of every random choice [random; recorded in run.json]' })
       .option('slo', { type: 'string', array: true, default: [] as string[], describe: "SLO to check, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
@@ -109,6 +110,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       throw inputError('--target', `is required with --scenario ${a.scenario ?? ''}`, { hint: 'pass --target http://HOST:PORT (the service under test), or leave out --scenario to run against the bundled demo service' });
     }
     if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
+    // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
+    const flagged = flagProblems(a.slo, a.pg ?? null);
+    if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
     const speed = a.speed === undefined ? undefined : positive('--speed', a.speed);
     const rateScale = a['rate-scale'] === undefined || a['rate-scale'] === 0 ? a['rate-scale'] : positive('--rate-scale', a['rate-scale']);
     // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.

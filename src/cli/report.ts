@@ -1,7 +1,8 @@
 /**
  * `prodshape report DIR`: re-analyses a run directory and re-renders
  * report.json, report.html and the terminal summary, so the analysis can
- * improve without re-running load. Exit 2 when an SLO fails.
+ * improve without re-running load. Exit 4 for an interrupted run, else 2 when
+ * an SLO fails. `--slo` replaces the SLOs recorded in run.json.
  * (`report --from-k6 FILE --out DIR` belongs to the k6 importer.)
  */
 import type { Argv, CommandModule } from 'yargs';
@@ -24,11 +25,11 @@ interface ReportArgs {
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report [dir]',
-  describe: 'Re-analyse a run directory: report.json, report.html and a summary (exit 2 when an SLO fails)',
+  describe: 'Re-analyse a run directory: report.json, report.html and a summary (exit 2 when an SLO fails, 4 for an interrupted run)',
   builder: (y: Argv) =>
     y
       .positional('dir', { type: 'string', describe: 'run directory written by `prodshape replay --out DIR`' })
-      .option('slo', { type: 'string', array: true, describe: "SLO to check, added to the run's own: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%' (repeatable)" })
+      .option('slo', { type: 'string', array: true, describe: "SLO to check instead of the run's own (run.json): 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%' (repeatable)" })
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one test case per SLO) to this file' })
       .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout instead of the summary' })
       .option('html', { type: 'boolean', default: true, describe: 'write report.html (--no-html to skip)' })

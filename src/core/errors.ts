@@ -4,11 +4,17 @@
  * Each error carries a stable `code` (for scripts and tests), a `hint` (what the
  * user can do about it) and the process `exitCode` the CLI maps it to:
  *   1 usage or input error, 2 run completed but a check (SLO, plan) failed,
- *   3 the run could not complete. See docs/design.md "Exit codes".
+ *   3 the run could not complete. Exit code 4 (`EXIT.interrupted`) is no error:
+ *   a run (or the report of one) that stopped before its planned end.
+ *   See docs/design.md "Exit codes".
  */
 
-/** Exit codes of the `prodshape` CLI (stable contract). */
-export const EXIT = { ok: 0, input: 1, checkFailed: 2, runFailed: 3 } as const;
+/**
+ * Exit codes of the `prodshape` CLI (stable contract). `interrupted` (4): the run
+ * stopped before its planned end (Ctrl-C, SIGTERM, or the target stopped
+ * answering); the report holds everything sent. It wins over `checkFailed`.
+ */
+export const EXIT = { ok: 0, input: 1, checkFailed: 2, runFailed: 3, interrupted: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** One problem found in an input file: where it is and what was expected. */

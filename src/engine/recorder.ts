@@ -60,6 +60,9 @@ export interface LiveSnapshot {
   latency: Histogram;
 }
 
+/** Zero counts for every error class. */
+export const emptyErrorCounts = (): Record<ErrorClass, number> => Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
+
 /** Whole-run totals of one share. */
 export interface ShareTotals {
   offered: number;
@@ -94,7 +97,7 @@ export class Recorder {
   private readonly denseTenants: number;
   /** Schedule lag (actual − intended send) of every sent request, in the seconds closed so far. */
   readonly lag: Histogram = createHistogram();
-  readonly totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: { connect: 0, reset: 0, timeout: 0, '4xx': 0, '5xx': 0, other: 0 } };
+  readonly totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: emptyErrorCounts() };
   private live: LiveSnapshot = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram() };
 
   constructor(opts: RecorderOptions) {

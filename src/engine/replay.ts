@@ -22,6 +22,7 @@ import { loadTenantTable, trackedTenantIndexes, type TenantTable } from '../traf
 import { compileScenarioRequests } from '../traffic/template.js';
 import { scenarioPlan, type ScenarioPlanArgs } from '../traffic/scenario-plan.js';
 import { checkEvents } from './events.js';
+import { checkBeforeLoad } from './preflight.js';
 import type { PlanSource } from './plan-source.js';
 import { runPlan, type LiveStatus, type RunPlanOptions, type RunResult } from './run.js';
 import { checkTargetAllowed, checkTargetReachable, resolveTarget } from './target.js';
@@ -84,7 +85,7 @@ export interface ReplayPlanOptions extends ReplayCommonOptions {
 /** What a replay produced. */
 export interface ReplayResult extends RunResult {
   reportFile: string;
-  /** 0, or 2 when an SLO failed (from the report stage). */
+  /** 0; 2 when an SLO failed; 4 when the run was interrupted (from the report stage, `exitCodeOf`). */
   exitCode: ExitCode;
 }
 
@@ -115,12 +116,15 @@ export const trackedTenantsFor = (table: TenantTable, seed: number | string): Tr
   }));
 
 /**
- * Runs any plan as a replay: resolves and checks the target (loopback or
- * private unless `allowRemote`: InputError, exit 1; unreachable: RunError,
- * exit 3), runs it, and analyses the run directory. Access-log replays call this.
+ * Runs any plan as a replay: checks SLOs, observer URLs and actions before
+ * anything else (`checkBeforeLoad`: InputError, exit 1), resolves and checks
+ * the target (loopback or private unless `allowRemote`: InputError, exit 1;
+ * unreachable: RunError, exit 3), runs it, and analyses the run directory.
+ * Access-log replays call this.
  */
 export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult> => {
   const cwd = opts.cwd ?? process.cwd();
+  checkBeforeLoad({ scenario: opts.scenario ?? null, slo: opts.slo ?? [], endpoints: opts.meta.endpoints, pgUrl: opts.pgUrl ?? null });
   const target = await resolveTarget(opts.target);
   try {
     await checkTargetAllowed(target.url, opts.allowRemote ?? false);
@@ -152,7 +156,8 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     });
     if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
-    const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
+    // run.json holds every SLO in force (the scenario's and --slo's): the report judges those.
+    const finished = await finishRun(run.dir, { junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
     await target.release();

@@ -31,8 +31,8 @@ import { createRunClock, epochNowMs, nap } from './clock.js';
 import { fireEvent } from './events.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
 import { loadRecipe, type PlanSource } from './plan-source.js';
-import type { LiveSnapshot, ShareTotals, TrackedTenant } from './recorder.js';
-import { ShareRunner, type ShareResult } from './share.js';
+import { emptyErrorCounts, type LiveSnapshot, type ShareTotals, type TrackedTenant } from './recorder.js';
+import { deadTargetAfterMs, ShareRunner, type ShareResult } from './share.js';
 import { publicTarget } from './target.js';
 import type { WorkerInit } from './worker.js';
 import type { MainMessage, WorkerMessage } from './worker-protocol.js';
@@ -117,7 +117,7 @@ export interface RunResult {
   meta: RunMeta;
   totals: ShareTotals;
   events: EventRecord[];
-  /** Requests abandoned when the grace period ended. */
+  /** Requests aborted at the stop (also in `totals.errors.aborted`): still in flight when the grace period ended. */
   abandoned: number;
 }
 
@@ -329,7 +329,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   };
 
   const baseShareOpts = {
-    timeoutMs, trackedTenants: opts.trackedTenants ?? null, logRequests: requestsOut !== null,
+    timeoutMs, trackedTenants: opts.trackedTenants ?? null, logRequests: requestsOut !== null, deadAfterMs: deadTargetAfterMs(opts.plannedDurationMs),
   };
   const shares: ShareHandle[] = [];
   for (let i = 0; i < workers; i++) {
@@ -465,7 +465,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     }
   }
 
-  const totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: { connect: 0, reset: 0, timeout: 0, '4xx': 0, '5xx': 0, other: 0 } };
+  const totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: emptyErrorCounts() };
   const lag = createHistogram();
   let abandoned = 0;
   let unsorted = 0;
@@ -491,7 +491,8 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   await writes;
   await Promise.all([windowsOut.close(), eventsOut.close(), tenantsOut.close(), requestsOut?.close()]);
 
-  const interrupted = stopReason !== null && cutShort;
+  // Stopped before the plan's end, or (stopped while draining) with requests given up: not a complete run.
+  const interrupted = stopReason !== null && (cutShort || abandoned > 0);
   meta.interrupted = interrupted;
   meta.interrupt_reason = interrupted ? stopReason : null;
   meta.duration_s = Math.round((interrupted ? Math.min(stoppedAtMs, opts.plannedDurationMs) : opts.plannedDurationMs)) / 1000;
@@ -499,6 +500,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   meta.lag_ms = { p50: round(percentileMs(lag, 50)), p99: round(percentileMs(lag, 99)), max: round(maxMs(lag)) };
   meta.generator_limited = (meta.lag_ms.p99 ?? 0) > LAG_WARN_MS;
   meta.extra = { ...meta.extra, abandoned, unsorted_arrivals: unsorted, totals };
+  if (abandoned > 0) log(`${abandoned} requests were still waiting at the stop: counted as failed (error class aborted), with their wait until then as latency`);
   if (unsorted > 0) log(`warning: ${unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   await writeMeta();
   if (meta.generator_limited) {

@@ -32,7 +32,10 @@ export interface ShareOptions {
   trackedTenants: TrackedTenant[] | null;
   /** Emit a RequestRecord per request (`--log-requests`). */
   logRequests: boolean;
-  /** Stop the share when only connect errors were seen for this long (the target died). Default 3000. */
+  /**
+   * Stop the share when, for this long, every request ended in a connection error (refused, reset, connect
+   * timeout) and none got a response: the target stopped answering. Default `deadTargetAfterMs` of the run.
+   */
   deadAfterMs?: number;
   clock: RunClock;
   /** Injected dispatcher (tests); default an undici Pool to `target`. */
@@ -62,11 +65,21 @@ export interface ShareResult {
   /** When arrivals stopped (ms since time zero) and whether the plan was cut short. */
   stoppedAtMs: number;
   cutShort: boolean;
-  /** Requests still in flight when the grace period ended (abandoned, not counted as completed). */
+  /**
+   * Requests aborted at the stop: still in flight when the grace period ended. Each is recorded (error
+   * class `aborted`, latency from its intended time to the end of the grace period).
+   */
   abandoned: number;
   /** Arrivals that came earlier than the one before them (the stream was not sorted); sent as due. */
   unsorted: number;
 }
+
+/**
+ * How long a target may give nothing but connection errors (refused, reset, connect timeouts) before the
+ * run stops as "the target stopped answering", ms: 10% of the planned run, at least 5 s, at most 60 s
+ * (long enough for a restart during a deploy event, short enough to end a CI job whose target died).
+ */
+export const deadTargetAfterMs = (plannedDurationMs: number): number => Math.max(5000, Math.min(60_000, plannedDurationMs / 10));
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -242,13 +255,40 @@ export class ShareRunner {
     const doneMs = atMs ?? this.opts.clock.nowMs();
     const r = h.req;
     this.recorder.complete(r.atMs, h.sentMs, doneMs, h.ep, h.cls, err, r.tenant);
-    if (err === ERROR_INDEX.connect) this.firstConnectErrorMs ??= doneMs;
+    // A response of any status (5xx included) or a request timeout means something still answers.
+    if (err === ERROR_INDEX.connect || err === ERROR_INDEX.reset) this.firstConnectErrorMs ??= doneMs;
     else this.firstConnectErrorMs = null;
     if (this.opts.logRequests) {
       this.reqLog.push({
         intended_ms: round3(r.atMs), sent_ms: round3(h.sentMs), latency_ms: round3(doneMs - r.atMs), service_ms: round3(doneMs - h.sentMs),
         status: h.status === 0 ? null : h.status, error: err < 0 ? null : (ERROR_CLASSES[err] as ErrorClass), endpoint: r.endpoint, tenant: r.tenant,
       });
+    }
+  }
+
+  /**
+   * Sends every arrival of the plan due by `stopMs` that the generator had not sent yet (it was behind
+   * when the stop came): a stop ends the arrivals after it, not those intended before it, which get the
+   * grace period like every request in flight.
+   */
+  private async sendDue(stopMs: number): Promise<void> {
+    const cursor = this.cursor;
+    for (;;) {
+      const r = cursor.head;
+      if (r === undefined) {
+        if (cursor.done) return;
+        await cursor.fill();
+        continue;
+      }
+      if (r.atMs > stopMs) return;
+      // As for an unsorted stream: never into a second that may be closed already.
+      if (r.atMs < this.lastAtMs) {
+        this.unsorted++;
+        r.atMs = this.lastAtMs;
+      }
+      this.lastAtMs = r.atMs;
+      this.send(r, this.opts.clock.nowMs());
+      cursor.advance();
     }
   }
 
@@ -277,9 +317,9 @@ export class ShareRunner {
       this.sink.requests(this.reqLog);
       this.reqLog = [];
     }
-    const deadAfter = this.opts.deadAfterMs ?? 3000;
+    const deadAfter = this.opts.deadAfterMs ?? 5000;
     if (this.stopReason === null && this.firstConnectErrorMs !== null && now - this.firstConnectErrorMs >= deadAfter) {
-      const reason = `the target refused every connection for ${deadAfter / 1000} s`;
+      const reason = `the target stopped answering (only connection errors, no response, for ${deadAfter / 1000} s)`;
       this.sink.dead(reason);
       this.stop(reason, 0);
     }
@@ -345,6 +385,8 @@ export class ShareRunner {
     }
     const cutShort = this.stopReason !== null && !(cursor.done && cursor.head === undefined);
     const stoppedAtMs = cutShort ? clock.nowMs() : Math.max(this.frontierMs, clock.nowMs());
+    // Arrivals due before the stop that the generator had not sent yet (it was behind) are still sent.
+    if (cutShort) await this.sendDue(stoppedAtMs);
     this.frontierMs = Infinity;
     if (cutShort) await cursor.close();
     // Drain. At the natural end every request settles (the sweep enforces timeouts);
@@ -355,9 +397,13 @@ export class ShareRunner {
       // `graceMs` is read on every turn: a second Ctrl-C (stop with 0) ends the wait at once.
       const graceStart = clock.nowMs();
       while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
+      // What is still in flight is given up now: recorded as aborted, waiting from its intended time until now.
+      const abortMs = clock.nowMs();
       for (const h of this.inflight) {
-        if (!h.recorded) abandoned++;
-        h.recorded = true;
+        if (!h.recorded) {
+          abandoned++;
+          this.finish(h, ERROR_INDEX.aborted, abortMs);
+        }
         h.abortFn?.(new Error('run stopped'));
       }
     }

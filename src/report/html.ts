@@ -154,6 +154,7 @@ export const renderHtml = (r: Report): string => {
   const cards = [
     [fmtS(s.duration_s), 'duration'], [fmtInt(s.requests), 'requests'], [fmtRps(s.offered_rps), 'offered'], [fmtRps(s.achieved_rps), 'achieved'],
     [fmtMs(s.p99_ms as number | null), 'p99'], [String(s.errors), 'errors'], [String(s.dropped), 'dropped'],
+    ...(s.interrupted === true ? [[String(s.aborted ?? 0), 'aborted at the stop'], ['stopped', s.interrupt_reason ?? 'interrupted']] : []),
   ].map(([v, l]) => `<div class="card"><b>${h(v ?? '')}</b><span>${h(l ?? '')}</span></div>`).join('');
   const breaksHtml = r.breaks.length === 0 ? '<p>No breaks: no endpoint broke under this load.</p>' : r.breaks.map(breakBlock).join('');
   const poolHtml = r.pool.status === 'gauges'

@@ -2,8 +2,8 @@
  * The report stage's public face. `finishRun` is what `prodshape replay`
  * calls after every run and `prodshape report DIR` calls to re-render: it
  * analyses the run directory, writes report.json and report.html (and JUnit
- * XML when asked), prints the terminal rendering and returns the exit code:
- * 2 when an SLO failed, else 0. Renderers return strings; this file writes.
+ * XML when asked), prints the terminal rendering and returns the exit code
+ * (`exitCodeOf`: 4 for an interrupted run, 2 when an SLO failed, else 0). Renderers return strings; this file writes.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -41,8 +41,12 @@ export interface FinishResult {
   report: Report;
 }
 
-/** Exit code for a report: 2 when any SLO failed, else 0. */
-export const exitCodeOf = (r: Report): ExitCode => (r.slo.some((s) => !s.pass) ? EXIT.checkFailed : EXIT.ok);
+/**
+ * Exit code for a report: 4 when the run was interrupted (stopped before its planned end: whatever its
+ * SLOs say of what was measured, it is no pass), else 2 when any SLO failed, else 0.
+ */
+export const exitCodeOf = (r: Report): ExitCode =>
+  r.summary.interrupted === true ? EXIT.interrupted : r.slo.some((s) => !s.pass) ? EXIT.checkFailed : EXIT.ok;
 
 /** Writes report.json, report.html and (optionally) the JUnit file for an analysed report; returns the paths. */
 export const writeReports = async (dir: string, report: Report, opts: { html?: boolean; junitFile?: string | null } = {}): Promise<{ reportFile: string; htmlFile: string | null; junitFile: string | null }> => {
@@ -62,7 +66,7 @@ export const writeReports = async (dir: string, report: Report, opts: { html?: b
   return { reportFile, htmlFile, junitFile };
 };
 
-/** Analyses a run directory, writes the reports, prints the summary; returns the exit code (2 when an SLO failed). */
+/** Analyses a run directory, writes the reports, prints the summary; returns the exit code (`exitCodeOf`). */
 export const finishRun = async (dir: string, opts: FinishOptions): Promise<FinishResult> => {
   const report = await analyzeRunDir(dir, opts);
   const files = await writeReports(dir, report, { html: opts.html ?? true, junitFile: opts.junitFile ?? null });

@@ -34,6 +34,10 @@ const endpointTable = (r: Report, p: Paint, width: number): string[] => {
   return lines;
 };
 
+/** ` (N aborted at the stop)` when requests were given up at a stop, else ''. */
+const abortedText = (s: Report['summary']): string =>
+  s.aborted !== undefined && s.aborted > 0 ? ` (${fmtInt(s.aborted)} aborted at the stop)` : '';
+
 /** Renders a report for a terminal. */
 export const renderTerminal = (r: Report, opts: TerminalOptions = {}): string => {
   const width = Math.max(60, opts.width ?? 80);
@@ -47,7 +51,7 @@ export const renderTerminal = (r: Report, opts: TerminalOptions = {}): string =>
   out.push('');
   const s = r.summary;
   out.push(...wrap(
-    `${fmtS(s.duration_s)} · ${fmtInt(s.requests)} requests · ${s.errors} errors · ${s.dropped} dropped · offered ${fmtRps(s.offered_rps)} · achieved ${fmtRps(s.achieved_rps)}`,
+    `${fmtS(s.duration_s)}${s.interrupted === true ? ' (stopped early)' : ''} · ${fmtInt(s.requests)} requests · ${s.errors} errors${abortedText(s)} · ${s.dropped} dropped · offered ${fmtRps(s.offered_rps)} · achieved ${fmtRps(s.achieved_rps)}`,
     width, '  ',
   ));
   out.push('');

@@ -49,8 +49,13 @@ export const RUN_FILES = {
 export const TENANT_CLASSES = ['top1', 'top10', 'rest', 'empty', 'none'] as const;
 export type TenantClass = (typeof TENANT_CLASSES)[number];
 
-/** Error classes: what a failed request ran into. */
-export const ERROR_CLASSES = ['connect', 'reset', 'timeout', '4xx', '5xx', 'other'] as const;
+/**
+ * Error classes: what a failed request ran into. `aborted`: the run was
+ * stopped (Ctrl-C, SIGTERM, a dead target) while the request was still waiting
+ * for its answer; its latency runs from its intended time to the moment it was
+ * given up (the end of the grace period).
+ */
+export const ERROR_CLASSES = ['connect', 'reset', 'timeout', '4xx', '5xx', 'other', 'aborted'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 export interface RunMeta {
@@ -76,7 +81,10 @@ export interface RunMeta {
   workers: number;
   connections: number;
   max_inflight: number | null;
-  /** True when the run stopped early (Ctrl-C, target died); the files hold what was measured. */
+  /**
+   * True when the run stopped before its planned end (Ctrl-C, SIGTERM, the target stopped answering);
+   * the files hold everything sent, requests abandoned at the stop included (error class `aborted`).
+   */
   interrupted: boolean;
   interrupt_reason: string | null;
   /** Generator health: schedule lag percentiles over the run, ms. */
@@ -101,7 +109,7 @@ export interface WindowRecord {
   sent: number;
   /** Of those, not sent: the in-flight cap was reached (k6's dropped_iterations). */
   dropped: number;
-  /** Of those sent, finished (any outcome). */
+  /** Of those sent, finished (any outcome, `aborted` at a stop included). */
   completed: number;
   /** Of those completed, failed, by class. Only non-zero classes appear. */
   errors: Partial<Record<ErrorClass, number>>;

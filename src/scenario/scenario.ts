@@ -10,6 +10,7 @@
 import { dirname, resolve } from 'node:path';
 import { createChecker, parseYaml, readYamlFile, type Checker, type DocPath, type YamlDoc } from '../core/yaml-doc.js';
 import { parseDataSpec, type DataSpec } from './data-spec.js';
+import { parseSlo } from '../analyze/slo.js';
 
 /** Where tenant ids and their sizes come from when not from `--data DIR`. */
 export type TenantSource =
@@ -235,7 +236,12 @@ export const scenarioFromDoc = (doc: YamlDoc, file: string | null, fallbackName:
       if (pname !== undefined && sql !== undefined) plans.push({ name: pname, sql, params });
     });
   }
-  const slo = o.slo === undefined ? [] : (c.list(['slo'], o.slo) ?? []).map((s, i) => c.string(['slo', i], s, { nonEmpty: true }) ?? '');
+  const slo = o.slo === undefined ? [] : (c.list(['slo'], o.slo) ?? []).map((s, i) => {
+    const text = c.string(['slo', i], s, { nonEmpty: true }) ?? '';
+    const spec = text === '' ? null : parseSlo(text);
+    if (typeof spec === 'string') c.problem(['slo', i], spec);
+    return text;
+  });
   const description = typeof o.description === 'string' ? o.description : '';
   c.done();
   return {

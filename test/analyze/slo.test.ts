@@ -71,8 +71,10 @@ describe('SLO evaluation on a run', () => {
     ],
   });
 
-  it('judges run.json SLOs and --slo ones, marking each pass or fail with the measured value', async () => {
-    const r = await analyzeRunDir(dir(), { slo: ['dashboard:p95<10ms', 'list-orders:p50<100ms', 'errors<1%', 'p99<300ms'] });
+  it('judges --slo specs instead of run.json\'s, marking each pass or fail with the measured value', async () => {
+    const own = await analyzeRunDir(dir());
+    expect(own.slo.map((s) => s.spec)).toEqual(['p99<300ms']);
+    const r = await analyzeRunDir(dir(), { slo: ['p99<300ms', 'dashboard:p95<10ms', 'list-orders:p50<100ms', 'errors<1%'] });
     const by = Object.fromEntries(r.slo.map((s) => [s.spec, s]));
     expect(Object.keys(by)).toEqual(['p99<300ms', 'dashboard:p95<10ms', 'list-orders:p50<100ms', 'errors<1%']);
     expect(by['p99<300ms']).toMatchObject({ pass: false, unit: 'ms' });
@@ -84,6 +86,9 @@ describe('SLO evaluation on a run', () => {
     expect(by['errors<1%']!.message).toMatch(/3\.125% exceeds < 1%/);
     expect(r.verdict.status).toBe('fail');
     expect(r.verdict.text).toMatch(/^FAIL: 2 of 4 SLOs failed/);
+    // Given --slo, run.json's are not judged: a run whose own spec is bad can still be reported.
+    const replaced = await analyzeRunDir(writeRunDir({ meta: { slo: ['p99<<300ms'] }, windows: [window(0, 'a', [1, 2, 3])] }), { slo: ['errors<1%'] });
+    expect(replaced.slo.map((s) => s.spec)).toEqual(['errors<1%']);
   });
 
   it('fails a check that has no data rather than passing it', async () => {

@@ -34,12 +34,15 @@ const run = (args: string[], opts: { env?: Record<string, string>; onStart?: (pi
   });
 
 let srv: TestServer;
+/** Called on every request the shared server sees (a test's hook, e.g. to signal the CLI once its run is under way). */
+let onRequest: (() => void) | null = null;
 let dir: string;
 const authSeen: string[] = [];
 
 beforeAll(async () => {
   ensureBuilt();
   srv = await startServer((req, res) => {
+    onRequest?.();
     if (typeof req.headers.authorization === 'string') authSeen.push(req.headers.authorization);
     res.end(`ok ${req.url ?? ''}`);
   });
@@ -108,15 +111,22 @@ describe('prodshape replay (built CLI)', () => {
     expect(readFileSync(join(out, 'scenario.yaml'), 'utf8')).toContain('${SHOP_API_TOKEN}');
   });
 
-  it('Ctrl-C mid-run stops arrivals and still leaves a complete report.json', async () => {
+  it('Ctrl-C mid-run stops arrivals, still leaves a complete report.json, and exits 4 (interrupted)', async () => {
     const out = join(dir, 'sigint');
     const started = Date.now();
     const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'long.yaml'), '--target', srv.url, '--out', out, '--grace', '1s'], {
       env,
-      onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 3000),
+      // 3 s into the run (after its first request), whatever the CLI's start-up took on a loaded machine.
+      onStart: (pid) => {
+        onRequest = () => {
+          onRequest = null;
+          setTimeout(() => process.kill(pid, 'SIGINT'), 3000);
+        };
+      },
     });
+    onRequest = null;
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/SIGINT: stopping arrivals/);
     const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { interrupted: boolean; interrupt_reason: string; duration_s: number };
     expect(meta.interrupted).toBe(true);

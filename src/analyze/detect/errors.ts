@@ -81,6 +81,7 @@ const ADVICE: Record<ErrorClass, string> = {
   '4xx': 'the target rejected requests: check the scenario\'s paths and that the tenant ids exist in the target\'s data',
   '5xx': 'the target returned server errors: read its logs for that window',
   other: 'read the request log (--log-requests) for the failures',
+  aborted: 'the run was stopped while these requests still waited for an answer: the target had not answered them by the end of the grace period',
 };
 
 const dominant = (classes: Partial<Record<ErrorClass, number>>): ErrorClass =>
