@@ -24,7 +24,10 @@ import { scenarioPlan, type ScenarioPlanArgs } from '../traffic/scenario-plan.js
 import { checkEvents } from './events.js';
 import type { PlanSource } from './plan-source.js';
 import { runPlan, type LiveStatus, type RunPlanOptions, type RunResult } from './run.js';
-import { checkTargetAllowed, checkTargetReachable, resolveTarget } from './target.js';
+import { checkTargetReachable, resolveTarget } from './target.js';
+import { checkReach, createReachAgent, type PinnedHost, type Resolver } from './reach.js';
+import { outboundUrls } from './outbound.js';
+import type { Dispatcher } from 'undici';
 import type { TrackedTenant } from './recorder.js';
 
 /** Options every replay shares (the `replay` command's common flags). Defaults in brackets. */
@@ -44,6 +47,8 @@ export interface ReplayCommonOptions {
   junitFile?: string | null;
   logRequestsFile?: string | null;
   allowRemote?: boolean;
+  /** Resolves host names once, before any load, for the safety rule and the pinned connections [the system's DNS]. */
+  resolve?: Resolver;
   signal?: AbortSignal;
   forceSignal?: AbortSignal;
   onLive?: (s: LiveStatus) => void;
@@ -115,16 +120,21 @@ export const trackedTenantsFor = (table: TenantTable, seed: number | string): Tr
   }));
 
 /**
- * Runs any plan as a replay: resolves and checks the target (loopback or
- * private unless `allowRemote`: InputError, exit 1; unreachable: RunError,
- * exit 3), runs it, and analyses the run directory. Access-log replays call this.
+ * Runs any plan as a replay: resolves and checks the target, the scrape URL
+ * and the fired `http` actions (loopback or private unless `allowRemote`:
+ * InputError, exit 1; target unreachable: RunError, exit 3), runs it with
+ * every connection pinned to the checked addresses, and analyses the run
+ * directory. Access-log replays call this.
  */
 export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult> => {
   const cwd = opts.cwd ?? process.cwd();
   const target = await resolveTarget(opts.target);
+  let reach: { pins: PinnedHost[]; dispatcher: Dispatcher } | undefined;
   try {
-    await checkTargetAllowed(target.url, opts.allowRemote ?? false);
-    await checkTargetReachable(target.url);
+    const urls = outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []);
+    const pins = await checkReach(urls, { allowRemote: opts.allowRemote ?? false, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+    await checkTargetReachable(target.url, undefined, pins);
+    reach = { pins, dispatcher: createReachAgent(pins) };
     const outDir = resolve(cwd, opts.outDir ?? join('runs', `${opts.name}-${stamp(new Date())}`));
     const run = await runPlan({
       target: target.url,
@@ -149,12 +159,14 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
       ...(opts.forceSignal ? { forceSignal: opts.forceSignal } : {}),
       ...(opts.onLive ? { onLive: opts.onLive } : {}),
       ...(opts.log ? { log: opts.log } : {}),
+      reach,
     });
     if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
     const finished = await finishRun(run.dir, { slo: opts.slo ?? [], junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
+    await reach?.dispatcher.close();
     await target.release();
   }
 };
