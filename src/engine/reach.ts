@@ -27,8 +27,12 @@ export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 export const systemResolver: Resolver = async (host) =>
   (await dnsLookup(host, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
-/** A host checked at the start, and the address every connection to it uses. */
-export interface PinnedHost { host: string; address: string; family: 4 | 6 }
+/**
+ * A host checked at the start, and the addresses connections to it use:
+ * every address it resolved to then (all of them passed the check), in the
+ * resolver's order, so Node's happy-eyeballs still picks between IPv4 and IPv6.
+ */
+export interface PinnedHost { host: string; addresses: ResolvedAddress[] }
 
 /** An outbound URL to check, and where it was written (for the error). */
 export interface ReachUrl {
@@ -46,7 +50,7 @@ const PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
 /**
  * Resolves every URL's host once, applies the safety rule to every address,
- * and returns the pins (the first address of each host). Throws an InputError
+ * and returns the pins (each host with the addresses it resolved to). Throws an InputError
  * (exit 1, code PS_TARGET_REMOTE) naming every URL outside loopback and
  * private networks unless `allowRemote`, and a RunError (exit 3) when the
  * first URL (the target) does not resolve; another URL that does not resolve
@@ -87,31 +91,35 @@ export const checkReach = async (urls: readonly ReachUrl[], opts: { allowRemote:
     });
   }
   const pins: PinnedHost[] = [];
-  for (const [host, addresses] of resolved) {
-    const first = addresses?.[0];
-    if (first !== undefined) pins.push({ host, address: first.address, family: first.family });
-  }
+  for (const [host, addresses] of resolved) if (addresses !== null) pins.push({ host, addresses });
   return pins;
 };
 
 /** The default port of a URL made explicit (for messages and connects). */
 export const portOf = (url: URL): number => Number(url.port || PORTS[url.protocol] || '80');
 
+/** The error of a connection to a host the start did not check. */
+const notChecked = (host: string, code: string): NodeJS.ErrnoException => {
+  const err: NodeJS.ErrnoException = new Error(`${host} was not checked against the safety rule at the start of the run: not connected`);
+  err.code = code;
+  return err;
+};
+
 /**
- * A `lookup` for `net.connect` that answers only with the pinned address of
- * a checked host, and fails for any other host (never asks DNS).
+ * A `lookup` for `net.connect` that answers only with the pinned addresses
+ * of a checked host (the first when one is asked for), and fails for any
+ * other host (never asks DNS).
  */
 export const pinnedLookup = (pins: readonly PinnedHost[]) =>
   (hostname: string, options: { all?: boolean }, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
     const pin = pins.find((p) => p.host === bareHost(hostname).toLowerCase());
     if (pin === undefined) {
-      const err: NodeJS.ErrnoException = new Error(`${hostname} was not checked against the safety rule at the start of the run: not connected`);
-      err.code = 'ENOTFOUND';
-      callback(err, '');
+      callback(notChecked(hostname, 'ENOTFOUND'), '');
       return;
     }
-    if (options.all === true) callback(null, [{ address: pin.address, family: pin.family }]);
-    else callback(null, pin.address, pin.family);
+    const first = pin.addresses[0];
+    if (options.all === true) callback(null, pin.addresses.map((a) => ({ address: a.address, family: a.family })));
+    else callback(null, first?.address ?? '', first?.family);
   };
 
 /**
@@ -124,9 +132,7 @@ export const pinnedConnector = (pins: readonly PinnedHost[], timeoutMs: number):
   return (options, callback) => {
     const host = bareHost(options.hostname).toLowerCase();
     if (!pins.some((p) => p.host === host)) {
-      const err: NodeJS.ErrnoException = new Error(`${host} was not checked against the safety rule at the start of the run: not connected`);
-      err.code = 'PS_NOT_CHECKED';
-      callback(err, null);
+      callback(notChecked(host, 'PS_NOT_CHECKED'), null);
       return;
     }
     connect(options, callback);

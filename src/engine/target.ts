@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { inputError, RunError, errorMessage } from '../core/errors.js';
-import { bareHost, checkReach, portOf, type PinnedHost, type Resolver } from './reach.js';
+import { bareHost, checkReach, pinnedLookup, portOf, type PinnedHost, type Resolver } from './reach.js';
 
 export { isLocalAddress } from './address.js';
 
@@ -34,8 +34,8 @@ export const publicTarget = (url: URL): string => {
 /**
  * Refuses targets outside loopback and private ranges unless `allowRemote`:
  * every address the hostname resolves to must be local (address.ts). Exit
- * code 1 with a hint. Resolves the host once and returns the address every
- * connection to it must use.
+ * code 1 with a hint. Resolves the host once and returns the addresses
+ * every connection to it must use.
  */
 export const checkTargetAllowed = async (url: URL, allowRemote: boolean, resolve?: Resolver): Promise<PinnedHost[]> =>
   checkReach([{ url, field: '--target', file: null, line: null }], { allowRemote, ...(resolve ? { resolve } : {}) });
@@ -43,12 +43,12 @@ export const checkTargetAllowed = async (url: URL, allowRemote: boolean, resolve
 /**
  * Checks that a TCP connection to the target opens (before any arrival);
  * RunError (exit 3) when not. With `pins`, connects to the target's pinned
- * address (no second DNS lookup).
+ * addresses (no second DNS lookup).
  */
 export const checkTargetReachable = (url: URL, timeoutMs = 5000, pins: readonly PinnedHost[] = []): Promise<void> =>
   new Promise((resolve, reject) => {
-    const host = bareHost(url.hostname);
-    const socket = connect({ host: pins.find((p) => p.host === host)?.address ?? host, port: portOf(url) });
+    const pinned = pins.length > 0 ? { lookup: pinnedLookup(pins) } : {};
+    const socket = connect({ host: bareHost(url.hostname), port: portOf(url), ...pinned });
     const fail = (why: string): void => {
       socket.destroy();
       reject(new RunError('PS_TARGET_UNREACHABLE', `the target ${publicTarget(url)} is unreachable (${why})`, { hint: 'start the service under test first, or check --target' }));

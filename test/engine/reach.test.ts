@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, RunError } from '../../src/core/errors.js';
-import { checkReach, createReachAgent, type Resolver } from '../../src/engine/reach.js';
+import { checkReach, createReachAgent, pinnedLookup, type Resolver } from '../../src/engine/reach.js';
 import { runReplay } from '../../src/engine/replay.js';
 import { RUN_FILES, type EventRecord } from '../../src/run/format.js';
 import { startServer } from './servers.js';
@@ -45,7 +45,7 @@ describe('checkReach (the decision, no connection)', () => {
     expect((e as InputError).message).toContain('svc.test resolves to 169.254.169.254 (link-local), 203.0.113.5 (public), outside loopback and private networks');
     expect((e as InputError).hint).toMatch(/--allow-remote/);
     const pins = await checkReach([at('svc.test')], { allowRemote: true, resolve });
-    expect(pins).toEqual([{ host: 'svc.test', address: '10.0.0.5', family: 4 }]);
+    expect(pins).toEqual([{ host: 'svc.test', addresses: [{ address: '10.0.0.5', family: 4 }, { address: '169.254.169.254', family: 4 }, { address: '203.0.113.5', family: 4 }] }]);
   });
 
   it('classifies IP literals in any spelling without resolving them, and reports every refused field at once', async () => {
@@ -61,7 +61,7 @@ describe('checkReach (the decision, no connection)', () => {
     expect(e.message).toContain('/s.yaml:7: observe.prometheus: http://169.254.169.254/latest/meta-data/: 169.254.169.254 (link-local)');
     expect(resolve.calls).toEqual([]);
     // Allowed with --allow-remote: the decision only, nothing connects here. One pin per host as URLs spell it.
-    expect((await checkReach(urls, { allowRemote: true, resolve })).map((p) => [p.host, p.address])).toEqual([
+    expect((await checkReach(urls, { allowRemote: true, resolve })).map((p) => [p.host, p.addresses[0]?.address])).toEqual([
       ['127.0.0.1', '127.0.0.1'], ['169.254.169.254', '169.254.169.254'], ['::ffff:a9fe:a9fe', '169.254.169.254'],
     ]);
   });
@@ -77,12 +77,21 @@ describe('checkReach (the decision, no connection)', () => {
 });
 
 describe('pinned connections', () => {
+  it('answers lookups with every checked address of a pinned host, and refuses other hosts without asking DNS', () => {
+    const lookup = pinnedLookup([{ host: 'both.test', addresses: [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }] }]);
+    const got: unknown[] = [];
+    lookup('both.test', { all: true }, (err, address) => got.push(err, address));
+    lookup('BOTH.test', {}, (err, address, family) => got.push(err, address, family));
+    lookup('localhost', { all: true }, (err) => got.push(err?.code));
+    expect(got).toEqual([null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }], null, '::1', 6, 'ENOTFOUND']);
+  });
+
   it('refuses to connect to a host that was not checked, even a loopback one', async () => {
     const srv = await startServer();
     closers.push(() => srv.close());
     let connections = 0;
     srv.server.on('connection', () => connections++);
-    const agent = createReachAgent([{ host: 'other.test', address: '127.0.0.1', family: 4 }]);
+    const agent = createReachAgent([{ host: 'other.test', addresses: [{ address: '127.0.0.1', family: 4 }] }]);
     closers.push(() => agent.close());
     const e = await request(srv.url, { dispatcher: agent }).catch((x: unknown) => x);
     expect((e as { code?: string }).code).toBe('PS_NOT_CHECKED');
