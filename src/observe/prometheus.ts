@@ -112,7 +112,7 @@ const withoutCredentials = (url: URL): URL => {
 /** A scrape answered with a redirect: never followed (it could lead anywhere). */
 export class ScrapeRedirectError extends Error {
   constructor(status: number, location: string) {
-    super(`HTTP ${status} redirect to ${location || '(no location)'}: not followed (point observe.prometheus at the metrics URL itself)`);
+    super(`HTTP ${status} redirect to ${location ? redactUrl(location) : '(no location)'}: not followed (point observe.prometheus at the metrics URL itself)`);
     this.name = 'ScrapeRedirectError';
   }
 }
