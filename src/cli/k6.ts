@@ -10,6 +10,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { formatDurationMs, parseDurationMs } from '../core/duration.js';
 import { resolveNamed } from '../core/paths.js';
+import { commandLine } from '../core/shell.js';
 import { exportK6 } from '../k6/export.js';
 import { importK6Results } from '../k6/import.js';
 import { formatK6Duration } from '../k6/stages.js';
@@ -82,7 +83,7 @@ export const k6Command: CommandModule<object, K6Args> = {
       expectedLatencyMs: durationFlag('--expected-latency', args['expected-latency']),
       maxVus: maxVus === undefined ? null : Math.ceil(positive('--max-vus', maxVus)),
       tenantTags: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
-      command: ['prodshape', ...process.argv.slice(2)].join(' '),
+      command: commandLine(['prodshape', ...process.argv.slice(2)]),
     });
     for (const w of result.warnings) err(`warning: ${w}`);
     const p = result.plan;
@@ -92,7 +93,7 @@ export const k6Command: CommandModule<object, K6Args> = {
     if (p.events.length > 0) out(`  events: ${p.events.map((e) => `${e.action} at ${formatK6Duration(e.atMs)}`).join(', ')}`);
     if (p.slos.length > 0) out(`  thresholds: ${p.slos.map((s) => s.spec).join(', ')}`);
     out('run it:');
-    out(`  k6 run -e TARGET=${p.target ?? 'http://…'} --out json=results.json.gz ${show(result.scriptFile)}`);
+    out(`  ${commandLine(['k6', 'run', '-e', `TARGET=${p.target ?? 'http://HOST:PORT'}`, '--out', 'json=results.json.gz', show(result.scriptFile)])}`);
     out('  prodshape report --from-k6 results.json.gz --out runs/k6-run');
   },
 };

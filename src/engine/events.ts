@@ -6,7 +6,7 @@
  * of output (redacted) become an EventRecord.
  */
 import { spawn } from 'node:child_process';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { expandEnv } from '../core/env.js';
 import { errorMessage, inputError, InputError, type Problem } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
@@ -23,6 +23,8 @@ export interface ActionContext {
   runDir: string;
   /** Aborted when the run is force-stopped: running commands are killed. */
   signal?: AbortSignal;
+  /** Sends `http` actions: connects only to hosts checked at the start (reach.ts) [undici's global dispatcher]. */
+  dispatcher?: Dispatcher;
 }
 
 /** Outcome of an action (the EventRecord without its times). */
@@ -65,6 +67,17 @@ const expand = (text: string): string => {
   return ex.value;
 };
 
+/**
+ * The URL an `http` action sends to, `${ENV}` expanded: relative to the
+ * target's own path (`http://host/api` + `/admin/deploy` → `/api/admin/deploy`).
+ * A path starting `//` names another host; the safety rule checks it like the target.
+ * Null when the result is not a URL.
+ */
+export const actionUrl = (a: Extract<Action, { kind: 'http' }>, target: URL): URL | null => {
+  const path = target.pathname.replace(/\/+$/, '') + expand(a.path);
+  return URL.canParse(path, target.href) ? new URL(path, target) : null;
+};
+
 const runHttp = async (a: Extract<Action, { kind: 'http' }>, ctx: ActionContext): Promise<ActionOutcome> => {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(a.headers)) headers[k] = expand(v);
@@ -73,11 +86,11 @@ const runHttp = async (a: Extract<Action, { kind: 'http' }>, ctx: ActionContext)
     body = typeof a.body === 'string' ? expand(a.body) : JSON.stringify(a.body);
     if (typeof a.body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  // Relative to the target's own path: `http://host/api` + `/admin/deploy` → `/api/admin/deploy`.
-  const url = new URL(ctx.target.pathname.replace(/\/+$/, '') + expand(a.path), ctx.target);
+  const url = actionUrl(a, ctx.target);
+  if (url === null) return { ok: false, status: null, output: '', error: redact(`not a URL: ${a.path}`) };
   try {
     const signals = [AbortSignal.timeout(a.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])];
-    const res = await request(url, { method: a.method, headers, body, signal: AbortSignal.any(signals) });
+    const res = await request(url, { method: a.method, headers, body, signal: AbortSignal.any(signals), ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}) });
     const text = await res.body.text();
     const ok = res.statusCode < 400;
     return { ok, status: res.statusCode, output: truncate(text), error: ok ? null : `HTTP ${res.statusCode}` };

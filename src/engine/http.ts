@@ -4,6 +4,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import type { ErrorClass } from '../run/format.js';
+import { pinnedConnector, type PinnedHost } from './reach.js';
 
 /** Options of the connection pool to the target. */
 export interface PoolOptions {
@@ -13,21 +14,25 @@ export interface PoolOptions {
   timeoutMs: number;
   /** TCP connect timeout, ms (default min(timeoutMs, 10 s)). */
   connectTimeoutMs?: number;
+  /** Addresses checked at the start (reach.ts): connect only to these, no DNS lookup [DNS at connect]. */
+  pins?: readonly PinnedHost[];
 }
 
 /** A keep-alive pool to `target`'s origin. */
-export const createPool = (target: URL, opts: PoolOptions): Dispatcher =>
-  new Pool(target.origin, {
+export const createPool = (target: URL, opts: PoolOptions): Dispatcher => {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? Math.min(opts.timeoutMs, 10_000);
+  return new Pool(target.origin, {
     connections: opts.connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
     headersTimeout: opts.timeoutMs + 1000,
     bodyTimeout: opts.timeoutMs + 1000,
-    connect: { timeout: opts.connectTimeoutMs ?? Math.min(opts.timeoutMs, 10_000) },
+    connect: opts.pins ? pinnedConnector(opts.pins, connectTimeoutMs) : { timeout: connectTimeoutMs },
   });
+};
 
-const CONNECT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const CONNECT = new Set(['PS_NOT_CHECKED', 'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
 const RESET = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'PS_TIMEOUT']);
 

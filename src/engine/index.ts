@@ -10,7 +10,9 @@
  *   `plan: { recipe: { module, export, args } }` (a module exporting a
  *   `PlanFactory(args, share)`) so `--workers N` threads each build their share.
  * - Target helpers (`parseTarget`, `checkTargetAllowed`, `checkTargetReachable`,
- *   `resolveTarget`), events (`runAction`, `checkEvents`), and the live line.
+ *   `resolveTarget`), the safety rule (`classifyAddress`, `checkReach`: every
+ *   URL resolved once, checked, and connected to at the checked address),
+ *   events (`runAction`, `checkEvents`), and the live line.
  *
  * See docs/replay.md for the run directory and the flags.
  */
@@ -18,6 +20,8 @@ export { runPlan, LAG_WARN_MS, type RunPlanOptions, type RunResult, type LiveSta
 export { replayPlan, runReplay, type ReplayCommonOptions, type ReplayOptions, type ReplayPlanOptions, type ReplayResult } from './replay.js';
 export { loadRecipe, type PlanFactory, type PlanRecipe, type PlanSource } from './plan-source.js';
 export { checkTargetAllowed, checkTargetReachable, isLocalAddress, parseTarget, publicTarget, resolveTarget, type ResolvedTarget } from './target.js';
+export { classifyAddress, hostAddress, refusedAddresses, type AddressClass } from './address.js';
+export { checkReach, createReachAgent, systemResolver, type PinnedHost, type ReachUrl, type Resolver } from './reach.js';
 export { checkEvents, fireEvent, runAction, type ActionContext, type ActionOutcome } from './events.js';
 export { classifyError, classifyStatus } from './http.js';
 export { createRunClock, epochNowMs, type RunClock } from './clock.js';

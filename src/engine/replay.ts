@@ -25,7 +25,10 @@ import { checkEvents } from './events.js';
 import { checkBeforeLoad } from './preflight.js';
 import type { PlanSource } from './plan-source.js';
 import { runPlan, type LiveStatus, type RunPlanOptions, type RunResult } from './run.js';
-import { checkTargetAllowed, checkTargetReachable, resolveTarget } from './target.js';
+import { checkTargetReachable, resolveTarget } from './target.js';
+import { checkReach, createReachAgent, type PinnedHost, type Resolver } from './reach.js';
+import { outboundUrls } from './outbound.js';
+import type { Dispatcher } from 'undici';
 import type { TrackedTenant } from './recorder.js';
 
 /** Options every replay shares (the `replay` command's common flags). Defaults in brackets. */
@@ -45,6 +48,8 @@ export interface ReplayCommonOptions {
   junitFile?: string | null;
   logRequestsFile?: string | null;
   allowRemote?: boolean;
+  /** Resolves host names once, before any load, for the safety rule and the pinned connections [the system's DNS]. */
+  resolve?: Resolver;
   signal?: AbortSignal;
   forceSignal?: AbortSignal;
   onLive?: (s: LiveStatus) => void;
@@ -118,17 +123,21 @@ export const trackedTenantsFor = (table: TenantTable, seed: number | string): Tr
 /**
  * Runs any plan as a replay: checks SLOs, observer URLs and actions before
  * anything else (`checkBeforeLoad`: InputError, exit 1), resolves and checks
- * the target (loopback or private unless `allowRemote`: InputError, exit 1;
- * unreachable: RunError, exit 3), runs it, and analyses the run directory.
- * Access-log replays call this.
+ * the target, the scrape URL and the fired `http` actions (loopback or
+ * private unless `allowRemote`: InputError, exit 1; target unreachable:
+ * RunError, exit 3), runs it with every connection pinned to the checked
+ * addresses, and analyses the run directory. Access-log replays call this.
  */
 export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult> => {
   const cwd = opts.cwd ?? process.cwd();
   checkBeforeLoad({ scenario: opts.scenario ?? null, slo: opts.slo ?? [], endpoints: opts.meta.endpoints, pgUrl: opts.pgUrl ?? null });
   const target = await resolveTarget(opts.target);
+  let reach: { pins: PinnedHost[]; dispatcher: Dispatcher } | undefined;
   try {
-    await checkTargetAllowed(target.url, opts.allowRemote ?? false);
-    await checkTargetReachable(target.url);
+    const urls = outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []);
+    const pins = await checkReach(urls, { allowRemote: opts.allowRemote ?? false, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+    await checkTargetReachable(target.url, undefined, pins);
+    reach = { pins, dispatcher: createReachAgent(pins) };
     const outDir = resolve(cwd, opts.outDir ?? join('runs', `${opts.name}-${stamp(new Date())}`));
     const run = await runPlan({
       target: target.url,
@@ -153,6 +162,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
       ...(opts.forceSignal ? { forceSignal: opts.forceSignal } : {}),
       ...(opts.onLive ? { onLive: opts.onLive } : {}),
       ...(opts.log ? { log: opts.log } : {}),
+      reach,
     });
     if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
@@ -160,6 +170,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     const finished = await finishRun(run.dir, { junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
+    await reach?.dispatcher.close();
     await target.release();
   }
 };

@@ -34,6 +34,7 @@ import { loadRecipe, type PlanSource } from './plan-source.js';
 import { emptyErrorCounts, type LiveSnapshot, type ShareTotals, type TrackedTenant } from './recorder.js';
 import { deadTargetAfterMs, ShareRunner, type ShareResult } from './share.js';
 import { publicTarget } from './target.js';
+import type { PinnedHost } from './reach.js';
 import type { WorkerInit } from './worker.js';
 import type { MainMessage, WorkerMessage } from './worker-protocol.js';
 
@@ -107,6 +108,12 @@ export interface RunPlanOptions {
   log?: (line: string) => void;
   /** Injected dispatcher (tests; one worker only). */
   dispatcher?: Dispatcher;
+  /**
+   * Hosts checked against the safety rule at the start and where they connect
+   * (reach.ts): the load's pools connect only to `pins`; observers' scrapes and
+   * `http` actions go through `dispatcher`. Without it, connections resolve names themselves.
+   */
+  reach?: { pins: PinnedHost[]; dispatcher: Dispatcher };
   /** Delay between the end of setup and time zero, ms [50 in process, 300 with workers]. */
   leadMs?: number;
 }
@@ -330,6 +337,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
 
   const baseShareOpts = {
     timeoutMs, trackedTenants: opts.trackedTenants ?? null, logRequests: requestsOut !== null, deadAfterMs: deadTargetAfterMs(opts.plannedDurationMs),
+    ...(opts.reach ? { pins: opts.reach.pins } : {}),
   };
   const shares: ShareHandle[] = [];
   for (let i = 0; i < workers; i++) {
@@ -364,6 +372,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     manifest: opts.manifest ?? null,
     signal: observerAbort.signal,
     log,
+    ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}),
   };
   for (const o of observers) {
     try {
@@ -406,7 +415,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
       nap(Math.min(2, ev.atMs - nowMs()));
       log(`event ${ev.action} at ${(ev.atMs / 1000).toFixed(1)}s`);
       running.push(
-        fireEvent(ev, opts.actions ?? {}, { target: opts.target, runDir: dir, signal: eventAbort.signal }, nowMs).then(async (rec) => {
+        fireEvent(ev, opts.actions ?? {}, { target: opts.target, runDir: dir, signal: eventAbort.signal, ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}) }, nowMs).then(async (rec) => {
           eventRecords.push(rec);
           log(`event ${rec.action}: ${rec.ok ? 'ok' : `failed (${rec.error ?? 'error'})`} in ${((rec.end_ms - rec.start_ms) / 1000).toFixed(2)} s`);
           queue(() => eventsOut.write(rec));

@@ -19,6 +19,7 @@ import { CLASS_INDEX, ERROR_INDEX, Recorder, type LiveSnapshot, type ShareTotals
 import type { Histogram } from '../run/histogram.js';
 import type { TenantRecord } from '../run/format.js';
 import { nap, type RunClock } from './clock.js';
+import type { PinnedHost } from './reach.js';
 
 /** How one share runs. */
 export interface ShareOptions {
@@ -40,6 +41,8 @@ export interface ShareOptions {
   clock: RunClock;
   /** Injected dispatcher (tests); default an undici Pool to `target`. */
   dispatcher?: Dispatcher;
+  /** Addresses checked at the start (reach.ts): the pool connects only to these [DNS at connect]. */
+  pins?: PinnedHost[];
   /** How often live counters are emitted, ms (default 1000). */
   liveIntervalMs?: number;
 }
@@ -205,7 +208,7 @@ export class ShareRunner {
     this.recorder = new Recorder({ trackedTenants: opts.trackedTenants });
     this.cursor = new PlanCursor(stream);
     this.ownsDispatcher = opts.dispatcher === undefined;
-    this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs });
+    this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs, ...(opts.pins ? { pins: opts.pins } : {}) });
     this.maxTimeoutMs = opts.timeoutMs;
     this.basePath = basePathOf(opts.target);
   }

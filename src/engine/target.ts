@@ -4,28 +4,11 @@
  * demo service that `replay` starts when no `--target` is given is the CLI's
  * doing: src/demo/first-run.ts; it arrives here as a URL.)
  */
-import { lookup } from 'node:dns/promises';
-import { BlockList, connect, isIP } from 'node:net';
+import { connect } from 'node:net';
 import { inputError, RunError, errorMessage } from '../core/errors.js';
+import { bareHost, checkReach, pinnedLookup, portOf, type PinnedHost, type Resolver } from './reach.js';
 
-const LOCAL = new BlockList();
-for (const [net, bits] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16], ['100.64.0.0', 10]] as const) {
-  LOCAL.addSubnet(net, bits, 'ipv4');
-}
-LOCAL.addAddress('0.0.0.0', 'ipv4');
-LOCAL.addAddress('::1', 'ipv6');
-LOCAL.addAddress('::', 'ipv6');
-LOCAL.addSubnet('fc00::', 7, 'ipv6');
-LOCAL.addSubnet('fe80::', 10, 'ipv6');
-
-/** True for loopback, RFC 1918 private, CGNAT, link-local and IPv6 unique-local addresses. */
-export const isLocalAddress = (address: string): boolean => {
-  const fam = isIP(address);
-  if (fam === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return LOCAL.check(mapped[1], 'ipv4');
-  return LOCAL.check(address, fam === 4 ? 'ipv4' : 'ipv6');
-};
+export { isLocalAddress } from './address.js';
 
 /** Parses `--target`: an http(s) URL; a bare `host:port` means http. */
 export const parseTarget = (text: string): URL => {
@@ -50,31 +33,22 @@ export const publicTarget = (url: URL): string => {
 
 /**
  * Refuses targets outside loopback and private ranges unless `allowRemote`:
- * every address the hostname resolves to must be local. Exit code 1 with a hint.
+ * every address the hostname resolves to must be local (address.ts). Exit
+ * code 1 with a hint. Resolves the host once and returns the addresses
+ * every connection to it must use.
  */
-export const checkTargetAllowed = async (url: URL, allowRemote: boolean): Promise<void> => {
-  if (allowRemote) return;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-  } catch (e) {
-    throw new RunError('PS_TARGET_UNRESOLVED', `cannot resolve the target host "${host}" (${errorMessage(e)})`, { hint: 'check the --target URL' });
-  }
-  const remote = addresses.filter((a) => !isLocalAddress(a));
-  if (remote.length > 0) {
-    throw inputError('--target', `${host} resolves to ${remote.join(', ')}, outside loopback and private networks`, {
-      hint: 'prodshape sends load: point it at staging on a private network, or pass --allow-remote if you own the target',
-      code: 'PS_TARGET_REMOTE',
-    });
-  }
-};
+export const checkTargetAllowed = async (url: URL, allowRemote: boolean, resolve?: Resolver): Promise<PinnedHost[]> =>
+  checkReach([{ url, field: '--target', file: null, line: null }], { allowRemote, ...(resolve ? { resolve } : {}) });
 
-/** Checks that a TCP connection to the target opens (before any arrival); RunError (exit 3) when not. */
-export const checkTargetReachable = (url: URL, timeoutMs = 5000): Promise<void> =>
+/**
+ * Checks that a TCP connection to the target opens (before any arrival);
+ * RunError (exit 3) when not. With `pins`, connects to the target's pinned
+ * addresses (no second DNS lookup).
+ */
+export const checkTargetReachable = (url: URL, timeoutMs = 5000, pins: readonly PinnedHost[] = []): Promise<void> =>
   new Promise((resolve, reject) => {
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+    const pinned = pins.length > 0 ? { lookup: pinnedLookup(pins) } : {};
+    const socket = connect({ host: bareHost(url.hostname), port: portOf(url), ...pinned });
     const fail = (why: string): void => {
       socket.destroy();
       reject(new RunError('PS_TARGET_UNREACHABLE', `the target ${publicTarget(url)} is unreachable (${why})`, { hint: 'start the service under test first, or check --target' }));

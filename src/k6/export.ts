@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { commandLine } from '../core/shell.js';
 import { loadProfile, transformProfile, type Profile } from '../scenario/profile.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { buildDataFile, buildK6Plan, type K6ScriptPlan } from './plan.js';
@@ -36,7 +37,7 @@ export interface K6ExportOptions {
    * sample of small and empty tenants is tracked too). 0 tracks none.
    */
   tenantTags?: number;
-  /** The command line to print in the script's header. */
+  /** The command line to print in the script's header, already redacted and quoted (src/core/shell.ts `commandLine`). */
   command?: string;
 }
 
@@ -88,7 +89,7 @@ export const renderK6Export = (
     tenantTags: opts.tenantTags ?? 200,
     scriptName,
     version: VERSION,
-    command: opts.command ?? `prodshape k6 --scenario ${scenario.name} --profile ${profile.name} --out ${scriptName}`,
+    command: opts.command ?? commandLine(['prodshape', 'k6', '--scenario', scenario.name, '--profile', profile.name, '--out', scriptName]),
   });
   const data = plan.tenants !== null && tenants !== null ? buildDataFile(plan, tenants, tracked).text : null;
   return { plan, warnings: [...warnings, ...planWarnings], script: renderK6Script(plan, scriptName), data };

@@ -8,8 +8,9 @@
  * unparsable) is a record with `ok: false` and the reason, never an error.
  */
 import { join } from 'node:path';
+import { request, type Dispatcher } from 'undici';
 import { errorMessage } from '../core/errors.js';
-import { redact, redactDeep } from '../core/secrets.js';
+import { redact, redactDeep, redactUrl } from '../core/secrets.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { PoolGauges } from '../scenario/scenario.js';
 import { OBSERVE_FILES, type ObservedScrapeRecord } from './files.js';
@@ -94,14 +95,46 @@ export interface ScrapeOptions {
   meta: MetaSink;
 }
 
-/** Scrapes once: fetch with a timeout of the interval (at least 500 ms), parse, select. */
-export const scrapeOnce = async (url: URL, timeoutMs: number, selectors: SeriesSelector[]): Promise<{ values: Record<string, number>; error: string | null }> => {
-  const res = await fetch(url, {
+/** `user:password@` of a scrape URL as a Basic authorization header (none without a user). */
+const basicAuth = (url: URL): Record<string, string> => {
+  if (url.username === '' && url.password === '') return {};
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return { authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+};
+
+const withoutCredentials = (url: URL): URL => {
+  const u = new URL(url.href);
+  u.username = '';
+  u.password = '';
+  return u;
+};
+
+/** A scrape answered with a redirect: never followed (it could lead anywhere). */
+export class ScrapeRedirectError extends Error {
+  constructor(status: number, location: string) {
+    super(`HTTP ${status} redirect to ${location ? redactUrl(location) : '(no location)'}: not followed (point observe.prometheus at the metrics URL itself)`);
+    this.name = 'ScrapeRedirectError';
+  }
+}
+
+/**
+ * Scrapes once with a timeout of the interval (at least 500 ms), parse,
+ * select. `dispatcher` connects only to checked hosts (reach.ts); undici's
+ * `request` follows no redirect, and a redirect is a ScrapeRedirectError.
+ */
+export const scrapeOnce = async (url: URL, timeoutMs: number, selectors: SeriesSelector[], dispatcher?: Dispatcher): Promise<{ values: Record<string, number>; error: string | null }> => {
+  const res = await request(withoutCredentials(url), {
     signal: AbortSignal.timeout(timeoutMs),
-    headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5,*/*;q=0.1' },
+    headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5,*/*;q=0.1', ...basicAuth(url) },
+    ...(dispatcher ? { dispatcher } : {}),
   });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${url.pathname}`);
+  const text = await res.body.text();
+  if (res.statusCode >= 300 && res.statusCode < 400) {
+    const location = res.headers.location;
+    const to = String(location ?? '');
+    throw new ScrapeRedirectError(res.statusCode, URL.canParse(to, url.href) ? new URL(to, url).href : to);
+  }
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from ${url.pathname}`);
   const parsed = parseExposition(text);
   if (parsed.samples.length === 0) throw new Error(`no samples in the response${parsed.errors[0] ? ` (line ${parsed.errors[0].line}: ${parsed.errors[0].message})` : ''}`);
   const first = parsed.errors[0];
@@ -118,6 +151,7 @@ export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
   let ticker: Ticker | null = null;
   let writer: NdjsonWriter | null = null;
   let failures = 0;
+  let redirects = 0;
   let ctxRef: RunContext | null = null;
   let url: URL | null = null;
   const timeoutMs = Math.max(500, opts.intervalMs);
@@ -127,7 +161,7 @@ export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
     const t0 = ctx.nowMs();
     let rec: ObservedScrapeRecord;
     try {
-      const { values, error } = await scrapeOnce(url, timeoutMs, opts.selectors);
+      const { values, error } = await scrapeOnce(url, timeoutMs, opts.selectors, ctx.dispatcher);
       const t1 = ctx.nowMs();
       rec = { t_s: midS(t0, t1), ok: true, error, values, duration_ms: Math.round((t1 - t0) * 10) / 10 };
     } catch (e) {
@@ -135,7 +169,8 @@ export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       rec = { t_s: midS(t0, t1), ok: false, error: redact(`${errorMessage(e)}${cause ? ` (${cause})` : ''}`), values: {}, duration_ms: Math.round((t1 - t0) * 10) / 10 };
       failures++;
-      if (failures === 1) meta.warn(`scrape of ${redact(url.toString())} failed: ${rec.error ?? ''} (recorded in metrics.ndjson; the run goes on)`);
+      const firstRedirect = e instanceof ScrapeRedirectError && redirects++ === 0;
+      if (failures === 1 || firstRedirect) meta.warn(`scrape of ${redactUrl(url)} failed: ${rec.error ?? ''} (recorded in metrics.ndjson; the run goes on)`);
     }
     await writer.write(redactDeep(rec));
   };
@@ -148,7 +183,7 @@ export const createPrometheusObserver = (opts: ScrapeOptions): Observer => {
       if (url === null) {
         meta.warn(`observe.prometheus is a path (${opts.spec}) but the run has no target URL to resolve it against: not scraped`);
       } else {
-        meta.meta.prometheus = { url: redact(url.toString()), interval_ms: opts.intervalMs, pool: opts.pool === null ? null : { ...opts.pool } };
+        meta.meta.prometheus = { url: redactUrl(url), interval_ms: opts.intervalMs, pool: opts.pool === null ? null : { ...opts.pool } };
         writer = createNdjsonWriter(join(ctx.runDir, OBSERVE_FILES.metrics));
         await scrape();
         ticker = startTicker(opts.intervalMs, ctx.nowMs, scrape, ctx.signal);

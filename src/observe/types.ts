@@ -7,6 +7,7 @@
 import type { Scenario } from '../scenario/scenario.js';
 import type { Manifest } from '../data/manifest.js';
 import type { EventRecord } from '../run/format.js';
+import type { Dispatcher } from 'undici';
 
 export interface RunContext {
   /** The run directory (exists, writable). */
@@ -27,6 +28,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** One line of progress or warning for people (already redacted by the caller's sink). */
   log: (line: string) => void;
+  /**
+   * HTTP to the hosts checked against the safety rule at the start (scrapes):
+   * connects to the checked addresses only, follows no redirect [undici's global dispatcher].
+   */
+  dispatcher?: Dispatcher;
 }
 
 export interface Observer {
