@@ -35,12 +35,21 @@ const NAME_KEYS = new Set([
   'Index Name', 'CTE Name', 'Subplan Name', 'Function Name', 'Operation', 'Cache Mode', 'Sampling Method', 'Command', 'Plans',
 ]);
 
-/** Words PostgreSQL writes before `(` that are syntax, not functions. */
+/**
+ * Words PostgreSQL writes before `(` that are syntax, not functions: the
+ * reserved keywords (a function of such a name is written quoted) and the
+ * SQL-standard forms that are not pg_proc names (COALESCE, TRIM, …).
+ */
 const SYNTAX_WORDS = new Set([
-  'and', 'or', 'not', 'in', 'any', 'all', 'some', 'exists', 'case', 'when', 'then', 'else', 'end', 'coalesce', 'greatest', 'least',
-  'nullif', 'row', 'array', 'over', 'filter', 'within', 'group', 'is', 'distinct', 'from', 'as', 'values', 'cast', 'by', 'operator',
-  'xmlelement', 'xmlforest', 'xmlconcat', 'xmlparse', 'xmlpi', 'xmlroot', 'xmlserialize', 'xmlexists', 'xmlattributes',
-  'subplan', 'initplan', 'partition', 'order', 'rows', 'range', 'groups', 'between', 'like', 'similar', 'escape',
+  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate', 'column',
+  'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp', 'current_user', 'default',
+  'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from', 'grant', 'group', 'having',
+  'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit', 'localtime', 'localtimestamp', 'not', 'null', 'offset', 'on',
+  'only', 'or', 'order', 'placing', 'primary', 'references', 'returning', 'select', 'session_user', 'some', 'symmetric', 'table', 'then',
+  'to', 'trailing', 'true', 'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
+  'between', 'coalesce', 'collation', 'exists', 'filter', 'greatest', 'grouping', 'groups', 'is', 'least', 'like', 'nullif', 'operator',
+  'over', 'partition', 'range', 'row', 'rows', 'similar', 'escape', 'treat', 'trim', 'values', 'within', 'by', 'subplan', 'initplan',
+  'xmlattributes', 'xmlconcat', 'xmlelement', 'xmlexists', 'xmlforest', 'xmlnamespaces', 'xmlparse', 'xmlpi', 'xmlroot', 'xmlserialize',
 ]);
 
 /** Words of multi-word type names after `::`. */

@@ -91,6 +91,11 @@ const HARMLESS: [string, string][] = [
   ['quoted-update-column', 'SELECT "update", count(*) FROM (SELECT v AS "update" FROM victim) x GROUP BY 1'],
   ['builtins', "SELECT to_char(date_trunc('month', now()), 'YYYY-MM') AS m, count(*), sum(id), lower(v) FROM victim WHERE v LIKE 'v%' GROUP BY 1, 4"],
   ['cte-select', 'WITH t AS (SELECT * FROM victim WHERE id < 10) SELECT count(*) FROM t'],
+  ['sql-syntax-forms', `SELECT v, count(*) FILTER (WHERE id > 1) AS c, percentile_cont(0.5) WITHIN GROUP (ORDER BY id) AS p,
+    row_number() OVER (ORDER BY v) AS r, CASE WHEN v LIKE 'v1%' THEN 'a' END AS k, coalesce(v, 'x') AS d, trim(both ' ' from v) AS t,
+    substring(v from 2 for 1) AS s, extract(year from now()) AS y, EXISTS (SELECT 1 FROM victim WHERE id = 1) AS e,
+    greatest(1, 2) AS g, nullif(v, 'x') AS n, ARRAY(SELECT 1) AS a, v::varchar(3) AS vc, (now())::timestamp(0) with time zone AS ts
+    FROM victim WHERE id IN (SELECT id FROM victim WHERE id < 50) GROUP BY v`],
 ];
 
 const SETUP = [
