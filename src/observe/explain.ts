@@ -31,7 +31,7 @@ import { planRelations, summarisePlan } from './fingerprint.js';
 import type { PlanTarget } from './params.js';
 import { judgeCalls, judgeTextCalls, planCalls, procProblem, type ProcRow } from './plan-guard.js';
 import { checkReadOnly } from './sql-guard.js';
-import { calledNames, lexSql } from './sql-lex.js';
+import { calledNames, lexSql, type Token } from './sql-lex.js';
 
 /** Marks the observer's own statements, so pg_stat_statements deltas can leave them out. */
 export const OBSERVER_MARK = '/* prodshape-observer */';
@@ -165,10 +165,15 @@ const serverRefusal = (e: unknown): string | null => {
  * guard: exported so tests can prove it holds on its own.
  */
 export const explainReadOnly = async (client: pg.ClientBase, sql: string, params: readonly unknown[], opts: ExplainOptions): Promise<unknown> => {
-  const body = sql.trim().replace(/;\s*$/, '');
-  let names: string[] = [];
+  let body: string;
+  let names: string[];
   try {
-    names = calledNames(lexSql(body)).map((c) => c.name);
+    const tokens = lexSql(sql);
+    // Trailing semicolons, comments and whitespace are not part of the statement (the wrapper of step 5 must close after it).
+    const trailing = (t: Token | undefined): boolean => t !== undefined && (t.kind === 'space' || t.kind === 'comment' || t.raw === ';');
+    while (trailing(tokens[tokens.length - 1])) tokens.pop();
+    body = tokens.map((t) => t.raw).join('').trim();
+    names = calledNames(tokens).map((c) => c.name);
   } catch (e) {
     throw refuse(`cannot read the statement: ${errorMessage(e)}`);
   }

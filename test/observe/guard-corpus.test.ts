@@ -90,7 +90,7 @@ const HARMLESS: [string, string][] = [
   ['strings-that-look-dangerous', "SELECT 'DELETE FROM victim; COMMIT' AS s, $$ ; COMMIT; DELETE FROM victim $$ AS t, $q$ pg_terminate_backend(1) $q$ AS u"],
   ['quoted-update-column', 'SELECT "update", count(*) FROM (SELECT v AS "update" FROM victim) x GROUP BY 1'],
   ['builtins', "SELECT to_char(date_trunc('month', now()), 'YYYY-MM') AS m, count(*), sum(id), lower(v) FROM victim WHERE v LIKE 'v%' GROUP BY 1, 4"],
-  ['cte-select', 'WITH t AS (SELECT * FROM victim WHERE id < 10) SELECT count(*) FROM t'],
+  ['cte-select', 'WITH t AS (SELECT * FROM victim WHERE id < 10) SELECT count(*) FROM t; -- a trailing comment'],
   ['sql-syntax-forms', `SELECT v, count(*) FILTER (WHERE id > 1) AS c, percentile_cont(0.5) WITHIN GROUP (ORDER BY id) AS p,
     row_number() OVER (ORDER BY v) AS r, CASE WHEN v LIKE 'v1%' THEN 'a' END AS k, coalesce(v, 'x') AS d, trim(both ' ' from v) AS t,
     substring(v from 2 for 1) AS s, extract(year from now()) AS y, EXISTS (SELECT 1 FROM victim WHERE id = 1) AS e,
