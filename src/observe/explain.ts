@@ -6,9 +6,9 @@
  *     Execute, `queryMode: 'extended'`), where PostgreSQL refuses a `;`-chain
  *     ("cannot insert multiple commands into a prepared statement");
  *  3. inside `BEGIN READ ONLY` (checked with `transaction_read_only`), with
- *     SET LOCAL statement_timeout, lock_timeout,
- *     idle_in_transaction_session_timeout and standard_conforming_strings,
- *     and always rolled back;
+ *     statement_timeout, lock_timeout, idle_in_transaction_session_timeout
+ *     and standard_conforming_strings set local to it (`set_config(…, true)`,
+ *     as SET LOCAL), and always rolled back;
  *  4. before planning, every function the text names is looked up in pg_proc
  *     (in any schema) and refused unless built-in, stable or immutable and not
  *     denied (the planner may evaluate such functions);
@@ -138,13 +138,12 @@ const inReadOnlyTransaction = async <T>(client: pg.ClientBase, opts: ExplainOpti
   const timeoutMs = Math.round(opts.timeoutMs ?? 30_000);
   await sendExtended(client, 'BEGIN READ ONLY');
   try {
-    await sendExtended(client, `SET LOCAL statement_timeout = ${timeoutMs}`);
-    await sendExtended(client, `SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs ?? 2_000)}`);
-    // If prodshape stalls mid-transaction, the server ends the session instead of keeping the snapshot open.
-    await sendExtended(client, `SET LOCAL idle_in_transaction_session_timeout = ${timeoutMs + 10_000}`);
-    // The text guard reads strings the way the server does only with standard strings.
-    await sendExtended(client, 'SET LOCAL standard_conforming_strings = on');
-    const ro = await sendExtended<{ ro: string }>(client, "SELECT current_setting('transaction_read_only') AS ro");
+    // One round trip: settings local to the transaction, and the server's word that it is read-only.
+    // idle_in_transaction_session_timeout: if prodshape stalls mid-transaction, the server ends the session.
+    // standard_conforming_strings: the text guard reads strings the way the server does only with standard strings.
+    const ro = await sendExtended<{ ro: string }>(client, `SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true),
+      set_config('idle_in_transaction_session_timeout', $3, true), set_config('standard_conforming_strings', 'on', true),
+      current_setting('transaction_read_only') AS ro`, [String(timeoutMs), String(Math.round(opts.lockTimeoutMs ?? 2_000)), String(timeoutMs + 10_000)]);
     if (ro.rows[0]?.ro !== 'on') throw refuse('the server did not start a read-only transaction');
     return await work();
   } finally {

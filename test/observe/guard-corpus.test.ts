@@ -220,6 +220,27 @@ describe.skipIf(skipWithoutPg())('read-only guard: bypass corpus (real PostgreSQ
     }
   }, 120_000);
 
+  it('the statement and lock timeouts are in force inside the EXPLAIN transaction', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'guard-lock-holder' });
+    await holder.connect();
+    try {
+      // A harmless statement that would run for many seconds is cancelled at the statement timeout.
+      await expect(runExplain(c, 'SELECT count(*) FROM generate_series(1, 1000000000) g', [], { analyze: true, timeoutMs: 1_000 })).rejects.toThrow(/statement timeout/);
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE victim IN ACCESS EXCLUSIVE MODE');
+      await expect(runExplain(c, 'SELECT count(*) FROM victim', [], { analyze: false, lockTimeoutMs: 200 })).rejects.toThrow(/lock timeout/);
+      await holder.query('ROLLBACK');
+      // Nothing is left set on the connection once the transaction is rolled back.
+      const left = await c.query<{ st: string; lt: string }>("SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt");
+      expect(left.rows[0]).toEqual({ st: '0', lt: '0' });
+    } finally {
+      await holder.end();
+      await c.end();
+    }
+  });
+
   it('PostgreSQL itself refuses a ;-chain on the extended protocol every statement of the guard path is sent on', async () => {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
