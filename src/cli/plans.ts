@@ -10,11 +10,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { CheckFailedError, InputError, inputError } from '../core/errors.js';
+import { CheckFailedError, InputError, inputError, type Problem } from '../core/errors.js';
 import { expandEnv } from '../core/env.js';
 import { resolveNamed } from '../core/paths.js';
 import { registerSecret } from '../core/secrets.js';
+import { parseYaml } from '../core/yaml-doc.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
+import { isRefused, REFUSED_CODE } from '../observe/explain.js';
+import type { PlanRecord } from '../observe/files.js';
 import { buildPlansFile, comparePlans, formatComparison, parsePlansFile } from '../observe/plans-file.js';
 import { collectPlans } from '../observe/plans-run.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
@@ -44,6 +47,22 @@ const databaseUrl = (scenario: Scenario, db: string | undefined): string => {
   return r.value;
 };
 
+/**
+ * A plan record that failed, as a problem naming the plan where the scenario
+ * writes it: `file:line: plans[2].sql (pending-orders): refused: …` (a
+ * refusal holds for every bucket; other failures name the bucket).
+ */
+const planProblem = (scenario: Scenario, r: PlanRecord): Problem => {
+  const i = scenario.plans.findIndex((p) => p.name === r.query);
+  const bucket = r.bucket === 'fixed' || isRefused(r) ? '' : `, ${r.bucket}`;
+  const line = scenario.file === null || i === -1 ? null : parseYaml(scenario.sourceText, scenario.file).lineOf(['plans', i, 'sql']);
+  return { file: scenario.file, line, field: `plans[${i}].sql (${r.query}${bucket})`, message: r.error ?? 'could not be planned' };
+};
+
+/** One problem per refused plan (every bucket is refused for the same reason). */
+const refusedProblems = (scenario: Scenario, records: readonly PlanRecord[]): Problem[] =>
+  [...new Map(records.filter(isRefused).map((r) => [r.query, planProblem(scenario, r)])).values()];
+
 const run = async (a: PlansArgs): Promise<void> => {
   const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
   if (scenario.plans.length === 0) {
@@ -51,13 +70,15 @@ const run = async (a: PlansArgs): Promise<void> => {
   }
   const manifest: Manifest | null = a.data === undefined ? null : await readManifest(join(a.data, 'manifest.json'));
   const got = await collectPlans(scenario, databaseUrl(scenario, a.db), manifest, a.analyze);
+  const refused = refusedProblems(scenario, got.records);
+  if (refused.length > 0) {
+    throw new InputError(refused, { code: REFUSED_CODE, hint: 'prodshape only EXPLAINs single read-only SELECT statements that call built-in stable or immutable functions (see docs/observe.md, "Read-only guarantee")' });
+  }
 
   if (a.action === 'snapshot') {
     const failed = got.records.filter((r) => !r.ok);
     if (failed.length > 0) {
-      throw new InputError(failed.map((r) => ({
-        file: scenario.file, line: null, field: `plans.${r.query}${r.bucket === 'fixed' ? '' : ` (${r.bucket})`}`, message: r.error ?? 'could not be planned',
-      })), { hint: 'fix the query or its params, then snapshot again' });
+      throw new InputError(failed.map((r) => planProblem(scenario, r)), { hint: 'fix the query or its params, then snapshot again' });
     }
     await writeFile(a.file, `${JSON.stringify(buildPlansFile(scenario.name, got.serverVersion, got.entries), null, 2)}\n`);
     for (const e of got.entries) out(`${e.query.padEnd(24)} ${e.bucket.padEnd(8)} ${e.fingerprint}  ${e.shape}`);

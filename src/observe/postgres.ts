@@ -22,7 +22,7 @@ import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { EventRecord } from '../run/format.js';
 import type { PlanQuery, TenantSource } from '../scenario/scenario.js';
 import { aggregateActivity, failedActivity, pollActivity } from './activity.js';
-import { explainTarget, OBSERVER_APP, type ExplainOptions } from './explain.js';
+import { explainTarget, isRefused, OBSERVER_APP, type ExplainOptions } from './explain.js';
 import { OBSERVE_FILES, type PlanRecord, type StatementDelta, type StatementsRecord } from './files.js';
 import type { MetaSink } from './meta.js';
 import { loadTenants, planTargets, type PlanTarget, type TenantSize } from './params.js';
@@ -84,6 +84,8 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
   let targets: PlanTarget[] = [];
   let tenants: TenantSize[] | null = null;
   const lastFingerprint = new Map<string, string>();
+  /** `plans:` entries the read-only guard refused: warned about once, never EXPLAINed again. */
+  const refusedPlans = new Set<string>();
   let explainChain: Promise<unknown> = Promise.resolve();
   let logParser: LogParser | null = null;
   let logOffset = 0;
@@ -157,8 +159,14 @@ export const createPostgresObserver = (opts: PostgresObserverOptions): Observer 
   const explainPlans = (label: string): Promise<void | null> =>
     onExplainer(async (c) => {
       for (const t of targets) {
+        if (refusedPlans.has(t.plan.name)) continue;
         const rec = await explainTarget(c, t, { t_s: nowS(), label, source: 'plans' }, explainOpts(true));
         if (rec.fingerprint !== null) lastFingerprint.set(planKey(rec.query, rec.bucket), rec.fingerprint);
+        if (isRefused(rec)) {
+          refusedPlans.add(t.plan.name);
+          const i = opts.plans.indexOf(t.plan);
+          meta.warn(`plan ${t.plan.name}${i === -1 ? '' : ` (plans[${i}].sql)`} is not EXPLAINed: ${rec.error ?? 'refused'}`);
+        }
         await write(OBSERVE_FILES.plans, rec);
       }
     });

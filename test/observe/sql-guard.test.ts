@@ -44,6 +44,27 @@ describe('read-only guard', () => {
     refused('', /only SELECT/);
   });
 
+  it('reads identifiers, quotes and dollar quotes as PostgreSQL does', () => {
+    // `$` inside an identifier does not start a dollar quote (PostgreSQL reads `a$$q$` as one name)
+    refused('SELECT 1 AS a$$q$ ; COMMIT; DELETE FROM victim; SELECT 1 AS a$$q$', /more than one/);
+    refused('SELECT 1 AS é$q$ ; COMMIT; DELETE FROM victim; SELECT 1 AS é$q$', /more than one/);
+    ok('SELECT 1 AS a$$q$, 2 AS é$q$');
+    // every spelling of a denied function
+    refused('SELECT "pg_terminate_backend"(pid) FROM pg_stat_activity', /pg_terminate_backend/);
+    refused('SELECT U&"\\0070g_terminate_backend"(pid) FROM pg_stat_activity', /pg_terminate_backend/);
+    refused("SELECT U&\"!0070g_terminate_backend\" UESCAPE '!' (1)", /pg_terminate_backend/);
+    refused('SELECT pg_catalog . /* x */ "pg_advisory_lock" /* y */ (1)', /pg_advisory_lock/);
+    refused('SELECT "pg_stat_reset"()', /pg_stat_reset/);
+    refused("SELECT \"dblink_exec\"('x', 'y')", /dblink_exec/);
+    refused("SELECT \"lo_export\"(1, '/tmp/x')", /lo_export/);
+    refused('SELECT pg_sleep(60)', /pg_sleep/);
+    // a quoted "update" is a name, FOR SHARE with a comment is still a lock
+    ok('SELECT "update" FROM t');
+    refused('SELECT * FROM t FOR /* x */ SHARE', /row locks/);
+    refused("SELECT E'\\'' AS x; DELETE FROM t", /more than one/);
+    refused('SELECT $1abc', /cannot read/);
+  });
+
   it('strips comments, strings and dollar quotes but keeps $1 parameters', () => {
     expect(stripSql("a /* x /* nested */ y */ b 'c''d' $tag$ e $tag$ $1").replace(/\s+/g, ' ').trim()).toBe("a b '' '' $1");
   });
