@@ -44,11 +44,15 @@ export const scrapeUrlProblem = (text: string): string | null => {
 export const postgresUrlProblem = (text: string): string | null =>
   /^postgres(ql)?:\/\//i.test(text) && URL.canParse(text) ? null : 'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/app';
 
-/** Why an `http:` action's path (expanded) is not a path on the target, or null when it is. */
+/**
+ * Why an `http:` action's path (expanded) is not a URL an action can call, or
+ * null when it is: a path on the target (`/admin/deploy`), or another host
+ * (`//host:port/path`, `http(s)://…`), which the safety rule then checks.
+ */
 const actionPathProblem = (path: string): string | null =>
-  path.startsWith('/') && !path.startsWith('//') && URL.canParse(path, 'http://127.0.0.1')
+  (path.startsWith('/') || /^https?:\/\//i.test(path)) && URL.canParse(path, 'http://127.0.0.1')
     ? null
-    : `expected a path on the target starting with a single /, such as /admin/deploy, got ${JSON.stringify(path)}`;
+    : `expected a path on the target such as /admin/deploy (or //host:port/path, http://host/path for another host), got ${JSON.stringify(path)}`;
 
 /** The checks on flags alone (`--slo` syntax, `--pg`): what the CLI can refuse before starting anything. */
 export const flagProblems = (slo: readonly string[], pgUrl: string | null): Problem[] => {

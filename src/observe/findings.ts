@@ -133,9 +133,11 @@ export const planChanges = (plans: readonly PlanRecord[]): PlanChange[] => {
 const BUCKET_ORDER = ['biggest', 'median', 'empty', 'fixed'];
 const msText = (x: number | null): string => (x === null ? '?' : x >= 10 ? `${Math.round(x).toLocaleString('en-US')} ms` : `${x.toFixed(2)} ms`);
 
-/** The event that most plausibly caused a change: the last one that ended by the time the new plan was seen, after the old one was last seen. */
+/** The event that most plausibly caused a change: the last one that ran between the last sighting of the old plan and the first of the new. */
 const causeOf = (c: PlanChange, events: readonly EventRecord[]): EventRecord | null =>
-  [...events].filter((e) => e.end_ms / 1000 <= c.first_after_s + 0.5 && e.end_ms / 1000 >= c.last_before_s - 0.5).sort((a, b) => b.end_ms - a.end_ms)[0] ?? null;
+  // An event that ran at any time between the last old plan and the first new one (a slow migration may
+  // still be running when its ANALYZE has already flipped the plan), the latest such event first.
+  [...events].filter((e) => e.start_ms / 1000 <= c.first_after_s + 0.5 && e.end_ms / 1000 >= c.last_before_s - 0.5).sort((a, b) => b.end_ms - a.end_ms)[0] ?? null;
 
 /**
  * When a changed plan counts as slower: it examined at least 1.5x the rows and

@@ -226,7 +226,7 @@ describe('a stop is a verdict', () => {
     expect(rest.code).toBe(1);
     expect(rest.stderr).toMatch(/bad2\.yaml:9: slo\[0\]: "nope:p99<1s": the run has no endpoint "nope"/);
     expect(rest.stderr).toMatch(/bad2\.yaml:7: observe\.prometheus: expected a path on the target such as \/metrics/);
-    expect(rest.stderr).toMatch(/bad2\.yaml:5: actions\.deploy\.http: expected a path on the target starting with a single \//);
+    expect(rest.stderr).toMatch(/bad2\.yaml:5: actions\.deploy\.http: expected a path on the target such as \/admin\/deploy/);
     expect(rest.stderr).toMatch(/hint: nothing was sent to the target/);
 
     const flags = await run(['replay', '--scenario', join(dir, 'one.yaml'), '--profile', join(dir, 'seven.yaml'), '--target', srv.url, '--out', join(dir, 'bad-flags'),
