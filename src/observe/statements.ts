@@ -2,7 +2,7 @@
  * pg_stat_statements: snapshots of the cumulative counters of the observed
  * database (PG13+ column names; PG12 `total_time` is read as exec time), and
  * the pure arithmetic on them: deltas between snapshots keyed on
- * (userid, queryid, toplevel) (docs/algorithms.md §9), the per-run sums, and the
+ * (userid, queryid, toplevel) as REFERENCE §6 says, the per-run sums, and the
  * top lists by total and by mean time. Only top-level statements are counted
  * (PG14+), so a function's inner statements are not counted twice, and the
  * observer's own statements (marked, see explain.ts) are left out.
@@ -89,8 +89,16 @@ export const fetchTexts = async (client: pg.ClientBase, queryids: string[], vers
   return out;
 };
 
+/**
+ * The observer's own statements once PostgreSQL 18's pg_stat_statements has
+ * stored their text without the leading mark (it keeps the statement from its
+ * first token): its reads of the statistics views and of table sizes. An
+ * application's own query of pg_stat_activity is left out with them.
+ */
+const OWN_STATEMENT = /\bFROM pg_stat_(?:statements|statements_info|activity)\b|^SELECT relname, max\(greatest\(reltuples, /;
+
 /** True for the observer's own statements (left out of every delta). */
-export const isObserverStatement = (text: string): boolean => text.includes(OBSERVER_MARK);
+export const isObserverStatement = (text: string): boolean => text.includes(OBSERVER_MARK) || OWN_STATEMENT.test(text);
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
