@@ -26,12 +26,14 @@ export const MAX_RATE_SCALE = 1_000_000;
  */
 export const checkTransformFlags = (f: { speed?: number | undefined; rateScale?: number | undefined }, opts: { zeroScale?: boolean } = {}): void => {
   const { speed, rateScale } = f;
+  if (speed !== undefined && !(speed > 0 && Number.isFinite(speed))) throw inputError('--speed', `expected a number > 0, got ${String(speed)}`);
   if (speed !== undefined && !(speed >= SPEED_RANGE.min && speed <= SPEED_RANGE.max)) {
     throw inputError('--speed', `expected a number from ${SPEED_RANGE.min} to ${SPEED_RANGE.max.toLocaleString('en-US')} (durations divide by it), got ${String(speed)}`);
   }
   const min = opts.zeroScale ? 0 : Number.MIN_VALUE;
-  if (rateScale !== undefined && !(rateScale >= min && rateScale <= MAX_RATE_SCALE)) {
-    throw inputError('--rate-scale', `expected a number ${opts.zeroScale ? '>= 0' : '> 0'} and at most ${MAX_RATE_SCALE.toLocaleString('en-US')} (rates multiply by it; a stage may reach ${MAX_RATE_RPS.toLocaleString('en-US')} requests/s), got ${String(rateScale)}`);
+  if (rateScale !== undefined && !(rateScale >= min && Number.isFinite(rateScale))) throw inputError('--rate-scale', `expected a number ${opts.zeroScale ? '>= 0' : '> 0'}, got ${String(rateScale)}`);
+  if (rateScale !== undefined && rateScale > MAX_RATE_SCALE) {
+    throw inputError('--rate-scale', `expected at most ${MAX_RATE_SCALE.toLocaleString('en-US')} (rates multiply by it; a stage may reach ${MAX_RATE_RPS.toLocaleString('en-US')} requests/s), got ${String(rateScale)}`);
   }
 };
 
