@@ -7,6 +7,7 @@
  * (same bucket, same "highest equivalent value"), so numbers match
  * `percentileMs` on a merged HDR histogram.
  */
+import { errorMessage, inputError } from '../core/errors.js';
 import { inflateSync } from 'node:zlib';
 import { MAX_LATENCY_US, createHistogram, decodeHistogram, type Histogram } from '../run/histogram.js';
 
@@ -123,8 +124,18 @@ const decodeV2Direct = (encoded: string): Sparse | null => {
   return takeScratch();
 };
 
-/** Decodes a run-directory histogram (compressed base64) into sparse form. */
-export const decodeSparse = (encoded: string): Sparse => decodeV2Direct(encoded) ?? toSparse(decodeHistogram(encoded));
+/**
+ * Decodes a run-directory histogram (compressed base64) into sparse form. A
+ * histogram whose compressed bytes are damaged is an InputError (the run
+ * directory's files were checked for shape when loaded, not inflated).
+ */
+export const decodeSparse = (encoded: string): Sparse => {
+  try {
+    return decodeV2Direct(encoded) ?? toSparse(decodeHistogram(encoded));
+  } catch (e) {
+    throw inputError('latency', `a histogram in the run directory is damaged (${errorMessage(e)})`, { hint: 'the run directory is damaged: re-run, or restore its files', code: 'PS_RUN_DAMAGED' });
+  }
+};
 
 /** Sums sparse histograms (exact). */
 export const mergeSparse = (list: Iterable<Sparse>): Sparse => {

@@ -40,6 +40,8 @@ export interface AnalyzeOptions {
   thresholds?: Partial<Thresholds>;
   /** Extensions to run instead of `defaultExtensions`. */
   extensions?: AnalysisExtension[];
+  /** Where warnings about tolerated damage in the run directory go (a torn last line) [nowhere]. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -133,7 +135,7 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
 
 /** Loads a run directory, runs the extensions (they read their own files) and analyses it. */
 export const analyzeRunDir = async (dir: string, opts: AnalyzeOptions = {}): Promise<Report> => {
-  const run = await loadRun(dir);
+  const run = await loadRun(dir, opts.onWarning);
   const prepared = prepare(run, opts);
   const extensions = opts.extensions ?? defaultExtensions;
   const results = await Promise.all(extensions.map(async (x) => x.analyze({ run, degraded: prepared.det.degraded, breaks: prepared.det.breaks })));

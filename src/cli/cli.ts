@@ -1,34 +1,82 @@
 /**
  * The `prodshape` command: parses arguments with yargs, dispatches to one file
  * per command (src/cli/*.ts), and maps typed errors to the exit codes of
- * docs/design.md "Exit codes" (0 ok, 1 input, 2 check failed, 3 run failed).
+ * docs/design.md "Exit codes" (0 ok, 1 input, 2 check failed, 3 run failed,
+ * 4 interrupted).
+ *
+ * Each command's module is imported only when that command runs (its builder
+ * and handler load it), so `--help`, `--version` and input errors do not pay
+ * for the modules of the other commands (HTTP engine, PGlite, faker, …).
  */
-import yargs from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
 import { reportError } from './output.js';
 import { VERSION } from '../core/version.js';
-import { generateCommand } from './generate.js';
-import { replayCommand } from './replay.js';
-import { reportCommand } from './report.js';
-import { compareCommand } from './compare.js';
-import { k6Command } from './k6.js';
-import { fitCommand } from './fit.js';
-import { plansCommand } from './plans.js';
-import { demoCommand } from './demo.js';
+
+/** What a command file exports: its options and what it does. */
+type CommandBody = Pick<CommandModule<object, never>, 'builder' | 'handler'>;
+
+interface CommandEntry {
+  command: string;
+  describe: string;
+  load: () => Promise<CommandBody>;
+}
+
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: readonly CommandEntry[] = [
+  { command: 'generate', describe: 'Build a production-shaped dataset (Zipfian tenants, realistic ages) to CSV/NDJSON or PostgreSQL', load: async () => (await import('./generate.js')).generateCommand as CommandBody },
+  { command: 'replay', describe: 'Play production-shaped traffic against a target (open model) and report where latency breaks', load: async () => (await import('./replay.js')).replayCommand as CommandBody },
+  { command: 'report [dir]', describe: 'Re-analyse a run directory: report.json, report.html and a summary (exit 2 when an SLO fails, 4 for an interrupted run)', load: async () => (await import('./report.js')).reportCommand as CommandBody },
+  { command: 'compare <a> <b>', describe: 'What got slower from run A (before) to run B (after): per-endpoint p50/p95/p99 deltas, new breaks', load: async () => (await import('./compare.js')).compareCommand as CommandBody },
+  { command: 'k6', describe: 'Export a scenario and profile to a TypeScript k6 script (k6 run, k6-operator)', load: async () => (await import('./k6.js')).k6Command as CommandBody },
+  { command: 'fit', describe: 'Fit a profile (and a scenario) to an access log', load: async () => (await import('./fit.js')).fitCommand as CommandBody },
+  { command: 'plans <action>', describe: 'Snapshot the plans of the scenario\'s critical queries, or check them against a snapshot (CI)', load: async () => (await import('./plans.js')).plansCommand as CommandBody },
+  { command: 'demo', describe: 'Run the demo staging service (four planted production-only bugs) alone', load: async () => (await import('./demo.js')).demoCommand as CommandBody },
+];
+
+/** A yargs command whose module is imported when its builder runs (only for the command given). */
+const lazyCommand = (entry: CommandEntry): CommandModule => ({
+  command: entry.command,
+  describe: entry.describe,
+  builder: async (y: Argv) => {
+    const { builder } = await entry.load();
+    if (builder === undefined) return y;
+    if (typeof builder === 'function') return (builder as (y: Argv) => Argv | PromiseLike<Argv>)(y);
+    return y.options(builder);
+  },
+  handler: async (args) => {
+    const { handler } = await entry.load();
+    await (handler as (a: typeof args) => void | Promise<void>)(args);
+  },
+});
+
+/**
+ * A flag value that starts with `-` and a digit but is not a number (`--grace
+ * -1s`) would be read by yargs as short flags (`-1 -s`); joined to its flag
+ * (`--grace=-1s`) it reaches the command, which says what is wrong with it.
+ */
+export const joinNegativeValues = (argv: readonly string[]): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (/^--[a-z][\w-]*$/i.test(a) && next !== undefined && /^-\d/.test(next) && !/^-\d+(\.\d+)?(e[+-]?\d+)?$/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+};
 
 export const main = async (argv: string[]): Promise<number> => {
   try {
-    await yargs(argv)
+    let y = yargs(joinNegativeValues(argv))
       .scriptName('prodshape')
-      .usage('$0 <command> [options]\n\nReproduce production-only performance bugs in staging.')
-      .command(generateCommand)
-      .command(replayCommand)
-      .command(reportCommand)
-      .command(compareCommand)
-      .command(k6Command)
-      .command(fitCommand)
-      .command(plansCommand)
-      .command(demoCommand)
+      .usage('$0 <command> [options]\n\nReproduce production-only performance bugs in staging.');
+    for (const entry of COMMANDS) y = y.command(lazyCommand(entry));
+    await y
       .demandCommand(1, 'Name a command: prodshape <command> --help shows its options.')
       .strict()
       .recommendCommands()
@@ -47,4 +95,3 @@ export const main = async (argv: string[]): Promise<number> => {
   }
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 };
-

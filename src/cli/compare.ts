@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
+import { checkOutputFile, prepareOutputFile } from '../core/out-paths.js';
 import { analyzeRunDir, compareReports, type Report } from '../analyze/index.js';
 import { RUN_FILES } from '../run/format.js';
 import { renderComparison } from '../report/index.js';
@@ -23,6 +24,7 @@ interface CompareArgs {
   json: boolean;
   out?: string;
   'fail-on-regression': boolean;
+  force: boolean;
 }
 
 /** Loads one side: a run directory (re-analysed), or a report.json (file, or a directory holding one). */
@@ -54,8 +56,6 @@ const parseThreshold = (s: string): number => {
 };
 
 export const compareCommand: CommandModule<object, CompareArgs> = {
-  command: 'compare <a> <b>',
-  describe: 'What got slower from run A (before) to run B (after): per-endpoint p50/p95/p99 deltas, new breaks',
   builder: (y: Argv) =>
     y
       .positional('a', { type: 'string', demandOption: true, describe: 'the earlier run (directory or report.json)' })
@@ -65,13 +65,18 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' })
       .option('out', { type: 'string', describe: 'also write the comparison JSON to this file' })
       .option('fail-on-regression', { type: 'boolean', default: false, describe: 'exit 2 when B is slower, has new breaks or newly failing SLOs' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing --out file' })
       .example('$0 compare runs/v1.4 runs/v1.5', 'before and after a release'),
   handler: async (argv) => {
     const regressionPct = parseThreshold(argv.threshold);
+    if (argv.out !== undefined) checkOutputFile(argv.out, '--out', argv.force);
     const slo = argv.slo ?? [];
     const [a, b] = await Promise.all([loadSide(argv.a, slo), loadSide(argv.b, slo)]);
     const cmp = compareReports(a, b, [argv.a, argv.b], { regressionPct });
-    if (argv.out !== undefined) await writeFile(argv.out, `${JSON.stringify(cmp, null, 2)}\n`);
+    if (argv.out !== undefined) {
+      prepareOutputFile(argv.out, '--out');
+      await writeFile(argv.out, `${JSON.stringify(cmp, null, 2)}\n`);
+    }
     out(argv.json ? JSON.stringify(cmp, null, 2) : renderComparison(cmp, { color: useColor(), width: terminalWidth() }));
     process.exitCode = argv['fail-on-regression'] && cmp.regressed ? EXIT.checkFailed : EXIT.ok;
   },

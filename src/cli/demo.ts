@@ -10,7 +10,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
-import { parseDurationMs } from '../core/duration.js';
+import { durationFlagMs } from '../core/duration.js';
 import { registerSecret } from '../core/secrets.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo } from '../demo/index.js';
 import { err, out } from './output.js';
@@ -35,9 +35,7 @@ const checkArgs = (a: DemoArgs): { acquireTimeoutMs: number } => {
   if (!Number.isInteger(a.pool) || a.pool < 1 || a.pool > 1000) throw inputError('--pool', `expected a pool size from 1 to 1000, got ${a.pool}`);
   if (a.scale !== undefined && !(a.scale > 0 && a.scale <= 100)) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${a.scale}`);
   if (!Number.isInteger(a.seed)) throw inputError('--seed', `expected an integer seed, got ${a.seed}`);
-  const acquireTimeoutMs = parseDurationMs(a['acquire-timeout']);
-  if (acquireTimeoutMs === null) throw inputError('--acquire-timeout', `expected a duration such as 10s or 500ms (0 waits forever), got ${JSON.stringify(a['acquire-timeout'])}`);
-  return { acquireTimeoutMs };
+  return { acquireTimeoutMs: durationFlagMs('--acquire-timeout', a['acquire-timeout'], { zeroOk: true }) };
 };
 
 /** Where the data lives, for people: the URL with its password masked. */
@@ -91,8 +89,6 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
 };
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
-  command: 'demo',
-  describe: 'Run the demo staging service (four planted production-only bugs) alone',
   builder: (y: Argv) =>
     y
       .option('port', { type: 'number', default: DEFAULT_DEMO_PORT, describe: 'Port to listen on (0: a free one)' })

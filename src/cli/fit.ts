@@ -3,10 +3,11 @@
  * fits a profile (rate curve → stages, with `fit.zipf_s`) and a scenario
  * (endpoint templates and weights) to an access log, and prints a summary.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
+import { checkOutputFile, prepareOutputFile } from '../core/out-paths.js';
 import { parseProfile } from '../scenario/profile.js';
 import { parseScenario } from '../scenario/scenario.js';
 import { fitLog, formatFitSummary, profileYaml, scenarioYaml, tenantsCsv } from '../traffic/fit/index.js';
@@ -22,14 +23,13 @@ const positiveInt = (argv: Record<string, unknown>, name: string): number | unde
   return v;
 };
 
-const writeText = async (file: string, text: string): Promise<void> => {
-  await mkdir(dirname(file), { recursive: true });
+/** Writes a checked output file (bounded mkdir of its directory). */
+const writeText = async (file: string, flag: string, text: string): Promise<void> => {
+  prepareOutputFile(file, flag);
   await writeFile(file, text);
 };
 
 export const fitCommand: CommandModule = {
-  command: 'fit',
-  describe: 'Fit a profile (and a scenario) to an access log',
   builder: (y) =>
     y
       .usage('$0 fit --log FILE --out profiles/NAME.yaml [--scenario-out scenarios/NAME.yaml]')
@@ -44,6 +44,7 @@ export const fitCommand: CommandModule = {
         tolerance: { type: 'number', default: 0.05, describe: 'largest stage misfit, as a share of the mean rate' },
         'max-endpoints': { type: 'number', default: 20, describe: 'endpoints in the scenario (the most requested)' },
         daily: { type: 'boolean', default: false, describe: 'write one average day instead of the whole span' },
+        force: { type: 'boolean', default: false, describe: 'overwrite existing --out and --scenario-out files' },
         ...logSourceFlags,
         ...logFilterFlags(true),
       }),
@@ -59,6 +60,8 @@ export const fitCommand: CommandModule = {
     const logFile = a.log as string;
     const profileFile = a.out as string;
     const scenarioFile = a['scenario-out'] as string | undefined;
+    checkOutputFile(profileFile, '--out', a.force === true);
+    if (scenarioFile !== undefined) checkOutputFile(scenarioFile, '--scenario-out', a.force === true);
     const result = await fitLog(logFile, {
       source: readLogSourceArgs(a),
       filter,
@@ -74,15 +77,15 @@ export const fitCommand: CommandModule = {
     const profileText = profileYaml(result, name);
     // The files must load as what they claim to be: check before writing.
     parseProfile(profileText, profileFile);
-    await writeText(profileFile, profileText);
+    await writeText(profileFile, '--out', profileText);
     let scenarioNote = '';
     if (scenarioFile !== undefined) {
       // Tenants named in paths go to a CSV beside the scenario (numbered by popularity, no production ids).
       const csvName = result.endpoints.tenantCounts.length > 0 ? `${nameOf(scenarioFile)}-tenants.csv` : null;
       const scenarioText = scenarioYaml(result, (a.name as string | undefined) ?? nameOf(scenarioFile), { tenantsCsvFile: csvName });
       parseScenario(scenarioText, scenarioFile);
-      await writeText(scenarioFile, scenarioText);
-      if (csvName !== null && scenarioText.includes('tenants:')) await writeText(join(dirname(scenarioFile), csvName), tenantsCsv(result));
+      await writeText(scenarioFile, '--scenario-out', scenarioText);
+      if (csvName !== null && scenarioText.includes('tenants:')) await writeText(join(dirname(scenarioFile), csvName), '--scenario-out', tenantsCsv(result));
       scenarioNote = ` and ${relative(process.cwd(), scenarioFile) || scenarioFile} (${result.scenarioEndpoints.length} endpoints)`;
     }
     out(formatFitSummary(result));

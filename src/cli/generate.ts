@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
+import { checkOutputDir } from '../core/out-paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
@@ -46,11 +47,10 @@ interface GenerateArgs {
   workers: string;
   'chunk-rows': number;
   quiet: boolean;
+  force: boolean;
 }
 
 export const generateCommand: CommandModule<object, GenerateArgs> = {
-  command: 'generate',
-  describe: 'Build a production-shaped dataset (Zipfian tenants, realistic ages) to CSV/NDJSON or PostgreSQL',
   builder: (y) =>
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
@@ -63,6 +63,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
       .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
+      .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty --out directory (its files of the same names are overwritten)' })
       .example('$0 generate --scenario saas-orders --out data/', 'CSV files, schema.sql and manifest.json in data/')
       .example('$0 generate --scenario saas-orders --out data/ --to postgres://app@localhost/staging --replace', 'Load into PostgreSQL'),
   handler: async (a) => {
@@ -73,6 +74,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
     if (a.to !== undefined && !/^postgres(ql)?:\/\//.test(a.to)) throw inputError('--to', 'expected a PostgreSQL URL: postgres://user:password@host:port/database');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
+    checkOutputDir(a.out, '--out', a.force);
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');

@@ -8,7 +8,9 @@
 import { relative } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
-import { formatDurationMs, parseDurationMs } from '../core/duration.js';
+import { durationFlagMs, formatDurationMs } from '../core/duration.js';
+import { checkOutputFile } from '../core/out-paths.js';
+import { checkTransformFlags } from '../scenario/profile.js';
 import { resolveNamed } from '../core/paths.js';
 import { commandLine } from '../core/shell.js';
 import { exportK6 } from '../k6/export.js';
@@ -29,13 +31,8 @@ interface K6Args {
   'expected-latency': string;
   'max-vus'?: number;
   'tenant-tags': number;
+  force: boolean;
 }
-
-const durationFlag = (flag: string, value: string): number => {
-  const ms = parseDurationMs(value);
-  if (ms === null || ms <= 0) throw inputError(flag, `expected a duration such as 250ms, 30s or 5m, got ${JSON.stringify(value)}`);
-  return ms;
-};
 
 const positive = (flag: string, value: number, allowZero = false): number => {
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -51,8 +48,6 @@ const show = (file: string): string => {
 };
 
 export const k6Command: CommandModule<object, K6Args> = {
-  command: 'k6',
-  describe: 'Export a scenario and profile to a TypeScript k6 script (k6 run, k6-operator)',
   builder: (y: Argv) =>
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'scenario: a YAML path or a name in ./scenarios' })
@@ -67,9 +62,12 @@ export const k6Command: CommandModule<object, K6Args> = {
       .option('expected-latency', { type: 'string', default: '100ms', describe: 'latency expected at the peak, for sizing VUs by Little\'s law' })
       .option('max-vus', { type: 'number', describe: 'cap on VUs (requests in flight); default: enough for 10x the expected latency' })
       .option('tenant-tags', { type: 'number', default: 200, describe: 'track the N largest tenants (tagged with their id), plus samples of small and empty ones, as replay does' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing script (and its data file)' })
       .example('$0 k6 --scenario saas-orders --data data/ --profile spike-3x --out spike.ts', 'then: k6 run -e TARGET=http://staging:8080 --out json=results.json.gz spike.ts')
       .strict(),
   handler: async (args) => {
+    checkTransformFlags({ speed: args.speed, rateScale: args['rate-scale'] }, { zeroScale: true });
+    checkOutputFile(args.out, '--out', args.force);
     const scenarioFile = resolveNamed('scenarios', args.scenario, '--scenario');
     const profileFile = resolveNamed('profiles', args.profile, '--profile');
     const maxVus = args['max-vus'];
@@ -77,10 +75,10 @@ export const k6Command: CommandModule<object, K6Args> = {
       dataDir: args.data ?? null,
       speed: positive('--speed', args.speed),
       rateScale: positive('--rate-scale', args['rate-scale'], true),
-      durationLimitMs: args.duration === undefined ? null : durationFlag('--duration', args.duration),
+      durationLimitMs: args.duration === undefined ? null : durationFlagMs('--duration', args.duration),
       target: args.target ?? null,
       slo: args.slo ?? [],
-      expectedLatencyMs: durationFlag('--expected-latency', args['expected-latency']),
+      expectedLatencyMs: durationFlagMs('--expected-latency', args['expected-latency']),
       maxVus: maxVus === undefined ? null : Math.ceil(positive('--max-vus', maxVus)),
       tenantTags: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
       command: commandLine(['prodshape', ...process.argv.slice(2)]),
@@ -104,8 +102,8 @@ export const k6Command: CommandModule<object, K6Args> = {
  * a line saying what was read; report.ts then analyses and renders it like any
  * run. `print` is where the line goes (stderr when stdout carries --json).
  */
-export const importK6ForReport = async (files: string[], outDir: string, print: (text: string) => void = out): Promise<void> => {
-  const r = await importK6Results(files, outDir);
+export const importK6ForReport = async (files: string[], outDir: string, print: (text: string) => void = out, force = false): Promise<void> => {
+  const r = await importK6Results(files, outDir, { force });
   for (const w of r.warnings) err(`warning: ${w}`);
   const runners = r.instances.length > 0 ? `${r.instances.length} runners` : `${files.length} file${files.length === 1 ? '' : 's'}`;
   print(`imported ${r.requests} requests, ${r.dropped} dropped iterations, ${r.events} events from ${runners} into ${show(r.dir)}`);

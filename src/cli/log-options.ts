@@ -5,7 +5,7 @@
  */
 import type { Options } from 'yargs';
 import { inputError } from '../core/errors.js';
-import { parseDurationMs } from '../core/duration.js';
+import { durationFlagMs } from '../core/duration.js';
 import type { LogFilterOptions } from '../traffic/logs/filter.js';
 import type { LogReplayRunOptions } from '../traffic/logs/run.js';
 import { LOG_FIELDS, LOG_FORMATS, type FieldMapping, type LogField, type LogSourceOptions } from '../traffic/logs/types.js';
@@ -79,13 +79,8 @@ export const readLogFilterArgs = (argv: Record<string, unknown>): LogFilterOptio
 };
 
 /** A duration flag in ms (`30s`, `1h`, or seconds), or undefined when absent. */
-export const durationFlag = (argv: Record<string, unknown>, name: string): number | undefined => {
-  const v = argv[name];
-  if (v === undefined) return undefined;
-  const ms = parseDurationMs(v);
-  if (ms === null || ms <= 0) throw inputError(`--${name}`, `expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(v)}`);
-  return ms;
-};
+export const durationFlag = (argv: Record<string, unknown>, name: string): number | undefined =>
+  argv[name] === undefined ? undefined : durationFlagMs(`--${name}`, argv[name]);
 
 /** Flags of `replay --log` beyond the replay's own: the log, the filters (safe methods by default), and the stream's knobs. */
 export const logReplayFlags: Record<string, Options> = {
@@ -99,12 +94,7 @@ export const logReplayFlags: Record<string, Options> = {
 /** The log part of `runLogReplay`'s options from the flags. */
 export const readLogReplayArgs = (argv: Record<string, unknown>): LogReplayRunOptions['replay'] => {
   const { tenantSegments, ...filter } = readLogFilterArgs(argv);
-  const zeroOk = (name: string): number | undefined => {
-    if (argv[name] === undefined) return undefined;
-    const ms = parseDurationMs(argv[name]);
-    if (ms === null) throw inputError(`--${name}`, `expected a duration such as 0, 500ms, 1s or 2m, got ${JSON.stringify(argv[name])}`);
-    return ms;
-  };
+  const zeroOk = (name: string): number | undefined => (argv[name] === undefined ? undefined : durationFlagMs(`--${name}`, argv[name], { zeroOk: true }));
   const jitterMs = zeroOk('jitter');
   const reorderWindowMs = zeroOk('reorder-window');
   return {

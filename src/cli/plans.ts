@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CheckFailedError, InputError, inputError, type Problem } from '../core/errors.js';
 import { expandEnv } from '../core/env.js';
+import { ensureOutputFile, prepareOutputFile } from '../core/out-paths.js';
 import { resolveNamed } from '../core/paths.js';
 import { registerSecret } from '../core/secrets.js';
 import { parseYaml } from '../core/yaml-doc.js';
@@ -64,6 +65,8 @@ const refusedProblems = (scenario: Scenario, records: readonly PlanRecord[]): Pr
   [...new Map(records.filter(isRefused).map((r) => [r.query, planProblem(scenario, r)])).values()];
 
 const run = async (a: PlansArgs): Promise<void> => {
+  // A snapshot rewrites its file (that is how it is updated); it must be a file that can be written.
+  if (a.action === 'snapshot') ensureOutputFile(a.file, '--file', true);
   const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
   if (scenario.plans.length === 0) {
     throw inputError('plans', 'the scenario lists no critical queries', { file: scenario.file, hint: 'add `plans: [{ name, sql, params }]` to the scenario' });
@@ -80,6 +83,7 @@ const run = async (a: PlansArgs): Promise<void> => {
     if (failed.length > 0) {
       throw new InputError(failed.map((r) => planProblem(scenario, r)), { hint: 'fix the query or its params, then snapshot again' });
     }
+    prepareOutputFile(a.file, '--file');
     await writeFile(a.file, `${JSON.stringify(buildPlansFile(scenario.name, got.serverVersion, got.entries), null, 2)}\n`);
     for (const e of got.entries) out(`${e.query.padEnd(24)} ${e.bucket.padEnd(8)} ${e.fingerprint}  ${e.shape}`);
     out(`wrote ${got.entries.length} plan fingerprint${got.entries.length === 1 ? '' : 's'} to ${a.file}`);
@@ -109,8 +113,6 @@ const run = async (a: PlansArgs): Promise<void> => {
 };
 
 export const plansCommand: CommandModule<object, PlansArgs> = {
-  command: 'plans <action>',
-  describe: 'Snapshot the plans of the scenario\'s critical queries, or check them against a snapshot (CI)',
   builder: (y: Argv) =>
     y
       .positional('action', { choices: ['snapshot', 'check'] as const, demandOption: true, describe: 'snapshot: write the fingerprints; check: compare (exit 2 when a plan changed)' })

@@ -4,9 +4,11 @@
  * and the report. Thin: parses flags, calls `runReplay`, prints.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { parseDurationMs } from '../core/duration.js';
+import { durationFlagMs } from '../core/duration.js';
 import { InputError, inputError } from '../core/errors.js';
 import { flagProblems } from '../engine/preflight.js';
+import { checkOutputDir, checkOutputFile } from '../core/out-paths.js';
+import { checkTransformFlags } from '../scenario/profile.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
@@ -36,14 +38,10 @@ interface ReplayArgs {
   'allow-remote': boolean;
   pg?: string;
   instances: number;
+  force: boolean;
 }
 
-const durationFlag = (flag: string, v: string | undefined): number | null => {
-  if (v === undefined) return null;
-  const ms = parseDurationMs(v);
-  if (ms === null || ms <= 0) throw inputError(flag, `expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(v)}`);
-  return ms;
-};
+const durationFlag = (flag: string, v: string | undefined): number | null => (v === undefined ? null : durationFlagMs(flag, v));
 
 const positive = (flag: string, v: number, integer = false): number => {
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw inputError(flag, `expected a ${integer ? 'whole ' : ''}number > 0, got ${v}`);
@@ -73,8 +71,6 @@ const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear:
 };
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
-  command: 'replay',
-  describe: 'Play production-shaped traffic against a target (open model) and report where latency breaks',
   builder: (y: Argv) =>
     (y.options(logReplayFlags) as Argv)
       .usage('$0 replay --scenario S --profile P --target URL [--out DIR] [options]')
@@ -99,6 +95,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
       .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
       .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
+      .option('force', { type: 'boolean', default: false, describe: 'write into a non-empty --out directory (replacing a previous run\'s files) and over an existing --log-requests file' })
       .example('$0 replay --scenario saas-orders --data data/ --profile spike-3x --target http://127.0.0.1:8080', 'a dataset from prodshape generate, replayed against your staging service')
       .example('$0 replay --scenario demo --data DIR --profile monday-9am --target http://127.0.0.1:7878 --speed 30 --slo "p99<300ms"', 'against `prodshape demo` (it prints its dataset DIR)')
       .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
@@ -113,8 +110,22 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
     const flagged = flagProblems(a.slo, a.pg ?? null);
     if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
-    const speed = a.speed === undefined ? undefined : positive('--speed', a.speed);
-    const rateScale = a['rate-scale'] === undefined || a['rate-scale'] === 0 ? a['rate-scale'] : positive('--rate-scale', a['rate-scale']);
+    checkTransformFlags({ speed: a.speed, rateScale: a['rate-scale'] }, { zeroScale: true });
+    const speed = a.speed;
+    const rateScale = a['rate-scale'];
+    // Outputs are checked before anything starts (the demo, the inputs); replayPlan creates them before the first request.
+    if (a.out !== undefined) checkOutputDir(a.out, '--out', a.force);
+    if (a['log-requests'] !== undefined) checkOutputFile(a['log-requests'], '--log-requests', a.force);
+    if (a.junit !== undefined) checkOutputFile(a.junit, '--junit', true);
+    const flags = {
+      durationMs: durationFlag('--duration', a.duration),
+      workers: positive('--workers', a.workers, true),
+      connections: positive('--connections', a.connections, true),
+      maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
+      timeoutMs: durationFlag('--timeout', a.timeout),
+      graceMs: durationFlag('--grace', a.grace) ?? 5000,
+      instances: positive('--instances', a.instances, true),
+    };
     // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.
     const demo: DemoTarget | null = a.target === undefined && a.log === undefined
       ? await startDemoForReplay({ profile: a.profile as string, speed, rateScale, log: err })
@@ -142,19 +153,14 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         dataDir: a.data ?? demo?.dataDir ?? null,
         speed: speed ?? demo?.speed ?? 1,
         rateScale: rateScale ?? demo?.rateScale ?? 1,
-        durationMs: durationFlag('--duration', a.duration),
-        workers: positive('--workers', a.workers, true),
-        connections: positive('--connections', a.connections, true),
-        maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
-        timeoutMs: durationFlag('--timeout', a.timeout),
-        graceMs: durationFlag('--grace', a.grace) ?? 5000,
+        ...flags,
         seed,
         slo: a.slo,
         junitFile: a.junit ?? null,
         logRequestsFile: a['log-requests'] ?? null,
         allowRemote: a['allow-remote'],
         pgUrl: a.pg ?? null,
-        instances: positive('--instances', a.instances, true),
+        force: a.force,
         signal: ac.signal,
         forceSignal: force.signal,
         onLive: live.onLive,

@@ -7,6 +7,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
+import { ensureOutputFile } from '../core/out-paths.js';
 import { analyzeRunDir } from '../analyze/index.js';
 import { exitCodeOf, finishRun, writeReports } from '../report/index.js';
 import { importK6ForReport } from './k6.js';
@@ -20,12 +21,11 @@ interface ReportArgs {
   html?: boolean;
   'from-k6'?: string[];
   out?: string;
+  force?: boolean;
 }
 
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report [dir]',
-  describe: 'Re-analyse a run directory: report.json, report.html and a summary (exit 2 when an SLO fails, 4 for an interrupted run)',
   builder: (y: Argv) =>
     y
       .positional('dir', { type: 'string', describe: 'run directory written by `prodshape replay --out DIR`' })
@@ -35,6 +35,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('html', { type: 'boolean', default: true, describe: 'write report.html (--no-html to skip)' })
       .option('from-k6', { type: 'string', array: true, describe: 'import k6 results (k6 run --out json=FILE, .gz too; one file per runner) into --out DIR, then report' })
       .option('out', { type: 'string', describe: 'with --from-k6: the run directory to create' })
+      .option('force', { type: 'boolean', default: false, describe: 'with --from-k6: import into a non-empty --out directory (a previous run\'s files in it are replaced)' })
       .example('$0 report runs/monday', 're-render a run')
       .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI')
       .example('$0 report --from-k6 runner-*.json.gz --out runs/k6-spike', 'read k6 results (k6 run --out json=…) into a run directory and report'),
@@ -43,19 +44,22 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     if (k6Files !== undefined) {
       if (argv.out === undefined) throw inputError('--out', 'name the run directory to create from the k6 results', { hint: 'prodshape report --from-k6 results.json.gz --out runs/NAME' });
       if (argv.dir !== undefined) throw inputError('DIR', 'give a run directory or --from-k6 FILE… --out DIR, not both');
-      await importK6ForReport(k6Files, argv.out, argv.json ? err : out);
+      await importK6ForReport(k6Files, argv.out, argv.json ? err : out, argv.force === true);
       argv.dir = argv.out;
     }
     if (argv.dir === undefined) throw inputError('DIR', 'name the run directory to report on', { hint: 'prodshape report runs/NAME' });
+    // The JUnit file is rewritten on every report (CI reruns), but never a directory, and checked before report.json is written.
+    if (argv.junit !== undefined) ensureOutputFile(argv.junit, '--junit', true);
     const slo = argv.slo ?? [];
+    const onWarning = (m: string): void => err(`warning: ${m}`);
     if (argv.json) {
-      const report = await analyzeRunDir(argv.dir, { slo });
+      const report = await analyzeRunDir(argv.dir, { slo, onWarning });
       await writeReports(argv.dir, report, { html: argv.html, junitFile: argv.junit ?? null });
       out(JSON.stringify(report, null, 2));
       process.exitCode = exitCodeOf(report);
       return;
     }
-    const res = await finishRun(argv.dir, { slo, junitFile: argv.junit ?? null, print: out, color: useColor(), width: terminalWidth(), html: argv.html });
+    const res = await finishRun(argv.dir, { slo, onWarning, junitFile: argv.junit ?? null, print: out, color: useColor(), width: terminalWidth(), html: argv.html });
     process.exitCode = res.exitCode;
   },
 };

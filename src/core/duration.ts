@@ -3,6 +3,8 @@
  * number of seconds. Parsed to milliseconds.
  */
 
+import { inputError } from './errors.js';
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
@@ -44,4 +46,23 @@ export const formatLatencyMs = (ms: number | null): string => {
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+};
+
+/** Longest duration a flag accepts: 30 days, in ms (no run means more). */
+export const MAX_FLAG_DURATION_MS = 30 * 86_400_000;
+
+/**
+ * A duration flag (`--grace 5s`) in ms: > 0 (>= 0 with `zeroOk`) and at most
+ * MAX_FLAG_DURATION_MS. Anything else throws an InputError naming the flag,
+ * saying so when the value is negative.
+ */
+export const durationFlagMs = (flag: string, value: unknown, opts: { zeroOk?: boolean } = {}): number => {
+  const text = typeof value === 'string' ? value.trim() : value;
+  if ((typeof text === 'string' && text.startsWith('-')) || (typeof text === 'number' && text < 0)) {
+    throw inputError(flag, `a duration cannot be negative, got ${JSON.stringify(value)}`, { hint: 'e.g. 500ms, 30s, 5m or 1h' });
+  }
+  const ms = parseDurationMs(text);
+  if (ms === null || (opts.zeroOk ? ms < 0 : ms <= 0)) throw inputError(flag, `expected a duration such as ${opts.zeroOk ? '0, ' : ''}500ms, 30s, 5m or 1h, got ${JSON.stringify(value)}`);
+  if (ms > MAX_FLAG_DURATION_MS) throw inputError(flag, `expected a duration of at most 30 days, got ${JSON.stringify(value)}`);
+  return ms;
 };

@@ -24,7 +24,10 @@ export interface YamlDoc {
 export const formatPath = (path: DocPath): string =>
   path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
 
-/** Parses YAML text; syntax errors become an InputError naming the file and line. */
+/** Most times aliases (`*name`) may be expanded in one document: real files use a few; a "billion laughs" bomb, millions. */
+const MAX_ALIAS_COUNT = 100;
+
+/** Parses YAML text; syntax errors and alias bombs become an InputError naming the file (and line). */
 export const parseYaml = (text: string, file: string): YamlDoc => {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -60,7 +63,15 @@ export const parseYaml = (text: string, file: string): YamlDoc => {
     }
     return null;
   };
-  return { file, text, value: doc.toJS({ maxAliasCount: 100 }) as unknown, lineOf };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (e) {
+    // The yaml library refuses a document whose aliases expand too far (a "billion laughs" bomb) with a ReferenceError.
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new InputError([{ file, line: null, field: '', message: `invalid YAML: ${e.message} (aliases such as *name expand to more than ${MAX_ALIAS_COUNT} copies)` }]);
+  }
+  return { file, text, value, lineOf };
 };
 
 /** Reads and parses a YAML file; a missing file is an InputError. */
@@ -100,8 +111,12 @@ export const didYouMean = (word: string, candidates: readonly string[]): string 
   return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
 };
 
+/** A number as YAML writes it: `.nan`, `.inf` and `-.inf` for the values JSON cannot show. */
+const yamlNumber = (v: number): string => (Number.isNaN(v) ? '.nan' : v === Infinity ? '.inf' : v === -Infinity ? '-.inf' : String(v));
+
 const describe = (v: unknown): string =>
-  v === null || v === undefined ? 'nothing' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`;
+  v === null || v === undefined ? 'nothing' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping'
+    : typeof v === 'number' ? `number ${yamlNumber(v)}` : `${typeof v} ${JSON.stringify(v)}`;
 
 /**
  * A strict validator over one document. Each reader returns the value when it is
@@ -225,7 +240,8 @@ export const createChecker = (doc: YamlDoc): Checker => {
     durationMs(path, v, opts = {}) {
       const ms = parseDurationMs(v);
       if (ms === null) {
-        problem(path, `expected a duration such as 500ms, 30s, 5m or 1h, got ${describe(v)}`);
+        const negative = (typeof v === 'number' && v < 0) || (typeof v === 'string' && v.trim().startsWith('-'));
+        problem(path, `expected a duration such as 500ms, 30s, 5m or 1h, got ${describe(v)}${negative ? ' (a duration cannot be negative)' : ''}`);
         return undefined;
       }
       if (opts.min !== undefined && ms < opts.min) {

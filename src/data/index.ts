@@ -10,7 +10,8 @@
  * for await (const csv of tableCsvChunks(ds, 'orders')) { … }   // your own sink
  * ```
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { prepareOutputDir } from '../core/out-paths.js';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { RunError, errorMessage } from '../core/errors.js';
@@ -112,13 +113,8 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
   if (files) sinks.push(files);
   if (opts.to !== undefined) sinks.push(postgresSink({ url: opts.to, replace: opts.replace ?? false, ...(opts.log === undefined ? {} : { log: opts.log }) }));
-  if (opts.out !== undefined) {
-    try {
-      await mkdir(opts.out, { recursive: true });
-    } catch (e) {
-      throw new RunError('PS_OUT_DIR', `cannot create the output directory ${opts.out}: ${errorMessage(e)}`, { hint: 'give --out a directory you can write to' });
-    }
-  }
+  // A bounded mkdir: an input error naming --out, never a spin (Node's recursive mkdir loops under /proc).
+  if (opts.out !== undefined) prepareOutputDir(opts.out, '--out');
   const totalRows = draft.plan.tables.reduce((a, t) => a + t.rows, 0);
   const workers = opts.workers === 'auto' ? autoWorkers(totalRows, opts.to !== undefined) : (opts.workers ?? 0);
   // Row workers are started with the pools, so they wait for them.

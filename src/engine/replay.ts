@@ -8,10 +8,14 @@
  *   load and validate the inputs, plan the traffic (src/traffic), then
  *   `replayPlan`.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { createObservers } from '../observe/index.js';
+import { checkOutputDir, checkOutputFile, prepareOutputDir, prepareOutputFile } from '../core/out-paths.js';
+import { RUN_FILES } from '../run/format.js';
+import { removePreviousRunFiles } from '../run/previous.js';
 import { finishRun } from '../report/index.js';
 import { resolveNamed } from '../core/paths.js';
 import { createRng } from '../core/rng.js';
@@ -67,6 +71,8 @@ export interface ReplayCommonOptions {
   instances?: number;
   /** Why there is no PostgreSQL to observe (the demo on PGlite), said instead of the scenario's unset `${DATABASE_URL}`. */
   postgresOff?: string | null;
+  /** `--force`: write into a non-empty `--out` directory (a previous run's files in it are replaced) and over an existing `--log-requests` file [false]. */
+  force?: boolean;
 }
 
 /** Options of `replayPlan`: the common ones, and the plan with what run.json records about it. */
@@ -121,6 +127,22 @@ export const trackedTenantsFor = (table: TenantTable, seed: number | string): Tr
   }));
 
 /**
+ * Checks and creates a replay's outputs (InputError naming the flag): the run
+ * directory (empty, or any with `force`; a previous run's files in it are
+ * removed), the request log (new, or any file with `force`) and the JUnit file
+ * (rewritten on every run, never a directory).
+ */
+export const prepareReplayOutputs = (outDir: string, logRequestsFile: string | null, junitFile: string | null, force: boolean): void => {
+  checkOutputDir(outDir, '--out', force);
+  if (logRequestsFile !== null) checkOutputFile(logRequestsFile, '--log-requests', force);
+  if (junitFile !== null) checkOutputFile(junitFile, '--junit', true);
+  if (logRequestsFile !== null) prepareOutputFile(logRequestsFile, '--log-requests');
+  if (junitFile !== null) prepareOutputFile(junitFile, '--junit');
+  prepareOutputDir(outDir, '--out');
+  if (force && existsSync(join(outDir, RUN_FILES.meta))) removePreviousRunFiles(outDir);
+};
+
+/**
  * Runs any plan as a replay: checks SLOs, observer URLs and actions before
  * anything else (`checkBeforeLoad`: InputError, exit 1), resolves and checks
  * the target, the scrape URL and the fired `http` actions (loopback or
@@ -136,10 +158,13 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
   try {
     const urls = outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []);
     const pins = await checkReach(urls, { allowRemote: opts.allowRemote ?? false, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
-    await checkTargetReachable(target.url, undefined, pins);
     reach = { pins, dispatcher: createReachAgent(pins) };
     const outDir = resolve(cwd, opts.outDir ?? join('runs', `${opts.name}-${stamp(new Date())}`));
+    // Every output is checked and created before the first connection to the target.
+    prepareReplayOutputs(outDir, opts.logRequestsFile ? resolve(cwd, opts.logRequestsFile) : null, opts.junitFile ? resolve(cwd, opts.junitFile) : null, opts.force ?? false);
+    await checkTargetReachable(target.url, undefined, pins);
     const run = await runPlan({
+      force: opts.force ?? false,
       target: target.url,
       outDir,
       plan: opts.plan,

@@ -76,6 +76,8 @@ export interface RunPlanOptions {
   graceMs?: number;
   /** Tenants given their own whole-run histograms; null tracks the first 300 seen [null]. */
   trackedTenants?: TrackedTenant[] | null;
+  /** Write into a directory that already holds a run (its files are overwritten) [false]. */
+  force?: boolean;
   /** `--log-requests FILE`: every request as NDJSON [none]. */
   logRequestsFile?: string | null;
   /** Profile events and the scenario's actions they fire. */
@@ -253,7 +255,7 @@ const splitEven = (total: number, n: number, i: number): number => Math.floor(to
 export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const dir = resolve(opts.outDir);
   const log = (line: string): void => opts.log?.(redact(line));
-  if (existsSync(join(dir, RUN_FILES.meta))) {
+  if (opts.force !== true && existsSync(join(dir, RUN_FILES.meta))) {
     throw inputError('--out', `${dir} already holds a run`, { hint: 'choose another --out directory (or delete that one)', code: 'PS_OUT_EXISTS' });
   }
   await mkdir(dir, { recursive: true });

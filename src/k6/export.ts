@@ -3,7 +3,8 @@
  * tenant data file out. Loading and writing happen here; deciding (plan.ts)
  * and rendering (script.ts) are pure.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { prepareOutputFile } from '../core/out-paths.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -113,7 +114,7 @@ export const exportK6 = async (scenarioFile: string, profileFile: string, outFil
   const scriptName = basename(outFile);
   const rendered = renderK6Export(scenario, profile, table, scriptName, opts);
   const scriptFile = resolve(outFile);
-  await mkdir(dirname(scriptFile), { recursive: true });
+  prepareOutputFile(scriptFile, '--out');
   await writeFile(scriptFile, rendered.script);
   let dataFile: string | null = null;
   if (rendered.data !== null && rendered.plan.tenants !== null) {

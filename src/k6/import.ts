@@ -26,7 +26,9 @@
  * every file first; windows are whole seconds from there.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { prepareOutputDir } from '../core/out-paths.js';
+import { removePreviousRunFiles } from '../run/previous.js';
 import { join, resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -63,6 +65,8 @@ export interface K6RunMetadata {
 }
 
 export interface K6ImportOptions {
+  /** `--force`: import into a non-empty directory that is no earlier k6 import [false]. */
+  force?: boolean;
   /** Raw latencies held in memory before they are folded into histograms (default 4 M ≈ 16 MB). */
   memoryBudgetValues?: number;
   /** Lines read at the start of each file to find time zero (default 5000). */
@@ -140,12 +144,18 @@ const candidateTime = (p: K6PointLine): number | null => {
   return null;
 };
 
-const prepareOutDir = async (dir: string): Promise<void> => {
+/**
+ * The run directory of an import: new, empty, an earlier k6 import (replaced)
+ * or, with `force`, any directory (a previous run's files in it are removed).
+ * Created with a bounded mkdir (an InputError naming --out, never a spin).
+ */
+const prepareOutDir = async (dir: string, force: boolean): Promise<void> => {
   if (existsSync(dir)) {
     const st = await stat(dir);
     if (!st.isDirectory()) throw inputError('--out', 'exists and is not a directory', { file: dir });
     const entries = await readdir(dir);
-    if (entries.length > 0) {
+    if (entries.length > 0 && force) removePreviousRunFiles(dir);
+    else if (entries.length > 0) {
       const metaFile = join(dir, RUN_FILES.meta);
       let previousK6 = false;
       if (entries.includes(RUN_FILES.meta)) {
@@ -157,12 +167,12 @@ const prepareOutDir = async (dir: string): Promise<void> => {
       }
       if (!previousK6) {
         throw inputError('--out', 'is not empty and holds no earlier k6 import', {
-          file: dir, hint: 'choose a new directory: an import only replaces an earlier k6 import',
+          file: dir, hint: 'choose a new directory (an import only replaces an earlier k6 import), or pass --force to write there anyway',
         });
       }
     }
   }
-  await mkdir(dir, { recursive: true });
+  prepareOutputDir(dir, '--out');
 };
 
 /**
@@ -404,7 +414,7 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
     },
   };
 
-  await prepareOutDir(dir);
+  await prepareOutDir(dir, opts.force ?? false);
   await writeFile(join(dir, RUN_FILES.meta), `${JSON.stringify(runMeta, null, 2)}\n`);
   const writeAll = async (name: string, records: readonly unknown[]): Promise<void> => {
     const w = createNdjsonWriter(join(dir, name));

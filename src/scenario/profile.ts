@@ -6,7 +6,36 @@
  * (the expected request count), and the transforms `--speed`, `--rate-scale`
  * and `--duration` apply. Invariants: stage durations are > 0 ms; rates >= 0.
  */
+import { InputError, inputError } from '../core/errors.js';
+import { formatDurationMs } from '../core/duration.js';
 import { createChecker, readYamlFile, parseYaml, type Checker, type DocPath, type YamlDoc } from '../core/yaml-doc.js';
+
+/** Highest rate a stage may reach, in the file and after `--rate-scale`: requests per second. No real run comes near. */
+export const MAX_RATE_RPS = 10_000_000;
+/** Longest a profile may last after `--speed` (and `--duration`): 30 days, in ms. */
+export const MAX_PROFILE_DURATION_MS = 30 * 86_400_000;
+/** Bounds of the `--speed` flag (a factor): beyond them a profile lasts for ever or no time at all. */
+export const SPEED_RANGE = { min: 0.001, max: 1_000_000 } as const;
+/** Largest `--rate-scale` (a factor). */
+export const MAX_RATE_SCALE = 1_000_000;
+
+/**
+ * Checks `--speed` and `--rate-scale` (either may be absent): finite, in
+ * SPEED_RANGE / at most MAX_RATE_SCALE, and `--rate-scale` >= 0 (0 when
+ * `zeroScale`, else > 0). InputError naming the flag.
+ */
+export const checkTransformFlags = (f: { speed?: number | undefined; rateScale?: number | undefined }, opts: { zeroScale?: boolean } = {}): void => {
+  const { speed, rateScale } = f;
+  if (speed !== undefined && !(speed > 0 && Number.isFinite(speed))) throw inputError('--speed', `expected a number > 0, got ${String(speed)}`);
+  if (speed !== undefined && !(speed >= SPEED_RANGE.min && speed <= SPEED_RANGE.max)) {
+    throw inputError('--speed', `expected a number from ${SPEED_RANGE.min} to ${SPEED_RANGE.max.toLocaleString('en-US')} (durations divide by it), got ${String(speed)}`);
+  }
+  const min = opts.zeroScale ? 0 : Number.MIN_VALUE;
+  if (rateScale !== undefined && !(rateScale >= min && Number.isFinite(rateScale))) throw inputError('--rate-scale', `expected a number ${opts.zeroScale ? '>= 0' : '> 0'}, got ${String(rateScale)}`);
+  if (rateScale !== undefined && rateScale > MAX_RATE_SCALE) {
+    throw inputError('--rate-scale', `expected at most ${MAX_RATE_SCALE.toLocaleString('en-US')} (rates multiply by it; a stage may reach ${MAX_RATE_RPS.toLocaleString('en-US')} requests/s), got ${String(rateScale)}`);
+  }
+};
 
 /** Hold a constant rate (also how a step is written: a hold at the new rate). */
 export interface HoldStage { kind: 'hold'; durationMs: number; rateRps: number }
@@ -59,13 +88,13 @@ const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined 
     return undefined;
   }
   if (hasRamp) {
-    const fromRps = c.number([...path, 'from'], o.from, { min: 0 });
-    const toRps = c.number([...path, 'to'], o.to, { min: 0 });
+    const fromRps = c.number([...path, 'from'], o.from, { min: 0, max: MAX_RATE_RPS });
+    const toRps = c.number([...path, 'to'], o.to, { min: 0, max: MAX_RATE_RPS });
     if (durationMs === undefined || fromRps === undefined || toRps === undefined) return undefined;
     return { kind: 'ramp', durationMs, fromRps, toRps };
   }
   const key = o.rate !== undefined ? 'rate' : 'step';
-  const rateRps = c.number([...path, key], o[key], { min: 0 });
+  const rateRps = c.number([...path, key], o[key], { min: 0, max: MAX_RATE_RPS });
   if (durationMs === undefined || rateRps === undefined) return undefined;
   return { kind: 'hold', durationMs, rateRps };
 };
@@ -170,6 +199,26 @@ export const expectedArrivals = (p: Pick<Profile, 'stages'>, fromMs = 0, toMs = 
 };
 
 /**
+ * Refuses a transformed profile no run could mean: a stage above MAX_RATE_RPS
+ * (after `--rate-scale`) or a total above MAX_PROFILE_DURATION_MS (after
+ * `--speed` and `--duration`). InputError naming the file, the stage and the flag.
+ */
+const checkTransformedBounds = (file: string | null, stages: Stage[], t: { speed: number; scale: number }): void => {
+  const where = file ?? '<profile>';
+  stages.forEach((st, i) => {
+    const peak = st.kind === 'hold' ? st.rateRps : Math.max(st.fromRps, st.toRps);
+    if (peak > MAX_RATE_RPS) {
+      throw new InputError([{ file: where, line: null, field: `stages[${i}]`, message: `with --rate-scale ${t.scale} the rate reaches ${peak.toPrecision(3)} requests/s, above the limit of ${MAX_RATE_RPS.toLocaleString('en-US')} requests/s` }], { hint: 'lower --rate-scale or the stage\'s rate' });
+    }
+  });
+  const totalMs = profileDurationMs({ stages });
+  if (!(totalMs <= MAX_PROFILE_DURATION_MS)) {
+    const shown = Number.isFinite(totalMs) ? formatDurationMs(totalMs) : 'for ever';
+    throw new InputError([{ file: where, line: null, field: 'stages', message: `with --speed ${t.speed} the profile lasts ${shown}, more than the limit of 30 days` }], { hint: 'raise --speed, cut it with --duration, or shorten the stages' });
+  }
+};
+
+/**
  * Applies `--speed` (compresses time: durations and event times divide by it,
  * rates stay, docs/algorithms.md §3), `--rate-scale` (multiplies rates) and `--duration`
  * (truncates the compressed profile). Pure: returns a new profile.
@@ -202,6 +251,7 @@ export const transformProfile = (
     stages = cut;
     events = events.filter((e) => e.atMs <= limit);
   }
+  checkTransformedBounds(p.file, stages, { speed, scale });
   return {
     ...p,
     stages,

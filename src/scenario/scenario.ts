@@ -84,13 +84,32 @@ export interface Scenario {
 
 const TOP_KEYS = ['name', 'description', 'data', 'tenants', 'endpoints', 'actions', 'observe', 'plans', 'slo', 'timeout'] as const;
 
+/** An HTTP header name: a token (RFC 9110 5.1). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** True when `s` holds a control character (U+0000–U+001F, U+007F), tab excepted when `tabOk`: CR/LF would split a request. */
+const hasControl = (s: string, tabOk: boolean): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && !(tabOk && c === 0x09)) || c === 0x7f) return true;
+  }
+  return false;
+};
+/** A request path: starts with /, no whitespace and no control characters (they would split or corrupt the request line). */
+const isRequestPath = (s: string): boolean => /^\/\S*$/.test(s) && !hasControl(s, false);
+const REQUEST_PATH_TEXT = 'a path starting with / without spaces or control characters (percent-encode them: %20, %0D, %0A)';
+
 const parseHeaders = (c: Checker, path: DocPath, raw: unknown): Record<string, string> => {
   if (raw === undefined) return {};
   const m = c.map(path, raw);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(m ?? {})) {
+    if (!HEADER_NAME.test(k)) {
+      c.problem([...path, k], `expected a header name of letters, digits and !#$%&'*+-.^_\`|~ (no spaces or control characters), got ${JSON.stringify(k)}`);
+      continue;
+    }
     const s = c.string([...path, k], v);
-    if (s !== undefined) out[k] = s;
+    if (s !== undefined && hasControl(s, true)) c.problem([...path, k], `a header value may not hold control characters such as CR or LF, got ${JSON.stringify(s)}`);
+    else if (s !== undefined) out[k] = s;
   }
   return out;
 };
@@ -101,7 +120,7 @@ const parseMethodPath = (c: Checker, path: DocPath, raw: unknown): { method: Htt
   if (s === undefined) return undefined;
   const m = /^\s*([A-Za-z]+)\s+(\S+)\s*$/.exec(s);
   const method = m?.[1]?.toUpperCase();
-  if (!m || !(HTTP_METHODS as readonly string[]).includes(method ?? '')) {
+  if (!m || !(HTTP_METHODS as readonly string[]).includes(method ?? '') || !isRequestPath(m[2] ?? '')) {
     c.problem(path, `expected "METHOD /path" such as "POST /admin/deploy", got ${JSON.stringify(s)}`);
     return undefined;
   }
@@ -118,7 +137,9 @@ const parseEndpoint = (c: Checker, path: DocPath, raw: unknown): Endpoint | unde
   const weight = o.weight === undefined ? 1 : c.number([...path, 'weight'], o.weight, { min: 0, exclusiveMin: true });
   const methodRaw = o.method === undefined ? 'GET' : c.string([...path, 'method'], o.method);
   const method = methodRaw === undefined ? undefined : c.oneOf([...path, 'method'], methodRaw.toUpperCase(), HTTP_METHODS);
-  const p = c.string([...path, 'path'], o.path, { nonEmpty: true, pattern: /^\//, patternText: 'a path starting with /' });
+  const pathText = c.string([...path, 'path'], o.path, { nonEmpty: true });
+  const p = pathText === undefined || isRequestPath(pathText) ? pathText : undefined;
+  if (pathText !== undefined && p === undefined) c.problem([...path, 'path'], `expected ${REQUEST_PATH_TEXT}, got ${JSON.stringify(pathText)}`);
   const headers = parseHeaders(c, [...path, 'headers'], o.headers);
   const tenant = o.tenant === undefined ? 'weighted' : c.oneOf([...path, 'tenant'], o.tenant, ['weighted', 'uniform'] as const);
   const timeoutMs = o.timeout === undefined ? null : (c.durationMs([...path, 'timeout'], o.timeout, { min: 1 }) ?? null);
