@@ -221,12 +221,12 @@ describe('a stop is a verdict', () => {
     expect(scenario.stderr).toMatch(/bad\.yaml:9: slo\[0\]: "p99<<3": expected \[endpoint:\]metric<threshold/);
 
     // With valid SLOs, the rest of the scenario's problems are found before the target check.
-    writeFileSync(join(dir, 'bad2.yaml'), readFileSync(join(dir, 'bad.yaml'), 'utf8').replace('"p99<<3"', '"nope:p99<1s"'));
+    writeFileSync(join(dir, 'bad2.yaml'), readFileSync(join(dir, 'bad.yaml'), 'utf8').replace('"p99<<3"', '"nope:p99<1s"').replace('POST admin/deploy', '"POST /admin/${DEPLOY_STAGE}"'));
     const rest = await run(['replay', '--scenario', join(dir, 'bad2.yaml'), '--profile', join(dir, 'seven.yaml'), '--target', srv.url, '--out', join(dir, 'bad-rest')]);
     expect(rest.code).toBe(1);
     expect(rest.stderr).toMatch(/bad2\.yaml:9: slo\[0\]: "nope:p99<1s": the run has no endpoint "nope"/);
     expect(rest.stderr).toMatch(/bad2\.yaml:7: observe\.prometheus: expected a path on the target such as \/metrics/);
-    expect(rest.stderr).toMatch(/bad2\.yaml:5: actions\.deploy\.http: expected a path on the target such as \/admin\/deploy/);
+    expect(rest.stderr).toMatch(/bad2\.yaml:5: actions\.deploy\.http: environment variable DEPLOY_STAGE is not set/);
     expect(rest.stderr).toMatch(/hint: nothing was sent to the target/);
 
     const flags = await run(['replay', '--scenario', join(dir, 'one.yaml'), '--profile', join(dir, 'seven.yaml'), '--target', srv.url, '--out', join(dir, 'bad-flags'),
