@@ -2,7 +2,7 @@
  * pg_stat_statements: snapshots of the cumulative counters of the observed
  * database (PG13+ column names; PG12 `total_time` is read as exec time), and
  * the pure arithmetic on them: deltas between snapshots keyed on
- * (userid, queryid, toplevel) as REFERENCE §6 says, the per-run sums, and the
+ * (userid, queryid, toplevel) as docs/algorithms.md §9 says, the per-run sums, and the
  * top lists by total and by mean time. Only top-level statements are counted
  * (PG14+), so a function's inner statements are not counted twice, and the
  * observer's own statements (marked, see explain.ts) are left out.

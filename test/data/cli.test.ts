@@ -102,10 +102,11 @@ describe('prodshape generate (built CLI)', () => {
       const first = run(args, work);
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/→ PostgreSQL in/);
-      const again = run(args, work);
+      // --force: the --out directory holds the first load's manifest; the tables are what is refused.
+      const again = run([...args, '--force'], work);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/tables tenants, accounts, orders in .* already have rows[\s\S]*hint: pass --replace/);
-      expect(run([...args, '--replace'], work).code).toBe(0);
+      expect(run([...args, '--replace', '--force'], work).code).toBe(0);
     });
   });
 });
