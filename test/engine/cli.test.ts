@@ -2,36 +2,17 @@
  * End to end: the built CLI (`npm run build`, then `node dist/cli/main.js replay …`)
  * against real servers on 127.0.0.1, as a user runs it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { freePort, startServer, type TestServer } from './servers.js';
-import { CLI, ensureBuilt } from '../helpers/cli.js';
+import { ensureBuilt, runCli } from '../helpers/cli.js';
 
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-/** Runs the CLI; `onStart` gets the child (to send signals). */
-const run = (args: string[], opts: { env?: Record<string, string>; onStart?: (pid: number) => void; timeoutMs?: number } = {}): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI did not finish in time\n${stdout}\n${stderr}`));
-    }, opts.timeoutMs ?? 45_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (child.pid !== undefined) opts.onStart?.(child.pid);
-  });
+/** Runs the CLI; `onChild` gets the process (to send signals). */
+const run = runCli;
 
 let srv: TestServer;
 /** Called on every request the shared server sees (a test's hook, e.g. to signal the CLI once its run is under way). */
@@ -117,10 +98,10 @@ describe('prodshape replay (built CLI)', () => {
     const r = await run(['replay', '--scenario', join(dir, 'shop.yaml'), '--profile', join(dir, 'long.yaml'), '--target', srv.url, '--out', out, '--grace', '1s'], {
       env,
       // 3 s into the run (after its first request), whatever the CLI's start-up took on a loaded machine.
-      onStart: (pid) => {
+      onChild: (child) => {
         onRequest = () => {
           onRequest = null;
-          setTimeout(() => process.kill(pid, 'SIGINT'), 3000);
+          setTimeout(() => child.kill('SIGINT'), 3000);
         };
       },
     });

@@ -5,38 +5,21 @@
  * SLOs, observer URLs and actions are checked before anything is sent, and
  * `report DIR --slo` replaces run.json's SLOs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_FILES, type WindowRecord } from '../../src/run/format.js';
-import { CLI, ensureBuilt } from '../helpers/cli.js';
+import { ensureBuilt, runCli, type CliRun } from '../helpers/cli.js';
 import { writeRunDir, window } from '../helpers/rundir.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { startServer, type TestServer } from './servers.js';
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
 /** Runs the CLI; `onChild` gets the process (to signal it). Bounded: killed after 60 s. */
-const run = (args: string[], onChild?: (child: ChildProcess) => void): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    onChild?.(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI did not finish in time\n${stdout}\n${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+const run = (args: string[], onChild?: (child: ChildProcess) => void): Promise<CliRun> =>
+  runCli(args, { timeoutMs: 60_000, ...(onChild ? { onChild } : {}) });
 
 interface Summary {
   requests: number; completed: number; errors: number; dropped: number; aborted: number; duration_s: number;

@@ -3,7 +3,7 @@
  * `ensureBuilt()` runs `npm run build` when dist/ is missing or older than any
  * source file, so test files share one build (and never test a stale one).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -30,3 +30,29 @@ export const ensureBuilt = (): void => {
   }
   if (builtMs < newestMs(join(PACKAGE_ROOT, 'src'))) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
 };
+
+/** What a CLI run printed and how it exited (null: killed by a signal). */
+export interface CliRun { code: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs the built CLI with `args` (stdin closed; `env` added to this process's),
+ * bounded: killed and rejected after `timeoutMs` (default 45 s). `onChild` gets
+ * the process as soon as it is spawned (to signal it).
+ */
+export const runCli = (args: string[], opts: { env?: Record<string, string>; onChild?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<CliRun> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    opts.onChild?.(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI did not finish in time\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 45_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
