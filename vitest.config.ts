@@ -1,13 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests import the TypeScript sources directly; end-to-end tests run the built CLI in dist/.
+/**
+ * Test files import the TypeScript sources directly; end-to-end tests run the
+ * built CLI in dist/ (built once, before any file runs, by the global setup).
+ *
+ * Four groups run one after the other (docs/testing.md says why each file is
+ * where it is):
+ * - `unit` (2 files at a time): pure logic, parsers, CLI error paths, database
+ *   tests; nothing in it asserts on time against a machine-dependent bound.
+ * - `load` (2 at a time): real load against real servers on loopback. Each
+ *   file uses well under one core and asserts relative to what the same run
+ *   measured, so two of them (and another busy process) fit on two cores.
+ * - `planted` (1 at a time): real load against servers with a planted
+ *   capacity (N slots x a fixed service time); the break must land within 15%
+ *   of it, which a target starved of CPU by a neighbour would not hold.
+ * - `demo` (1 at a time): the demo's end-to-end runs push the demo service
+ *   past its capacity on purpose and share one cache directory, and the
+ *   service tests compare its fast and slow paths; two at once would measure
+ *   each other. (The demo's pure tests, such as the gate, are `unit`.)
+ */
+const LOAD = [
+  'test/engine/{engine,stop,cli,workers,reach,reach-cli}.test.ts',
+  'test/logs/replay-run.test.ts',
+  'test/observe/{replay-e2e,prometheus}.test.ts',
+  'test/fit/roundtrip.test.ts',
+  'test/k6/real-*.test.ts',
+];
+const PLANTED = ['test/analyze/real-*.test.ts'];
+const DEMO = ['test/demo/{e2e-*,first-command,cli-demo,service-*}.test.ts', 'test/observe/demo-e2e.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Load tests measure time: two cores cannot run several of them at once without noise.
-    fileParallelism: false,
     reporters: ['default'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...LOAD, ...PLANTED, ...DEMO], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'load', include: LOAD, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'planted', include: PLANTED, maxWorkers: 1, sequence: { groupOrder: 2 } } },
+      { extends: true, test: { name: 'demo', include: DEMO, maxWorkers: 1, sequence: { groupOrder: 3 } } },
+    ],
   },
 });

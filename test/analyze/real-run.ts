@@ -60,8 +60,10 @@ export interface Replayed { report: Report; text: string; html: string }
 export const replay = async (name: string, server: PlantedOptions, profileYaml: string, slo: string[] = [], scenarioExtra = ''): Promise<Replayed> => {
   const engine = (await import(engineModule)) as Engine;
   work ??= mkdtempSync(join(tmpdir(), 'prodshape-real-'));
-  const dir = join(work, name);
-  const inputs = join(work, `${name}-in`);
+  // A directory of its own per attempt: a retried test must not meet the first attempt's run.
+  const attempt = mkdtempSync(join(work, `${name}-`));
+  const dir = join(attempt, 'run');
+  const inputs = join(attempt, 'in');
   mkdirSync(inputs, { recursive: true });
   writeFileSync(join(inputs, 'scenario.yaml'), scenarioYaml(slo, scenarioExtra));
   writeFileSync(join(inputs, 'tenants.csv'), `tenant_id,orders\n${tenants.map((t) => `${t.id},${t.rows}`).join('\n')}\n`);
