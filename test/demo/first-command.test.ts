@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ensureBuilt } from '../helpers/cli.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 
 
@@ -24,8 +24,8 @@ describe('the README\'s first command (built CLI, fresh machine)', () => {
     delete env.DATABASE_URL;
     delete env.PRODSHAPE_CACHE_DIR;
     // 12 s at the first run's speed of 30 covers the night and its deploy (at 4m, 8 s in).
-    // The bin itself, as npx runs it (its shebang and mode), not `node dist/cli/main.js`.
-    const child = spawn(CLI, ['replay', '--profile', 'monday-9am', '--duration', '12s'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The package's bin itself, as npx runs it (its shebang and mode), not `node dist/cli/main.js`.
+    const child = spawn(BIN, ['replay', '--profile', 'monday-9am', '--duration', '12s'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,34 +1,23 @@
 /**
- * The built CLI for end-to-end tests: `CLI` is dist/cli/main.js, and
- * `ensureBuilt()` runs `npm run build` when dist/ is missing or older than any
- * source file, so test files share one build (and never test a stale one).
+ * The built CLI for end-to-end tests: `CLI` is dist/cli/main.js, `BIN` the
+ * package's `prodshape` command as npx runs it, and `ensureBuilt()` runs
+ * `npm run build` when dist/ is missing or older than any source file, so
+ * test files share one build (and never test a stale one).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { buildIfStale } from '../../scripts/build-if-stale.mjs';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 
 /** The built CLI's entry point. */
 export const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
-const newestMs = (dir: string): number => {
-  let max = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    max = Math.max(max, e.isDirectory() ? newestMs(p) : statSync(p).mtimeMs);
-  }
-  return max;
-};
+/** The package's `bin` (bin/prodshape.js): what `npx prodshape` runs. */
+export const BIN = join(PACKAGE_ROOT, 'bin', 'prodshape.js');
 
-/** Builds unless dist/ is newer than every file in src/. */
+/** Builds dist/ unless it is newer than every file in src/ (scripts/build-if-stale.mjs, as the launcher does). */
 export const ensureBuilt = (): void => {
-  let builtMs = 0;
-  try {
-    builtMs = statSync(CLI).mtimeMs;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  if (builtMs < newestMs(join(PACKAGE_ROOT, 'src'))) execFileSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+  buildIfStale(PACKAGE_ROOT);
 };
 
 /** What a CLI run printed and how it exited (null: killed by a signal). */
