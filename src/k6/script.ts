@@ -60,13 +60,13 @@ const rate = (perUnit: number, unitS: number): string => `${num(perUnit / unitS)
 /**
  * What the script is written as: `ts`, TypeScript for k6 >= 0.57 (0.52 with
  * `--compatibility-mode=experimental_enhanced`); `js`, ES2017 JavaScript for
- * any k6 that runs ES modules (verified on v0.47.0).
+ * k6 older than 0.57 (verified on v0.47.0; later k6 runs it too).
  */
 export type K6ScriptFormat = 'ts' | 'js';
 
 const RUN_WITH: Record<K6ScriptFormat, string> = {
   ts: 'Run it with k6 >= 0.57, which runs TypeScript as is',
-  js: 'Run it with k6 (JavaScript: v0.47 and later, older ones most likely too)',
+  js: 'Run it with k6 (JavaScript; verified on k6 v0.47.0, runs on later k6 too)',
 };
 
 /** The header comment (lines from `/**` to ` *\/`): what the script reproduces, how to run it, where k6 differs. */
