@@ -1,6 +1,7 @@
 /**
  * `prodshape k6 --scenario S --profile P --out script.ts`: exports the scenario
- * and profile to a TypeScript k6 script (and its tenant data file), for runs
+ * and profile to a k6 script, TypeScript or (`.js`, `--format js`) JavaScript,
+ * and its tenant data file, for runs
  * larger than one machine (k6, k6-operator). Results come back with
  * `prodshape report --from-k6 results.json --out DIR` (`importK6ForReport`
  * below, which the report command calls).
@@ -32,6 +33,7 @@ interface K6Args {
   'max-vus'?: number;
   'tenant-tags': number;
   force: boolean;
+  format?: 'ts' | 'js';
 }
 
 const positive = (flag: string, value: number, allowZero = false): number => {
@@ -52,7 +54,8 @@ export const k6Command: CommandModule<object, K6Args> = {
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'scenario: a YAML path or a name in ./scenarios' })
       .option('profile', { type: 'string', demandOption: true, describe: 'profile: a YAML path or a name in ./profiles' })
-      .option('out', { type: 'string', demandOption: true, describe: 'the script to write (*.ts); its tenant data file goes beside it' })
+      .option('out', { type: 'string', demandOption: true, describe: 'the script to write (*.ts, or *.js for k6 < 0.57); its tenant data file goes beside it' })
+      .option('format', { choices: ['ts', 'js'] as const, describe: 'ts: TypeScript (k6 >= 0.57); js: ES2017 JavaScript (older k6, verified on v0.47). Default: from the extension of --out' })
       .option('data', { type: 'string', describe: 'dataset directory from `prodshape generate` (its manifest.json gives the tenants)' })
       .option('speed', { type: 'number', default: 1, describe: 'compress time: 10 plays a 60-minute profile in 6 minutes' })
       .option('rate-scale', { type: 'number', default: 1, describe: 'multiply every rate' })
@@ -82,6 +85,7 @@ export const k6Command: CommandModule<object, K6Args> = {
       maxVus: maxVus === undefined ? null : Math.ceil(positive('--max-vus', maxVus)),
       tenantTags: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
       command: commandLine(['prodshape', ...process.argv.slice(2)]),
+      ...(args.format === undefined ? {} : { format: args.format }),
     });
     for (const w of result.warnings) err(`warning: ${w}`);
     const p = result.plan;

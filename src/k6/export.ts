@@ -1,6 +1,6 @@
 /**
- * `prodshape k6`: a scenario and a profile in, a TypeScript k6 script and its
- * tenant data file out. Loading and writing happen here; deciding (plan.ts)
+ * `prodshape k6`: a scenario and a profile in, a k6 script (TypeScript, or
+ * JavaScript for older k6) and its tenant data file out. Loading and writing happen here; deciding (plan.ts)
  * and rendering (script.ts) are pure.
  */
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +12,8 @@ import { commandLine } from '../core/shell.js';
 import { loadProfile, transformProfile, type Profile } from '../scenario/profile.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { buildDataFile, buildK6Plan, type K6ScriptPlan } from './plan.js';
-import { renderK6Script } from './script.js';
+import { toK6JavaScript } from './bundle.js';
+import { k6ScriptHeader, renderK6Script, type K6ScriptFormat } from './script.js';
 import { loadTenantTable, type TenantTable } from '../traffic/tenants.js';
 
 export interface K6ExportOptions {
@@ -40,12 +41,17 @@ export interface K6ExportOptions {
   tenantTags?: number;
   /** The command line to print in the script's header, already redacted and quoted (src/core/shell.ts `commandLine`). */
   command?: string;
+  /** `ts` (default) or `js`; exportK6 takes it from the script's extension when unset. */
+  format?: K6ScriptFormat;
 }
 
 export interface K6Rendered {
   plan: K6ScriptPlan;
   warnings: string[];
+  /** The script as TypeScript (with `format: 'js'`, its header says how to run the JavaScript form). */
   script: string;
+  /** The script's header comment. */
+  header: string;
   /** The data file's text, or null when no endpoint names a tenant. */
   data: string | null;
 }
@@ -93,33 +99,51 @@ export const renderK6Export = (
     command: opts.command ?? commandLine(['prodshape', 'k6', '--scenario', scenario.name, '--profile', profile.name, '--out', scriptName]),
   });
   const data = plan.tenants !== null && tenants !== null ? buildDataFile(plan, tenants, tracked).text : null;
-  return { plan, warnings: [...warnings, ...planWarnings], script: renderK6Script(plan, scriptName), data };
+  const format = opts.format ?? 'ts';
+  return {
+    plan, warnings: [...warnings, ...planWarnings], script: renderK6Script(plan, scriptName, format),
+    header: k6ScriptHeader(plan, scriptName, format).join('\n'), data,
+  };
 };
 
 export interface K6ExportResult extends K6Rendered {
+  /** What was written: TypeScript, or the JavaScript form for a `.js` script. */
+  script: string;
   scriptFile: string;
   dataFile: string | null;
 }
 
+/** The script's format: `--format`, else its extension; they must agree. */
+export const scriptFormat = (outFile: string, format: K6ScriptFormat | undefined): K6ScriptFormat => {
+  const ext = /\.([jt]s)$/.exec(outFile)?.[1] as K6ScriptFormat | undefined;
+  if (ext === undefined) {
+    throw inputError('--out', `name the script *.ts (TypeScript) or *.js (JavaScript), got ${JSON.stringify(outFile)}`, { hint: 'k6 >= 0.57 runs .ts files directly; older k6 needs .js' });
+  }
+  if (format !== undefined && format !== ext) {
+    throw inputError('--format', `--format ${format} writes a .${format} script, but --out is ${JSON.stringify(outFile)}`, { hint: `name it *.${format}` });
+  }
+  return ext;
+};
+
 /**
  * Loads the scenario and profile files, the tenant table, and writes the
- * script (`outFile`, which must end in `.ts`) and its data file beside it.
+ * script (`outFile`: `*.ts`, or `*.js` for the JavaScript form) and its data
+ * file beside it.
  */
 export const exportK6 = async (scenarioFile: string, profileFile: string, outFile: string, opts: K6ExportOptions = {}): Promise<K6ExportResult> => {
-  if (!outFile.endsWith('.ts')) {
-    throw inputError('--out', `the script is TypeScript: name it *.ts, got ${JSON.stringify(outFile)}`, { hint: 'k6 >= 0.57 runs .ts files directly' });
-  }
+  const format = scriptFormat(outFile, opts.format);
   const [scenario, profile] = await Promise.all([loadScenario(scenarioFile), loadProfile(profileFile)]);
   const table = (await loadTenantTable({ dataDir: opts.dataDir ?? null, scenario }))?.table ?? null;
   const scriptName = basename(outFile);
-  const rendered = renderK6Export(scenario, profile, table, scriptName, opts);
+  const rendered = renderK6Export(scenario, profile, table, scriptName, { ...opts, format });
+  const script = format === 'js' ? await toK6JavaScript(rendered.script, rendered.header) : rendered.script;
   const scriptFile = resolve(outFile);
   prepareOutputFile(scriptFile, '--out');
-  await writeFile(scriptFile, rendered.script);
+  await writeFile(scriptFile, script);
   let dataFile: string | null = null;
   if (rendered.data !== null && rendered.plan.tenants !== null) {
     dataFile = join(dirname(scriptFile), rendered.plan.tenants.dataFile);
     await writeFile(dataFile, rendered.data);
   }
-  return { ...rendered, scriptFile, dataFile };
+  return { ...rendered, script, scriptFile, dataFile };
 };

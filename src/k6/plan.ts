@@ -145,8 +145,8 @@ const hasHeader = (headers: Record<string, string>, name: string): boolean =>
 const bodyOf = (body: unknown): PlannedEndpoint['body'] =>
   body === undefined || body === null ? null : typeof body === 'string' ? { text: body } : { json: body };
 
-/** The data file's name for a script: `spike.ts` → `spike.data.json`. */
-export const dataFileName = (scriptName: string): string => `${scriptName.replace(/\.ts$/, '')}.data.json`;
+/** The data file's name for a script: `spike.ts` (or `spike.js`) → `spike.data.json`. */
+export const dataFileName = (scriptName: string): string => `${scriptName.replace(/\.[jt]s$/, '')}.data.json`;
 
 /**
  * Every `${NAME}` resolves at export: the script reads the real values from

@@ -1,6 +1,7 @@
 /**
  * Renders a K6ScriptPlan as a TypeScript k6 script (typed against @types/k6;
- * k6 >= 0.57 runs `.ts` directly). The script is meant to be read and kept in
+ * k6 >= 0.57 runs `.ts` directly; bundle.ts turns it into JavaScript for older
+ * k6). The script is meant to be read and kept in
  * a repository: a header saying what it reproduces and where k6 differs from
  * prodshape's engine, the load shape as plain data, and small commented
  * functions. Pure: plan in, text out.
@@ -56,7 +57,20 @@ const wrap = (text: string, prefix: string, width = 78): string[] => {
 
 const rate = (perUnit: number, unitS: number): string => `${num(perUnit / unitS)}/s`;
 
-const header = (p: K6ScriptPlan, scriptName: string): string[] => {
+/**
+ * What the script is written as: `ts`, TypeScript for k6 >= 0.57 (0.52 with
+ * `--compatibility-mode=experimental_enhanced`); `js`, ES2017 JavaScript for
+ * k6 older than 0.57 (verified on v0.47.0; later k6 runs it too).
+ */
+export type K6ScriptFormat = 'ts' | 'js';
+
+const RUN_WITH: Record<K6ScriptFormat, string> = {
+  ts: 'Run it with k6 >= 0.57, which runs TypeScript as is',
+  js: 'Run it with k6 (JavaScript; verified on k6 v0.47.0, runs on later k6 too)',
+};
+
+/** The header comment (lines from `/**` to ` *\/`): what the script reproduces, how to run it, where k6 differs. */
+export const k6ScriptHeader = (p: K6ScriptPlan, scriptName: string, format: K6ScriptFormat = 'ts'): string[] => {
   const pr = p.profile;
   const transforms = [
     pr.speed !== 1 ? `--speed ${pr.speed}` : '',
@@ -77,7 +91,7 @@ const header = (p: K6ScriptPlan, scriptName: string): string[] => {
   lines.push(
     ` * ${formatK6Duration(pr.durationMs)} of traffic, peak ${num(pr.peakRps)} requests/s, about ${Math.round(pr.expectedRequests)} requests in all.`,
     ' *',
-    ` * Run it with k6 >= 0.57, which runs TypeScript as is${dataNote}:`,
+    ` * ${RUN_WITH[format]}${dataNote}:`,
     ` *   k6 run -e TARGET=${p.target ?? 'https://staging.example.com'} --out json=results.json.gz ${scriptName}`,
     ' * then read the results into prodshape\'s break analysis:',
     ' *   prodshape report --from-k6 results.json.gz --out runs/k6-run',
@@ -288,7 +302,11 @@ const actionFunctions = (p: K6ScriptPlan): string[] => {
 };
 
 /** Renders the script. `scriptName` is the file's base name (used in the run instructions). */
-export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
+/**
+ * The script as TypeScript; with `format: 'js'` only the header's run line
+ * changes (bundle.ts then strips the types).
+ */
+export const renderK6Script = (p: K6ScriptPlan, scriptName: string, format: K6ScriptFormat = 'ts'): string => {
   const targetInit = p.target === null
     ? [
       '/** The system under test: required, `k6 run -e TARGET=https://… script.ts`. */',
@@ -306,7 +324,7 @@ export const renderK6Script = (p: K6ScriptPlan, scriptName: string): string => {
     ];
   const usesTenants = p.tenants !== null;
   const lines: string[] = [
-    ...header(p, scriptName),
+    ...k6ScriptHeader(p, scriptName, format),
     ...(p.actions.length > 0 ? ["import { check } from 'k6';"] : []),
     "import http from 'k6/http';",
     ...(usesTenants ? ["import { SharedArray } from 'k6/data';"] : []),

@@ -24,13 +24,13 @@ export const ensureBuilt = (): void => {
 export interface CliRun { code: number | null; stdout: string; stderr: string }
 
 /**
- * Runs the built CLI with `args` (stdin closed; `env` added to this process's),
- * bounded: killed and rejected after `timeoutMs` (default 45 s). `onChild` gets
- * the process as soon as it is spawned (to signal it).
+ * Runs `command args…` (stdin closed; `env` added to this process's), bounded:
+ * killed and rejected after `timeoutMs` (default 45 s). `onChild` gets the
+ * process as soon as it is spawned (to signal it).
  */
-export const runCli = (args: string[], opts: { env?: Record<string, string>; onChild?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<CliRun> =>
+export const runBounded = (command: string, args: string[], opts: { env?: Record<string, string>; onChild?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<CliRun> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     opts.onChild?.(child);
     let stdout = '';
     let stderr = '';
@@ -38,10 +38,14 @@ export const runCli = (args: string[], opts: { env?: Record<string, string>; onC
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI did not finish in time\n${stdout}\n${stderr}`));
+      reject(new Error(`${command} did not finish in time\n${stdout}\n${stderr}`));
     }, opts.timeoutMs ?? 45_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
+
+/** Runs the built CLI with `args`, bounded as `runBounded`. */
+export const runCli = (args: string[], opts: { env?: Record<string, string>; onChild?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<CliRun> =>
+  runBounded(process.execPath, [CLI, ...args], opts);

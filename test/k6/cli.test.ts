@@ -75,9 +75,12 @@ describe('prodshape k6 (built CLI)', () => {
     const missing = await prodshape(['k6', '--scenario', scenario, '--profile', 'no-such-profile', '--out', 'x.ts'], cwd);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--profile: no profile named "no-such-profile"');
-    const js = await prodshape(['k6', '--scenario', scenario, '--profile', profile, '--out', 'x.js'], cwd);
-    expect(js.code).toBe(1);
-    expect(js.stderr).toContain('the script is TypeScript: name it *.ts');
+    const ext = await prodshape(['k6', '--scenario', scenario, '--profile', profile, '--out', 'x.mjs'], cwd);
+    expect(ext.code).toBe(1);
+    expect(ext.stderr).toContain('name the script *.ts (TypeScript) or *.js (JavaScript), got "x.mjs"');
+    const mismatch = await prodshape(['k6', '--scenario', scenario, '--profile', profile, '--out', 'x.ts', '--format', 'js'], cwd);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain('--format js writes a .js script, but --out is "x.ts"');
     const slo = await prodshape(['k6', '--scenario', scenario, '--profile', profile, '--out', 'x.ts', '--slo', 'p99<soon'], cwd);
     expect(slo.code).toBe(1);
     expect(slo.stderr).toMatch(/--slo: .*"p99<soon"/);

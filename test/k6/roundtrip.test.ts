@@ -20,32 +20,8 @@ import type { Report } from '../../src/analyze/types.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { k6Lines, writeK6File, type SimPoint, type SimRequest } from './k6-results.js';
 import { FIXTURES } from './profiles.js';
+import { k6ArrivalTimesMs, type K6StageOption } from './k6-arrivals.js';
 import { loadShim } from './shim.js';
-
-interface K6StageOption { duration: string; target: number }
-
-/** When k6 starts each iteration: iteration i when the area under the rate curve reaches i (lib/executor/ramping_arrival_rate.go). */
-const k6ArrivalTimesMs = (startRate: number, timeUnitS: number, stages: K6StageOption[]): number[] => {
-  const out: number[] = [];
-  let from = startRate / timeUnitS;
-  let done = 0;
-  let stageStartS = 0;
-  let i = 1;
-  for (const st of stages) {
-    const d = (parseDurationMs(st.duration) ?? 0) / 1000;
-    const to = st.target / timeUnitS;
-    const end = done + (d * (from + to)) / 2;
-    for (; i <= end; i++) {
-      const c = i - done;
-      const x = to === from ? c / from : (-from + Math.sqrt(from * from + (2 * (to - from) * c) / d)) / ((to - from) / d);
-      out.push((stageStartS + x) * 1000);
-    }
-    done = end;
-    from = to;
-    stageStartS += d;
-  }
-  return out;
-};
 
 describe('k6 export → k6 results → prodshape report', () => {
   it('the exported script\'s requests come back as a report with every section of a native run', async () => {
