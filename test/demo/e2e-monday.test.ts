@@ -82,8 +82,8 @@ describe('the first command: monday-9am against the demo on its embedded Postgre
     expect(pool!.evidence.max_waiting as number).toBeGreaterThan(0);
 
     // Overload is shed (503 past a 2 s pool wait), not a wall of timeouts: errors stay a minority of the run.
-    // 14-37% over five first runs on a busy 2-core machine (docs/demo.md, Measured); 40% leaves that margin.
-    expect(report.summary.errors / report.summary.requests).toBeLessThan(0.4);
+    // 14-42% over ten first runs on a busy 2-core machine (docs/demo.md, Measured), so the bound is "a minority".
+    expect(report.summary.errors / report.summary.requests).toBeLessThan(0.5);
 
     // Nothing left running: the demo answers no more, and no postgres runs on any of the cache's clusters.
     await expect(fetch(`${meta.target}/healthz`)).rejects.toThrow();
