@@ -53,11 +53,11 @@ const explain = async (demo: Demo, tenant: string): Promise<string> => {
   return `${shape(top.Plan)}: ${top['Execution Time'].toFixed(1)} ms, ${removed(top.Plan)} rows removed by filter`;
 };
 
-const bench = async (label: string, databaseUrl: string | null): Promise<void> => {
+const bench = async (label: string, databaseUrl: string | null, embedded: 'postgres' | 'pglite' = 'postgres'): Promise<void> => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'prodshape-bench-demo-'));
   try {
     let t0 = performance.now();
-    const opts = { port: 0, databaseUrl, cacheDir, log: () => undefined, ...(scale === undefined ? {} : { scale }) };
+    const opts = { port: 0, databaseUrl, embedded, cacheDir, log: () => undefined, ...(scale === undefined ? {} : { scale }) };
     const first = await startDemo(opts);
     const firstS = (performance.now() - t0) / 1000;
     await first.close();
@@ -105,7 +105,8 @@ const bench = async (label: string, databaseUrl: string | null): Promise<void> =
   }
 };
 
-await bench('embedded PGlite', null);
+await bench('embedded PostgreSQL server', null);
+await bench('embedded PGlite', null, 'pglite');
 const admin = process.env.DATABASE_URL ?? process.env.PRODSHAPE_TEST_DATABASE_URL;
 if (admin !== undefined) {
   const name = `bench_demo_${process.pid}`;

@@ -12,7 +12,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { durationFlagMs } from '../core/duration.js';
 import { registerSecret } from '../core/secrets.js';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo } from '../demo/index.js';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo, type Demo } from '../demo/index.js';
 import { err, out } from './output.js';
 
 /** The port `prodshape demo` listens on unless told otherwise (0: a free one). */
@@ -27,6 +27,7 @@ interface DemoArgs {
   seed: number;
   'database-url': string | undefined;
   replace: boolean;
+  pglite: boolean;
   json: boolean;
 }
 
@@ -38,13 +39,19 @@ const checkArgs = (a: DemoArgs): { acquireTimeoutMs: number } => {
   return { acquireTimeoutMs: durationFlagMs('--acquire-timeout', a['acquire-timeout'], { zeroOk: true }) };
 };
 
+/** A URL with its password masked (for people and for the --json line). */
+const maskedUrl = (url: string): string => {
+  const u = new URL(url);
+  if (u.password !== '') u.password = '***';
+  return u.toString();
+};
+
 /** Where the data lives, for people: the URL with its password masked. */
-const describeBackend = (url: string | undefined): string => {
+const describeBackend = (url: string | undefined, demo: Demo): string => {
+  if (demo.embeddedPg !== null) return `embedded PostgreSQL at ${maskedUrl(demo.embeddedPg.url)} (data in ${demo.embeddedPg.dir})`;
   if (url === undefined) return 'embedded PGlite';
   try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return `PostgreSQL at ${u.toString()}`;
+    return `PostgreSQL at ${maskedUrl(url)}`;
   } catch {
     return 'PostgreSQL at DATABASE_URL';
   }
@@ -56,14 +63,20 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   if (databaseUrl !== undefined) registerSecret(databaseUrl);
   const demo = await startDemo({
     port: a.port, host: a.host, poolSize: a.pool, acquireTimeoutMs, seed: a.seed, ...(a.scale === undefined ? {} : { scale: a.scale }),
-    databaseUrl: databaseUrl ?? null, replace: a.replace, log: (line) => err(line),
+    databaseUrl: databaseUrl ?? null, embedded: a.pglite ? 'pglite' : 'postgres', replace: a.replace, log: (line) => err(line),
   });
   const ds = demo.dataset;
+  const pg = demo.embeddedPg;
   if (a.json) {
-    out(JSON.stringify({ url: demo.url, data_dir: ds.dir, manifest: ds.manifestFile, backend: demo.db.backend, pool_size: demo.db.poolSize }));
+    // The embedded server's URL without its password, and the file that holds it (mode 0600): nothing secret on stdout.
+    out(JSON.stringify({
+      url: demo.url, data_dir: ds.dir, manifest: ds.manifestFile, backend: demo.db.backend, pool_size: demo.db.poolSize,
+      embedded_pg: pg === null ? null : { url: maskedUrl(pg.url), password_file: pg.passwordFile, dir: pg.dir, pid: pg.pid },
+    }));
   } else {
     out(`prodshape demo: ${demo.url}`);
-    out(`  database  ${describeBackend(databaseUrl)}, pool of ${demo.db.poolSize}`);
+    out(`  database  ${describeBackend(databaseUrl, demo)}, pool of ${demo.db.poolSize}`);
+    if (pg !== null) out(`            observe it: --pg 'postgres://postgres:PASSWORD@127.0.0.1:${pg.port}/demo' (PASSWORD in ${pg.passwordFile})`);
     out(`  dataset   saas-orders seed ${a.seed} scale ${ds.manifest.scale ?? '?'}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
     out(`            ${ds.dir}`);
     out(`  try       curl ${demo.url}/   (routes)   curl ${demo.url}/metrics`);
@@ -96,17 +109,18 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })
       .option('acquire-timeout', { type: 'string', default: `${DEFAULT_ACQUIRE_TIMEOUT_MS / 1000}s`, describe: 'Wait for a pool connection before answering 503 (0: forever)' })
       .option('scale', {
-        type: 'number', defaultDescription: `${DEFAULT_DEMO_SCALE.pglite} on PGlite, ${DEFAULT_DEMO_SCALE.postgres} on PostgreSQL`,
+        type: 'number', defaultDescription: `${DEFAULT_DEMO_SCALE.postgres} on PostgreSQL, ${DEFAULT_DEMO_SCALE.pglite} on PGlite`,
         describe: 'Dataset scale (3: 552k orders, the biggest tenant ~22k; 10: 1.84M, ~57k)',
       })
       .option('seed', { type: 'number', default: DEFAULT_DEMO_SEED, describe: 'Dataset seed' })
       .option('database-url', {
         type: 'string', default: process.env.DATABASE_URL, defaultDescription: '$DATABASE_URL',
-        describe: 'PostgreSQL to load and use; without it, the embedded PGlite',
+        describe: 'PostgreSQL to load and use; without it, an embedded PostgreSQL server under the cache directory',
       })
+      .option('pglite', { type: 'boolean', default: false, describe: 'Without --database-url: the embedded PGlite (one backend, no observer) instead of the embedded PostgreSQL server' })
       .option('replace', { type: 'boolean', default: false, describe: 'Drop tenants/accounts/orders tables the demo did not create (PostgreSQL only)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON line (url, data_dir, …) once listening' })
-      .example('$0 demo', 'serve on http://127.0.0.1:7878 with the embedded PGlite')
+      .example('$0 demo', 'serve on http://127.0.0.1:7878 with the embedded PostgreSQL server')
       .example('DATABASE_URL=postgres://localhost/demo $0 demo --pool 10', 'use a real PostgreSQL and a bigger pool'),
   handler: run,
 };

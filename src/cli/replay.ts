@@ -12,7 +12,7 @@ import { checkTransformFlags } from '../scenario/profile.js';
 import { formatLive } from '../engine/live.js';
 import { runReplay } from '../engine/replay.js';
 import { runLogReplay } from '../traffic/logs/run.js';
-import { DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
+import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { err, out, terminalWidth, useColor } from './output.js';
 
@@ -27,7 +27,7 @@ interface ReplayArgs {
   'rate-scale'?: number;
   duration?: string;
   workers: number;
-  connections: number;
+  connections: number | undefined;
   'max-inflight': number;
   timeout?: string;
   grace: string;
@@ -84,7 +84,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('rate-scale', { type: 'number', defaultDescription: '1; without --target, fitted to the demo', describe: 'multiply every rate' })
       .option('duration', { type: 'string', describe: 'stop after this long (after --speed), e.g. 90s' })
       .option('workers', { type: 'number', default: 1, describe: 'worker threads sharing the schedule' })
-      .option('connections', { type: 'number', default: 100, describe: 'connections to the target (split between workers)' })
+      .option('connections', { type: 'number', defaultDescription: '100; 1000 against the bundled demo', describe: 'connections to the target (split between workers)' })
       .option('max-inflight', { type: 'number', default: 10_000, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
       .option('timeout', { type: 'string', describe: 'request timeout [the scenario\'s `timeout`, 30s]' })
       .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C, SIGTERM or a dead target, how long in-flight requests may finish (those still waiting then count as aborted)' })
@@ -120,7 +120,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     const flags = {
       durationMs: durationFlag('--duration', a.duration),
       workers: positive('--workers', a.workers, true),
-      connections: positive('--connections', a.connections, true),
+      connections: positive('--connections', a.connections ?? (a.target === undefined && a.log === undefined ? DEMO_CONNECTIONS : 100), true),
       maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
       timeoutMs: durationFlag('--timeout', a.timeout),
       graceMs: durationFlag('--grace', a.grace) ?? 5000,
@@ -159,7 +159,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         junitFile: a.junit ?? null,
         logRequestsFile: a['log-requests'] ?? null,
         allowRemote: a['allow-remote'],
-        pgUrl: a.pg ?? null,
+        // The demo's PostgreSQL (the embedded server, or DATABASE_URL) is observed like a user's staging database.
+        pgUrl: a.pg ?? demo?.child.pgUrl ?? null,
         force: a.force,
         signal: ac.signal,
         forceSignal: force.signal,

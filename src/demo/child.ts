@@ -10,13 +10,17 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
+import { registerSecret } from '../core/secrets.js';
+import { withPasswordFrom } from '../pg/embedded.js';
 
 export interface DemoChildOptions {
   /** Pool size (`--pool`); the demo's default when undefined. */
   poolSize?: number;
+  /** Wait for a pool connection before answering 503 (`--acquire-timeout`), ms; the demo's default when undefined. */
+  acquireTimeoutMs?: number;
   /** Dataset scale (`--scale`); the demo's default when undefined. */
   scale?: number;
-  /** PostgreSQL URL for the child (DATABASE_URL); the embedded PGlite when null or undefined. */
+  /** PostgreSQL URL for the child (DATABASE_URL); the embedded server when null or undefined. */
   databaseUrl?: string | null;
   /** How long to wait for it to listen, ms (default 10 minutes: the first run generates and loads the dataset). */
   startTimeoutMs?: number;
@@ -30,6 +34,14 @@ export interface DemoChild {
   dataDir: string;
   backend: 'postgres' | 'pglite';
   poolSize: number;
+  /**
+   * The PostgreSQL the demo runs on, for the observer: the embedded server's
+   * URL (its password read from the file the child names) or `databaseUrl`;
+   * null on PGlite.
+   */
+  pgUrl: string | null;
+  /** True when the child started the embedded PostgreSQL server (it stops it when it stops). */
+  embeddedPg: boolean;
   /** Stops the child (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -49,6 +61,7 @@ export const startDemoChild = async (opts: DemoChildOptions = {}): Promise<DemoC
   const args = [...cliCommand(), 'demo', '--port', '0', '--json'];
   if (opts.poolSize !== undefined) args.push('--pool', String(opts.poolSize));
   if (opts.scale !== undefined) args.push('--scale', String(opts.scale));
+  if (opts.acquireTimeoutMs !== undefined) args.push('--acquire-timeout', `${opts.acquireTimeoutMs}ms`);
   const env = { ...process.env };
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
   else delete env.DATABASE_URL;
@@ -86,8 +99,16 @@ export const startDemoChild = async (opts: DemoChildOptions = {}): Promise<DemoC
         reject(e);
       });
     });
-    const info = JSON.parse(first) as { url: string; data_dir: string; backend: DemoChild['backend']; pool_size: number };
-    return { url: info.url, dataDir: info.data_dir, backend: info.backend, poolSize: info.pool_size, stop };
+    const info = JSON.parse(first) as {
+      url: string; data_dir: string; backend: DemoChild['backend']; pool_size: number; embedded_pg?: { url: string; password_file: string } | null;
+    };
+    const embedded = info.embedded_pg ?? null;
+    const pgUrl = embedded !== null ? withPasswordFrom(embedded.url, embedded.password_file) : info.backend === 'postgres' ? opts.databaseUrl ?? null : null;
+    if (pgUrl !== null) {
+      registerSecret(pgUrl);
+      registerSecret(decodeURIComponent(new URL(pgUrl).password));
+    }
+    return { url: info.url, dataDir: info.data_dir, backend: info.backend, poolSize: info.pool_size, pgUrl, embeddedPg: embedded !== null, stop };
   } catch (e) {
     await stop();
     throw new RunError('PS_DEMO_START', `the demo service did not start: ${e instanceof Error ? e.message : String(e)}${tail.length > 0 ? `\n  ${tail.join('\n  ')}` : ''}`, {

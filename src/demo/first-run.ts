@@ -1,7 +1,8 @@
 /**
  * `prodshape replay --profile P` with no `--target`: the one-command first
- * run against the demo. Starts the demo as a child process (PGlite unless
- * DATABASE_URL is set; the dataset generated and loaded once, then cached),
+ * run against the demo. Starts the demo as a child process (on its embedded
+ * PostgreSQL server unless DATABASE_URL is set; the dataset generated and
+ * loaded once, then cached),
  * brings it to the state of a service that has been up for a while (every
  * tenant's dashboard cached), measures what it can serve on this machine, and
  * says how to play the profile:
@@ -10,13 +11,17 @@
  * - rate scale: the demo's capacity depends on the machine (and, for PGlite,
  *   on one core's speed), so the profile's rates are scaled to put its peak
  *   at a share of the measured capacity chosen for what the profile shows
- *   (PEAK_SHARE): the same picture on any machine. `--rate-scale` overrides it.
+ *   (the profile's `demo.peak_share`): the same picture on any machine.
+ *   `--rate-scale` overrides it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runReplay } from '../engine/replay.js';
-import type { LiveStatus } from '../engine/run.js';
+import { runPlan, type LiveStatus } from '../engine/run.js';
+import { scenarioPlan } from '../traffic/scenario-plan.js';
+import { compileScenarioRequests } from '../traffic/template.js';
+import { buildTenantTable, tenantsFromManifest, type TenantTable } from '../traffic/tenants.js';
+import type { Stage } from '../scenario/profile.js';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { PACKAGE_ROOT, resolveNamed } from '../core/paths.js';
@@ -29,29 +34,26 @@ import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.j
 
 /**
  * Where the first run puts a profile's peak rate, as a share of the demo's
- * measured capacity, so that each shipped profile shows what it is for:
- * - monday-9am, all three in one report: the peak at 1.6x the measured
- *   knee (~1.1-1.3x what the demo serves flat out), so the 9am ramp and the
- *   late morning saturate the pool; the night (30% of the knee) stays light
- *   for the slow big tenants (PGlite runs one query at a time: under load
- *   every request queues behind the big tenants' queries and the skew drowns
- *   in the wait, docs/demo.md) and for the cold window after the night-time
- *   deploy;
- * - spike-3x, the saturation point: the spike well past capacity, the
- *   baseline (a third of it) well below. The measured capacity is the knee of
- *   a ramp, where latency leaves its baseline, a little before throughput
- *   tops out: 1.6x the knee is ~1.3-1.45x the saturation point;
- * - post-deploy-cold, the cold window: steady load with room to recover;
- * - breakpoint ramps to twice the capacity; anything else peaks at 60%.
+ * measured capacity, when the profile does not say (its `demo.peak_share`).
  */
-export const PEAK_SHARE: Readonly<Record<string, number>> = {
-  'monday-9am': 1.6,
-  'spike-3x': 1.6,
-  'post-deploy-cold': 0.4,
-  steady: 0.4,
-  breakpoint: 2,
-};
-const DEFAULT_PEAK_SHARE = 0.6;
+export const DEFAULT_PEAK_SHARE = 0.6;
+
+/**
+ * The first run's wait for a pool connection before the demo answers 503, ms:
+ * past its capacity the demo sheds what it cannot serve within 2 s, as a
+ * service behind a load balancer's deadline does, instead of queueing every
+ * request until the client gives up (a queue as long as the timeout wastes
+ * all the work done: nothing recovers until it drains).
+ */
+export const FIRST_RUN_ACQUIRE_TIMEOUT_MS = 2000;
+
+/**
+ * Connections the first run opens to the demo (`--connections` overrides):
+ * enough that, past the demo's capacity, requests wait in the demo's pool
+ * (where its gauges and 503s show it) rather than in the load generator for
+ * a free connection.
+ */
+export const DEMO_CONNECTIONS = 1000;
 
 /** How long the first run plays a profile for (after compression), ms. */
 export const FIRST_RUN_TARGET_MS = 120_000;
@@ -69,11 +71,10 @@ export const speedFor = (plannedMs: number, targetMs = FIRST_RUN_TARGET_MS): num
   Math.max(1, Math.round((plannedMs / targetMs) * 100) / 100);
 
 /**
- * The rate scale that puts a profile's peak at its PEAK_SHARE of a measured
- * capacity: two decimals, within [0.01, 10].
+ * The rate scale that puts a profile's peak (requests/s) at `share` times a
+ * measured capacity (requests/s): two decimals, within [0.01, 10].
  */
-export const rateScaleFor = (profileName: string, peakRps: number, capacityRps: number): number => {
-  const share = PEAK_SHARE[profileName] ?? DEFAULT_PEAK_SHARE;
+export const rateScaleFor = (share: number, peakRps: number, capacityRps: number): number => {
   const scale = peakRps > 0 ? (share * capacityRps) / peakRps : 1;
   return Math.min(10, Math.max(0.01, Math.round(scale * 100) / 100));
 };
@@ -137,7 +138,7 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
 };
 
 /**
- * Requests the dashboards of the biggest 10% of tenants once (at least 50),
+ * Requests the dashboards of the biggest 1% of tenants once (at least 50),
  * as a service that has been up a while has them cached; returns the time it
  * took, ms. The others are cheap to compute (a few ms) and fill the cache as
  * the run requests them, as they would in production.
@@ -145,7 +146,7 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
 export const warmDashboards = async (url: string, manifest: Manifest, concurrency: number): Promise<number> => {
   let i = 0;
   const bySize = [...manifest.tenants].sort((a, b) => b.rows - a.rows);
-  const ids = bySize.slice(0, Math.max(50, Math.ceil(bySize.length / 10))).map((t) => t.id);
+  const ids = bySize.slice(0, Math.max(50, Math.ceil(bySize.length / 100))).map((t) => t.id);
   const r = await closedLoop(url, concurrency, () => (i < ids.length ? `/tenants/${encodeURIComponent(ids[i++] ?? '')}/dashboard` : null), Infinity);
   return r.ms;
 };
@@ -192,36 +193,36 @@ export const probeKneeRps = (seconds: readonly ProbeSecond[]): number | null => 
 /**
  * The demo's capacity as the run will see it: the engine itself (with its
  * own CPU cost on the same machine) plays a 12-second ramp of the scenario's
- * mix from 0.2x to 1.6x `guessRps`, and the knee of that ramp is the capacity.
- * A closed-loop measurement alone is off by up to 2x on a busy 2-core machine.
+ * mix from 0.2x to 1.6x `guessRps`, and the knee of that ramp is the capacity,
+ * requests/s. A closed-loop measurement alone is off by up to 2x on a busy
+ * 2-core machine. Library calls only (plan, engine); the engine's own
+ * recording goes to a temporary directory, removed after.
  */
-export const probeCapacityRps = async (opts: { url: string; dataDir: string; scenario: Scenario; guessRps: number }): Promise<number> => {
+export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable; scenario: Scenario; guessRps: number }): Promise<number> => {
   const dir = await mkdtemp(join(tmpdir(), 'prodshape-probe-'));
   try {
     const endpoints = opts.scenario.endpoints.filter((e) => e.method === 'GET');
-    const scenarioText = [
-      'name: demo-probe',
-      'endpoints:',
-      ...endpoints.map((e) => `  - { name: ${JSON.stringify(e.name)}, weight: ${e.weight}, path: ${JSON.stringify(e.path)}, tenant: ${e.tenant} }`),
-      '',
-    ].join('\n');
-    const from = Math.max(1, Math.round(0.2 * opts.guessRps));
-    const to = Math.max(from + 1, Math.round(1.6 * opts.guessRps));
-    await writeFile(join(dir, 'probe-scenario.yaml'), scenarioText);
-    await writeFile(join(dir, 'probe-profile.yaml'), `name: demo-probe\narrival: poisson\nstages:\n  - { duration: 12s, from: ${from}, to: ${to} }\n`);
+    const templates = compileScenarioRequests({ ...opts.scenario, endpoints }, opts.tenants);
+    const fromRps = Math.max(1, Math.round(0.2 * opts.guessRps));
+    const toRps = Math.max(fromRps + 1, Math.round(1.6 * opts.guessRps));
+    const stages: Stage[] = [{ kind: 'ramp', durationMs: PROBE_MS, fromRps, toRps }];
     const seconds: ProbeSecond[] = [];
-    await runReplay({
-      scenario: join(dir, 'probe-scenario.yaml'), profile: join(dir, 'probe-profile.yaml'), target: opts.url, dataDir: opts.dataDir,
-      outDir: join(dir, 'run'), seed: 1, timeoutMs: 10_000, graceMs: 1000,
+    await runPlan({
+      target: new URL(opts.url), outDir: join(dir, 'run'), plannedDurationMs: PROBE_MS, timeoutMs: 10_000, graceMs: 1000,
+      plan: { stream: scenarioPlan({ templates, tenants: opts.tenants, profile: { arrival: 'poisson', stages }, seed: 1 }) },
+      meta: { scenario: 'demo-probe', profile: 'demo-probe', seed: 1, speed: 1, rateScale: 1, arrival: 'poisson', endpoints: endpoints.map((e) => e.name), slo: [] },
       onLive: (s) => seconds.push({ offeredRps: s.offeredRps, achievedRps: s.achievedRps, p50Ms: s.p50Ms }),
-      log: () => undefined, print: () => undefined,
+      log: () => undefined,
     });
     await drained(opts.url, 20_000);
-    return probeKneeRps(seconds) ?? to;
+    return probeKneeRps(seconds) ?? toRps;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 };
+
+/** The probe ramp's length, ms. */
+const PROBE_MS = 12_000;
 
 /** Waits (at most `timeoutMs`) until nothing waits for the demo's pool: the probe's backlog is served. */
 const drained = async (url: string, timeoutMs: number): Promise<void> => {
@@ -234,8 +235,9 @@ const drained = async (url: string, timeoutMs: number): Promise<void> => {
 };
 
 export interface DemoTargetOptions extends Omit<DemoChildOptions, 'log'> {
-  /** The profile's name (PEAK_SHARE), planned length (before --speed, ms) and peak rate (before --rate-scale). */
-  profileName: string;
+  /** Where the profile's peak stands, as a multiple of the measured capacity (its `demo.peak_share`, else DEFAULT_PEAK_SHARE). */
+  peakShare: number;
+  /** The profile's planned length (before --speed, ms) and peak rate (before --rate-scale, requests/s). */
   plannedDurationMs: number;
   peakRps: number;
   /** `--speed` when given; else speedFor(plannedDurationMs). */
@@ -263,21 +265,21 @@ export interface DemoTarget {
 /** Starts the demo, warms it, measures it, and says how to play the profile against it. */
 export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTarget> => {
   const { log } = opts;
-  log(`starting the demo service (${opts.databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'embedded PGlite'})…`);
-  const child = await startDemoChild({ ...opts, log: (line) => log(`  demo: ${line}`) });
+  log(`starting the demo service (${opts.databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'its embedded PostgreSQL server'})…`);
+  const child = await startDemoChild({ acquireTimeoutMs: FIRST_RUN_ACQUIRE_TIMEOUT_MS, ...opts, log: (line) => log(`  demo: ${line}`) });
   try {
     const manifest = await readManifest(join(child.dataDir, 'manifest.json'));
     const scenario = await loadScenario(DEMO_SCENARIO_FILE);
     const warmMs = await warmDashboards(child.url, manifest, child.poolSize);
-    log(`demo at ${child.url} (${child.backend}, pool ${child.poolSize}); the biggest tenants' dashboards cached in ${(warmMs / 1000).toFixed(1)} s`);
+    log(`demo at ${child.url} (${child.embeddedPg ? 'embedded PostgreSQL' : child.backend}, pool ${child.poolSize}); the biggest tenants' dashboards cached in ${(warmMs / 1000).toFixed(1)} s`);
     let capacityRps: number | null = null;
     let rateScale = opts.rateScale ?? null;
     if (rateScale === null) {
       log('measuring what it serves on this machine (a 12-second ramp)…');
       // Four loops per pool slot keep the pool full while responses travel: fewer leave the database idle between requests and under-measure it.
       const guess = await measureCapacityRps(child.url, mixSampler(scenario, manifest, createRng(opts.seed ?? 1, 'demo-calibration')), { concurrency: 4 * child.poolSize });
-      capacityRps = await probeCapacityRps({ url: child.url, dataDir: child.dataDir, scenario, guessRps: guess });
-      rateScale = rateScaleFor(opts.profileName, opts.peakRps, capacityRps);
+      capacityRps = await probeCapacityRps({ url: child.url, tenants: buildTenantTable(tenantsFromManifest(manifest), 'demo manifest'), scenario, guessRps: guess });
+      rateScale = rateScaleFor(opts.peakShare, opts.peakRps, capacityRps);
       const share = Math.round(((opts.peakRps * rateScale) / capacityRps) * 100);
       log(`measured capacity ~${Math.round(capacityRps)} requests/s under open load (${Math.round(guess)} closed-loop): rates x${rateScale}, so the profile peaks at ${Math.round(opts.peakRps * rateScale)} requests/s, ~${share}% of it (--rate-scale overrides)`);
     }
@@ -303,7 +305,7 @@ export const startDemoForReplay = async (opts: { profile: string; speed?: number
   if (scale !== undefined && !(scale > 0 && scale <= 100)) throw inputError('PRODSHAPE_DEMO_SCALE', `expected a scale above 0 and at most 100, got ${JSON.stringify(scaleText)}`);
   return prepareDemoTarget({
     ...(scale === undefined ? {} : { scale }),
-    profileName: profile.name,
+    peakShare: profile.demoPeakShare ?? DEFAULT_PEAK_SHARE,
     plannedDurationMs: profileDurationMs(profile),
     peakRps: peakRateRps(profile),
     speed: opts.speed ?? null,

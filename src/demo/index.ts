@@ -1,6 +1,8 @@
 /**
  * The demo staging service's public face: a small real HTTP API over a real
- * PostgreSQL (DATABASE_URL) or the embedded PGlite, loaded with the default
+ * PostgreSQL (DATABASE_URL; else an embedded PostgreSQL server under the cache
+ * directory, src/pg; else, where no binaries exist for this platform, the
+ * embedded PGlite), loaded with the default
  * `saas-orders` dataset, with the four production-only bugs planted:
  *
  * - data skew: `GET /tenants/:id/orders?status=pending` reads all of a
@@ -20,6 +22,8 @@ import { prepareDatabase } from './load.js';
 import { startDemoServer, type DemoServer } from './server.js';
 import { DEFAULT_POOL_SIZE, type DemoDb } from './db.js';
 import type { CacheOptions } from './cache.js';
+import { startEmbeddedPg, type EmbeddedPg } from '../pg/embedded.js';
+import { BinariesUnavailableError } from '../pg/binaries.js';
 
 export { DEFAULT_POOL_SIZE, DEFAULT_ACQUIRE_TIMEOUT_MS, type DemoDb, type PoolStats } from './db.js';
 export { DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, cacheRoot, ensureDataset, type Dataset } from './dataset.js';
@@ -36,8 +40,14 @@ export interface DemoOptions {
   poolSize?: number;
   /** Wait for a pool connection before answering 503, ms (default 10,000). */
   acquireTimeoutMs?: number;
-  /** PostgreSQL URL; undefined or null: the embedded PGlite. */
+  /** PostgreSQL URL; undefined or null: the embedded server (`embedded`). */
   databaseUrl?: string | null;
+  /**
+   * Without a URL: `postgres` (default) starts the embedded PostgreSQL server
+   * under the cache directory, falling back to PGlite where this platform has
+   * no binaries; `pglite` uses PGlite.
+   */
+  embedded?: 'postgres' | 'pglite';
   /** Dataset seed and scale (defaults: 42, and 3 on PGlite or 10 on PostgreSQL). */
   seed?: number;
   scale?: number;
@@ -56,7 +66,9 @@ export interface Demo {
   db: DemoDb;
   dataset: Dataset;
   server: DemoServer;
-  /** Stops the server, then closes the database. */
+  /** The embedded PostgreSQL server the demo started (stopped by close), or null (DATABASE_URL, PGlite). */
+  embeddedPg: EmbeddedPg | null;
+  /** Stops the server, then closes the database (and stops the embedded server). */
   close(): Promise<void>;
 }
 
@@ -64,13 +76,22 @@ export interface Demo {
 export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cacheDir = opts.cacheDir ?? cacheRoot();
-  const scale = opts.scale ?? (opts.databaseUrl ? DEFAULT_DEMO_SCALE.postgres : DEFAULT_DEMO_SCALE.pglite);
-  const dataset = await ensureDataset({ cacheDir, log, scale, ...(opts.seed === undefined ? {} : { seed: opts.seed }) });
-  const db = await prepareDatabase({
-    dataset, cacheDir, log, databaseUrl: opts.databaseUrl ?? null, replace: opts.replace ?? false,
-    poolSize: opts.poolSize ?? DEFAULT_POOL_SIZE,
-    ...(opts.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: opts.acquireTimeoutMs }),
-  });
+  const embeddedPg = opts.databaseUrl ? null : await startEmbedded(opts.embedded ?? 'postgres', cacheDir, log);
+  const databaseUrl = opts.databaseUrl || embeddedPg?.url || null;
+  let db: DemoDb;
+  let dataset: Dataset;
+  try {
+    const scale = opts.scale ?? (databaseUrl !== null ? DEFAULT_DEMO_SCALE.postgres : DEFAULT_DEMO_SCALE.pglite);
+    dataset = await ensureDataset({ cacheDir, log, scale, ...(opts.seed === undefined ? {} : { seed: opts.seed }) });
+    db = await prepareDatabase({
+      dataset, cacheDir, log, databaseUrl, replace: opts.replace ?? false,
+      poolSize: opts.poolSize ?? DEFAULT_POOL_SIZE,
+      ...(opts.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: opts.acquireTimeoutMs }),
+    });
+  } catch (e) {
+    await embeddedPg?.stop();
+    throw e;
+  }
   let server: DemoServer;
   try {
     server = await startDemoServer({
@@ -81,13 +102,30 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     });
   } catch (e) {
     await db.close();
+    await embeddedPg?.stop();
     throw e;
   }
   return {
-    url: server.url, port: server.port, db, dataset, server,
+    url: server.url, port: server.port, db, dataset, server, embeddedPg,
     close: async () => {
-      await server.close();
-      await db.close();
+      try {
+        await server.close();
+        await db.close();
+      } finally {
+        await embeddedPg?.stop();
+      }
     },
   };
+};
+
+/** The embedded PostgreSQL server, or null for PGlite (asked for, or no binaries for this platform: said in the log). */
+const startEmbedded = async (kind: 'postgres' | 'pglite', cacheDir: string, log: (line: string) => void): Promise<EmbeddedPg | null> => {
+  if (kind === 'pglite') return null;
+  try {
+    return await startEmbeddedPg({ cacheDir, log });
+  } catch (e) {
+    if (!(e instanceof BinariesUnavailableError)) throw e;
+    log(`no embedded PostgreSQL server for this platform (${e.message}): using the embedded PGlite, without the PostgreSQL observer`);
+    return null;
+  }
 };

@@ -129,17 +129,22 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
   };
   const withConn = <T>(fn: (c: DemoConn) => Promise<T>): Promise<T> => db.withConnection(fn, (waitMs) => metrics.acquire(waitMs / 1000));
 
-  /** Admin actions run one at a time: a second one while the first runs gets 409. */
-  const admin = async (name: string, res: ServerResponse, run: () => Promise<unknown>): Promise<void> => {
-    if (adminBusy !== null) throw new HttpError(409, `an admin action is running (${adminBusy}); try again when it finished`);
-    adminBusy = name;
+  /**
+   * Admin actions that change the database run one at a time: a second one
+   * while the first runs gets 409. A deploy (`exclusive` false) only restarts
+   * the application's side, so it may come while a migration runs, as a
+   * release's restart follows its migration.
+   */
+  const admin = async (name: string, res: ServerResponse, run: () => Promise<unknown>, exclusive = true): Promise<void> => {
+    if (exclusive && adminBusy !== null) throw new HttpError(409, `an admin action is running (${adminBusy}); try again when it finished`);
+    if (exclusive) adminBusy = name;
     try {
       const result = await run();
       metrics.action(name);
       log(`prodshape demo: ${name}: ${JSON.stringify(result)}`);
       sendJson(res, 200, result);
     } finally {
-      adminBusy = null;
+      if (exclusive) adminBusy = null;
     }
   };
 
@@ -181,7 +186,7 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
       cache.set(key, body);
       send(res, 200, body, { 'x-cache': 'miss' });
     }),
-    route('POST', '/admin/deploy', (_p, _url, res) => admin('deploy', res, () => Promise.resolve({ deployed: true, cache_entries_dropped: cache.clear() }))),
+    route('POST', '/admin/deploy', (_p, _url, res) => admin('deploy', res, () => Promise.resolve({ deployed: true, cache_entries_dropped: cache.clear() }), false)),
     route('POST', '/admin/migrate', (_p, url, res) => {
       const a = url.searchParams.get('analyze');
       if (a !== null && !['true', 'false', '1', '0'].includes(a)) throw new HttpError(400, `analyze must be true or false, got ${JSON.stringify(a.slice(0, 40))}`);

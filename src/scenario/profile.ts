@@ -67,6 +67,12 @@ export interface Profile {
   stages: Stage[];
   events: ProfileEvent[];
   fit: FitInfo | null;
+  /**
+   * `demo: { peak_share: X }`: played against the bundled demo without
+   * `--rate-scale`, the rates are scaled so the peak stands at X times the
+   * demo's measured capacity (above 1 past it). Absent: 0.6.
+   */
+  demoPeakShare?: number | null;
   /** Transforms applied so far (recorded in the run directory). */
   applied: { speed: number; rateScale: number; durationLimitMs: number | null };
 }
@@ -113,7 +119,7 @@ export const leadingComment = (text: string): string => {
 /** Validates a parsed profile document; throws an InputError listing every problem. */
 export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
   const c = createChecker(doc);
-  const o = c.object([], doc.value, { required: ['stages'], optional: ['name', 'arrival', 'events', 'description', 'fit'] });
+  const o = c.object([], doc.value, { required: ['stages'], optional: ['name', 'arrival', 'events', 'description', 'fit', 'demo'] });
   const name = o?.name === undefined ? fallbackName : c.string(['name'], o.name, { nonEmpty: true });
   const arrival = o?.arrival === undefined ? 'poisson' : c.oneOf(['arrival'], o.arrival, ['poisson', 'constant'] as const);
   const stagesRaw = o ? c.list(['stages'], o.stages, { min: 1 }) : undefined;
@@ -129,6 +135,8 @@ export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
     if (atMs !== undefined && action !== undefined && optional !== undefined) events.push({ atMs, action, optional });
   });
   const fit = o?.fit === undefined ? null : (c.map(['fit'], o.fit)) ?? null;
+  const demo = o?.demo === undefined ? undefined : c.object(['demo'], o.demo, { required: ['peak_share'] });
+  const demoPeakShare = demo === undefined ? null : c.number(['demo', 'peak_share'], demo.peak_share, { min: 0, max: 10, exclusiveMin: true }) ?? null;
   const description = typeof o?.description === 'string' ? o.description : leadingComment(doc.text);
   const totalMs = stages.reduce((s, st) => s + (st?.durationMs ?? 0), 0);
   events.forEach((e, i) => {
@@ -143,6 +151,7 @@ export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
     stages: stages.filter((s): s is Stage => s !== undefined),
     events: events.sort((a, b) => a.atMs - b.atMs),
     fit,
+    demoPeakShare,
     applied: { speed: 1, rateScale: 1, durationLimitMs: null },
   };
 };

@@ -2,11 +2,12 @@
  * `prodshape demo` end to end: the built CLI as a user runs it (dist/cli/main.js).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { pidAlive, runningPostmaster } from '../../src/pg/cluster.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import { TEST_CACHE_DIR, TEST_SCALE } from './helpers.js';
 
@@ -50,23 +51,38 @@ describe('prodshape demo (built CLI)', () => {
     if (!existsSync(CLI)) expect(spawnSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' }).status).toBe(0);
   });
 
-  it('starts on the embedded PGlite without DATABASE_URL, prints where it listens, serves, and stops on SIGTERM', async () => {
-    const { child, first, stderr } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--json']);
-    const info = JSON.parse(first) as { url: string; data_dir: string; manifest: string; backend: string; pool_size: number };
-    expect(info).toMatchObject({ backend: 'pglite', pool_size: 4 });
+  it('starts its embedded PostgreSQL server without DATABASE_URL, says how to observe it without printing the password, and stops the server on SIGTERM', async () => {
+    // The default dataset (scale 10), as the end-to-end tests load it into the same cache's cluster.
+    const { child, first, stderr } = await startCli(['--port', '0', '--json']);
+    const info = JSON.parse(first) as { url: string; manifest: string; backend: string; pool_size: number; embedded_pg: { url: string; password_file: string; dir: string; pid: number } | null };
+    expect(info).toMatchObject({ backend: 'postgres', pool_size: 4 });
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(info.manifest)).toBe(true);
+    const pg = info.embedded_pg!;
+    expect(pg.url).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/demo$/);
+    expect(pg.dir.startsWith(join(TEST_CACHE_DIR, 'embedded-pg'))).toBe(true);
+    const password = readFileSync(pg.password_file, 'utf8').trim();
+    expect(first + stderr()).not.toContain(password);
     const health = (await (await fetch(`${info.url}/healthz`)).json()) as { status: string; backend: string };
-    expect(health).toMatchObject({ status: 'ok', backend: 'pglite' });
-    const metrics = await (await fetch(`${info.url}/metrics`)).text();
-    expect(metrics).toContain('app_db_pool_size 4');
+    expect(health).toMatchObject({ status: 'ok', backend: 'postgres' });
+    expect(runningPostmaster(join(pg.dir, 'data'))).toBe(pg.pid);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     expect(stderr()).toContain('stopping (SIGTERM)');
+    // No postgres left behind.
+    expect(runningPostmaster(join(pg.dir, 'data'))).toBeNull();
+    expect(pidAlive(pg.pid)).toBe(false);
+  });
+
+  it('runs on the embedded PGlite with --pglite', async () => {
+    const { child, first } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--pglite', '--json']);
+    expect(JSON.parse(first)).toMatchObject({ backend: 'pglite', embedded_pg: null });
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
   });
 
   it('prints a human summary with --pool, and stops when the parent that started it goes away', async () => {
-    const { child, first } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--pool', '7'], {}, true);
+    const { child, first } = await startCli(['--port', '0', '--pool', '7'], {}, true);
     expect(first).toMatch(/^prodshape demo: http:\/\/127\.0\.0\.1:\d+$/);
     const url = first.replace('prodshape demo: ', '');
     expect(await (await fetch(`${url}/metrics`)).text()).toContain('app_db_pool_size 7');
@@ -103,6 +119,6 @@ describe('prodshape demo (built CLI)', () => {
   it('documents its options in --help', () => {
     const r = spawnSync(process.execPath, [CLI, 'demo', '--help'], { env: env(), encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const opt of ['--port', '--pool', '--database-url', '--scale', '--acquire-timeout']) expect(r.stdout).toContain(opt);
+    for (const opt of ['--port', '--pool', '--database-url', '--pglite', '--scale', '--acquire-timeout']) expect(r.stdout).toContain(opt);
   });
 });

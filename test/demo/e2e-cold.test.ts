@@ -1,15 +1,14 @@
 /**
- * post-deploy-cold against the demo on real PostgreSQL, through the built CLI
+ * post-deploy-cold against the demo on its embedded PostgreSQL server (the default), through the built CLI
  * with no --target: the report finds the cold window that starts at the
  * deploy. --speed 8 (45 s) keeps the suite short.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { CLI, e2eSetup, type E2eContext } from './e2e-setup.js';
 import { runFirstCommand } from './helpers.js';
 
-describe.skipIf(skipWithoutPg())('post-deploy-cold against the demo (PostgreSQL)', () => {
+describe('post-deploy-cold against the demo (embedded PostgreSQL)', () => {
   let ctx: E2eContext;
   beforeAll(async () => {
     ctx = await e2eSetup();

@@ -1,73 +1,94 @@
 /**
- * monday-9am against the demo on real PostgreSQL, through the built CLI with
- * no --target (what the README's first command promises, on the real server): the one report
- * names the slow big tenants on the orders endpoint, the cold window after
- * the night-time deploy, and the saturation point of the 9am ramp with the
- * pool waiting. Compressed further than the first run (--speed 60: one minute)
- * to keep the suite short. Its database is observed (demo.yaml's
- * observe.postgres is DATABASE_URL): slow statements, plans.
+ * The README's first command, `npx prodshape replay --profile monday-9am`, as
+ * a user runs it: the package's bin (its shebang and mode), no --target, no
+ * DATABASE_URL, an empty working directory. The demo starts on its embedded
+ * PostgreSQL server (the cache is the demo tests' own, so the dataset is
+ * generated and loaded once for the suite), is observed like a staging
+ * database, and is stopped with its server when the run ends. Played at
+ * --speed 60 (one minute) to keep the suite short; the rest is the README's.
  */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skipWithoutPg } from '../helpers/pg.js';
+import { readFileSync } from 'node:fs';
 import { reportSchemaErrors } from '../helpers/schema.js';
-import { median } from '../../src/analyze/stats.js';
-import { readManifest } from '../../src/data/manifest.js';
-import { DEFAULT_DEMO_SCALE, ensureDataset } from '../../src/demo/dataset.js';
-import { CLI, e2eSetup, type E2eContext } from './e2e-setup.js';
-import { TEST_CACHE_DIR, bySize, runFirstCommand } from './helpers.js';
+import { runningPostmaster } from '../../src/pg/cluster.js';
+import { BIN, e2eSetup, type E2eContext } from './e2e-setup.js';
+import { TEST_CACHE_DIR, type CliRun } from './helpers.js';
 
-// One retry: on a shared 2-core machine the run's first seconds sometimes read as a saturation
-// (a 2 s knee in the night, before any ramp) and the assertion on where saturation lands fails;
-// a second whole run judges the same claims again. The instability is the demo's, and is tracked.
-describe.skipIf(skipWithoutPg())('monday-9am against the demo (PostgreSQL)', { retry: 1 }, () => {
+/** Every cluster slot's data directory under the test cache. */
+const clusterDirs = (): string[] => {
+  const root = join(TEST_CACHE_DIR, 'embedded-pg');
+  return existsSync(root) ? readdirSync(root).map((slot) => join(root, slot, 'data')) : [];
+};
+
+describe('the first command: monday-9am against the demo on its embedded PostgreSQL', () => {
   let ctx: E2eContext;
   beforeAll(async () => {
     ctx = await e2eSetup();
   });
   afterAll(async () => ctx?.done());
 
-  it('names the slow big tenants of list-orders, the cold window after the deploy and the saturation point', async () => {
-    const run = await runFirstCommand(CLI, ['--profile', 'monday-9am', '--speed', '60'], ctx.env, ctx.cwd);
-    // 2: the peak is past what the demo serves, so the SLOs fail (as they should).
-    expect([0, 2], run.stderr).toContain(run.code);
-    expect(reportSchemaErrors(run.report)).toEqual([]);
-    expect(run.meta.speed).toBe(60);
-    const manifest = await readManifest((await ensureDataset({ scale: DEFAULT_DEMO_SCALE.postgres, cacheDir: TEST_CACHE_DIR })).manifestFile);
-    const biggest = new Set(bySize(manifest).slice(0, Math.ceil(manifest.tenants.length / 100)).map((t) => t.id));
+  it('starts the demo and its server, plays the Monday with its release, observes the database, names the plan regression and the saturated pool, and leaves no postgres behind', async () => {
+    // The package's bin, as `npx prodshape` runs it (its shebang and mode), not `node dist/cli/main.js`.
+    const child = spawn(BIN, ['replay', '--profile', 'monday-9am', '--speed', '60'], { cwd: ctx.cwd, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    // 2: the 9am peak is past what the released demo serves, so the SLOs fail (as they should).
+    expect(code, stderr).toBe(2);
+    expect(stderr).toMatch(/its embedded PostgreSQL server/);
 
-    // The slow big tenants: the biggest 1%, named.
-    const skew = run.report.breaks.find((b) => b.kind === 'data-skew' && b.endpoint === 'list-orders');
-    expect(skew, run.stdout).toBeDefined();
-    const ev = skew!.evidence as { end: string; ratio: number | null; p50_ratio: number | null; tenants: { tenant: string; rows: number }[] };
-    expect(ev.end).toBe('big');
-    expect(Math.max(ev.ratio ?? 0, ev.p50_ratio ?? 0)).toBeGreaterThanOrEqual(3);
-    expect(ev.tenants.length).toBeGreaterThan(0);
-    expect(biggest.has(ev.tenants[0]!.tenant)).toBe(true);
+    // The run directory and report.html are the last two lines, once each; the run directory under ./runs.
+    const lines = stdout.trim().split('\n');
+    const runDir = (lines[lines.length - 2] ?? '').replace(/^run directory: /, '');
+    expect(lines[lines.length - 2]).toMatch(/^run directory: /);
+    expect(lines[lines.length - 1]).toMatch(/^report: \S+report\.html$/);
+    expect(stdout.match(/^run directory: /gm)).toHaveLength(1);
+    expect(runDir.startsWith(join(ctx.cwd, 'runs'))).toBe(true);
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as CliRun['report'] & {
+      diagnosis: { id: string; status: string; summary: string }[];
+    };
+    const meta = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as CliRun['meta'];
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.profile).toBe('monday-9am');
+    expect(meta.speed).toBe(60);
 
-    // The cold window: starts at the deploy (4m of the profile: 4 s at --speed 60), on the cached dashboard or overall.
-    const deploy = run.report.events.find((e) => e.action === 'deploy');
-    expect(deploy?.ok).toBe(true);
-    expect(deploy!.t_s).toBeCloseTo(4, 0);
-    const cold = run.report.breaks.find((b) => b.kind === 'cold-cache');
-    expect(cold, run.stdout).toBeDefined();
-    expect(cold!.endpoint === null || cold!.endpoint === 'dashboard').toBe(true);
-    expect(Math.abs((cold!.t_s ?? -1) - deploy!.t_s)).toBeLessThanOrEqual(2);
+    // The night-time release fired: the deploy at 6m of the profile, its migration at 10m (6 s and 10 s at --speed 60).
+    expect(report.events.map((e) => [e.action, e.ok])).toEqual([['deploy', true], ['migrate', true]]);
 
-    // The saturation point: after the night (12 s) and at an offered rate well above the night's, so
-    // it is load, not the cold window; with the pool waiting. Where in the ramps it lands depends on the
-    // machine's capacity (on CI's machine: 18 s, the 9am ramp's first second).
-    const sat = run.report.breaks.find((b) => b.kind === 'saturation');
-    expect(sat, run.stdout).toBeDefined();
-    expect(sat!.t_s ?? 0).toBeGreaterThanOrEqual(12);
-    const nightRps = median(run.report.timeline.filter((r) => r.t_s >= 5 && r.t_s < 12).map((r) => r.offered_rps)) ?? 0;
-    expect(nightRps).toBeGreaterThan(0);
-    expect(sat!.offered_rps ?? 0).toBeGreaterThan(1.5 * nightRps);
-    expect(run.report.breaks.some((b) => b.kind === 'pool-saturation')).toBe(true);
-
-    // The demo's database (DATABASE_URL, through demo.yaml's observe.postgres): its statements and the critical queries' plans.
-    const db = run.report.database;
-    expect(db?.statements.available, run.stderr).toBe(true);
+    // Observed like a staging database: every diagnosis step says found or clear, none "not observed".
+    expect(report.diagnosis.map((d) => [d.id, d.status]).filter(([, s]) => s === 'not-observed')).toEqual([]);
+    expect(report.diagnosis.length).toBe(5);
+    const db = report.database;
+    expect(db?.statements.available, stderr).toBe(true);
     expect(db!.statements.top_by_total.some((q) => /FROM orders/i.test(q.query))).toBe(true);
     expect(db!.plans.some((p) => p.query === 'pending-orders' && p.ok)).toBe(true);
-  }, 240_000);
+
+    // The plan regression: pending-orders flipped to the migration's index after the migrate event, with more rows examined.
+    const migrate = report.events.find((e) => e.action === 'migrate')!;
+    const pr = report.breaks.find((b) => b.kind === 'plan-regression' && b.evidence.query === 'pending-orders');
+    expect(pr, report.breaks.map((b) => b.summary).join('\n')).toBeDefined();
+    expect(pr!.summary).toMatch(/after the migrate event/);
+    expect(String(pr!.evidence.after)).toMatch(/orders_created_at_idx/);
+    expect(pr!.t_s).toBeCloseTo(migrate.t_s, 0);
+
+    // The 9am peak saturates the pool of 4, with requests waiting for it.
+    const pool = report.breaks.find((b) => b.kind === 'pool-saturation');
+    expect(pool, stdout).toBeDefined();
+    expect(pool!.evidence).toMatchObject({ pool_size: 4 });
+    expect(pool!.evidence.max_waiting as number).toBeGreaterThan(0);
+
+    // Overload is shed (503 past a 2 s pool wait), not a wall of timeouts: errors stay a minority of the run.
+    // 14-42% over ten first runs on a busy 2-core machine (docs/demo.md, Measured), so the bound is "a minority".
+    expect(report.summary.errors / report.summary.requests).toBeLessThan(0.5);
+
+    // Nothing left running: the demo answers no more, and no postgres runs on any of the cache's clusters.
+    await expect(fetch(`${meta.target}/healthz`)).rejects.toThrow();
+    expect(clusterDirs().length).toBeGreaterThan(0);
+    for (const dir of clusterDirs()) expect(runningPostmaster(dir), dir).toBeNull();
+  }, 300_000);
 });

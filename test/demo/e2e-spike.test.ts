@@ -1,15 +1,14 @@
 /**
- * spike-3x against the demo on real PostgreSQL, through the built CLI with no
+ * spike-3x against the demo on its embedded PostgreSQL server (the default), through the built CLI with no
  * --target: the report finds the saturation point in the spike, with the
  * pool waiting. --speed 5 (42 s) keeps the suite short.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { CLI, e2eSetup, type E2eContext } from './e2e-setup.js';
 import { runFirstCommand } from './helpers.js';
 
-describe.skipIf(skipWithoutPg())('spike-3x against the demo (PostgreSQL)', () => {
+describe('spike-3x against the demo (embedded PostgreSQL)', () => {
   let ctx: E2eContext;
   beforeAll(async () => {
     ctx = await e2eSetup();

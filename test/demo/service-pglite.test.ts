@@ -11,7 +11,7 @@ import { TEST_CACHE_DIR, TEST_SCALE } from './helpers.js';
 import { serviceSuite } from './service-suite.js';
 
 serviceSuite('pglite', {
-  start: () => startDemo({ port: 0, databaseUrl: null, scale: TEST_SCALE, cacheDir: TEST_CACHE_DIR, log: () => undefined }),
+  start: () => startDemo({ port: 0, databaseUrl: null, embedded: 'pglite', scale: TEST_SCALE, cacheDir: TEST_CACHE_DIR, log: () => undefined }),
   reopen: async (opts) => {
     const ds = await ensureDataset({ scale: TEST_SCALE, cacheDir: TEST_CACHE_DIR });
     return openPglite({ ...opts, tarball: join(TEST_CACHE_DIR, 'pglite', `${ds.key}-schema${SCHEMA_VERSION}.tgz`) });

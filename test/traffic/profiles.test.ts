@@ -13,7 +13,7 @@ describe('shipped profiles', () => {
     expect(p.description.split('\n')[0]).toMatch(new RegExp(`^${name}: `));
   });
 
-  it('monday-9am: a night trough, a steep 9am ramp to ~4x, then the late-morning peak near 5x', async () => {
+  it('monday-9am: a night trough with the release, a steep 9am ramp to ~4x, a 9-10am peak near 5x, then the rush passes', async () => {
     const p = await load('monday-9am');
     expect(profileDurationMs(p)).toBe(3_600_000);
     const trough = rateAtRps(p, 60_000);
@@ -24,11 +24,15 @@ describe('shipped profiles', () => {
     // Steep: the 9am ramp climbs faster per minute than the early risers' ramp.
     const slope = (a: number, b: number): number => (rateAtRps(p, b - 1) - rateAtRps(p, a)) / ((b - a) / 60_000);
     expect(slope(rampStart, rampEnd)).toBeGreaterThan(3 * slope(12 * 60_000, rampStart));
-    // The Monday-morning deploy, in the night hours, optional so any scenario runs the profile.
-    expect(p.events).toEqual([{ atMs: 4 * 60_000, action: 'deploy', optional: true }]);
-    expect(rateAtRps(p, 4 * 60_000)).toBe(trough);
+    // The Monday-morning release in the night hours (the deploy, then its migration), optional so any scenario runs the profile.
+    expect(p.events).toEqual([{ atMs: 6 * 60_000, action: 'deploy', optional: true }, { atMs: 10 * 60_000, action: 'migrate', optional: true }]);
+    expect(rateAtRps(p, 6 * 60_000)).toBe(trough);
+    expect(rateAtRps(p, 10 * 60_000)).toBe(trough);
     expect(peakRateRps(p) / trough).toBeGreaterThan(4.8);
     expect(peakRateRps(p) / trough).toBeLessThan(5.5);
+    // The peak is bounded: by the last quarter hour the rush has passed (at most half the peak), so a saturated service can recover.
+    expect(rateAtRps(p, 50 * 60_000)).toBeLessThanOrEqual(0.5 * peakRateRps(p));
+    expect(rateAtRps(p, 59 * 60_000)).toBeGreaterThan(trough);
     // --speed 10 plays it in 6 minutes with the same rates.
     const fast = transformProfile(p, { speed: 10 });
     expect(profileDurationMs(fast)).toBe(360_000);
