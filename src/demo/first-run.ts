@@ -15,7 +15,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runReplay } from '../engine/replay.js';
+import { runReplay } from '../app/replay.js';
 import type { LiveStatus } from '../engine/run.js';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';

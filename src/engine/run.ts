@@ -20,7 +20,7 @@ import { InputError, ProdshapeError, errorMessage, inputError, type ExitCode } f
 import { redact, redactDeep } from '../core/secrets.js';
 import { VERSION } from '../core/version.js';
 import type { Manifest } from '../data/manifest.js';
-import type { Observer, RunContext } from '../observe/types.js';
+import type { Observer, RunContext } from './observer.js';
 import { RUN_FILES, type ErrorClass, type EventRecord, type RequestRecord, type RunMeta, type WindowRecord } from '../run/format.js';
 import { createHistogram, decodeHistogram, maxMs, percentileMs, type Histogram } from '../run/histogram.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';

@@ -19,7 +19,7 @@ import { generatorBound, type Bin } from '../bins.js';
 import { totalOfferedRps, type AnalysisContext, type BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse } from '../hist.js';
 import { kneedle } from '../kneedle.js';
-import { p99ThresholdMs } from '../slo.js';
+import { p99ThresholdMs } from '../../scenario/slo.js';
 import { isotonicIncreasing, median, movingAverage, quantile } from '../stats.js';
 import { r2, r3 } from '../text.js';
 import type { Span } from './cold-cache.js';
