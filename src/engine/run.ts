@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { InputError, ProdshapeError, errorMessage, inputError, type ExitCode } from '../core/errors.js';
+import { InputError, ProdshapeError, errorMessage, inputError, isErrorCode, isInputCode } from '../core/errors.js';
 import { redact, redactDeep } from '../core/secrets.js';
 import { VERSION } from '../core/version.js';
 import type { Manifest } from '../data/manifest.js';
@@ -178,8 +178,8 @@ const inProcessShare = (source: PlanSource, opts: RunPlanOptions, shareOpts: Omi
 };
 
 const rebuildError = (m: Extract<WorkerMessage, { type: 'error' }>): Error => {
-  if (m.problems !== null) return new InputError(m.problems, { ...(m.hint ? { hint: m.hint } : {}), ...(m.code ? { code: m.code } : {}) });
-  if (m.code !== null) return new ProdshapeError(m.code, m.message, { ...(m.hint ? { hint: m.hint } : {}), ...(m.exitCode !== null ? { exitCode: m.exitCode as ExitCode } : {}) });
+  if (m.problems !== null) return new InputError(m.problems, { ...(m.hint ? { hint: m.hint } : {}), ...(m.code !== null && isInputCode(m.code) ? { code: m.code } : {}) });
+  if (m.code !== null && isErrorCode(m.code)) return new ProdshapeError(m.code, m.message, m.hint ? { hint: m.hint } : {});
   return new Error(`worker: ${m.message}`);
 };
 
