@@ -5,6 +5,8 @@ export * from './run/index.js';
 export * from './traffic/index.js';
 export * from './engine/index.js';
 export * from './data/index.js';
-/** Access logs (sources, filters, templates, replay streams, `runLogReplay`) and fitting (`fitLog`). */
+/** The use cases (`runReplay`, `replayPlan`, `runLogReplay`, …). */
+export * from './app/index.js';
+/** Access logs (sources, filters, templates, replay streams) and fitting (`fitLog`). */
 export * as logs from './traffic/logs/index.js';
 export * as fit from './traffic/fit/index.js';

@@ -6,7 +6,7 @@
 import type { LoadedRun } from './load.js';
 import { binSeries, chooseBinWidth, type Bin, type BinChoice } from './bins.js';
 import { buildSeries, rangeSum, type RunSeries, type Series } from './series.js';
-import type { SloSpec } from './slo.js';
+import type { SloSpec } from '../scenario/slo.js';
 import type { Thresholds } from './thresholds.js';
 
 export interface BinnedSeries {

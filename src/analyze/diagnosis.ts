@@ -6,30 +6,16 @@
  *   4. events    — the events in or just before those windows;
  *   5. plans     — the plans of the slowest queries (PostgreSQL observer).
  * Steps 2 and 5 (and a richer 3) come from analysis extensions that read the
- * observers' files (extensions.ts); without them they say "not observed" and
+ * observers' files (given by the use cases, src/app/report.ts); without them they say "not observed" and
  * how to enable it.
  */
 import type { LoadedRun } from './load.js';
 import type { DetectorOutput } from './detect/index.js';
 import { skewQuotesP99 } from './detect/skew.js';
 import { fmtMs, fmtRps, fmtS } from './text.js';
-import type { ReportBreak } from './types.js';
+import { DIAGNOSIS_STEPS, type DiagnosisStep, type ReportBreak, type StepId } from './types.js';
 
-export const DIAGNOSIS_STEPS = ['degraded', 'slow-queries', 'pool', 'events', 'plans'] as const;
-export type StepId = (typeof DIAGNOSIS_STEPS)[number];
-
-/** One step's finding (report.json `diagnosis[]`). */
-export interface DiagnosisStep {
-  step: number;
-  id: StepId;
-  title: string;
-  /** `found`: something to act on; `nothing`: looked, all fine; `not-observed`: the data was not collected. */
-  status: 'found' | 'nothing' | 'not-observed';
-  summary: string;
-  details: unknown[];
-  /** For `not-observed`: what to turn on. */
-  how_to_enable: string | null;
-}
+export { DIAGNOSIS_STEPS, type DiagnosisStep, type StepId } from './types.js';
 
 /** A span where latency broke, for the steps that look "in those windows". */
 export interface DegradedSpan { endpoint: string | null; fromS: number; toS: number; kind: string }

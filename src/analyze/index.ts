@@ -9,10 +9,10 @@ import { RUN_FILES } from '../run/format.js';
 import { buildContext } from './context.js';
 import { runDetectors } from './detect/index.js';
 import { buildDiagnosis, type AnalysisExtension, type ExtensionResult } from './diagnosis.js';
-import { defaultExtensions } from './extensions.js';
 import { mergeSparse } from './hist.js';
 import { loadRun, type LoadedRun } from './load.js';
-import { evaluateSlo, parseSlos, type SloSpec } from './slo.js';
+import { parseSlos, type SloSpec } from '../scenario/slo.js';
+import { evaluateSlo } from './slo.js';
 import { buildEndpointTimeline, buildEndpoints, buildEvents, buildSummary, buildTimeline, slowestTenants } from './summary.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import type { Report, ReportBreak } from './types.js';
@@ -25,7 +25,7 @@ export type { SloResult, SloSpec } from './slo.js';
 export type { Verdict } from './verdict.js';
 export type { AnalysisExtension, DiagnosisInput, DiagnosisStep, ExtensionResult, StepId } from './diagnosis.js';
 export { loadRun, type LoadedRun } from './load.js';
-export { parseSlo, parseSlos } from './slo.js';
+export { parseSlo, parseSlos } from '../scenario/slo.js';
 export { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 export { breakLabel } from './verdict.js';
 export { compareReports, type Comparison, type CompareOptions, type PercentileDelta } from './compare.js';
@@ -38,7 +38,11 @@ export interface AnalyzeOptions {
   slo?: string[];
   /** Threshold overrides (tests, experiments). */
   thresholds?: Partial<Thresholds>;
-  /** Extensions to run instead of `defaultExtensions`. */
+  /**
+   * Analysis extensions run after the built-in detectors [none]: each reads its own files from the run
+   * directory and may fill diagnosis steps, add breaks and report sections. The use cases (src/app/)
+   * pass the observe stage's; the analyze stage knows none by name.
+   */
   extensions?: AnalysisExtension[];
   /** Where warnings about tolerated damage in the run directory go (a torn last line) [nowhere]. */
   onWarning?: (message: string) => void;
@@ -137,7 +141,7 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
 export const analyzeRunDir = async (dir: string, opts: AnalyzeOptions = {}): Promise<Report> => {
   const run = await loadRun(dir, opts.onWarning);
   const prepared = prepare(run, opts);
-  const extensions = opts.extensions ?? defaultExtensions;
+  const extensions = opts.extensions ?? [];
   const results = await Promise.all(extensions.map(async (x) => x.analyze({ run, degraded: prepared.det.degraded, breaks: prepared.det.breaks })));
   return assemble(prepared, results);
 };

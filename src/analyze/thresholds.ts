@@ -112,3 +112,16 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   lagWarnMs: 5,
   generatorShare: 0.25,
 };
+
+/**
+ * The latency rule's threshold without a p99 SLO, ms: max(factor × baseline
+ * p99, baseline + floor), with the words the report uses for it (from the
+ * factor and floor in force, so an override is described as it is).
+ */
+export const derivedLatencyThreshold = (baselineP99Ms: number, t: Pick<Thresholds, 'derivedSloFactor' | 'derivedSloFloorMs'>): { thresholdMs: number; describe: string } => {
+  const byFactorMs = t.derivedSloFactor * baselineP99Ms;
+  const byFloorMs = baselineP99Ms + t.derivedSloFloorMs;
+  return byFactorMs >= byFloorMs
+    ? { thresholdMs: byFactorMs, describe: `${t.derivedSloFactor}x its low-load p99` }
+    : { thresholdMs: byFloorMs, describe: `its low-load p99 + ${t.derivedSloFloorMs} ms` };
+};

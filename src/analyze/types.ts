@@ -4,9 +4,34 @@
  * The extra sections (verdict, slo, diagnosis, endpoint_timeline, pool,
  * analysis) are documented in docs/report.md.
  */
-import type { DiagnosisStep } from './diagnosis.js';
 import type { SloResult } from './slo.js';
-import type { Verdict } from './verdict.js';
+
+/** The run's verdict (report.json `verdict`). */
+export interface Verdict {
+  status: 'pass' | 'degraded' | 'fail';
+  /** One or two sentences. */
+  text: string;
+  /** Caveats about the run itself. */
+  notes: string[];
+}
+
+
+/** The diagnosis steps, in order (analyze/diagnosis.ts builds them). */
+export const DIAGNOSIS_STEPS = ['degraded', 'slow-queries', 'pool', 'events', 'plans'] as const;
+export type StepId = (typeof DIAGNOSIS_STEPS)[number];
+
+/** One step's finding (report.json `diagnosis[]`). */
+export interface DiagnosisStep {
+  step: number;
+  id: StepId;
+  title: string;
+  /** `found`: something to act on; `nothing`: looked, all fine; `not-observed`: the data was not collected. */
+  status: 'found' | 'nothing' | 'not-observed';
+  summary: string;
+  details: unknown[];
+  /** For `not-observed`: what to turn on. */
+  how_to_enable: string | null;
+}
 
 export type BreakKind = 'saturation' | 'pool-saturation' | 'data-skew' | 'cold-cache' | 'plan-regression' | 'errors';
 

@@ -7,17 +7,11 @@
  */
 import type { SloResult } from './slo.js';
 import { fmtMs, fmtPct, fmtRps, fmtS, fmtX } from './text.js';
-import type { ReportBreak, ReportSummary } from './types.js';
+import type { ReportBreak, ReportSummary, Verdict } from './types.js';
+
+export type { Verdict } from './types.js';
 import type { RunMeta } from '../run/format.js';
 import type { Thresholds } from './thresholds.js';
-
-export interface Verdict {
-  status: 'pass' | 'degraded' | 'fail';
-  /** One or two sentences. */
-  text: string;
-  /** Caveats about the run itself. */
-  notes: string[];
-}
 
 /** A few words naming a break, for the verdict and compare. */
 export const breakLabel = (b: ReportBreak): string => {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
 import { checkOutputFile, prepareOutputFile } from '../core/out-paths.js';
-import { analyzeRunDir, compareReports, type Report } from '../analyze/index.js';
+import { compareReports, type Report } from '../analyze/index.js';
+import { analyzeObservedRun } from '../app/report.js';
 import { RUN_FILES } from '../run/format.js';
 import { renderComparison } from '../report/index.js';
 import { out, terminalWidth, useColor } from './output.js';
@@ -31,7 +32,7 @@ interface CompareArgs {
 export const loadSide = async (path: string, slo: string[]): Promise<Report> => {
   if (!existsSync(path)) throw inputError('', 'no such run directory or report.json', { file: path });
   const isDir = statSync(path).isDirectory();
-  if (isDir && existsSync(join(path, RUN_FILES.meta))) return analyzeRunDir(path, { slo });
+  if (isDir && existsSync(join(path, RUN_FILES.meta))) return analyzeObservedRun(path, { slo });
   const file = isDir ? join(path, RUN_FILES.report) : path;
   if (!existsSync(file)) throw inputError('', 'neither a run directory (run.json) nor a report.json', { file: path, hint: 'pass the --out DIR of a `prodshape replay` run' });
   let parsed: unknown;

@@ -7,7 +7,7 @@ import type { Options } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { durationFlagMs } from '../core/duration.js';
 import type { LogFilterOptions } from '../traffic/logs/filter.js';
-import type { LogReplayRunOptions } from '../traffic/logs/run.js';
+import type { LogReplayRunOptions } from '../app/log-replay.js';
 import { LOG_FIELDS, LOG_FORMATS, type FieldMapping, type LogField, type LogSourceOptions } from '../traffic/logs/types.js';
 
 /** How to read the log. */

@@ -10,8 +10,8 @@ import { flagProblems } from '../engine/preflight.js';
 import { checkOutputDir, checkOutputFile } from '../core/out-paths.js';
 import { checkTransformFlags } from '../scenario/profile.js';
 import { formatLive } from '../engine/live.js';
-import { runReplay } from '../engine/replay.js';
-import { runLogReplay } from '../traffic/logs/run.js';
+import { runReplay } from '../app/replay.js';
+import { runLogReplay } from '../app/log-replay.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { err, out, terminalWidth, useColor } from './output.js';
@@ -100,7 +100,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .example('$0 replay --scenario demo --data DIR --profile monday-9am --target http://127.0.0.1:7878 --speed 30 --slo "p99<300ms"', 'against `prodshape demo` (it prints its dataset DIR)')
       .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
   handler: async (a) => {
-    // Access-log replays (src/traffic/logs/run.ts) take --log instead of --profile; --scenario is optional for them.
+    // Access-log replays (src/app/log-replay.ts) take --log instead of --profile; --scenario is optional for them.
     if (a.log !== undefined && a.profile !== undefined) throw inputError('--profile', 'give either --log (replay an access log) or --profile, not both');
     if (a.log === undefined && a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
     if (a.log === undefined && a.target === undefined && !isDemoScenario(a.scenario)) {

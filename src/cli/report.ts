@@ -8,8 +8,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { ensureOutputFile } from '../core/out-paths.js';
-import { analyzeRunDir } from '../analyze/index.js';
-import { exitCodeOf, finishRun, writeReports } from '../report/index.js';
+import { analyzeObservedRun, finishObservedRun, writeObservedReports } from '../app/report.js';
+import { exitCodeOf } from '../report/index.js';
 import { importK6ForReport } from './k6.js';
 import { err, out, terminalWidth, useColor } from './output.js';
 
@@ -53,13 +53,13 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const slo = argv.slo ?? [];
     const onWarning = (m: string): void => err(`warning: ${m}`);
     if (argv.json) {
-      const report = await analyzeRunDir(argv.dir, { slo, onWarning });
-      await writeReports(argv.dir, report, { html: argv.html, junitFile: argv.junit ?? null });
+      const report = await analyzeObservedRun(argv.dir, { slo, onWarning });
+      await writeObservedReports(argv.dir, report, { html: argv.html, junitFile: argv.junit ?? null });
       out(JSON.stringify(report, null, 2));
       process.exitCode = exitCodeOf(report);
       return;
     }
-    const res = await finishRun(argv.dir, { slo, onWarning, junitFile: argv.junit ?? null, print: out, color: useColor(), width: terminalWidth(), html: argv.html });
+    const res = await finishObservedRun(argv.dir, { slo, onWarning, junitFile: argv.junit ?? null, print: out, color: useColor(), width: terminalWidth(), html: argv.html });
     process.exitCode = res.exitCode;
   },
 };

@@ -3,8 +3,7 @@
  * makes them in place; the worker source (workers.ts) spreads row ranges
  * over worker threads and yields them back in order. Both give the same bytes.
  */
-import type { Dataset } from './dataset.js';
-import { tableOf } from './dataset.js';
+import { tableOf, type Dataset } from './compiled.js';
 import { chunkRanges, makeRows, type RowFormat } from './rows.js';
 import type { CompiledTable } from './columns.js';
 

@@ -11,23 +11,14 @@ import type { DataSpec, TableSpec } from '../scenario/data-spec.js';
 import { planData, type DataPlan } from './plan.js';
 import { buildPools, type Pools } from './pools.js';
 import { compileDataset, type CompiledTable } from './columns.js';
+import { tableOf, type Dataset } from './compiled.js';
 import { startWorker } from './workers.js';
 import type { Worker } from 'node:worker_threads';
 
 /** Seed used when none is given (runs are reproducible by default). */
 export const DEFAULT_SEED = 1;
 
-export interface Dataset {
-  scenario: string;
-  spec: DataSpec;
-  seed: number | string;
-  scale: number;
-  /** 16 hex digits of SHA-256 over the scenario's `data:` section (canonical JSON). */
-  scenarioHash: string;
-  plan: DataPlan;
-  pools: Pools;
-  tables: CompiledTable[];
-}
+export { tableOf, type Dataset } from './compiled.js';
 
 export interface DatasetOptions {
   /** Seed of every random choice (default 1). */
@@ -184,11 +175,4 @@ const poolsOnWorker = (
       await w.terminate();
     },
   };
-};
-
-/** The compiled table named `name`; throws an InputError listing the tables otherwise. */
-export const tableOf = (ds: Dataset, name: string): CompiledTable => {
-  const t = ds.tables.find((x) => x.name === name);
-  if (t === undefined) throw inputError('table', `no table "${name}" in this dataset; tables: ${ds.tables.map((x) => x.name).join(', ')}`);
-  return t;
 };

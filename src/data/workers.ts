@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../core/errors.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset } from './compiled.js';
 import { chunkRanges, type RowFormat } from './rows.js';
 import { makeChunk, type Chunk, type ChunkSource } from './chunks.js';
 import type { DataSpec } from '../scenario/data-spec.js';

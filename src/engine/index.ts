@@ -1,10 +1,7 @@
 /**
- * The engine's public face.
+ * The engine's public face. The use cases that load inputs, choose observers
+ * and report (`runReplay`, `replayPlan`, `runLogReplay`) are in src/app/.
  *
- * - `runReplay(opts)`: scenario + profile → run directory + report (the
- *   `replay` command as a library call).
- * - `replayPlan(opts)`: any plan → target checked → run → report: what an
- *   access-log replay calls with its own PlanSource.
  * - `runPlan(opts)`: any stream of `PlannedRequest`s (src/traffic/plan.ts) →
  *   run directory. Give `plan: { stream }` for one thread, or
  *   `plan: { recipe: { module, export, args } }` (a module exporting a
@@ -16,8 +13,8 @@
  *
  * See docs/replay.md for the run directory and the flags.
  */
+export type { Observer, RunContext } from './observer.js';
 export { runPlan, LAG_WARN_MS, type RunPlanOptions, type RunResult, type LiveStatus } from './run.js';
-export { replayPlan, runReplay, type ReplayCommonOptions, type ReplayOptions, type ReplayPlanOptions, type ReplayResult } from './replay.js';
 export { loadRecipe, type PlanFactory, type PlanRecipe, type PlanSource } from './plan-source.js';
 export { checkTargetAllowed, checkTargetReachable, isLocalAddress, parseTarget, publicTarget, resolveTarget, type ResolvedTarget } from './target.js';
 export { classifyAddress, hostAddress, refusedAddresses, type AddressClass } from './address.js';

@@ -8,7 +8,7 @@
  */
 import { expandEnv } from '../core/env.js';
 import { parseYaml, type DocPath } from '../core/yaml-doc.js';
-import { resolveScrapeUrl } from '../observe/prometheus.js';
+import { resolveScrapeUrl } from '../scenario/scrape-url.js';
 import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
 import { actionUrl } from './events.js';

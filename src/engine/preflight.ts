@@ -13,7 +13,7 @@
 import { expandEnv } from '../core/env.js';
 import { InputError, type Problem } from '../core/errors.js';
 import { parseYaml, type DocPath, type YamlDoc } from '../core/yaml-doc.js';
-import { parseSlo, parseSlos } from '../analyze/slo.js';
+import { parseSlo, parseSlos } from '../scenario/slo.js';
 import type { Scenario } from '../scenario/scenario.js';
 
 /** What the checks look at. */

@@ -16,11 +16,11 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { InputError, ProdshapeError, errorMessage, inputError, type ExitCode } from '../core/errors.js';
+import { InputError, ProdshapeError, errorMessage, inputError, isErrorCode, isInputCode } from '../core/errors.js';
 import { redact, redactDeep } from '../core/secrets.js';
 import { VERSION } from '../core/version.js';
 import type { Manifest } from '../data/manifest.js';
-import type { Observer, RunContext } from '../observe/types.js';
+import type { Observer, RunContext } from './observer.js';
 import { RUN_FILES, type ErrorClass, type EventRecord, type RequestRecord, type RunMeta, type WindowRecord } from '../run/format.js';
 import { createHistogram, decodeHistogram, maxMs, percentileMs, type Histogram } from '../run/histogram.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
@@ -178,8 +178,8 @@ const inProcessShare = (source: PlanSource, opts: RunPlanOptions, shareOpts: Omi
 };
 
 const rebuildError = (m: Extract<WorkerMessage, { type: 'error' }>): Error => {
-  if (m.problems !== null) return new InputError(m.problems, { ...(m.hint ? { hint: m.hint } : {}), ...(m.code ? { code: m.code } : {}) });
-  if (m.code !== null) return new ProdshapeError(m.code, m.message, { ...(m.hint ? { hint: m.hint } : {}), ...(m.exitCode !== null ? { exitCode: m.exitCode as ExitCode } : {}) });
+  if (m.problems !== null) return new InputError(m.problems, { ...(m.hint ? { hint: m.hint } : {}), ...(m.code !== null && isInputCode(m.code) ? { code: m.code } : {}) });
+  if (m.code !== null && isErrorCode(m.code)) return new ProdshapeError(m.code, m.message, m.hint ? { hint: m.hint } : {});
   return new Error(`worker: ${m.message}`);
 };
 

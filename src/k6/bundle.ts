@@ -15,7 +15,7 @@ export const toK6JavaScript = async (script: string, header: string): Promise<st
     return r.code;
   } catch (e) {
     throw new ProdshapeError('PS_K6_BUNDLE', `turning the k6 script into JavaScript failed: ${e instanceof Error ? e.message : String(e)}`, {
-      hint: 'write it as TypeScript (--format ts) and run it with k6 >= 0.57', exitCode: 3, cause: e,
+      hint: 'write it as TypeScript (--format ts) and run it with k6 >= 0.57', cause: e,
     });
   }
 };

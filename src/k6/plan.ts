@@ -17,7 +17,7 @@ import type { HttpMethod, Scenario, TenantPick } from '../scenario/scenario.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { createTenantPicker, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import type { TenantClass } from '../run/format.js';
-import { parseSlo, type SloSpec } from '../analyze/slo.js';
+import { parseSlo, type SloSpec } from '../scenario/slo.js';
 import { thresholdMetric } from './slo.js';
 import { formatK6Duration, profileToK6Arrival, sizeVus, type K6Arrival, type VuSizing } from './stages.js';
 
@@ -275,7 +275,7 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
     warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${(arrival.rateRoundingError * 100).toFixed(3)}%)`);
   }
   const usesTenants = pickers.length > 0 && table !== null;
-  // Replay tracks the same tenants (engine/replay.ts): the heaviest, plus seeded samples of small and empty ones.
+  // Replay tracks the same tenants (app/replay.ts): the heaviest, plus seeded samples of small and empty ones.
   const tracked = usesTenants && inp.tenantTags > 0 ? trackedTenantIndexes(table, createRng(0, 'tracked-tenants'), { heavy: inp.tenantTags }) : [];
   const peakRps = peakRateRps(profile);
   const classes = new Set(table?.classes ?? []);

@@ -1,5 +1,5 @@
 /**
- * SLOs (analyze/slo.ts syntax: `p99<300ms`, `list-orders:p95<100ms`,
+ * SLOs (scenario/slo.ts syntax: `p99<300ms`, `list-orders:p95<100ms`,
  * `errors<1%`, `max<2s`, `mean<50ms`, `dropped<0.1%`) as k6 thresholds on
  * tagged sub-metrics.
  *
@@ -12,7 +12,7 @@
  * which endpoint a dropped iteration was for, so a per-endpoint `dropped` SLO
  * has no threshold; prodshape's report still checks it after the import.
  */
-import type { SloSpec } from '../analyze/slo.js';
+import type { SloSpec } from '../scenario/slo.js';
 
 /** The k6 scenario name of the main traffic (overall SLOs filter on it). */
 export const TRAFFIC_SCENARIO = 'traffic';

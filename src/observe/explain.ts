@@ -24,7 +24,7 @@
  * PS_EXPLAIN_REFUSED with a message starting `refused: `.
  */
 import type pg from 'pg';
-import { ProdshapeError, errorMessage } from '../core/errors.js';
+import { ProdshapeError, errorMessage, type ErrorCode } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import type { PlanRecord } from './files.js';
 import { planRelations, summarisePlan } from './fingerprint.js';
@@ -40,7 +40,7 @@ export const OBSERVER_MARK = '/* prodshape-observer */';
 export const OBSERVER_APP = 'prodshape-observer';
 
 /** Code of a statement prodshape will not EXPLAIN; its message starts with REFUSED_PREFIX. */
-export const REFUSED_CODE = 'PS_EXPLAIN_REFUSED';
+export const REFUSED_CODE = 'PS_EXPLAIN_REFUSED' satisfies ErrorCode;
 export const REFUSED_PREFIX = 'refused: ';
 
 const refuse = (reason: string): ProdshapeError =>

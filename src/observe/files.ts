@@ -28,14 +28,7 @@
  */
 import type { ScrapeRecord } from '../run/format.js';
 
-export const OBSERVE_FILES = {
-  metrics: 'metrics.ndjson',
-  activity: 'pg-activity.ndjson',
-  statements: 'pg-statements.ndjson',
-  plans: 'pg-plans.ndjson',
-  log: 'pg-log.ndjson',
-  meta: 'observe.json',
-} as const;
+export { OBSERVE_FILES } from '../run/format.js';
 
 /** A Prometheus scrape as the observer writes it: the run format's record plus how long it took. */
 export interface ObservedScrapeRecord extends ScrapeRecord {

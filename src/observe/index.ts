@@ -13,9 +13,9 @@ import type { Scenario } from '../scenario/scenario.js';
 import { createMetaSink, type MetaSink } from './meta.js';
 import { createPostgresObserver, type PostgresObserverOptions } from './postgres.js';
 import { createPrometheusObserver, selectorsFor } from './prometheus.js';
-import type { Observer } from './types.js';
+import type { Observer } from '../engine/observer.js';
 
-export type { Observer, RunContext } from './types.js';
+export type { Observer, RunContext } from '../engine/observer.js';
 export * from './files.js';
 export * from './findings.js';
 export { fingerprintNode, shapeLine, shapeTree, summarisePlan, planFlags, type PlanNode } from './fingerprint.js';

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redact, redactDeep } from '../core/secrets.js';
 import { OBSERVE_FILES, type ObserveMeta } from './files.js';
-import type { RunContext } from './types.js';
+import type { RunContext } from '../engine/observer.js';
 
 export interface MetaSink {
   readonly meta: ObserveMeta;

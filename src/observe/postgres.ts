@@ -33,7 +33,7 @@ import {
   type StatementsSnapshot,
 } from './statements.js';
 import { startTicker, type Ticker } from './ticker.js';
-import type { Observer, RunContext } from './types.js';
+import type { Observer, RunContext } from '../engine/observer.js';
 
 export interface PostgresObserverOptions {
   /** Connection URL, `${ENV}` already expanded (a secret: never printed). */

@@ -13,11 +13,12 @@ import { errorMessage } from '../core/errors.js';
 import { redact, redactDeep, redactUrl } from '../core/secrets.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { PoolGauges } from '../scenario/scenario.js';
+import { resolveScrapeUrl } from '../scenario/scrape-url.js';
 import { OBSERVE_FILES, type ObservedScrapeRecord } from './files.js';
 import { parseExposition, parseSampleLine, seriesKey, type ParsedExposition } from './prom-parse.js';
 import { startTicker, type Ticker } from './ticker.js';
 import type { MetaSink } from './meta.js';
-import type { Observer, RunContext } from './types.js';
+import type { Observer, RunContext } from '../engine/observer.js';
 
 /**
  * Series kept from every scrape whatever the scenario says: process health
@@ -77,12 +78,6 @@ export const selectSeries = (parsed: ParsedExposition, selectors: SeriesSelector
     if (selectors.some((sel) => matches(sel, s.name, key))) out[key] = s.value;
   }
   return out;
-};
-
-/** Resolves `observe.prometheus` against the target: a full URL as is, a path relative to the target. */
-export const resolveScrapeUrl = (spec: string, target: URL | null): URL | null => {
-  if (/^https?:\/\//i.test(spec)) return new URL(spec);
-  return target === null ? null : new URL(spec, target);
 };
 
 export interface ScrapeOptions {

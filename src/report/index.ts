@@ -11,12 +11,12 @@ import { analyzeRunDir, type AnalyzeOptions, type Report } from '../analyze/inde
 import { EXIT, type ExitCode } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { RUN_FILES } from '../run/format.js';
-import { renderHtml } from './html.js';
+import { renderHtml, type HtmlSection } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderTerminal } from './terminal.js';
 
 export { renderTerminal } from './terminal.js';
-export { renderHtml } from './html.js';
+export { renderHtml, type HtmlSection } from './html.js';
 export { renderJunit } from './junit.js';
 export { renderComparison } from './compare.js';
 
@@ -31,6 +31,8 @@ export interface FinishOptions extends AnalyzeOptions {
   width?: number;
   /** Write report.html (default true). */
   html?: boolean;
+  /** Blocks added to report.html by later stages (the use cases pass the observe stage's) [none]. */
+  htmlSections?: readonly HtmlSection[];
 }
 
 export interface FinishResult {
@@ -49,13 +51,13 @@ export const exitCodeOf = (r: Report): ExitCode =>
   r.summary.interrupted === true ? EXIT.interrupted : r.slo.some((s) => !s.pass) ? EXIT.checkFailed : EXIT.ok;
 
 /** Writes report.json, report.html and (optionally) the JUnit file for an analysed report; returns the paths. */
-export const writeReports = async (dir: string, report: Report, opts: { html?: boolean; junitFile?: string | null } = {}): Promise<{ reportFile: string; htmlFile: string | null; junitFile: string | null }> => {
+export const writeReports = async (dir: string, report: Report, opts: { html?: boolean; junitFile?: string | null; htmlSections?: readonly HtmlSection[] } = {}): Promise<{ reportFile: string; htmlFile: string | null; junitFile: string | null }> => {
   const reportFile = join(dir, RUN_FILES.report);
   await writeFile(reportFile, `${redact(JSON.stringify(report, null, 2))}\n`);
   let htmlFile: string | null = null;
   if (opts.html !== false) {
     htmlFile = join(dir, RUN_FILES.html);
-    await writeFile(htmlFile, redact(renderHtml(report)));
+    await writeFile(htmlFile, redact(renderHtml(report, opts.htmlSections ?? [])));
   }
   let junitFile: string | null = null;
   if (opts.junitFile) {
@@ -69,7 +71,7 @@ export const writeReports = async (dir: string, report: Report, opts: { html?: b
 /** Analyses a run directory, writes the reports, prints the summary; returns the exit code (`exitCodeOf`). */
 export const finishRun = async (dir: string, opts: FinishOptions): Promise<FinishResult> => {
   const report = await analyzeRunDir(dir, opts);
-  const files = await writeReports(dir, report, { html: opts.html ?? true, junitFile: opts.junitFile ?? null });
+  const files = await writeReports(dir, report, { html: opts.html ?? true, junitFile: opts.junitFile ?? null, htmlSections: opts.htmlSections ?? [] });
   // The run directory and the report people open come last, where a terminal leaves them in view.
   const listed = [
     ...(files.junitFile ? [{ label: 'junit', path: files.junitFile }] : []),

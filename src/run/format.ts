@@ -41,6 +41,20 @@ export const RUN_FILES = {
 } as const;
 
 /**
+ * The observe stage's files beside them (their records are described in
+ * src/observe/files.ts); named here so that the run directory's whole file
+ * list is one fact of the run format (a `--force` run removes all of them).
+ */
+export const OBSERVE_FILES = {
+  metrics: 'metrics.ndjson',
+  activity: 'pg-activity.ndjson',
+  statements: 'pg-statements.ndjson',
+  plans: 'pg-plans.ndjson',
+  log: 'pg-log.ndjson',
+  meta: 'observe.json',
+} as const;
+
+/**
  * Tenant-size classes by rank of row count among tenants:
  * `top1` the largest 1% (at least one tenant), `top10` the next ones up to 10%,
  * `rest` the others with rows, `empty` tenants with zero rows, `none` requests

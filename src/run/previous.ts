@@ -5,8 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OBSERVE_FILES } from '../observe/files.js';
-import { RUN_FILES } from './format.js';
+import { OBSERVE_FILES, RUN_FILES } from './format.js';
 
 /** Every file name a run directory may hold (the run's and the observers'). */
 export const PREVIOUS_RUN_FILES: readonly string[] = [...new Set([...Object.values(RUN_FILES), ...Object.values(OBSERVE_FILES)])];

@@ -30,7 +30,7 @@
  */
 import type { Checker, DocPath } from '../core/yaml-doc.js';
 import { didYouMean, formatPath } from '../core/yaml-doc.js';
-import { FAKER_LOCALES, FAKER_METHODS } from '../data/faker-methods.js';
+import { FAKER_LOCALES, FAKER_METHODS } from './faker-methods.js';
 
 /** Where a value was written, for errors raised after parsing (e.g. a faker call failing). */
 export interface SpecSource {

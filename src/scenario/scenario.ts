@@ -10,7 +10,7 @@
 import { dirname, resolve } from 'node:path';
 import { createChecker, parseYaml, readYamlFile, type Checker, type DocPath, type YamlDoc } from '../core/yaml-doc.js';
 import { parseDataSpec, type DataSpec } from './data-spec.js';
-import { parseSlo } from '../analyze/slo.js';
+import { parseSlo } from './slo.js';
 
 /** Where tenant ids and their sizes come from when not from `--data DIR`. */
 export type TenantSource =

@@ -59,6 +59,18 @@ describe('saturation', () => {
     expect(r.verdict.status).toBe('degraded');
   });
 
+  it('says which derived threshold it used, from the factor and floor in force (not a fixed "5x")', async () => {
+    const dir = pooled(4);
+    const said = async (thresholds: { derivedSloFactor: number; derivedSloFloorMs: number }): Promise<string> => {
+      const b = only(await analyzeRunDir(dir, { thresholds }), 'saturation');
+      expect(b.evidence.threshold_source).toBe('derived');
+      return b.summary;
+    };
+    expect(await said({ derivedSloFactor: 3, derivedSloFloorMs: 0 })).toContain('3x its low-load p99');
+    // A floor far above 3x a ~40 ms baseline is the larger of the two, and is what the sentence names.
+    expect(await said({ derivedSloFactor: 3, derivedSloFloorMs: 400 })).toContain('its low-load p99 + 400 ms');
+  });
+
   it('lands on the step of a 3x spike and reports the rate of the spike', async () => {
     const r = await analyze(synthRun({ seed: 5, durationS: 60, rate: steps([[20, 100], [40, 300], [60, 100]]), endpoints: eps, slots: 10, serviceMs: () => 40 }));
     const b = only(r, 'saturation');

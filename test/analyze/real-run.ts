@@ -18,13 +18,13 @@ import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { startPlantedServer, zipfSizes, type PlantedOptions } from './servers.js';
 
-/** The part of the engine's API these tests use (src/engine/index.ts, `runReplay`). */
+/** The part of the engine's API these tests use (src/app/index.ts, `runReplay`). */
 interface Engine {
   runReplay(opts: { scenario: string; profile: string; target: string; outDir: string; seed: number; connections: number; print: (t: string) => void }): Promise<unknown>;
 }
-const ENGINE = join(PACKAGE_ROOT, 'src', 'engine', 'index.ts');
+const ENGINE = join(PACKAGE_ROOT, 'src', 'app', 'index.ts');
 export const hasEngine = existsSync(ENGINE);
-const engineModule = '../../src/engine/index.js';
+const engineModule = '../../src/app/index.js';
 
 let work: string | null = null;
 

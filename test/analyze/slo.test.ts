@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { analyzeRunDir } from '../../src/analyze/index.js';
-import { p99ThresholdMs, parseSlo, parseSlos } from '../../src/analyze/slo.js';
+import { p99ThresholdMs, parseSlo, parseSlos } from '../../src/scenario/slo.js';
 import { window, writeRunDir } from '../helpers/rundir.js';
 
 const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPlan, type RunPlanOptions } from '../../src/engine/index.js';
-import type { Observer } from '../../src/observe/types.js';
+import type { Observer } from '../../src/engine/observer.js';
 import { RUN_FILES, type EventRecord, type WindowRecord } from '../../src/run/format.js';
 import { decodeHistogram, maxMs, mergeHistograms, percentileMs } from '../../src/run/histogram.js';
 import { parseScenario } from '../../src/scenario/scenario.js';

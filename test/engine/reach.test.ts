@@ -14,7 +14,7 @@ import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, RunError } from '../../src/core/errors.js';
 import { checkReach, createReachAgent, pinnedLookup, type Resolver } from '../../src/engine/reach.js';
-import { runReplay } from '../../src/engine/replay.js';
+import { runReplay } from '../../src/app/replay.js';
 import { RUN_FILES, type EventRecord } from '../../src/run/format.js';
 import { startServer } from './servers.js';
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord, RunMeta } from '../../src/run/format.js';
 import { pearson } from '../../src/traffic/fit/stats.js';
-import { runLogReplay, type LogReplayRunOptions } from '../../src/traffic/logs/run.js';
+import { runLogReplay, type LogReplayRunOptions } from '../../src/app/log-replay.js';
 import { startServer, type TestServer } from '../engine/servers.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { sharedDataFile } from '../helpers/shared.js';

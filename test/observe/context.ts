@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunContext } from '../../src/observe/types.js';
+import type { RunContext } from '../../src/engine/observer.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import type { Manifest } from '../../src/data/manifest.js';
 import type { EventRecord } from '../../src/run/format.js';

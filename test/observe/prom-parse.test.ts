@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import client from 'prom-client';
 import { parseExposition, seriesKey } from '../../src/observe/prom-parse.js';
-import { parseSelector, selectSeries, selectorsFor, resolveScrapeUrl } from '../../src/observe/prometheus.js';
+import { parseSelector, selectSeries, selectorsFor } from '../../src/observe/prometheus.js';
+import { resolveScrapeUrl } from '../../src/scenario/scrape-url.js';
 
 describe('Prometheus text parser', () => {
   it('reads prom-client output with labelled histograms intact', async () => {

@@ -12,6 +12,7 @@ import { latencyStats, mergeSparse } from '../hist.js';
 import { median } from '../stats.js';
 import { fmtMs, fmtPct, fmtRps, fmtS, fmtX, r2, r3 } from '../text.js';
 import type { ReportBreak } from '../types.js';
+import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import { detectColdCache } from './cold-cache.js';
 import { detectErrors } from './errors.js';
 import { poolEpisodes, poolGaugesOf, poolMaxima, poolSeries, poolTimeline, type PoolEpisode, type PoolSeries } from './pool.js';
@@ -40,12 +41,12 @@ export interface DetectorOutput {
   degraded: { endpoint: string | null; fromS: number; toS: number; kind: string }[];
 }
 
-const rulePhrase = (r: SaturationResult): string => {
+const rulePhrase = (r: SaturationResult, t: Thresholds): string => {
   const b = r.break;
   if (b === null) return '';
   const parts: string[] = [];
   for (const rule of b.rules) {
-    if (rule === 'latency') parts.push(r.thresholdSource === 'slo' ? `above the p99 SLO of ${fmtMs(r.thresholdMs)}` : `above ${fmtMs(r.thresholdMs)}, 5x its low-load p99`);
+    if (rule === 'latency') parts.push(r.thresholdSource === 'slo' ? `above the p99 SLO of ${fmtMs(r.thresholdMs)}` : `above ${fmtMs(r.thresholdMs)}, ${r.baselineP99Ms === null ? 'derived from its low-load p99' : derivedLatencyThreshold(r.baselineP99Ms, t).describe}`);
     if (rule === 'throughput') parts.push(`achieved fell to ${fmtRps(b.queueing.achievedRps)} of ${fmtRps(b.queueing.offeredRps)} offered`);
     if (rule === 'errors') parts.push(`errors reached ${fmtPct(b.errorRateAfter)}`);
   }
@@ -58,7 +59,7 @@ const aligns = (ep: PoolEpisode, spans: readonly { fromS: number; toS: number }[
 const poolPhrase = (ep: PoolEpisode | undefined): string =>
   ep === undefined ? '' : `; the pool${ep.size === null ? '' : ` (size ${ep.size})`} had up to ${ep.maxWaiting} waiting`;
 
-const saturationSummary = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean): string => {
+const saturationSummary = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean, t: Thresholds): string => {
   const b = r.break;
   if (b === null) return '';
   const who = r.endpoint ?? 'Overall';
@@ -73,10 +74,10 @@ const saturationSummary = (r: SaturationResult, ep: PoolEpisode | undefined, has
   const action = ep !== undefined
     ? 'raise the pool size or shorten how long each request holds a connection'
     : `keep the offered load below ${fmtRps(b.offeredRps)} or find the resource that saturates there first (pool, CPU, locks)`;
-  return `${intro}${who} ${before} ${fmtMs(b.p99AfterMs)} when offered load passed ${fmtRps(b.offeredRps)}${knee} (${rulePhrase(r)})${why}: ${action}.`;
+  return `${intro}${who} ${before} ${fmtMs(b.p99AfterMs)} when offered load passed ${fmtRps(b.offeredRps)}${knee} (${rulePhrase(r, t)})${why}: ${action}.`;
 };
 
-const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean): ReportBreak | null => {
+const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean, t: Thresholds): ReportBreak | null => {
   const b = r.break;
   if (b === null) return null;
   return {
@@ -84,7 +85,7 @@ const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGa
     endpoint: r.endpoint,
     t_s: b.tS,
     offered_rps: b.offeredRps,
-    summary: saturationSummary(r, ep, hasGauges),
+    summary: saturationSummary(r, ep, hasGauges, t),
     evidence: {
       p99_before_ms: b.p99BeforeMs,
       p99_after_ms: b.p99AfterMs,
@@ -172,7 +173,7 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   const breaks: ReportBreak[] = [];
   for (const r of satResults) {
     const ep = alignedEpisodes.find((e) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
-    const b = saturationBreak(r, ep, pool !== null);
+    const b = saturationBreak(r, ep, pool !== null, ctx.t);
     if (b === null) continue;
     if (r.members.length > 1) {
       b.evidence.endpoints = r.members.map((m) => ({

@@ -19,9 +19,10 @@ import { generatorBound, type Bin } from '../bins.js';
 import { totalOfferedRps, type AnalysisContext, type BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse } from '../hist.js';
 import { kneedle } from '../kneedle.js';
-import { p99ThresholdMs } from '../slo.js';
+import { p99ThresholdMs } from '../../scenario/slo.js';
 import { isotonicIncreasing, median, movingAverage, quantile } from '../stats.js';
 import { r2, r3 } from '../text.js';
+import { derivedLatencyThreshold } from '../thresholds.js';
 import type { Span } from './cold-cache.js';
 
 export type SaturationRule = 'latency' | 'throughput' | 'errors';
@@ -135,7 +136,7 @@ export const saturationOf = (ctx: AnalysisContext, bs: BinnedSeries, masked: rea
   }));
   const slo = p99ThresholdMs(ctx.slos, bs.series.endpoint);
   const baseline = baselineP99(js, t.minSamplesPerBin);
-  const thresholdMs = slo ?? (baseline === null ? null : Math.max(t.derivedSloFactor * baseline, baseline + t.derivedSloFloorMs));
+  const thresholdMs = slo ?? (baseline === null ? null : derivedLatencyThreshold(baseline, t).thresholdMs);
   const thresholdSource = slo !== null ? 'slo' : thresholdMs !== null ? 'derived' : 'none';
   const tailFrom = ctx.durationS - t.tailGraceS;
   // Achieved vs offered over the neighbouring bins (centred): one second of Poisson counts is ±6% at 250 rps,

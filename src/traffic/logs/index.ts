@@ -1,4 +1,4 @@
-/** Access logs: sources (combined, common, nginx JSON, CSV; plain or gzip), filters, templates, and replay streams. */
+/** Access logs: sources (combined, common, nginx JSON, CSV; plain or gzip), filters, templates, and replay streams (the replay itself, `runLogReplay`, is a use case in src/app/). */
 export { openLog, logRecords, type LogReader } from './read.js';
 export { detectLogFormat, detectFromLines } from './detect.js';
 export { createLogFilter, SAFE_METHODS, type LogFilterOptions, type LogFilter, type FilterCounts } from './filter.js';
@@ -11,4 +11,3 @@ export {
 } from './replay-source.js';
 export { zoneOffset, parseAnyTime } from './time.js';
 export * from './types.js';
-export { runLogReplay, describeLogScan, type LogReplayRunOptions, type LogReplayResult } from './run.js';

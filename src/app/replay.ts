@@ -2,7 +2,7 @@
  * Replays as library calls:
  *
  * - `replayPlan`: any plan (a stream or a recipe, e.g. an access log) →
- *   target resolved and checked → `runPlan` → `finishRun` (report.json, SLOs,
+ *   target resolved and checked → `runPlan` → `finishObservedRun` (report.json, SLOs,
  *   renderings). What every `replay` variant shares.
  * - `runReplay`: the whole of `prodshape replay --scenario S --profile P`:
  *   load and validate the inputs, plan the traffic (src/traffic), then
@@ -16,7 +16,7 @@ import { createObservers } from '../observe/index.js';
 import { checkOutputDir, checkOutputFile, prepareOutputDir, prepareOutputFile } from '../core/out-paths.js';
 import { RUN_FILES } from '../run/format.js';
 import { removePreviousRunFiles } from '../run/previous.js';
-import { finishRun } from '../report/index.js';
+import { finishObservedRun } from './report.js';
 import { resolveNamed } from '../core/paths.js';
 import { createRng } from '../core/rng.js';
 import type { ExitCode } from '../core/errors.js';
@@ -25,15 +25,15 @@ import { loadScenario } from '../scenario/scenario.js';
 import { loadTenantTable, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { scenarioPlan, type ScenarioPlanArgs } from '../traffic/scenario-plan.js';
-import { checkEvents } from './events.js';
-import { checkBeforeLoad } from './preflight.js';
-import type { PlanSource } from './plan-source.js';
-import { runPlan, type LiveStatus, type RunPlanOptions, type RunResult } from './run.js';
-import { checkTargetReachable, resolveTarget } from './target.js';
-import { checkReach, createReachAgent, type PinnedHost, type Resolver } from './reach.js';
-import { outboundUrls } from './outbound.js';
+import { checkEvents } from '../engine/events.js';
+import { checkBeforeLoad } from '../engine/preflight.js';
+import type { PlanSource } from '../engine/plan-source.js';
+import { runPlan, type LiveStatus, type RunPlanOptions, type RunResult } from '../engine/run.js';
+import { checkTargetReachable, resolveTarget } from '../engine/target.js';
+import { checkReach, createReachAgent, type PinnedHost, type Resolver } from '../engine/reach.js';
+import { outboundUrls } from '../engine/outbound.js';
 import type { Dispatcher } from 'undici';
-import type { TrackedTenant } from './recorder.js';
+import type { TrackedTenant } from '../engine/recorder.js';
 
 /** Options every replay shares (the `replay` command's common flags). Defaults in brackets. */
 export interface ReplayCommonOptions {
@@ -192,7 +192,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
     // run.json holds every SLO in force (the scenario's and --slo's): the report judges those.
-    const finished = await finishRun(run.dir, { junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
+    const finished = await finishObservedRun(run.dir, { junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
     await reach?.dispatcher.close();

@@ -2,26 +2,26 @@
  * `runLogReplay`: the whole of `prodshape replay --log FILE`: scan the log,
  * check the target, stream the log's requests through the engine (`runPlan`,
  * one thread or N workers via `logPlanFactory`) and analyse the run directory
- * (`replayPlan` in engine/replay.ts), exactly as a profile replay does, so reports, SLOs and breaks
+ * (`replayPlan` in app/replay.ts), exactly as a profile replay does, so reports, SLOs and breaks
  * work the same. A scenario is optional: it brings observers, actions' SLOs
  * and the request timeout; `--data DIR` brings the dataset ids are remapped onto.
  */
 import { randomInt } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { resolveNamed } from '../../core/paths.js';
-import { replayPlan, trackedTenantsFor, type ReplayOptions, type ReplayResult } from '../../engine/replay.js';
-import type { PlanSource } from '../../engine/plan-source.js';
-import type { RunResult } from '../../engine/run.js';
-import { createObservers } from '../../observe/index.js';
-import { RUN_FILES, type RunMeta } from '../../run/format.js';
-import { loadScenario } from '../../scenario/scenario.js';
-import { WHOLE_PLAN } from '../arrivals.js';
-import { loadTenantTable } from '../tenants.js';
+import { resolveNamed } from '../core/paths.js';
+import { replayPlan, trackedTenantsFor, type ReplayOptions, type ReplayResult } from './replay.js';
+import type { PlanSource } from '../engine/plan-source.js';
+import type { RunResult } from '../engine/run.js';
+import { createObservers } from '../observe/index.js';
+import { RUN_FILES, type RunMeta } from '../run/format.js';
+import { loadScenario } from '../scenario/scenario.js';
+import { WHOLE_PLAN } from '../traffic/arrivals.js';
+import { loadTenantTable } from '../traffic/tenants.js';
 import {
   logReplayDurationMs, logReplayStream, primedStream, scanLogForReplay,
   type LogPlanArgs, type LogReplayOptions, type LogReplayStats, type LogScan,
-} from './replay-source.js';
+} from '../traffic/logs/replay-source.js';
 
 /** Options of `runLogReplay`: the replay flags (as for a profile replay) plus the log's. */
 export interface LogReplayRunOptions extends Omit<ReplayOptions, 'scenario' | 'profile'> {
@@ -90,7 +90,7 @@ export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplay
   const args: LogPlanArgs = { scan, options: replayOpts, dataDir };
   const plan: PlanSource = workers === 1
     ? { stream: await primedStream(logReplayStream(scan, replayOpts, table, WHOLE_PLAN, stats)) }
-    : { recipe: { module: new URL(`./replay-source${sourceExt}`, import.meta.url).href, export: 'logPlanFactory', args } };
+    : { recipe: { module: new URL(`../traffic/logs/replay-source${sourceExt}`, import.meta.url).href, export: 'logPlanFactory', args } };
   const extra = {
     log_file: logFile, log_format: scan.format, log_first: new Date(scan.firstMs).toISOString(), log_last: new Date(scan.lastMs).toISOString(),
     log_kept: scan.kept, log_lines: scan.log.lines, log_malformed: scan.log.malformed, log_malformed_lines: scan.log.malformedSamples.map((s) => s.line),

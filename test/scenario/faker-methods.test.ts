@@ -1,5 +1,5 @@
 /**
- * The static list of faker methods (src/data/faker-methods.ts) that scenarios are
+ * The static list of faker methods (src/scenario/faker-methods.ts) that scenarios are
  * validated against must match the installed faker. With UPDATE_FAKER_METHODS=1
  * this test rewrites the file instead.
  */
@@ -55,7 +55,7 @@ const render = (): string =>
 
 describe('faker method list', () => {
   it('matches the installed @faker-js/faker', () => {
-    const file = join(PACKAGE_ROOT, 'src/data/faker-methods.ts');
+    const file = join(PACKAGE_ROOT, 'src/scenario/faker-methods.ts');
     if (process.env.UPDATE_FAKER_METHODS === '1') writeFileSync(file, render());
     expect(readFileSync(file, 'utf8'), 'run UPDATE_FAKER_METHODS=1 npx vitest run test/data/faker-methods.test.ts').toBe(render());
   });
