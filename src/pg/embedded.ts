@@ -159,7 +159,7 @@ const ensureDemoDatabase = async (port: number, password: string): Promise<void>
  */
 export const startEmbeddedPg = async (opts: EmbeddedOptions): Promise<EmbeddedPg> => {
   const log = opts.log ?? (() => undefined);
-  const bin = opts.bin ?? (await embeddedBinaries());
+  const bin = opts.bin ?? (await embeddedBinaries(serverUser()));
   const root = join(opts.cacheDir, 'embedded-pg');
   const claimed = await claimSlot(root);
   if (claimed === null) {
