@@ -14,6 +14,7 @@ import { runReplay } from '../app/replay.js';
 import { runLogReplay } from '../app/log-replay.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
+import { wrap } from '../report/format.js';
 import { err, out, streamColumns, terminalWidth, useColor } from './output.js';
 
 interface ReplayArgs {
@@ -53,9 +54,10 @@ const positive = (flag: string, v: number, integer = false): number => {
  * (`\r` and clear to end of line) each second, fitted to the terminal's
  * current width in columns minus one (a line ending in the last column could
  * wrap on some terminals), with a progress bar when wide enough and errors and
- * drops in red unless NO_COLOR. Otherwise: the full line every 5 s, no bar.
+ * drops in red unless NO_COLOR; log lines longer than the terminal are
+ * word-wrapped. Otherwise: the full line every 5 s, no bar, log lines as they are.
  */
-const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void } => {
+const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void; fit: (line: string) => string[] } => {
   const stream = process.stderr;
   const tty = Boolean(stream.isTTY);
   const paint = useColor(stream) ? { red: (t: string): string => `\x1b[31m${t}\x1b[39m` } : undefined;
@@ -75,6 +77,12 @@ const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear:
     clear: () => {
       if (tty && shown) stream.write('\r\x1b[K');
       shown = false;
+    },
+    /** A log line, word-wrapped to the TTY's columns (continuations indented 2) when one line longer than them; as is otherwise. */
+    fit: (line) => {
+      const widthCols = streamColumns(stream);
+      if (widthCols === null || line.includes('\n') || line.length <= widthCols) return [line];
+      return wrap(line, widthCols, '  ');
     },
   };
 };
@@ -176,7 +184,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         onLive: live.onLive,
         log: (line: string) => {
           live.clear();
-          err(line);
+          for (const l of live.fit(line)) err(l);
         },
         print: (text: string) => {
           live.clear();
