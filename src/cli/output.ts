@@ -12,6 +12,13 @@ export const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean =
 /** Terminal width for renderings: the TTY's, between 60 and 120, else 80. */
 export const terminalWidth = (): number => (process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80);
 
+/**
+ * The real width of a TTY stream in columns (no clamping, unlike `terminalWidth`),
+ * or null when the stream is not a TTY or does not know its width.
+ */
+export const streamColumns = (stream: NodeJS.WriteStream): number | null =>
+  stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0 ? stream.columns : null;
+
 export const out = (text: string): void => {
   process.stdout.write(`${redact(text)}\n`);
 };

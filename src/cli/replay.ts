@@ -14,7 +14,8 @@ import { runReplay } from '../app/replay.js';
 import { runLogReplay } from '../app/log-replay.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
-import { err, out, terminalWidth, useColor } from './output.js';
+import { wrap } from '../report/format.js';
+import { err, out, streamColumns, terminalWidth, useColor } from './output.js';
 
 interface ReplayArgs {
   scenario?: string;
@@ -48,24 +49,40 @@ const positive = (flag: string, v: number, integer = false): number => {
   return v;
 };
 
-/** Live view: rewritten in place on a TTY, a plain line every 5 s otherwise (stderr, so stdout stays clean). */
-const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void } => {
-  const tty = Boolean(process.stderr.isTTY);
+/**
+ * Live view on stderr (so stdout stays clean). On a TTY: redrawn in place
+ * (`\r` and clear to end of line) each second, fitted to the terminal's
+ * current width in columns minus one (a line ending in the last column could
+ * wrap on some terminals), with a progress bar when wide enough and errors and
+ * drops in red unless NO_COLOR; log lines longer than the terminal are
+ * word-wrapped. Otherwise: the full line every 5 s, no bar, log lines as they are.
+ */
+const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void; fit: (line: string) => string[] } => {
+  const stream = process.stderr;
+  const tty = Boolean(stream.isTTY);
+  const paint = useColor(stream) ? { red: (t: string): string => `\x1b[31m${t}\x1b[39m` } : undefined;
   let n = 0;
   let shown = false;
   return {
     onLive: (s) => {
-      const line = formatLive(s);
       if (tty) {
-        process.stderr.write(`\r\x1b[2K${line}`);
+        // Read each time: the terminal may be resized during the run.
+        const widthCols = Math.max(1, (streamColumns(stream) ?? 80) - 1);
+        stream.write(`\r\x1b[K${formatLive(s, widthCols, { paint })}`);
         shown = true;
       } else if (n++ % 5 === 4) {
-        err(line);
+        err(formatLive(s, Number.POSITIVE_INFINITY, { progressBar: false }));
       }
     },
     clear: () => {
-      if (tty && shown) process.stderr.write('\r\x1b[2K');
+      if (tty && shown) stream.write('\r\x1b[K');
       shown = false;
+    },
+    /** A log line, word-wrapped to the TTY's columns (continuations indented 2) when one line longer than them; as is otherwise. */
+    fit: (line) => {
+      const widthCols = streamColumns(stream);
+      if (widthCols === null || line.includes('\n') || line.length <= widthCols) return [line];
+      return wrap(line, widthCols, '  ');
     },
   };
 };
@@ -167,7 +184,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         onLive: live.onLive,
         log: (line: string) => {
           live.clear();
-          err(line);
+          for (const l of live.fit(line)) err(l);
         },
         print: (text: string) => {
           live.clear();
