@@ -67,6 +67,25 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   });
   const ds = demo.dataset;
   const pg = demo.embeddedPg;
+  // The signal handlers go in before the ready line: a signal sent as soon as it is read would
+  // otherwise meet the default disposition (Node installs its handler only with a listener) and kill
+  // the process without closing the demo.
+  const stopped = new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (why: string): void => {
+      if (stopping) return;
+      stopping = true;
+      err(`prodshape demo: stopping (${why})`);
+      demo.close().then(resolve, (e: unknown) => {
+        err(`prodshape demo: error while stopping: ${e instanceof Error ? e.message : String(e)}`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    // Started by replay with an IPC channel: stop when the parent goes away.
+    if (process.send !== undefined) process.once('disconnect', () => stop('parent exited'));
+  });
   if (a.json) {
     // The embedded server's URL without its password, and the file that holds it (mode 0600): nothing secret on stdout.
     out(JSON.stringify({
@@ -83,22 +102,7 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
     out(`  replay    prodshape replay --scenario demo --data ${ds.dir} --target ${demo.url} --profile spike-3x --out runs/spike`);
     out('Ctrl-C stops it.');
   }
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (why: string): void => {
-      if (stopping) return;
-      stopping = true;
-      err(`prodshape demo: stopping (${why})`);
-      demo.close().then(resolve, (e: unknown) => {
-        err(`prodshape demo: error while stopping: ${e instanceof Error ? e.message : String(e)}`);
-        resolve();
-      });
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    // Started by replay with an IPC channel: stop when the parent goes away.
-    if (process.send !== undefined) process.once('disconnect', () => stop('parent exited'));
-  });
+  await stopped;
 };
 
 export const demoCommand: CommandModule<object, DemoArgs> = {

@@ -75,10 +75,11 @@ describe('prodshape demo (built CLI)', () => {
   });
 
   it('runs on the embedded PGlite with --pglite', async () => {
-    const { child, first } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--pglite', '--json']);
+    const { child, first, stderr } = await startCli(['--port', '0', '--scale', String(TEST_SCALE), '--pglite', '--json']);
     expect(JSON.parse(first)).toMatchObject({ backend: 'pglite', embedded_pg: null });
     child.kill('SIGTERM');
-    expect(await exited(child)).toBe(0);
+    const code = await exited(child);
+    expect(code, `signal ${String(child.signalCode)}; stderr:\n${stderr()}`).toBe(0);
   });
 
   it('prints a human summary with --pool, and stops when the parent that started it goes away', async () => {
