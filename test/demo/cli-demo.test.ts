@@ -6,12 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { pidAlive, runningPostmaster } from '../../src/pg/cluster.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import { TEST_CACHE_DIR, TEST_SCALE } from './helpers.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   const e: NodeJS.ProcessEnv = { ...process.env, PRODSHAPE_CACHE_DIR: TEST_CACHE_DIR, NO_COLOR: '1', ...extra };
@@ -48,7 +47,7 @@ const exited = (child: ChildProcess): Promise<number | null> =>
 
 describe('prodshape demo (built CLI)', () => {
   beforeAll(() => {
-    if (!existsSync(CLI)) expect(spawnSync('npm', ['run', '-s', 'build'], { cwd: PACKAGE_ROOT, stdio: 'inherit' }).status).toBe(0);
+    ensureBuilt();
   });
 
   it('starts its embedded PostgreSQL server without DATABASE_URL, says how to observe it without printing the password, and stops the server on SIGTERM', async () => {
