@@ -56,7 +56,10 @@ export const buildVerdict = (slo: SloResult[], breaks: ReportBreak[], summary: R
   if (aborted > 0) notes.push(`${aborted} request${aborted === 1 ? ' was' : 's were'} still waiting for an answer at the stop: counted as failed (error class aborted), with the wait from the intended time to the end of the grace period as latency.`);
   const lag = meta.lag_ms.p99;
   if (lag !== null && lag > t.lagWarnMs) notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): the load generator, not only the target, was a bottleneck; latencies include that lag.`);
-  if (summary.dropped > 0) notes.push(`${summary.dropped} arrivals were dropped at the in-flight cap (--max-inflight) and never sent.`);
+  if (summary.dropped > 0) {
+    const cap = meta.tool.name === 'k6' ? 'k6 had no free VU (dropped_iterations; raise maxVUs, or the script\'s --max-vus)' : 'the in-flight cap was reached (--max-inflight)';
+    notes.push(`${summary.dropped} arrivals were dropped and never sent: ${cap}.`);
+  }
   if (lowSamples) notes.push('Some series had few samples per bin: their p99s are rough (see analysis.bins).');
   if (summary.requests === 0) notes.push('No request was sent.');
   return { status, text: `${status.toUpperCase()}: ${stopText}${sloText}${measured}; ${breakText}.`, notes };
