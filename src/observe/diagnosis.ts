@@ -91,7 +91,8 @@ export const slowQueriesFinding = (o: Observed, spans: readonly Span[]): StepFin
 const planText = (p: Pick<PlanRecord, 'query' | 'bucket' | 'tenant' | 'shape' | 'execution_ms' | 'flags'>): string =>
   `${p.query}${p.bucket === 'fixed' ? '' : ` (${p.bucket} tenant${p.tenant === null ? '' : ` ${p.tenant}`})`}: ${p.shape ?? '?'}` +
   (p.execution_ms === null ? '' : `, ${ms(p.execution_ms)}`) +
-  (p.flags.length === 0 ? '' : ` — ${p.flags.map((f) => f.message).join('; ')}`);
+  // A misestimate carries up the tree unchanged (Aggregate ← Sort ← Scan, each "estimated 105, got 0"): said once.
+  (p.flags.length === 0 ? '' : ` — ${[...new Set(p.flags.map((f) => f.message))].join('; ')}`);
 
 /** Step 5: plan changes during the run, then the plans of the slowest statements and of the critical queries, with their flags. */
 export const plansFinding = (o: Observed): StepFinding | null => {

@@ -195,6 +195,10 @@ describe('diagnosis steps from the observers', () => {
     const f = plansFinding(observed({ plans: [flagged] }))!;
     expect(f).toMatchObject({ status: 'found' });
     expect(f.summary).toBe('q42: Seq Scan on orders, 120 ms — sequential scan of a 200,000-row table.');
+    // A misestimate that carries up the tree (Aggregate ← Sort ← Scan, the same numbers) is said once.
+    const est = (node: string) => ({ kind: 'estimate' as const, node, message: 'estimated 105 rows, got 0: off by 105x' });
+    const carried = plan(90, 'slowest', 'ffff', 'Aggregate', { source: 'slowest', query: 'q7', bucket: 'fixed', flags: [est('Aggregate'), est('Sort'), est('Bitmap Heap Scan on orders')] });
+    expect(plansFinding(observed({ plans: [carried] }))!.summary).toBe('q7: Aggregate, 0.40 ms — estimated 105 rows, got 0: off by 105x.');
     const flip = plansFinding(observed({ plans: [plan(0, 'start', 'a', 'Index Scan using i on orders'), plan(50, 'end', 'b', 'Seq Scan on orders')] }))!;
     expect(flip.summary).toMatch(/^The plan of pending-orders for the biggest tenant .* changed at 50 s/);
     expect(plansFinding(observed())).toMatchObject({ status: 'not-observed' });
