@@ -27,7 +27,7 @@ const LOAD = [
   'test/k6/real-*.test.ts',
 ];
 const PLANTED = ['test/analyze/real-*.test.ts'];
-const DEMO = ['test/demo/{e2e-*,cli-demo,service-*}.test.ts', 'test/observe/demo-e2e.test.ts', 'test/k6/demo-breaks.test.ts'];
+const DEMO = ['test/demo/{e2e-*,cli-demo,service-*}.test.ts', 'test/observe/demo-e2e.test.ts'];
 
 export default defineConfig({
   test: {
