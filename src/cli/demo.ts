@@ -3,8 +3,11 @@
  * pointing prodshape (or wrk, k6, a browser) at it. Prints its URL and the
  * dataset directory replay's `--data` wants, then serves until Ctrl-C.
  *
+ * It starts warm unless `--no-warm`: the biggest tenants' dashboards cached,
+ * as in a service that has been up a while.
+ *
  * `--json` prints one JSON line on stdout once it listens (`url`, `data_dir`,
- * `manifest`, `backend`, `pool_size`): the replay command reads it when it
+ * `manifest`, `backend`, `pool_size`, `warm`): the replay command reads it when it
  * starts the demo as a child process. Started with an IPC channel, the demo
  * also stops when its parent goes away.
  */
@@ -28,6 +31,7 @@ interface DemoArgs {
   'database-url': string | undefined;
   replace: boolean;
   pglite: boolean;
+  warm: boolean;
   json: boolean;
 }
 
@@ -63,7 +67,7 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   if (databaseUrl !== undefined) registerSecret(databaseUrl);
   const demo = await startDemo({
     port: a.port, host: a.host, poolSize: a.pool, acquireTimeoutMs, seed: a.seed, ...(a.scale === undefined ? {} : { scale: a.scale }),
-    databaseUrl: databaseUrl ?? null, embedded: a.pglite ? 'pglite' : 'postgres', replace: a.replace, log: (line) => err(line),
+    databaseUrl: databaseUrl ?? null, embedded: a.pglite ? 'pglite' : 'postgres', replace: a.replace, warm: a.warm, log: (line) => err(line),
   });
   const ds = demo.dataset;
   const pg = demo.embeddedPg;
@@ -90,12 +94,14 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
     // The embedded server's URL without its password, and the file that holds it (mode 0600): nothing secret on stdout.
     out(JSON.stringify({
       url: demo.url, data_dir: ds.dir, manifest: ds.manifestFile, backend: demo.db.backend, pool_size: demo.db.poolSize,
+      warm: demo.warm === null ? null : { tenants: demo.warm.tenants, source: demo.warm.source, ms: Math.round(demo.warm.ms) },
       embedded_pg: pg === null ? null : { url: maskedUrl(pg.url), password_file: pg.passwordFile, dir: pg.dir, pid: pg.pid },
     }));
   } else {
     out(`prodshape demo: ${demo.url}`);
     out(`  database  ${describeBackend(databaseUrl, demo)}, pool of ${demo.db.poolSize}`);
     if (pg !== null) out(`            observe it: --pg 'postgres://postgres:PASSWORD@127.0.0.1:${pg.port}/demo' (PASSWORD in ${pg.passwordFile})`);
+    if (demo.warm !== null) out(`  cache     the biggest ${demo.warm.tenants} tenants' dashboards warm (${demo.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${(demo.warm.ms / 1000).toFixed(1)} s; --no-warm starts cold)`);
     out(`  dataset   saas-orders seed ${a.seed} scale ${ds.manifest.scale ?? '?'}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
     out(`            ${ds.dir}`);
     out(`  try       curl ${demo.url}/   (routes)   curl ${demo.url}/metrics`);
@@ -123,6 +129,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       })
       .option('pglite', { type: 'boolean', default: false, describe: 'Without --database-url: the embedded PGlite (one backend, no observer) instead of the embedded PostgreSQL server' })
       .option('replace', { type: 'boolean', default: false, describe: 'Drop tenants/accounts/orders tables the demo did not create (PostgreSQL only)' })
+      .option('warm', { type: 'boolean', default: true, describe: "Start with the biggest 1% of tenants' dashboards cached, as a service that has been up a while (--no-warm: start cold)" })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON line (url, data_dir, …) once listening' })
       .example('$0 demo', 'serve on http://127.0.0.1:7878 with the embedded PostgreSQL server')
       .example('DATABASE_URL=postgres://localhost/demo $0 demo --pool 10', 'use a real PostgreSQL and a bigger pool'),

@@ -12,6 +12,7 @@ import { RunError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 import { registerSecret } from '../core/secrets.js';
 import { withPasswordFrom } from '../pg/embedded.js';
+import type { WarmResult } from './warm.js';
 
 export interface DemoChildOptions {
   /** Pool size (`--pool`); the demo's default when undefined. */
@@ -42,6 +43,8 @@ export interface DemoChild {
   pgUrl: string | null;
   /** True when the child started the embedded PostgreSQL server (it stops it when it stops). */
   embeddedPg: boolean;
+  /** How the child warmed its dashboard cache before listening (it always does when started from here). */
+  warm: WarmResult | null;
   /** Stops the child (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -101,6 +104,7 @@ export const startDemoChild = async (opts: DemoChildOptions = {}): Promise<DemoC
     });
     const info = JSON.parse(first) as {
       url: string; data_dir: string; backend: DemoChild['backend']; pool_size: number; embedded_pg?: { url: string; password_file: string } | null;
+      warm?: WarmResult | null;
     };
     const embedded = info.embedded_pg ?? null;
     const pgUrl = embedded !== null ? withPasswordFrom(embedded.url, embedded.password_file) : info.backend === 'postgres' ? opts.databaseUrl ?? null : null;
@@ -108,7 +112,7 @@ export const startDemoChild = async (opts: DemoChildOptions = {}): Promise<DemoC
       registerSecret(pgUrl);
       registerSecret(decodeURIComponent(new URL(pgUrl).password));
     }
-    return { url: info.url, dataDir: info.data_dir, backend: info.backend, poolSize: info.pool_size, pgUrl, embeddedPg: embedded !== null, stop };
+    return { url: info.url, dataDir: info.data_dir, backend: info.backend, poolSize: info.pool_size, pgUrl, embeddedPg: embedded !== null, warm: info.warm ?? null, stop };
   } catch (e) {
     await stop();
     throw new RunError('PS_DEMO_START', `the demo service did not start: ${e instanceof Error ? e.message : String(e)}${tail.length > 0 ? `\n  ${tail.join('\n  ')}` : ''}`, {

@@ -138,20 +138,6 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
 };
 
 /**
- * Requests the dashboards of the biggest 1% of tenants once (at least 50),
- * as a service that has been up a while has them cached; returns the time it
- * took, ms. The others are cheap to compute (a few ms) and fill the cache as
- * the run requests them, as they would in production.
- */
-export const warmDashboards = async (url: string, manifest: Manifest, concurrency: number): Promise<number> => {
-  let i = 0;
-  const bySize = [...manifest.tenants].sort((a, b) => b.rows - a.rows);
-  const ids = bySize.slice(0, Math.max(50, Math.ceil(bySize.length / 100))).map((t) => t.id);
-  const r = await closedLoop(url, concurrency, () => (i < ids.length ? `/tenants/${encodeURIComponent(ids[i++] ?? '')}/dashboard` : null), Infinity);
-  return r.ms;
-};
-
-/**
  * The demo's capacity for the scenario's mix: the throughput of `concurrency`
  * closed loops (more than the pool's size, so it stays full), the median of `rounds` rounds of
  * `roundMs` after a short warm-up (a machine shared with other work gives
@@ -270,8 +256,8 @@ export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTa
   try {
     const manifest = await readManifest(join(child.dataDir, 'manifest.json'));
     const scenario = await loadScenario(DEMO_SCENARIO_FILE);
-    const warmMs = await warmDashboards(child.url, manifest, child.poolSize);
-    log(`demo at ${child.url} (${child.embeddedPg ? 'embedded PostgreSQL' : child.backend}, pool ${child.poolSize}); the biggest tenants' dashboards cached in ${(warmMs / 1000).toFixed(1)} s`);
+    const warm = child.warm === null ? 'started cold' : `the biggest ${child.warm.tenants} tenants' dashboards cached (${child.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${(child.warm.ms / 1000).toFixed(1)} s)`;
+    log(`demo at ${child.url} (${child.embeddedPg ? 'embedded PostgreSQL' : child.backend}, pool ${child.poolSize}); ${warm}`);
     let capacityRps: number | null = null;
     let rateScale = opts.rateScale ?? null;
     if (rateScale === null) {

@@ -24,12 +24,15 @@ import { DEFAULT_POOL_SIZE, type DemoDb } from './db.js';
 import type { CacheOptions } from './cache.js';
 import { startEmbeddedPg, type EmbeddedPg } from '../pg/embedded.js';
 import { BinariesUnavailableError } from '../pg/binaries.js';
+import { basename, join } from 'node:path';
+import { warmDashboardCache, warmTenantIds, type WarmResult } from './warm.js';
 
 export { DEFAULT_POOL_SIZE, DEFAULT_ACQUIRE_TIMEOUT_MS, type DemoDb, type PoolStats } from './db.js';
 export { DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, cacheRoot, ensureDataset, type Dataset } from './dataset.js';
 export { startDemoServer, type DemoServer } from './server.js';
 export { prepareDatabase } from './load.js';
 export { PENDING_ORDERS_PLAN } from './sql.js';
+export type { WarmResult } from './warm.js';
 
 export interface DemoOptions {
   /** Port (default 0: a free one). */
@@ -56,6 +59,13 @@ export interface DemoOptions {
   /** Drop same-named tables the demo did not create (DATABASE_URL only). */
   replace?: boolean;
   cache?: CacheOptions;
+  /**
+   * Start warm (default false): the biggest 1% of tenants' dashboards (at
+   * least 50) cached before the demo is returned, as in a service that has
+   * been up a while; restored from a snapshot under the cache directory when
+   * the demo owns its data (no DATABASE_URL).
+   */
+  warm?: boolean;
   /** Progress and admin lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -68,6 +78,8 @@ export interface Demo {
   server: DemoServer;
   /** The embedded PostgreSQL server the demo started (stopped by close), or null (DATABASE_URL, PGlite). */
   embeddedPg: EmbeddedPg | null;
+  /** How the cache was warmed (`warm`), or null when it started cold. */
+  warm: WarmResult | null;
   /** Stops the server, then closes the database (and stops the embedded server). */
   close(): Promise<void>;
 }
@@ -105,17 +117,28 @@ export const startDemo = async (opts: DemoOptions = {}): Promise<Demo> => {
     await embeddedPg?.stop();
     throw e;
   }
-  return {
-    url: server.url, port: server.port, db, dataset, server, embeddedPg,
-    close: async () => {
-      try {
-        await server.close();
-        await db.close();
-      } finally {
-        await embeddedPg?.stop();
-      }
-    },
+  const close = async (): Promise<void> => {
+    try {
+      await server.close();
+      await db.close();
+    } finally {
+      await embeddedPg?.stop();
+    }
   };
+  let warm: WarmResult | null = null;
+  if (opts.warm === true) {
+    try {
+      warm = await warmDashboardCache({
+        url: server.url, cache: server.cache, tenantIds: warmTenantIds(dataset.manifest.tenants), concurrency: db.poolSize,
+        // Data the demo owns (fixed by seed and scale, its migration undone at start) may be snapshotted; a user's database may change between runs.
+        snapshotFile: opts.databaseUrl ? null : join(cacheDir, 'warm', `${basename(dataset.dir)}-${db.backend}.json`),
+      });
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  }
+  return { url: server.url, port: server.port, db, dataset, server, embeddedPg, warm, close };
 };
 
 /** The embedded PostgreSQL server, or null for PGlite (asked for, or no binaries for this platform: said in the log). */

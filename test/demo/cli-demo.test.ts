@@ -53,7 +53,10 @@ describe('prodshape demo (built CLI)', () => {
   it('starts its embedded PostgreSQL server without DATABASE_URL, says how to observe it without printing the password, and stops the server on SIGTERM', async () => {
     // The default dataset (scale 10), as the end-to-end tests load it into the same cache's cluster.
     const { child, first, stderr } = await startCli(['--port', '0', '--json']);
-    const info = JSON.parse(first) as { url: string; manifest: string; backend: string; pool_size: number; embedded_pg: { url: string; password_file: string; dir: string; pid: number } | null };
+    const info = JSON.parse(first) as {
+      url: string; manifest: string; backend: string; pool_size: number; embedded_pg: { url: string; password_file: string; dir: string; pid: number } | null;
+      warm: { tenants: number; source: string } | null;
+    };
     expect(info).toMatchObject({ backend: 'postgres', pool_size: 4 });
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(info.manifest)).toBe(true);
@@ -64,6 +67,13 @@ describe('prodshape demo (built CLI)', () => {
     expect(first + stderr()).not.toContain(password);
     const health = (await (await fetch(`${info.url}/healthz`)).json()) as { status: string; backend: string };
     expect(health).toMatchObject({ status: 'ok', backend: 'postgres' });
+    // It started warm: the biggest 1% of its 20,000 tenants' dashboards are cached (computed, or restored from the cache directory).
+    const tenants = (JSON.parse(readFileSync(info.manifest, 'utf8')) as { tenants: { id: string; rows: number }[] }).tenants;
+    expect(info.warm?.tenants).toBe(Math.max(50, Math.ceil(tenants.length / 100)));
+    const biggest = [...tenants].sort((a, b) => b.rows - a.rows)[0]!;
+    const dashboard = await fetch(`${info.url}/tenants/${biggest.id}/dashboard`);
+    await dashboard.text();
+    expect(dashboard.headers.get('x-cache')).toBe('hit');
     expect(runningPostmaster(join(pg.dir, 'data'))).toBe(pg.pid);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);

@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { readManifest } from '../../src/data/index.js';
-import { DEMO_SCENARIO_FILE, measureCapacityRps, mixSampler, warmDashboards } from '../../src/demo/first-run.js';
+import { DEMO_SCENARIO_FILE, measureCapacityRps, mixSampler } from '../../src/demo/first-run.js';
 import { loadScenario } from '../../src/scenario/scenario.js';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
@@ -100,10 +100,10 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     if (native === undefined) throw new Error('the native run above did not complete');
     const demo = await startDemo(ctx.env);
     try {
-      // Warmed as the native path warms its demo before it plays (the biggest tenants' dashboards
-      // cached, then seconds of closed-loop load): a cold demo is a different target, slower at first.
+      // Warmed as the native path warms its demo before it plays: `prodshape demo` starts with the
+      // biggest tenants' dashboards cached, then seconds of closed-loop load as the capacity probe
+      // gives it. A cold demo is a different target, slower at first.
       const manifest = await readManifest(join(demo.dataDir, 'manifest.json'));
-      await warmDashboards(demo.url, manifest, 4);
       const mix = mixSampler(await loadScenario(DEMO_SCENARIO_FILE), manifest, createRng(1, 'demo-calibration'));
       await measureCapacityRps(demo.url, mix, { concurrency: 16, rounds: 3 });
 
