@@ -14,6 +14,7 @@ import type { DetectorOutput } from './detect/index.js';
 import { skewQuotesP99 } from './detect/skew.js';
 import { fmtMs, fmtRps, fmtS } from './text.js';
 import { DIAGNOSIS_STEPS, type DiagnosisStep, type ReportBreak, type StepId } from './types.js';
+import { breaksOfKind } from './breaks.js';
 
 export { DIAGNOSIS_STEPS, type DiagnosisStep, type StepId } from './types.js';
 
@@ -64,21 +65,24 @@ const degradedStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep
   const details: unknown[] = [];
   for (const b of breaks) {
     const who = b.endpoint ?? 'all endpoints';
-    const ev = b.evidence;
     switch (b.kind) {
       case 'saturation':
-        lines.push(`${who}: from ${fmtS(b.t_s)} at ${fmtRps(b.offered_rps)} offered (p99 ${fmtMs(ev.p99_before_ms as number | null)} → ${fmtMs(ev.p99_after_ms as number | null)})`);
+        lines.push(`${who}: from ${fmtS(b.t_s)} at ${fmtRps(b.offered_rps)} offered (p99 ${fmtMs(b.evidence.p99_before_ms)} → ${fmtMs(b.evidence.p99_after_ms)})`);
         break;
-      case 'cold-cache':
-        lines.push(`${who}: ${fmtS(ev.start_s as number)}–${fmtS(ev.end_s as number)} after the ${String(ev.event)} (p99 ${fmtMs(ev.cold_p99_ms as number | null)} vs ${fmtMs(ev.warm_p99_ms as number | null)} warm)`);
+      case 'cold-cache': {
+        const ev = b.evidence;
+        lines.push(`${who}: ${fmtS(ev.start_s)}–${fmtS(ev.end_s)} after the ${ev.event} (p99 ${fmtMs(ev.cold_p99_ms)} vs ${fmtMs(ev.warm_p99_ms)} warm)`);
         break;
-      case 'data-skew':
-        lines.push(`${who}: the whole run, for ${ev.end === 'big' ? 'the biggest tenants' : 'empty tenants'} (${skewQuotesP99(ev.ratio as number | null)
-          ? `p99 ${fmtMs(ev.class_p99_ms as number | null)} vs ${fmtMs(ev.median_p99_ms as number | null)}`
-          : `p50 ${fmtMs(ev.p50_ms as number | null)} vs ${fmtMs(ev.median_p50_ms as number | null)}`})`);
+      }
+      case 'data-skew': {
+        const ev = b.evidence;
+        lines.push(`${who}: the whole run, for ${ev.end === 'big' ? 'the biggest tenants' : 'empty tenants'} (${skewQuotesP99(ev.ratio)
+          ? `p99 ${fmtMs(ev.class_p99_ms)} vs ${fmtMs(ev.median_p99_ms)}`
+          : `p50 ${fmtMs(ev.p50_ms)} vs ${fmtMs(ev.median_p50_ms)}`})`);
         break;
+      }
       case 'errors':
-        lines.push(`${who}: errors ${fmtS(ev.start_s as number)}–${fmtS(ev.end_s as number)}`);
+        lines.push(`${who}: errors ${fmtS(b.evidence.start_s)}–${fmtS(b.evidence.end_s)}`);
         break;
       default:
         continue;
@@ -98,7 +102,7 @@ const degradedStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep
 const poolStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep => {
   const pb = breaks.find((b) => b.kind === 'pool-saturation');
   if (pb !== undefined) return step('pool', { status: 'found', summary: pb.summary, details: det.pool.episodes, how_to_enable: null });
-  const queueing = breaks.filter((b) => b.kind === 'saturation' && b.evidence.queueing === 'likely');
+  const queueing = breaksOfKind(breaks, 'saturation').filter((b) => b.evidence.queueing === 'likely');
   const sign = queueing.length > 0
     ? ` Client-side sign: likely queueing on ${queueing.map((b) => b.endpoint ?? 'the whole run').join(', ')} (throughput flat while latency grew).`
     : '';

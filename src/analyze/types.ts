@@ -5,6 +5,9 @@
  * analysis) are documented in docs/report.md.
  */
 import type { SloResult } from './slo.js';
+import type { ReportBreak } from './breaks.js';
+
+export type { BreakKind, ReportBreak } from './breaks.js';
 
 /** The run's verdict (report.json `verdict`). */
 export interface Verdict {
@@ -33,7 +36,6 @@ export interface DiagnosisStep {
   how_to_enable: string | null;
 }
 
-export type BreakKind = 'saturation' | 'pool-saturation' | 'data-skew' | 'cold-cache' | 'plan-regression' | 'errors';
 
 export interface ReportSummary {
   requests: number;
@@ -87,14 +89,6 @@ export interface ReportTenant {
   [key: string]: unknown;
 }
 
-export interface ReportBreak {
-  kind: BreakKind;
-  endpoint: string | null;
-  t_s: number | null;
-  offered_rps?: number | null;
-  summary: string;
-  evidence: Record<string, unknown>;
-}
 
 export interface Report {
   version: 1;

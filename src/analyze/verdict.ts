@@ -16,18 +16,17 @@ import type { Thresholds } from './thresholds.js';
 /** A few words naming a break, for the verdict and compare. */
 export const breakLabel = (b: ReportBreak): string => {
   const who = b.endpoint ?? 'overall';
-  const ev = b.evidence;
   switch (b.kind) {
     case 'saturation': return `${who} saturated at ${fmtRps(b.offered_rps)}`;
-    case 'pool-saturation': return `pool exhausted from ${fmtS(b.t_s)} (up to ${String(ev.max_waiting)} waiting)`;
+    case 'pool-saturation': return `pool exhausted from ${fmtS(b.t_s)} (up to ${b.evidence.max_waiting} waiting)`;
     case 'data-skew': {
-      const byP99 = typeof ev.ratio === 'number' && ev.ratio >= 3;
-      const x = byP99 ? `p99 ${fmtX(ev.ratio as number)}` : `p50 ${fmtX(ev.p50_ratio as number)}`;
+      const ev = b.evidence;
+      const x = ev.ratio !== null && ev.ratio >= 3 ? `p99 ${fmtX(ev.ratio)}` : `p50 ${fmtX(ev.p50_ratio)}`;
       return `${who} slow for ${ev.end === 'big' ? 'the biggest' : 'empty'} tenants (${x})`;
     }
-    case 'cold-cache': return `cold cache for ${fmtS(ev.window_s as number)} after the ${typeof ev.event === 'string' ? ev.event : 'deploy'} at ${fmtS(b.t_s)}`;
-    case 'plan-regression': return `plan of ${String(ev.query)} changed`;
-    case 'errors': return `${who} errors ${fmtPct(ev.error_rate as number)} from ${fmtS(b.t_s)}`;
+    case 'cold-cache': return `cold cache for ${fmtS(b.evidence.window_s)} after the ${b.evidence.event} at ${fmtS(b.t_s)}`;
+    case 'plan-regression': return `plan of ${b.evidence.query} changed`;
+    case 'errors': return `${who} errors ${fmtPct(b.evidence.error_rate)} from ${fmtS(b.t_s)}`;
   }
 };
 

@@ -94,14 +94,9 @@ export interface StatementsRecord {
 export const PLAN_BUCKETS = ['biggest', 'median', 'empty', 'fixed'] as const;
 export type PlanBucket = (typeof PLAN_BUCKETS)[number];
 
-/** One thing in a plan worth a person's attention. */
-export interface PlanFlag {
-  kind: 'estimate' | 'seq-scan' | 'filter';
-  /** The node, e.g. `Seq Scan on orders`. */
-  node: string;
-  /** One sentence, e.g. `estimated 265 rows, got 34,848 (131x)`. */
-  message: string;
-}
+import type { PlanFlag } from '../analyze/breaks.js';
+
+export type { PlanFlag };
 
 export interface PlanRecord {
   t_s: number;

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReportBreak } from '../analyze/types.js';
+import type { PlanRegressionBreak } from '../analyze/breaks.js';
 import { RUN_FILES, readNdjson, type EventRecord, type WindowRecord } from '../run/index.js';
 import { computeCapacity, type Capacity, type CapacitySecond } from './capacity.js';
 import {
@@ -182,7 +182,7 @@ export const groupPlanChanges = (changes: readonly PlanChange[]): PlanChange[][]
  * time, else the moment the new plan was first seen. A change that made no
  * bucket slower is not a break (see `harmlessPlanChanges`).
  */
-export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>): ReportBreak[] =>
+export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>): PlanRegressionBreak[] =>
   groupPlanChanges(planChanges(o.plans)).filter((g) => g.some((c) => changeIsSlower(c) !== false)).map((g) => {
     const c = g[0] as PlanChange;
     const cause = causeOf(c, o.events);
@@ -228,7 +228,7 @@ export const harmlessPlanChanges = (plans: readonly PlanRecord[]): PlanChange[][
   groupPlanChanges(planChanges(plans)).filter((g) => g.every((c) => changeIsSlower(c) === false));
 
 /** `plan-regression` breaks of a run directory. */
-export const planRegressionBreaks = async (runDir: string): Promise<ReportBreak[]> => planRegressionBreaksFrom(await loadObserved(runDir));
+export const planRegressionBreaks = async (runDir: string): Promise<PlanRegressionBreak[]> => planRegressionBreaksFrom(await loadObserved(runDir));
 
 // ---------------------------------------------------------------- slow queries in windows
 

@@ -5,7 +5,8 @@
  * of Poisson noise, with a ramp and a no-op deploy, must report no break.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeRunDir, type Report, type ReportBreak } from '../../src/analyze/index.js';
+import { analyzeRunDir, type BreakKind, type Report, type ReportBreak } from '../../src/analyze/index.js';
+import { breaksOfKind } from '../../src/analyze/breaks.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { ramp, removeSynthRuns, steps, synthRun, zipfTenants } from './synth.js';
 
@@ -13,8 +14,8 @@ afterAll(removeSynthRuns);
 
 const eps = [{ name: 'list-orders', weight: 6 }, { name: 'dashboard', weight: 3 }];
 const kinds = (r: Report): string[] => r.breaks.map((b) => b.kind).sort();
-const only = (r: Report, kind: string): ReportBreak => {
-  const bs = r.breaks.filter((b) => b.kind === kind);
+const only = <K extends BreakKind>(r: Report, kind: K): Extract<ReportBreak, { kind: K }> => {
+  const bs = breaksOfKind(r.breaks, kind);
   expect(bs, `${kind} breaks in ${JSON.stringify(r.breaks.map((b) => b.summary))}`).toHaveLength(1);
   return bs[0]!;
 };
@@ -99,7 +100,7 @@ describe('saturation', () => {
     expect(kinds(r)).toEqual(['pool-saturation', 'saturation']);
     const p = only(r, 'pool-saturation');
     expect(p.evidence.pool_size).toBe(10);
-    expect(p.evidence.max_waiting as number).toBeGreaterThan(10);
+    expect(p.evidence.max_waiting).toBeGreaterThan(10);
     expect(p.t_s!).toBeLessThan(only(r, 'saturation').t_s! + 5);
     expect(only(r, 'saturation').summary).toMatch(/the pool \(size 10\) had up to \d+ waiting/);
     expect(r.diagnosis.find((d) => d.id === 'pool')?.status).toBe('found');
@@ -172,7 +173,7 @@ describe('data skew', () => {
       serviceMs: (q, rng) => (q.tenant!.cls === 'top1' ? 200 : 3 + rng()),
     }));
     const b = only(r, 'data-skew');
-    expect(b.evidence.samples as number).toBeLessThan(100);
+    expect(b.evidence.samples).toBeLessThan(100);
     expect(b.evidence.confidence).toBe('low');
     expect(b.summary).toMatch(/low confidence/);
   });

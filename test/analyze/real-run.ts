@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { Report, ReportBreak } from '../../src/analyze/index.js';
+import type { BreakKind, Report, ReportBreak } from '../../src/analyze/index.js';
+import { breaksOfKind } from '../../src/analyze/breaks.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { startPlantedServer, zipfSizes, type PlantedOptions } from './servers.js';
@@ -84,8 +85,8 @@ export const replay = async (name: string, server: PlantedOptions, profileYaml: 
 };
 
 export const kinds = (r: Report): string[] => r.breaks.map((b) => b.kind).sort();
-export const one = (r: Report, kind: string): ReportBreak => {
-  const bs = r.breaks.filter((b) => b.kind === kind);
+export const one = <K extends BreakKind>(r: Report, kind: K): Extract<ReportBreak, { kind: K }> => {
+  const bs = breaksOfKind(r.breaks, kind);
   expect(bs, JSON.stringify(r.breaks.map((b) => b.summary))).toHaveLength(1);
   return bs[0]!;
 };

@@ -24,7 +24,7 @@ import type { AnalysisContext, BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse, sparseCountAboveMs } from '../hist.js';
 import { binomialUpperTail, median, quantile } from '../stats.js';
 import { fmtMs, fmtS, fmtX, r3 } from '../text.js';
-import type { ReportBreak } from '../types.js';
+import type { ColdCacheBreak } from '../breaks.js';
 
 /** Event actions that reset warm state: deploys, restarts, cache flushes, rollouts. */
 export const DEPLOY_ACTION = /deploy|restart|rollout|release|flush|cache/i;
@@ -153,7 +153,7 @@ const summaryOf = (ev: EventRecord, r: ColdResult, affected: string[]): string =
 };
 
 export interface ColdCacheOutput {
-  breaks: ReportBreak[];
+  breaks: ColdCacheBreak[];
   /** Recovered cold windows (masked out of the saturation and skew analyses). */
   spans: Span[];
   /** Cold windows that ran to the end of the run: their latency is the cold cache's, but throughput and errors are still judged. */

@@ -10,7 +10,7 @@ import type { ErrorClass, EventRecord } from '../../run/format.js';
 import { totalOfferedRps, type AnalysisContext } from '../context.js';
 import type { Series } from '../series.js';
 import { fmtPct, fmtS, r2, r3 } from '../text.js';
-import type { ReportBreak } from '../types.js';
+import type { ErrorsBreak } from '../breaks.js';
 
 export interface Burst {
   endpoint: string;
@@ -88,7 +88,7 @@ const dominant = (classes: Partial<Record<ErrorClass, number>>): ErrorClass =>
   ((Object.entries(classes) as [ErrorClass, number][]).sort((a, b) => b[1] - a[1])[0]?.[0]) ?? 'other';
 
 /** Runs the burst detector over every endpoint and groups overlapping bursts. */
-export const detectErrors = (ctx: AnalysisContext): { breaks: ReportBreak[]; bursts: Burst[] } => {
+export const detectErrors = (ctx: AnalysisContext): { breaks: ErrorsBreak[]; bursts: Burst[] } => {
   const bursts = [...ctx.series.byEndpoint.values()].flatMap((s) => burstsOf(s, ctx.t)).sort((a, b) => a.fromS - b.fromS);
   const groups: Burst[][] = [];
   for (const b of bursts) {
@@ -96,7 +96,7 @@ export const detectErrors = (ctx: AnalysisContext): { breaks: ReportBreak[]; bur
     if (g) g.push(b);
     else groups.push([b]);
   }
-  const breaks = groups.map((g): ReportBreak => {
+  const breaks = groups.map((g): ErrorsBreak => {
     const fromS = Math.min(...g.map((b) => b.fromS));
     const toS = Math.max(...g.map((b) => b.toS));
     const errors = g.reduce((s, b) => s + b.errors, 0);

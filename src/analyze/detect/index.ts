@@ -12,6 +12,7 @@ import { latencyStats, mergeSparse } from '../hist.js';
 import { median } from '../stats.js';
 import { fmtMs, fmtPct, fmtRps, fmtS, fmtX, r2, r3 } from '../text.js';
 import type { ReportBreak } from '../types.js';
+import { breakSpanS, type ColdCacheBreak, type SaturationBreak } from '../breaks.js';
 import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import { detectColdCache } from './cold-cache.js';
 import { detectErrors } from './errors.js';
@@ -77,7 +78,7 @@ const saturationSummary = (r: SaturationResult, ep: PoolEpisode | undefined, has
   return `${intro}${who} ${before} ${fmtMs(b.p99AfterMs)} when offered load passed ${fmtRps(b.offeredRps)}${knee} (${rulePhrase(r, t)})${why}: ${action}.`;
 };
 
-const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean, t: Thresholds): ReportBreak | null => {
+const saturationBreak = (r: SaturationResult, ep: PoolEpisode | undefined, hasGauges: boolean, t: Thresholds): SaturationBreak | null => {
   const b = r.break;
   if (b === null) return null;
   return {
@@ -187,14 +188,13 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
     const ep = firstEpisode;
     const satOf = (e: PoolEpisode): SatFinding | undefined =>
       satResults.find((r) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
-    const coldOf = (e: PoolEpisode): ReportBreak | undefined =>
-      cold.breaks.find((b) => aligns(e, [{ fromS: Number(b.evidence.start_s), toS: Number(b.evidence.end_s) }], t.poolAlignS));
+    const coldOf = (e: PoolEpisode): ColdCacheBreak | undefined => cold.breaks.find((b) => aligns(e, [breakSpanS(b)], t.poolAlignS));
     const describe = (e: PoolEpisode): string => {
       const sat = satOf(e);
       const cb = coldOf(e);
       const why = sat?.break
         ? `with the saturation of ${sat.endpoint ?? 'the run'} (p99 ${fmtMs(sat.break.p99AfterMs)})`
-        : cb ? `in the cold window after the ${String(cb.evidence.event)} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
+        : cb ? `in the cold window after the ${cb.evidence.event} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
       return `from ${fmtS(e.firstWaitingS ?? e.fromS)} to ${fmtS(e.toS)}, up to ${e.maxWaiting} waiting, ${why}`;
     };
     const sat = satOf(ep);
@@ -237,8 +237,8 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
     pool: { ...poolBase, episodes, aligned: alignedEpisodes.length > 0 },
     degraded: [
       ...satSpans.map((s) => ({ ...s, kind: 'saturation' })),
-      ...cold.breaks.map((b) => ({ endpoint: b.endpoint, fromS: Number(b.evidence.start_s ?? 0), toS: Number(b.evidence.end_s ?? 0), kind: 'cold-cache' })),
-      ...errors.breaks.map((b) => ({ endpoint: b.endpoint, fromS: Number(b.evidence.start_s ?? 0), toS: Number(b.evidence.end_s ?? 0), kind: 'errors' })),
+      ...cold.breaks.map((b) => ({ endpoint: b.endpoint, ...breakSpanS(b), kind: 'cold-cache' })),
+      ...errors.breaks.map((b) => ({ endpoint: b.endpoint, ...breakSpanS(b), kind: 'errors' })),
     ],
   };
 };

@@ -21,7 +21,7 @@ import { decodeSparse, latencyStats, mergeSparse, sparseCountAboveMs, type Laten
 import { rangeLatency, type Series } from '../series.js';
 import { binomialUpperTail, median, spearman } from '../stats.js';
 import { fmtCount, fmtMs, fmtX, r3 } from '../text.js';
-import type { ReportBreak } from '../types.js';
+import type { DataSkewBreak } from '../breaks.js';
 import type { Span } from './cold-cache.js';
 
 export interface NamedTenant { tenant: string; rows: number | null; tenant_class: TenantClass; requests: number; errors: number; p50_ms: number | null; p99_ms: number | null }
@@ -125,7 +125,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[],
 };
 
 export interface SkewOutput {
-  breaks: ReportBreak[];
+  breaks: DataSkewBreak[];
   byClass: ClassRow[];
   analysis: Record<string, unknown>[];
 }
