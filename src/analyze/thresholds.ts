@@ -38,6 +38,20 @@ export interface Thresholds {
   rampSpan: number;
   /** Kneedle sensitivity S. */
   kneedleS: number;
+  /** Kneedle reads the rising part of a ramp: up to the first bin at this share of the peak load. */
+  kneePeakShare: number;
+  /** A ramp covers its range evenly: no gap between neighbouring loads above this share of the range (else it is a step, with no curve to read). */
+  kneeMaxGapShare: number;
+  /** Kneedle's points: the rising bins in at most this many groups (medians), and no knee from fewer than `kneeMinGroups`. */
+  kneeMaxGroups: number;
+  kneeMinGroups: number;
+  /** A break found by the (centred) throughput rule starts at the first second whose offered load reaches this share of the load that follows. */
+  stepLoadShare: number;
+  /** Queueing, seen from the client: p99 grows at least this many times over the breaking stretch … */
+  queueGrowthX: number;
+  /** … while achieved is behind offered, or flat (coefficient of variation ≤ `flatCv`) while offered still rises by `flatRiseX`. */
+  flatCv: number;
+  flatRiseX: number;
   /** Data skew: a class's p99 at least this many times the median tenant class's … */
   skewRatio: number;
   /** … and at least this many ms above it … */
@@ -93,6 +107,14 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   tailGraceS: 2,
   rampSpan: 1.5,
   kneedleS: 1,
+  kneePeakShare: 0.98,
+  kneeMaxGapShare: 0.25,
+  kneeMaxGroups: 20,
+  kneeMinGroups: 5,
+  stepLoadShare: 0.8,
+  queueGrowthX: 1.5,
+  flatCv: 0.1,
+  flatRiseX: 1.05,
   skewRatio: 3,
   skewMinDeltaMs: 10,
   skewPValue: 0.001,
