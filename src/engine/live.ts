@@ -13,7 +13,7 @@
  * `widthCols` (only below about 16 columns).
  */
 import { formatDurationMs, formatLatencyMs } from '../core/duration.js';
-import type { LiveStatus } from './run.js';
+import type { LiveStatus } from './live-totals.js';
 
 const rps = (x: number): string => (x >= 100 ? String(Math.round(x)) : x.toFixed(1));
 
