@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import pg from 'pg';
-import { parseExposition } from '../src/observe/prom-parse.js';
+import { parseExposition } from '../src/core/prom-parse.js';
 import { scrapeOnce, selectorsFor } from '../src/observe/prometheus.js';
 import { pollActivity } from '../src/observe/activity.js';
 import { takeSnapshot } from '../src/observe/statements.js';

@@ -5,6 +5,7 @@
  * something (Thresholds.minBinSamples), which keeps Poisson noise from
  * looking like a break.
  */
+import { overlapsAny, type Span } from './span.js';
 import { latencyStats, mergeSparse, sparsePercentileMs, type LatencyStats, type Sparse } from './hist.js';
 import { rangeSum, type Series } from './series.js';
 import type { Thresholds } from './thresholds.js';
@@ -101,3 +102,6 @@ export const generatorBound = (b: Bin, t: Pick<Thresholds, 'lagWarnMs' | 'genera
 /** Bins overlapping the time span [fromS, toS). */
 export const binsIn = (bins: readonly Bin[], fromS: number, toS: number): Bin[] =>
   bins.filter((b) => b.endS > fromS && b.startS < toS);
+
+/** Whether the bin overlaps any of `spans`. */
+export const binInSpans = (b: Bin, spans: readonly Span[]): boolean => overlapsAny({ fromS: b.startS, toS: b.endS }, spans);

@@ -12,7 +12,9 @@
  */
 import type { PoolGauges } from '../scenario/scenario.js';
 import type { ErrorClass } from '../run/format.js';
-import type { SaturationRule } from './detect/saturation.js';
+
+/** The saturation rules: p99 over its threshold, achieved behind offered, errors over their rate. */
+export type SaturationRule = 'latency' | 'throughput' | 'errors';
 
 /** What every break has; `evidence` is the kind's own. */
 interface BreakOf<K extends string, E> {

@@ -15,11 +15,11 @@ import { skewQuotesP99 } from './detect/skew.js';
 import { fmtMs, fmtRps, fmtS } from './text.js';
 import { DIAGNOSIS_STEPS, type DiagnosisStep, type ReportBreak, type StepId } from './types.js';
 import { breaksOfKind } from './breaks.js';
+import type { DegradedSpan } from './span.js';
 
 export { DIAGNOSIS_STEPS, type DiagnosisStep, type StepId } from './types.js';
 
 /** A span where latency broke, for the steps that look "in those windows". */
-export interface DegradedSpan { endpoint: string | null; fromS: number; toS: number; kind: string }
 
 /** What an extension gets to look at. */
 export interface DiagnosisInput {

@@ -112,3 +112,37 @@ export const seriesName = (key: string): string => {
   const b = key.indexOf('{');
   return b === -1 ? key : key.slice(0, b);
 };
+
+/** A series selector: a metric name, a name with labels, or a prefix ending in `*`. */
+export interface SeriesSelector {
+  prefix: boolean;
+  name: string;
+  /** Exact series key when the selector names labels. */
+  key: string | null;
+}
+
+/** Parses selectors like `app_pool_in_use`, `app_pool_in_use{pool="main"}`, `cache_*`. */
+export const parseSelector = (text: string): SeriesSelector => {
+  const t = text.trim();
+  if (t.endsWith('*')) return { prefix: true, name: t.slice(0, -1), key: null };
+  if (t.includes('{')) {
+    const s = parseSampleLine(`${t} 0`);
+    return { prefix: false, name: s.name, key: seriesKey(s.name, s.labels) };
+  }
+  return { prefix: false, name: t, key: null };
+};
+
+/**
+ * The sum of a scrape's values that a gauge selector matches (`name`: every
+ * label set of that name; `name{labels}`: that series only), skipping
+ * non-finite values; null when none matches.
+ */
+export const gaugeValue = (values: Record<string, number>, selector: string): number | null => {
+  const sel = parseSelector(selector);
+  let sum: number | null = null;
+  for (const [k, v] of Object.entries(values)) {
+    if (!Number.isFinite(v)) continue;
+    if (sel.prefix ? seriesName(k).startsWith(sel.name) : sel.key !== null ? k === sel.key : seriesName(k) === sel.name) sum = (sum ?? 0) + v;
+  }
+  return sum;
+};

@@ -9,9 +9,10 @@
 import type { ReportBreak } from '../analyze/types.js';
 import type { Capacity } from './capacity.js';
 import type { LogRecord, PlanRecord } from './files.js';
+import { spanText, type Span } from '../analyze/span.js';
 import {
   activityPeaks, capacityFrom, databaseSection, harmlessPlanChanges, latestPlans, planRegressionBreaksFrom, slowQueriesFrom,
-  type DatabaseSection, type Observed, type SlowQuery, type Span,
+  type DatabaseSection, type Observed, type SlowQuery,
 } from './findings.js';
 import { ENABLE_STATEMENTS_HINT, runDeltas, topStatements } from './statements.js';
 
@@ -42,7 +43,6 @@ export const shortSql = (sql: string, max = 110): string => {
 const short = shortSql;
 const ms = (x: number | null): string => (x === null ? '?' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(2)} ms`);
 const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
-const spanText = (spans: readonly Span[]): string => spans.map((s) => `${Math.floor(s.from_s)}–${Math.ceil(s.to_s)} s`).join(', ');
 
 const describeSlow = (q: SlowQuery): string =>
   `\`${short(q.query)}\` took ${Math.round(q.share * 100)}% of the database time there: ${n0(q.calls)} calls, mean ${ms(q.mean_exec_ms)}` +
@@ -79,7 +79,7 @@ export const slowQueriesFinding = (o: Observed, spans: readonly Span[]): StepFin
     return { status: 'nothing', summary: `No statements ran in the degraded windows (${spanText(spans)}).${logText}`, details: logs, how_to_enable: null };
   }
   const more = r.statements.length > 1 ? ` Next: ${r.statements.slice(1, 3).map((q) => `\`${short(q.query, 60)}\` (mean ${ms(q.mean_exec_ms)})`).join(', ')}.` : '';
-  const covered = r.covered === null ? '' : ` (statement snapshots ${Math.floor(r.covered.from_s)}–${Math.ceil(r.covered.to_s)} s)`;
+  const covered = r.covered === null ? '' : ` (statement snapshots ${spanText([r.covered])})`;
   return {
     status: 'found',
     summary: `In the degraded windows (${spanText(spans)})${covered}, ${describeSlow(first)}.${more}${logText}`,

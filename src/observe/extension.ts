@@ -15,8 +15,7 @@ export const observeExtension: AnalysisExtension = {
   async analyze(input): Promise<ExtensionResult> {
     const o = await loadObserved(input.run.dir);
     if (o.meta === null && o.scrapes.length === 0) return {};
-    const spans = input.degraded.map((d) => ({ from_s: d.fromS, to_s: d.toS }));
-    const d = observeDiagnosis(o, spans);
+    const d = observeDiagnosis(o, input.degraded);
     const steps: NonNullable<ExtensionResult['steps']> = {};
     if (d.slowQueries !== null) steps['slow-queries'] = d.slowQueries;
     if (d.plans !== null) steps.plans = d.plans;

@@ -15,7 +15,8 @@ import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { PoolGauges } from '../scenario/scenario.js';
 import { resolveScrapeUrl } from '../scenario/scrape-url.js';
 import { OBSERVE_FILES, type ObservedScrapeRecord } from './files.js';
-import { parseExposition, parseSampleLine, seriesKey, type ParsedExposition } from './prom-parse.js';
+import { parseExposition, parseSelector, seriesKey, type ParsedExposition, type SeriesSelector } from '../core/prom-parse.js';
+export { parseSelector, type SeriesSelector } from '../core/prom-parse.js';
 import { startTicker, type Ticker } from './ticker.js';
 import type { MetaSink } from './meta.js';
 import type { Observer, RunContext } from '../engine/observer.js';
@@ -36,25 +37,6 @@ export const DEFAULT_SERIES = [
   'pgbouncer_pools_client_waiting_connections',
   'pgbouncer_pools_server_active_connections',
 ];
-
-/** A series selector: a metric name, a name with labels, or a prefix ending in `*`. */
-export interface SeriesSelector {
-  prefix: boolean;
-  name: string;
-  /** Exact series key when the selector names labels. */
-  key: string | null;
-}
-
-/** Parses selectors like `app_pool_in_use`, `app_pool_in_use{pool="main"}`, `cache_*`. */
-export const parseSelector = (text: string): SeriesSelector => {
-  const t = text.trim();
-  if (t.endsWith('*')) return { prefix: true, name: t.slice(0, -1), key: null };
-  if (t.includes('{')) {
-    const s = parseSampleLine(`${t} 0`);
-    return { prefix: false, name: s.name, key: seriesKey(s.name, s.labels) };
-  }
-  return { prefix: false, name: t, key: null };
-};
 
 /** The selectors of a scenario's `observe` block: pool gauges, `metrics`, then the defaults. */
 export const selectorsFor = (pool: PoolGauges | null, metrics: string[]): SeriesSelector[] =>

@@ -8,7 +8,7 @@ import { createRng } from '../../src/core/rng.js';
 import { importK6Results } from '../../src/k6/import.js';
 import { parseK6Line, parseK6Time } from '../../src/k6/k6-json.js';
 import { decodeHistogram, percentileMs } from '../../src/run/histogram.js';
-import { readNdjsonAll } from '../../src/run/ndjson.js';
+import { readRecords } from '../../src/run/ndjson.js';
 import type { EventRecord, RunMeta, TenantRecord, WindowRecord } from '../../src/run/format.js';
 import { finishRun } from '../../src/report/index.js';
 import type { Report } from '../../src/analyze/types.js';
@@ -94,6 +94,9 @@ const twoRunners = (dir: string): { files: string[]; truth: Truth[]; malformedLi
   writeK6File(f2, k6Lines(r2.requests, [], { order: 'type-first', zoneMin: 120, globalTags: { instance_id: '2', testrun_name: 'spike' } }), true);
   return { files: [f1, f2], truth: [...r1.truth, ...r2.truth], malformedLines };
 };
+
+/** Any damage, a torn last line included, fails the test: these files were written by a finished run. */
+const readNdjsonAll = <T>(file: string): Promise<T[]> => readRecords<T>(file, (m) => { throw new Error(m); });
 
 const readRun = async (dir: string) => ({
   meta: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunMeta,

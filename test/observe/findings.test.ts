@@ -144,11 +144,11 @@ describe('slow queries in windows', () => {
       line(0), line(2, delta('1', 'SELECT fast', 100, 50)), line(4, delta('1', 'SELECT fast', 100, 50), delta('2', 'SELECT orders', 10, 20)),
       line(6, delta('2', 'SELECT orders', 10, 3000), delta('1', 'SELECT fast', 100, 60)), line(8, delta('2', 'SELECT orders', 10, 2000)), line(10, delta('2', 'SELECT orders', 10, 20)),
     ];
-    const r = slowQueriesFrom({ statements, log: [] }, [{ from_s: 4.5, to_s: 7.5 }]);
-    expect(r.covered).toEqual({ from_s: 4, to_s: 8 });
+    const r = slowQueriesFrom({ statements, log: [] }, [{ fromS: 4.5, toS: 7.5 }]);
+    expect(r.covered).toEqual({ fromS: 4, toS: 8 });
     expect(r.statements[0]).toMatchObject({ queryid: '2', calls: 20, total_exec_ms: 5000, mean_exec_ms: 250, mean_outside_ms: 2, calls_outside: 20 });
     expect(r.statements[0]!.share).toBeCloseTo(5000 / 5060, 3);
-    expect(slowQueriesFrom({ statements: [], log: [] }, [{ from_s: 0, to_s: 1 }]).available).toBe(false);
+    expect(slowQueriesFrom({ statements: [], log: [] }, [{ fromS: 0, toS: 1 }]).available).toBe(false);
   });
 });
 
@@ -166,9 +166,12 @@ describe('run directory files', () => {
     expect((await capacity(dir, 1))?.hold_ms).toBe(10);
     writeFileSync(join(dir, 'pg-activity.ndjson'), '{"t_s":0,"ok":true,"error":null,"total":1,"active":1,"idle":0,"idle_in_transaction":0,"waiting_lock":0,"max_active_ms":0,"max_xact_ms":0,"by_application":{}}\n{"t_s":1,"ok":tr');
     const section = databaseSection(await loadObserved(dir));
-    expect(section?.warnings).toEqual(['w', 'pg-activity.ndjson:2: skipped a line that is not JSON (Unexpected end of JSON input)']);
+    expect(section?.warnings).toEqual(['w', 'pg-activity.ndjson:2: the last line is cut short (the run was killed while writing it); it is left out']);
     expect(section?.activity?.active.value).toBe(1);
     expect(section?.statements.available).toBe(false);
+    // The same policy as the run's own files: damage anywhere but a torn last line is an error naming the file and line.
+    writeFileSync(join(dir, 'pg-activity.ndjson'), 'not json\n{"t_s":0,"ok":true,"error":null,"total":1,"active":1,"idle":0,"idle_in_transaction":0,"waiting_lock":0,"max_active_ms":0,"max_xact_ms":0,"by_application":{}}\n');
+    await expect(loadObserved(dir)).rejects.toMatchObject({ code: 'PS_RUN_DAMAGED', problems: [{ file: join(dir, 'pg-activity.ndjson'), line: 1 }] });
   });
 });
 
@@ -180,13 +183,13 @@ describe('diagnosis steps from the observers', () => {
   it('step 2 names the statement that took the degraded windows and compares it with the rest of the run', async () => {
     const { slowQueriesFinding } = await import('../../src/observe/diagnosis.js');
     const statements = [line(0), line(2, delta('1', 'SELECT fast', 100, 50)), line(4, delta('2', 'SELECT * FROM orders WHERE tenant_id = $1', 10, 3000), delta('1', 'SELECT fast', 100, 60)), line(6, delta('2', 'SELECT * FROM orders WHERE tenant_id = $1', 10, 20))];
-    const f = slowQueriesFinding(observed({ statements }), [{ from_s: 2.5, to_s: 3.5 }])!;
+    const f = slowQueriesFinding(observed({ statements }), [{ fromS: 2.5, toS: 3.5 }])!;
     expect(f.status).toBe('found');
     expect(f.summary).toBe('In the degraded windows (2–4 s) (statement snapshots 2–4 s), `SELECT * FROM orders WHERE tenant_id = $1` took 98% of the database time there: 10 calls, mean 300 ms (2.00 ms outside them). Next: `SELECT fast` (mean 0.60 ms).');
     expect(slowQueriesFinding(observed({ meta: null }), [])).toBeNull();
     const off = observed();
     off.meta!.postgres!.statements = false;
-    expect(slowQueriesFinding(off, [{ from_s: 0, to_s: 1 }])).toMatchObject({ status: 'not-observed', how_to_enable: expect.stringMatching(/shared_preload_libraries/) as unknown });
+    expect(slowQueriesFinding(off, [{ fromS: 0, toS: 1 }])).toMatchObject({ status: 'not-observed', how_to_enable: expect.stringMatching(/shared_preload_libraries/) as unknown });
   });
 
   it('step 5 leads with a plan change, else the flagged plans of the slowest queries', async () => {
@@ -203,7 +206,7 @@ describe('diagnosis steps from the observers', () => {
     expect(flip.summary).toMatch(/^The plan of pending-orders for the biggest tenant .* changed at 50 s/);
     expect(plansFinding(observed())).toMatchObject({ status: 'not-observed' });
     const act = { t_s: 3.2, ok: true, error: null, total: 12, active: 9, idle: 1, idle_in_transaction: 2, waiting_lock: 3, max_active_ms: 0, max_xact_ms: 0, by_application: {} };
-    expect(poolNote(observed({ activity: [act] }), [{ from_s: 3, to_s: 4 }], null)).toBe('pg_stat_activity in those windows: up to 9 active, 2 idle in transaction and 3 waiting on locks (12 connections).');
+    expect(poolNote(observed({ activity: [act] }), [{ fromS: 3, toS: 4 }], null)).toBe('pg_stat_activity in those windows: up to 9 active, 2 idle in transaction and 3 waiting on locks (12 connections).');
   });
 });
 

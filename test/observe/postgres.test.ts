@@ -130,9 +130,9 @@ plans:
     const section = databaseSection(o);
     expect(section?.statements.top_by_mean[0]?.query).toMatch(/pg_sleep/);
     // attributed to the right windows
-    const inSlow = slowQueriesFrom(o, [{ from_s: slowFrom, to_s: slowTo }]);
+    const inSlow = slowQueriesFrom(o, [{ fromS: slowFrom, toS: slowTo }]);
     expect(inSlow.statements[0]?.query).toMatch(/pg_sleep/);
-    const early = slowQueriesFrom(o, [{ from_s: 0, to_s: 0.3 }]);
+    const early = slowQueriesFrom(o, [{ fromS: 0, toS: 0.3 }]);
     expect(early.statements.some((d) => d.query.includes('pg_sleep'))).toBe(false);
     // activity
     const byApp = (a: ActivityRecord, name: string) => a.by_application[name];

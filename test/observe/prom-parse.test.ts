@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import client from 'prom-client';
-import { parseExposition, seriesKey } from '../../src/observe/prom-parse.js';
+import { parseExposition, seriesKey } from '../../src/core/prom-parse.js';
 import { parseSelector, selectSeries, selectorsFor } from '../../src/observe/prometheus.js';
 import { resolveScrapeUrl } from '../../src/scenario/scrape-url.js';
 

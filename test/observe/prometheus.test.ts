@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import { createObservers } from '../../src/observe/index.js';
-import { loadObserved, poolSeries } from '../../src/observe/findings.js';
+import { loadObserved, poolPerSecond } from '../../src/observe/findings.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
 import { sleep, testContext } from './context.js';
 
@@ -91,7 +91,7 @@ observe:
     expect(bad.some((s) => /ECONNREFUSED|fetch failed/.test(s.error ?? ''))).toBe(true);
     expect(o.meta?.warnings.some((w) => /scrape .* failed/.test(w))).toBe(true);
     // pool gauges per second, summed over the label sets
-    const pool = poolSeries(o.scrapes, o.meta?.prometheus?.pool ?? null);
+    const pool = poolPerSecond(o.scrapes, o.meta?.prometheus?.pool ?? null);
     expect(pool[0]).toMatchObject({ t_s: 0, in_use: 6, size: 10, waiting: null });
     expect(pool.map((p) => p.t_s)).toEqual([...new Set(good.map((s) => Math.floor(s.t_s)))]);
   });

@@ -114,7 +114,7 @@ plans:
     expect(b!.summary).toMatch(/failed-tickets .*migrate event at 4 s/);
     expect(String(b!.evidence.after)).toMatch(/Seq Scan on tickets/);
     // the UPDATE of the migration is in the statement deltas of its window
-    const slow = slowQueriesFrom(o, [{ from_s: 3.5, to_s: 6 }]);
+    const slow = slowQueriesFrom(o, [{ fromS: 3.5, toS: 6 }]);
     expect(slow.statements.some((s) => /UPDATE tickets/.test(s.query))).toBe(true);
     const cap = await capacity(out);
     expect(cap?.hold_source).toBe('pool-gauges');

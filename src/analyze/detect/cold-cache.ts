@@ -19,7 +19,8 @@
  * The overall series is judged first; when it shows nothing, each endpoint is.
  */
 import type { EventRecord } from '../../run/format.js';
-import { generatorBound, type Bin } from '../bins.js';
+import { binInSpans, generatorBound, type Bin } from '../bins.js';
+import type { Span } from '../span.js';
 import type { AnalysisContext, BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse, sparseCountAboveMs } from '../hist.js';
 import { binomialUpperTail, median, quantile } from '../stats.js';
@@ -30,7 +31,6 @@ import type { ColdCacheBreak } from '../breaks.js';
 export const DEPLOY_ACTION = /deploy|restart|rollout|release|flush|cache/i;
 
 /** A time span [fromS, toS) in run seconds. */
-export interface Span { fromS: number; toS: number }
 
 export interface ColdResult {
   endpoint: string | null;
@@ -67,7 +67,6 @@ const notFound = (endpoint: string | null, eventS: number, binS: number, reason:
 /** Bins offered more than this multiple of the warm period's median rate are not the warm period's noise. */
 const COMPARABLE_LOAD = 1.25;
 
-const inSpans = (b: Bin, spans: readonly Span[]): boolean => spans.some((s) => b.endS > s.fromS && b.startS < s.toS);
 
 /** Looks for the cold window after `eventS` in one binned series. `masked` spans are skipped in the baseline. */
 export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: number, masked: readonly Span[]): ColdResult => {
@@ -78,7 +77,7 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   // generator-bound bins (a late generator is not a cold target).
   const enough = (b: Bin): boolean => b.stats.n >= t.minSamplesPerBin;
   const valid = (b: Bin): boolean => enough(b) && !generatorBound(b, t);
-  const pre = bs.bins.filter((b) => b.endS <= eventS && b.startS >= eventS - t.coldBaselineS && enough(b) && !inSpans(b, masked));
+  const pre = bs.bins.filter((b) => b.endS <= eventS && b.startS >= eventS - t.coldBaselineS && enough(b) && !binInSpans(b, masked));
   if (pre.length < t.coldMinBaselineBins) {
     return notFound(endpoint, eventS, binS, `not enough steady traffic before the event (${pre.length} of ${t.coldMinBaselineBins} bins of ${binS} s with ≥ ${t.minSamplesPerBin} samples)`);
   }

@@ -13,6 +13,7 @@ import { median } from '../stats.js';
 import { fmtMs, fmtPct, fmtRps, fmtS, fmtX, r2, r3 } from '../text.js';
 import type { ReportBreak } from '../types.js';
 import { breakSpanS, type ColdCacheBreak, type SaturationBreak } from '../breaks.js';
+import type { DegradedSpan } from '../span.js';
 import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import { detectColdCache } from './cold-cache.js';
 import { detectErrors } from './errors.js';
@@ -39,7 +40,7 @@ export interface DetectorOutput {
   byClass: ClassRow[];
   pool: PoolAnalysis;
   /** Spans where latency broke (saturation stretches, cold windows), for the diagnosis. */
-  degraded: { endpoint: string | null; fromS: number; toS: number; kind: string }[];
+  degraded: DegradedSpan[];
 }
 
 const rulePhrase = (r: SaturationResult, t: Thresholds): string => {

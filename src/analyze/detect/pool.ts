@@ -2,7 +2,7 @@
  * Pool saturation from the target's gauges (docs/design.md `pool-saturation`;
  * docs/algorithms.md §8). The scenario's `observe.pool` names the series for
  * in-use, waiting and size; each scrape sums every label set of a name
- * (several pools or instances). A scrape is saturated when waiting > 0 or
+ * (several pools or instances), or reads one series when the name has labels. A scrape is saturated when waiting > 0 or
  * in-use ≥ size; an episode is a run of ≥ `poolMinScrapes` saturated scrapes
  * (one unsaturated scrape inside does not end it). An episode is a break when
  * it lines up (± `poolAlignS`) with a latency break: a full pool with healthy
@@ -13,6 +13,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { ScrapeRecord } from '../../run/format.js';
 import type { LoadedRun } from '../load.js';
 import { r2 } from '../text.js';
+import { gaugeValue } from '../../core/prom-parse.js';
 
 /** One scrape's pool reading; null where the gauge is not named or absent. */
 export interface PoolSample { t_s: number; in_use: number | null; waiting: number | null; size: number | null }
@@ -34,21 +35,6 @@ export interface PoolEpisode {
   /** When waiting first went above 0 in the episode (null if only in-use == size). */
   firstWaitingS: number | null;
 }
-
-/** Sums the values of a series name over its label sets (`name` and `name{…}`); null when absent. */
-export const gaugeValue = (values: Record<string, number>, name: string): number | null => {
-  let sum = 0;
-  let found = false;
-  for (const [k, v] of Object.entries(values)) {
-    if (k === name || k.startsWith(`${name}{`)) {
-      if (Number.isFinite(v)) {
-        sum += v;
-        found = true;
-      }
-    }
-  }
-  return found ? sum : null;
-};
 
 /** The pool gauges named by the run's scenario, or null (no scenario, no `observe.pool`, or it does not parse). */
 export const poolGaugesOf = (run: LoadedRun): { gauges: PoolGauges | null; problem: string | null } => {

@@ -15,7 +15,7 @@
  * grouped by offered rate, p99 made monotone (isotonic), then the first knee.
  * It is reported next to the absolute rule, never alone.
  */
-import { generatorBound, type Bin } from '../bins.js';
+import { binInSpans, generatorBound, type Bin } from '../bins.js';
 import { totalOfferedRps, type AnalysisContext, type BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse } from '../hist.js';
 import { kneedle } from '../kneedle.js';
@@ -23,9 +23,9 @@ import { p99ThresholdMs } from '../../scenario/slo.js';
 import { isotonicIncreasing, median, movingAverage, quantile } from '../stats.js';
 import { r2, r3 } from '../text.js';
 import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
-import type { Span } from './cold-cache.js';
+import type { Span } from '../span.js';
+import type { SaturationRule } from '../breaks.js';
 
-export type SaturationRule = 'latency' | 'throughput' | 'errors';
 
 export interface SaturationBreak {
   /** First breaking bin: start second, total offered rate there, the series' own offered rate. */
@@ -62,8 +62,6 @@ export interface SaturationResult {
 }
 
 interface Judged { bin: Bin; load: number; judged: boolean; rules: SaturationRule[] }
-
-const overlaps = (b: Bin, spans: readonly Span[]): boolean => spans.some((s) => b.endS > s.fromS && b.startS < s.toS);
 
 /** Baseline p99: median over the bins with enough samples in the lowest quarter of load (at least 3 bins). */
 const baselineP99 = (js: Judged[], minSamples: number): number | null => {
@@ -166,7 +164,7 @@ const judgeSeries = (ctx: AnalysisContext, bs: BinnedSeries, masked: readonly Sp
   const { t } = ctx;
   const loads = movingAverage(bs.bins.map((b) => totalOfferedRps(ctx, b.startS, b.endS)), 3);
   const js: Judged[] = bs.bins.map((bin, i) => ({
-    bin, load: loads[i] ?? 0, judged: bin.stats.n >= t.minSamplesPerBin && !overlaps(bin, masked) && !generatorBound(bin, t), rules: [],
+    bin, load: loads[i] ?? 0, judged: bin.stats.n >= t.minSamplesPerBin && !binInSpans(bin, masked) && !generatorBound(bin, t), rules: [],
   }));
   const slo = p99ThresholdMs(ctx.slos, bs.series.endpoint);
   const baselineMs = baselineP99(js, t.minSamplesPerBin);
@@ -176,8 +174,8 @@ const judgeSeries = (ctx: AnalysisContext, bs: BinnedSeries, masked: readonly Sp
   const aheadBins = bs.choice.binS <= 2 ? 2 : 1;
   for (const j of js) {
     const b = j.bin;
-    if (overlaps(b, masked)) continue;
-    if (j.judged && thresholdMs !== null && (b.stats.p99_ms ?? 0) > thresholdMs && !overlaps(b, latencyMasked)) j.rules.push('latency');
+    if (binInSpans(b, masked)) continue;
+    if (j.judged && thresholdMs !== null && (b.stats.p99_ms ?? 0) > thresholdMs && !binInSpans(b, latencyMasked)) j.rules.push('latency');
     if (b.offered >= t.minOfferedForThroughput && b.i > 0 && b.endS <= tailFromS && achievedRatioAt(js, b.i, aheadBins, tailFromS) < t.achievedRatio) {
       j.rules.push('throughput');
       j.judged = true;

@@ -22,7 +22,7 @@ import { rangeLatency, type Series } from '../series.js';
 import { binomialUpperTail, median, spearman } from '../stats.js';
 import { fmtCount, fmtMs, fmtX, r3 } from '../text.js';
 import type { DataSkewBreak } from '../breaks.js';
-import type { Span } from './cold-cache.js';
+import type { Span } from '../span.js';
 
 export interface NamedTenant { tenant: string; rows: number | null; tenant_class: TenantClass; requests: number; errors: number; p50_ms: number | null; p99_ms: number | null }
 
