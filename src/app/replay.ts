@@ -12,11 +12,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { createObservers } from '../observe/index.js';
 import { checkOutputDir, checkOutputFile, prepareOutputDir, prepareOutputFile } from '../core/out-paths.js';
 import { RUN_FILES } from '../run/format.js';
 import { removePreviousRunFiles } from '../run/previous.js';
-import { finishObservedRun } from './report.js';
 import { resolveNamed } from '../core/paths.js';
 import { createRng } from '../core/rng.js';
 import type { ExitCode } from '../core/errors.js';
@@ -28,9 +26,9 @@ import { scenarioPlan, type ScenarioPlanArgs } from '../traffic/scenario-plan.js
 import { checkEvents } from '../engine/events.js';
 import { checkBeforeLoad } from '../engine/preflight.js';
 import type { PlanSource } from '../engine/plan-source.js';
-import { runPlan, type LiveStatus, type RunPlanOptions, type RunResult } from '../engine/run.js';
+import type { LiveStatus, RunPlanOptions, RunResult } from '../engine/run.js';
 import { checkTargetReachable, resolveTarget } from '../engine/target.js';
-import { checkReach, createReachAgent, type PinnedHost, type Resolver } from '../engine/reach.js';
+import { checkReach, type PinnedHost, type Resolver } from '../engine/reach.js';
 import { outboundUrls } from '../engine/outbound.js';
 import type { Dispatcher } from 'undici';
 import type { TrackedTenant } from '../engine/recorder.js';
@@ -158,11 +156,14 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
   try {
     const urls = outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []);
     const pins = await checkReach(urls, { allowRemote: opts.allowRemote ?? false, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+    const { createReachAgent } = await import('../engine/pinned.js');
     reach = { pins, dispatcher: createReachAgent(pins) };
     const outDir = resolve(cwd, opts.outDir ?? join('runs', `${opts.name}-${stamp(new Date())}`));
     // Every output is checked and created before the first connection to the target.
     prepareReplayOutputs(outDir, opts.logRequestsFile ? resolve(cwd, opts.logRequestsFile) : null, opts.junitFile ? resolve(cwd, opts.junitFile) : null, opts.force ?? false);
     await checkTargetReachable(target.url, undefined, pins);
+    // The engine, the observers and the report load only now: bad input is refused without them (a quick exit 1).
+    const { runPlan } = await import('../engine/run.js');
     const run = await runPlan({
       force: opts.force ?? false,
       target: target.url,
@@ -192,6 +193,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     if (opts.afterRun) await opts.afterRun(run);
     const print = opts.print ?? opts.log ?? (() => undefined);
     // run.json holds every SLO in force (the scenario's and --slo's): the report judges those.
+    const { finishObservedRun } = await import('./report.js');
     const finished = await finishObservedRun(run.dir, { junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
@@ -224,6 +226,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
   const plan: PlanSource = workers === 1
     ? { stream: scenarioPlan({ templates, tenants: tenants?.table ?? null, profile, seed }) }
     : { recipe: { module: new URL(`../traffic/scenario-plan${sourceExt}`, import.meta.url).href, export: 'scenarioPlanFactory', args } };
+  const { createObservers } = await import('../observe/index.js');
   const result = await replayPlan({
     ...opts,
     workers,

@@ -10,9 +10,9 @@ import { flagProblems } from '../engine/preflight.js';
 import { checkOutputDir, checkOutputFile } from '../core/out-paths.js';
 import { checkTransformFlags } from '../scenario/profile.js';
 import { formatLive } from '../engine/live.js';
-import { runReplay } from '../app/replay.js';
-import { runLogReplay } from '../app/log-replay.js';
-import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario, startDemoForReplay, type DemoTarget } from '../demo/first-run.js';
+import type { runReplay } from '../app/replay.js';
+import type { DemoTarget } from '../demo/first-run.js';
+import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario } from '../demo/defaults.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { wrap } from '../report/format.js';
 import { err, out, streamColumns, terminalWidth, useColor } from './output.js';
@@ -145,7 +145,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     };
     // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.
     const demo: DemoTarget | null = a.target === undefined && a.log === undefined
-      ? await startDemoForReplay({ profile: a.profile as string, speed, rateScale, log: err })
+      ? await (await import('../demo/first-run.js')).startDemoForReplay({ profile: a.profile as string, speed, rateScale, log: err })
       : null;
     const ac = new AbortController();
     const force = new AbortController();
@@ -193,8 +193,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         render: { color: useColor(), width: terminalWidth() },
       };
       const result = a.log !== undefined
-        ? await runLogReplay({ ...options, logFile: a.log, scenario: a.scenario ?? null, replay: readLogReplayArgs(a) })
-        : await runReplay({
+        ? await (await import('../app/log-replay.js')).runLogReplay({ ...options, logFile: a.log, scenario: a.scenario ?? null, replay: readLogReplayArgs(a) })
+        : await (await import('../app/replay.js')).runReplay({
           ...options, scenario: a.scenario ?? demo?.scenarioFile ?? '', profile: a.profile as string,
           // The demo is stopped as soon as the traffic ends, so its last words come before the report.
           ...(demo !== null ? { afterRun: () => demo.stop() } : {}),

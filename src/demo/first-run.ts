@@ -16,7 +16,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { runPlan, type LiveStatus } from '../engine/run.js';
 import { scenarioPlan } from '../traffic/scenario-plan.js';
 import { compileScenarioRequests } from '../traffic/template.js';
@@ -24,12 +24,15 @@ import { buildTenantTable, tenantsFromManifest, type TenantTable } from '../traf
 import type { Stage } from '../scenario/profile.js';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { PACKAGE_ROOT, resolveNamed } from '../core/paths.js';
+import { resolveNamed } from '../core/paths.js';
 import { inputError } from '../core/errors.js';
 import { loadProfile, peakRateRps, profileDurationMs } from '../scenario/profile.js';
 import { createRng, type Rng } from '../core/rng.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
+import { DEMO_SCENARIO_FILE } from './defaults.js';
+
+export { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, DEMO_SCENARIO_FILE, isDemoScenario } from './defaults.js';
 import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.js';
 
 /**
@@ -47,24 +50,8 @@ export const DEFAULT_PEAK_SHARE = 0.6;
  */
 export const FIRST_RUN_ACQUIRE_TIMEOUT_MS = 2000;
 
-/**
- * Connections the first run opens to the demo (`--connections` overrides):
- * enough that, past the demo's capacity, requests wait in the demo's pool
- * (where its gauges and 503s show it) rather than in the load generator for
- * a free connection.
- */
-export const DEMO_CONNECTIONS = 1000;
-
 /** How long the first run plays a profile for (after compression), ms. */
 export const FIRST_RUN_TARGET_MS = 120_000;
-
-/** The demo scenario shipped with the package. */
-export const DEMO_SCENARIO_FILE = join(PACKAGE_ROOT, 'scenarios', 'demo.yaml');
-
-/** What the first run says instead of "${DATABASE_URL} is not set" when the demo runs on PGlite (no server to connect to). */
-export const DEMO_PGLITE_OFF =
-  'the demo runs on the embedded PGlite, which has no server for the PostgreSQL observer to connect to; '
-  + 'set DATABASE_URL to run the demo on PostgreSQL and see its slow queries and plans';
 
 /** The speed that plays a profile of `plannedMs` in about `targetMs`: never below 1, two decimals. */
 export const speedFor = (plannedMs: number, targetMs = FIRST_RUN_TARGET_MS): number =>
@@ -301,6 +288,3 @@ export const startDemoForReplay = async (opts: { profile: string; speed?: number
   });
 };
 
-/** True when `--scenario` is absent or names the demo's own scenario (the only one the demo serves). */
-export const isDemoScenario = (scenario: string | undefined, cwd = process.cwd()): boolean =>
-  scenario === undefined || scenario === 'demo' || resolve(cwd, scenario) === DEMO_SCENARIO_FILE;

@@ -6,7 +6,7 @@
  * of output (redacted) become an EventRecord.
  */
 import { spawn } from 'node:child_process';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { expandEnv } from '../core/env.js';
 import { errorMessage, inputError, InputError, type Problem } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
@@ -90,6 +90,7 @@ const runHttp = async (a: Extract<Action, { kind: 'http' }>, ctx: ActionContext)
   if (url === null) return { ok: false, status: null, output: '', error: redact(`not a URL: ${a.path}`) };
   try {
     const signals = [AbortSignal.timeout(a.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])];
+    const { request } = await import('undici');
     const res = await request(url, { method: a.method, headers, body, signal: AbortSignal.any(signals), ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}) });
     const text = await res.body.text();
     const ok = res.statusCode < 400;

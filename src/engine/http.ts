@@ -4,7 +4,8 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import type { ErrorClass } from '../run/format.js';
-import { pinnedConnector, type PinnedHost } from './reach.js';
+import { pinnedConnector } from './pinned.js';
+import type { PinnedHost } from './reach.js';
 
 /** Options of the connection pool to the target. */
 export interface PoolOptions {

@@ -18,7 +18,8 @@ export { runPlan, LAG_WARN_MS, type RunPlanOptions, type RunResult, type LiveSta
 export { loadRecipe, type PlanFactory, type PlanRecipe, type PlanSource } from './plan-source.js';
 export { checkTargetAllowed, checkTargetReachable, isLocalAddress, parseTarget, publicTarget, resolveTarget, type ResolvedTarget } from './target.js';
 export { classifyAddress, hostAddress, refusedAddresses, type AddressClass } from './address.js';
-export { checkReach, createReachAgent, systemResolver, type PinnedHost, type ReachUrl, type Resolver } from './reach.js';
+export { checkReach, systemResolver, type PinnedHost, type ReachUrl, type Resolver } from './reach.js';
+export { createReachAgent } from './pinned.js';
 export { checkEvents, fireEvent, runAction, type ActionContext, type ActionOutcome } from './events.js';
 export { classifyError, classifyStatus } from './http.js';
 export { createRunClock, epochNowMs, type RunClock } from './clock.js';

@@ -8,11 +8,11 @@
  *
  * The resolver is injected (the system's DNS by default), so the decision
  * and the pinning are tested with a name whose answer changes between
- * lookups, without touching the machine's resolver.
+ * lookups, without touching the machine's resolver. The connections
+ * themselves (an undici connector and agent) are in pinned.ts.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { errorMessage, InputError, RunError, type Problem } from '../core/errors.js';
 import { redactUrl } from '../core/secrets.js';
 import { hostAddress, refusedAddresses } from './address.js';
@@ -99,7 +99,7 @@ export const checkReach = async (urls: readonly ReachUrl[], opts: { allowRemote:
 export const portOf = (url: URL): number => Number(url.port || PORTS[url.protocol] || '80');
 
 /** The error of a connection to a host the start did not check. */
-const notChecked = (host: string, code: string): NodeJS.ErrnoException => {
+export const notChecked = (host: string, code: string): NodeJS.ErrnoException => {
   const err: NodeJS.ErrnoException = new Error(`${host} was not checked against the safety rule at the start of the run: not connected`);
   err.code = code;
   return err;
@@ -121,24 +121,3 @@ export const pinnedLookup = (pins: readonly PinnedHost[]) =>
     if (options.all === true) callback(null, pin.addresses.map((a) => ({ address: a.address, family: a.family })));
     else callback(null, first?.address ?? '', first?.family);
   };
-
-/**
- * An undici connector that connects only to checked hosts, at their pinned
- * address (the Host header and TLS server name stay the URL's). IP-literal
- * hosts are pinned to themselves, so an unchecked IP is refused too.
- */
-export const pinnedConnector = (pins: readonly PinnedHost[], timeoutMs: number): buildConnector.connector => {
-  const connect = buildConnector({ timeout: timeoutMs, lookup: pinnedLookup(pins) });
-  return (options, callback) => {
-    const host = bareHost(options.hostname).toLowerCase();
-    if (!pins.some((p) => p.host === host)) {
-      callback(notChecked(host, 'PS_NOT_CHECKED'), null);
-      return;
-    }
-    connect(options, callback);
-  };
-};
-
-/** A dispatcher for scrapes and actions: pinned connections, no redirect following (undici's default). */
-export const createReachAgent = (pins: readonly PinnedHost[], connectTimeoutMs = 10_000): Dispatcher =>
-  new Agent({ connect: pinnedConnector(pins, connectTimeoutMs) });
