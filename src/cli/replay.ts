@@ -87,6 +87,67 @@ const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear:
   };
 };
 
+/**
+ * Every flag checked before anything starts (the demo, the inputs, the
+ * load): combinations, SLOs and the observer URL, transforms, outputs, and the
+ * numbers, with their defaults.
+ */
+const checkReplayFlags = (a: ReplayArgs) => {
+  // Access-log replays (src/app/log-replay.ts) take --log instead of --profile; --scenario is optional for them.
+  if (a.log !== undefined && a.profile !== undefined) throw inputError('--profile', 'give either --log (replay an access log) or --profile, not both');
+  if (a.log === undefined && a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
+  if (a.log === undefined && a.target === undefined && !isDemoScenario(a.scenario)) {
+    throw inputError('--target', `is required with --scenario ${a.scenario ?? ''}`, { hint: 'pass --target http://HOST:PORT (the service under test), or leave out --scenario to run against the bundled demo service' });
+  }
+  if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
+  // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
+  const flagged = flagProblems(a.slo, a.pg ?? null);
+  if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
+  checkTransformFlags({ speed: a.speed, rateScale: a['rate-scale'] }, { zeroScale: true });
+  // Outputs are checked before anything starts (the demo, the inputs); replayPlan creates them before the first request.
+  if (a.out !== undefined) checkOutputDir(a.out, '--out', a.force);
+  if (a['log-requests'] !== undefined) checkOutputFile(a['log-requests'], '--log-requests', a.force);
+  if (a.junit !== undefined) checkOutputFile(a.junit, '--junit', true);
+  return {
+    speed: a.speed,
+    rateScale: a['rate-scale'],
+    durationMs: durationFlag('--duration', a.duration),
+    workers: positive('--workers', a.workers, true),
+    connections: positive('--connections', a.connections ?? (a.target === undefined && a.log === undefined ? DEMO_CONNECTIONS : 100), true),
+    maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
+    timeoutMs: durationFlag('--timeout', a.timeout),
+    graceMs: durationFlag('--grace', a.grace) ?? 5000,
+    instances: positive('--instances', a.instances, true),
+  };
+};
+
+/**
+ * The first SIGINT or SIGTERM stops arrivals (`ac`); a second one skips what
+ * is left of the grace period (`force`). `dispose` removes the handlers.
+ */
+const stopSignals = (): { ac: AbortController; force: AbortController; dispose: () => void } => {
+  const ac = new AbortController();
+  const force = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      err(`\n${sig}: stopping arrivals; waiting for requests in flight (press Ctrl-C again to stop now)`);
+      ac.abort(`${sig} received`);
+    } else {
+      force.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    ac, force, dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+};
+
 export const replayCommand: CommandModule<object, ReplayArgs> = {
   builder: (y: Argv) =>
     (y.options(logReplayFlags) as Argv)
@@ -117,50 +178,13 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .example('$0 replay --scenario demo --data DIR --profile monday-9am --target http://127.0.0.1:7878 --speed 30 --slo "p99<300ms"', 'against `prodshape demo` (it prints its dataset DIR)')
       .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
   handler: async (a) => {
-    // Access-log replays (src/app/log-replay.ts) take --log instead of --profile; --scenario is optional for them.
-    if (a.log !== undefined && a.profile !== undefined) throw inputError('--profile', 'give either --log (replay an access log) or --profile, not both');
-    if (a.log === undefined && a.scenario === undefined && a.target !== undefined) throw inputError('--scenario', 'is required with --target', { hint: 'e.g. --scenario saas-orders (a name in ./scenarios) or a path to a YAML file' });
-    if (a.log === undefined && a.target === undefined && !isDemoScenario(a.scenario)) {
-      throw inputError('--target', `is required with --scenario ${a.scenario ?? ''}`, { hint: 'pass --target http://HOST:PORT (the service under test), or leave out --scenario to run against the bundled demo service' });
-    }
-    if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
-    // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
-    const flagged = flagProblems(a.slo, a.pg ?? null);
-    if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
-    checkTransformFlags({ speed: a.speed, rateScale: a['rate-scale'] }, { zeroScale: true });
-    const speed = a.speed;
-    const rateScale = a['rate-scale'];
-    // Outputs are checked before anything starts (the demo, the inputs); replayPlan creates them before the first request.
-    if (a.out !== undefined) checkOutputDir(a.out, '--out', a.force);
-    if (a['log-requests'] !== undefined) checkOutputFile(a['log-requests'], '--log-requests', a.force);
-    if (a.junit !== undefined) checkOutputFile(a.junit, '--junit', true);
-    const flags = {
-      durationMs: durationFlag('--duration', a.duration),
-      workers: positive('--workers', a.workers, true),
-      connections: positive('--connections', a.connections ?? (a.target === undefined && a.log === undefined ? DEMO_CONNECTIONS : 100), true),
-      maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
-      timeoutMs: durationFlag('--timeout', a.timeout),
-      graceMs: durationFlag('--grace', a.grace) ?? 5000,
-      instances: positive('--instances', a.instances, true),
-    };
+    const flags = checkReplayFlags(a);
+    const { speed, rateScale } = flags;
     // No --target: start the bundled demo service for this run (src/demo/first-run.ts), stopped in `finally`.
     const demo: DemoTarget | null = a.target === undefined && a.log === undefined
       ? await (await import('../demo/first-run.js')).startDemoForReplay({ profile: a.profile as string, speed, rateScale, log: err })
       : null;
-    const ac = new AbortController();
-    const force = new AbortController();
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      if (signals === 1) {
-        err(`\n${sig}: stopping arrivals; waiting for requests in flight (press Ctrl-C again to stop now)`);
-        ac.abort(`${sig} received`);
-      } else {
-        force.abort();
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const { ac, force, dispose } = stopSignals();
     const live = liveView();
     try {
       const seed = a.seed === undefined ? null : /^\d+$/.test(a.seed) ? Number(a.seed) : a.seed;
@@ -170,7 +194,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         dataDir: a.data ?? demo?.dataDir ?? null,
         speed: speed ?? demo?.speed ?? 1,
         rateScale: rateScale ?? demo?.rateScale ?? 1,
-        ...flags,
+        durationMs: flags.durationMs, workers: flags.workers, connections: flags.connections, maxInflight: flags.maxInflight,
+        timeoutMs: flags.timeoutMs, graceMs: flags.graceMs, instances: flags.instances,
         seed,
         slo: a.slo,
         junitFile: a.junit ?? null,
@@ -205,8 +230,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       process.exitCode = result.exitCode;
     } finally {
       live.clear();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      dispose();
       await demo?.stop();
     }
   },

@@ -12,8 +12,9 @@ import { latencyStats, mergeSparse } from '../hist.js';
 import { median } from '../stats.js';
 import { fmtMs, fmtPct, fmtRps, fmtS, fmtX, r2, r3 } from '../text.js';
 import type { ReportBreak } from '../types.js';
-import { breakSpanS, type ColdCacheBreak, type SaturationBreak } from '../breaks.js';
-import type { DegradedSpan } from '../span.js';
+import { breakSpanS, type ColdCacheBreak, type PoolSaturationBreak, type SaturationBreak } from '../breaks.js';
+import type { DegradedSpan, Span } from '../span.js';
+import type { PoolGauges } from '../../scenario/scenario.js';
 import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import { detectColdCache } from './cold-cache.js';
 import { detectErrors } from './errors.js';
@@ -151,6 +152,64 @@ const groupSaturation = (endpointSat: SaturationResult[], overall: SaturationRes
   });
 };
 
+/**
+ * The pool episodes that line up with a latency problem: a saturation or
+ * cold window (± `poolAlignS`), or overall p99 at 2x its baseline or more
+ * during the episode. A full pool with healthy latency is capacity well used.
+ */
+const alignedPoolEpisodes = (ctx: AnalysisContext, episodes: readonly PoolEpisode[], latencySpans: readonly Span[]): PoolEpisode[] => {
+  const { t } = ctx;
+  const overallBaseline = median(ctx.overall.bins.filter((b) => b.stats.n >= t.minSamplesPerBin).map((b) => b.stats.p99_ms));
+  const latencyRose = (ep: PoolEpisode): boolean => {
+    const inEp = ctx.overall.bins.filter((b) => b.endS > ep.fromS && b.startS <= ep.toS);
+    const p99 = latencyStats(mergeSparse(inEp.map((b) => b.lat))).p99_ms;
+    return overallBaseline !== null && p99 !== null && p99 >= 2 * overallBaseline;
+  };
+  return episodes.filter((ep) => aligns(ep, latencySpans, t.poolAlignS) || latencyRose(ep));
+};
+
+/** The `pool-saturation` break from the aligned episodes (the first one's numbers, each one described), or null when none. */
+const poolSaturationBreak = (
+  ctx: AnalysisContext, aligned: readonly PoolEpisode[], satResults: readonly SatFinding[], coldBreaks: readonly ColdCacheBreak[], gauges: PoolGauges | null,
+): PoolSaturationBreak | null => {
+  const ep = aligned[0];
+  if (ep === undefined) return null;
+  const { t } = ctx;
+  const satOf = (e: PoolEpisode): SatFinding | undefined =>
+    satResults.find((r) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
+  const coldOf = (e: PoolEpisode): ColdCacheBreak | undefined => coldBreaks.find((b) => aligns(e, [breakSpanS(b)], t.poolAlignS));
+  const describe = (e: PoolEpisode): string => {
+    const sat = satOf(e);
+    const cb = coldOf(e);
+    const why = sat?.break
+      ? `with the saturation of ${sat.endpoint ?? 'the run'} (p99 ${fmtMs(sat.break.p99AfterMs)})`
+      : cb ? `in the cold window after the ${cb.evidence.event} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
+    return `from ${fmtS(e.firstWaitingS ?? e.fromS)} to ${fmtS(e.toS)}, up to ${e.maxWaiting} waiting, ${why}`;
+  };
+  const start = ep.firstWaitingS ?? ep.fromS;
+  const offered = ctx.length > 0 ? r2(ctx.series.overall.offered[Math.min(ctx.length - 1, Math.floor(start))] ?? 0) : null;
+  const shown = aligned.slice(0, 3).map(describe);
+  const more = aligned.length > 3 ? ` and ${aligned.length - 3} more` : '';
+  const when = aligned.length === 1 ? (shown[0] ?? '') : `${aligned.length} times: ${shown.join('; ')}${more}`;
+  return {
+    kind: 'pool-saturation',
+    endpoint: satOf(ep)?.endpoint ?? null,
+    t_s: r2(start),
+    offered_rps: offered,
+    summary: `The pool${ep.size === null ? '' : ` (size ${ep.size})`} was exhausted ${when}: `
+      + 'raise the pool size (mind the database\'s max_connections) or shorten how long each request holds a connection.',
+    evidence: {
+      pool_size: ep.size,
+      max_waiting: Math.max(...aligned.map((e) => e.maxWaiting)),
+      max_in_use: ep.maxInUse,
+      first_waiting_s: ep.firstWaitingS === null ? null : r2(ep.firstWaitingS),
+      episodes: aligned.map((e) => ({ from_s: r2(e.fromS), to_s: r2(e.toS), scrapes: e.scrapes, max_waiting: e.maxWaiting, max_in_use: e.maxInUse, size: e.size, aligned_with: describe(e) })),
+      saturated_scrapes: aligned.reduce((n, e) => n + e.scrapes, 0),
+      gauges,
+    },
+  };
+};
+
 /** Runs every detector. */
 export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   const { t } = ctx;
@@ -160,17 +219,9 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   const satResults = groupSaturation(endpointSat, overallSat);
   const satSpans = satResults.map((r) => ({ endpoint: r.endpoint, fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }));
 
-  // Pool: episodes aligned with a latency break (saturation or cold window), or with overall p99 at ≥ 2x its baseline.
   const { series: pool, base: poolBase } = poolAnalysis(ctx);
   const episodes = pool === null ? [] : poolEpisodes(pool.samples, t.poolMinScrapes);
-  const overallBaseline = median(ctx.overall.bins.filter((b) => b.stats.n >= t.minSamplesPerBin).map((b) => b.stats.p99_ms));
-  const latencyRose = (ep: PoolEpisode): boolean => {
-    const inEp = ctx.overall.bins.filter((b) => b.endS > ep.fromS && b.startS <= ep.toS);
-    const p99 = latencyStats(mergeSparse(inEp.map((b) => b.lat))).p99_ms;
-    return overallBaseline !== null && p99 !== null && p99 >= 2 * overallBaseline;
-  };
-  const alignedEpisodes = episodes.filter((ep) => aligns(ep, [...satSpans, ...cold.spans, ...cold.openSpans], t.poolAlignS) || latencyRose(ep));
-  const firstEpisode = alignedEpisodes[0];
+  const alignedEpisodes = alignedPoolEpisodes(ctx, episodes, [...satSpans, ...cold.spans, ...cold.openSpans]);
 
   const breaks: ReportBreak[] = [];
   for (const r of satResults) {
@@ -185,44 +236,8 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
     }
     breaks.push(b);
   }
-  if (firstEpisode !== undefined) {
-    const ep = firstEpisode;
-    const satOf = (e: PoolEpisode): SatFinding | undefined =>
-      satResults.find((r) => aligns(e, [{ fromS: r.break?.tS ?? 0, toS: r.break?.untilS ?? 0 }], t.poolAlignS));
-    const coldOf = (e: PoolEpisode): ColdCacheBreak | undefined => cold.breaks.find((b) => aligns(e, [breakSpanS(b)], t.poolAlignS));
-    const describe = (e: PoolEpisode): string => {
-      const sat = satOf(e);
-      const cb = coldOf(e);
-      const why = sat?.break
-        ? `with the saturation of ${sat.endpoint ?? 'the run'} (p99 ${fmtMs(sat.break.p99AfterMs)})`
-        : cb ? `in the cold window after the ${cb.evidence.event} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
-      return `from ${fmtS(e.firstWaitingS ?? e.fromS)} to ${fmtS(e.toS)}, up to ${e.maxWaiting} waiting, ${why}`;
-    };
-    const sat = satOf(ep);
-    const start = ep.firstWaitingS ?? ep.fromS;
-    const offered = ctx.length > 0 ? r2(ctx.series.overall.offered[Math.min(ctx.length - 1, Math.floor(start))] ?? 0) : null;
-    const maxWaiting = Math.max(...alignedEpisodes.map((e) => e.maxWaiting));
-    const shown = alignedEpisodes.slice(0, 3).map(describe);
-    const more = alignedEpisodes.length > 3 ? ` and ${alignedEpisodes.length - 3} more` : '';
-    const when = alignedEpisodes.length === 1 ? (shown[0] ?? '') : `${alignedEpisodes.length} times: ${shown.join('; ')}${more}`;
-    breaks.push({
-      kind: 'pool-saturation',
-      endpoint: sat?.endpoint ?? null,
-      t_s: r2(start),
-      offered_rps: offered,
-      summary: `The pool${ep.size === null ? '' : ` (size ${ep.size})`} was exhausted ${when}: `
-        + 'raise the pool size (mind the database\'s max_connections) or shorten how long each request holds a connection.',
-      evidence: {
-        pool_size: ep.size,
-        max_waiting: maxWaiting,
-        max_in_use: ep.maxInUse,
-        first_waiting_s: ep.firstWaitingS === null ? null : r2(ep.firstWaitingS),
-        episodes: alignedEpisodes.map((e) => ({ from_s: r2(e.fromS), to_s: r2(e.toS), scrapes: e.scrapes, max_waiting: e.maxWaiting, max_in_use: e.maxInUse, size: e.size, aligned_with: describe(e) })),
-        saturated_scrapes: alignedEpisodes.reduce((n, e) => n + e.scrapes, 0),
-        gauges: pool?.gauges ?? null,
-      },
-    });
-  }
+  const poolBreak = poolSaturationBreak(ctx, alignedEpisodes, satResults, cold.breaks, pool?.gauges ?? null);
+  if (poolBreak !== null) breaks.push(poolBreak);
 
   // Skew is judged where latency was healthy: not in saturation, cold windows, or any bin where a saturation rule fired.
   const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...cold.openSpans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
