@@ -12,6 +12,7 @@
  */
 import type { PoolGauges } from '../scenario/scenario.js';
 import type { ErrorClass } from '../run/format.js';
+import type { Span } from './span.js';
 
 /** The saturation rules: p99 over its threshold, achieved behind offered, errors over their rate. */
 export type SaturationRule = 'latency' | 'throughput' | 'errors';
@@ -231,4 +232,4 @@ export const breaksOfKind = <K extends BreakKind>(breaks: readonly ReportBreak[]
   breaks.filter((b): b is Extract<ReportBreak, { kind: K }> => b.kind === k);
 
 /** The time span a cold-cache or errors break covers, s. */
-export const breakSpanS = (b: ColdCacheBreak | ErrorsBreak): { fromS: number; toS: number } => ({ fromS: b.evidence.start_s ?? 0, toS: b.evidence.end_s ?? 0 });
+export const breakSpanS = (b: ColdCacheBreak | ErrorsBreak): Span => ({ fromS: b.evidence.start_s ?? 0, toS: b.evidence.end_s ?? 0 });

@@ -19,8 +19,6 @@ import type { DegradedSpan } from './span.js';
 
 export { DIAGNOSIS_STEPS, type DiagnosisStep, type StepId } from './types.js';
 
-/** A span where latency broke, for the steps that look "in those windows". */
-
 /** What an extension gets to look at. */
 export interface DiagnosisInput {
   run: LoadedRun;

@@ -36,7 +36,6 @@ export interface DiagnosisStep {
   how_to_enable: string | null;
 }
 
-
 export interface ReportSummary {
   requests: number;
   errors: number;
@@ -88,7 +87,6 @@ export interface ReportTenant {
   p99_ms: number | null;
   [key: string]: unknown;
 }
-
 
 export interface Report {
   version: 1;

@@ -12,6 +12,7 @@ import type { ReportBreak, ReportSummary, Verdict } from './types.js';
 export type { Verdict } from './types.js';
 import type { RunMeta } from '../run/format.js';
 import type { Thresholds } from './thresholds.js';
+import { skewQuotesP99 } from './detect/skew.js';
 
 /** A few words naming a break, for the verdict and compare. */
 export const breakLabel = (b: ReportBreak): string => {
@@ -21,7 +22,7 @@ export const breakLabel = (b: ReportBreak): string => {
     case 'pool-saturation': return `pool exhausted from ${fmtS(b.t_s)} (up to ${b.evidence.max_waiting} waiting)`;
     case 'data-skew': {
       const ev = b.evidence;
-      const x = ev.ratio !== null && ev.ratio >= 3 ? `p99 ${fmtX(ev.ratio)}` : `p50 ${fmtX(ev.p50_ratio)}`;
+      const x = skewQuotesP99(ev.ratio) ? `p99 ${fmtX(ev.ratio)}` : `p50 ${fmtX(ev.p50_ratio)}`;
       return `${who} slow for ${ev.end === 'big' ? 'the biggest' : 'empty'} tenants (${x})`;
     }
     case 'cold-cache': return `cold cache for ${fmtS(b.evidence.window_s)} after the ${b.evidence.event} at ${fmtS(b.t_s)}`;

@@ -132,6 +132,10 @@ export const parseSelector = (text: string): SeriesSelector => {
   return { prefix: false, name: t, key: null };
 };
 
+/** Whether a series (its metric name and its key, `name{labels}` with labels sorted) is one the selector names. */
+export const selectorMatches = (sel: SeriesSelector, name: string, key: string): boolean =>
+  sel.prefix ? name.startsWith(sel.name) : sel.key !== null ? sel.key === key : sel.name === name;
+
 /**
  * The sum of a scrape's values that a gauge selector matches (`name`: every
  * label set of that name; `name{labels}`: that series only), skipping
@@ -141,8 +145,7 @@ export const gaugeValue = (values: Record<string, number>, selector: string): nu
   const sel = parseSelector(selector);
   let sum: number | null = null;
   for (const [k, v] of Object.entries(values)) {
-    if (!Number.isFinite(v)) continue;
-    if (sel.prefix ? seriesName(k).startsWith(sel.name) : sel.key !== null ? k === sel.key : seriesName(k) === sel.name) sum = (sum ?? 0) + v;
+    if (Number.isFinite(v) && selectorMatches(sel, seriesName(k), k)) sum = (sum ?? 0) + v;
   }
   return sum;
 };

@@ -15,7 +15,7 @@ import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
 import type { PoolGauges } from '../scenario/scenario.js';
 import { resolveScrapeUrl } from '../scenario/scrape-url.js';
 import { OBSERVE_FILES, type ObservedScrapeRecord } from './files.js';
-import { parseExposition, parseSelector, seriesKey, type ParsedExposition, type SeriesSelector } from '../core/prom-parse.js';
+import { parseExposition, parseSelector, selectorMatches, seriesKey, type ParsedExposition, type SeriesSelector } from '../core/prom-parse.js';
 export { parseSelector, type SeriesSelector } from '../core/prom-parse.js';
 import { startTicker, type Ticker } from './ticker.js';
 import type { MetaSink } from './meta.js';
@@ -44,9 +44,6 @@ export const selectorsFor = (pool: PoolGauges | null, metrics: string[]): Series
     .filter((x): x is string => x !== undefined)
     .map(parseSelector);
 
-const matches = (sel: SeriesSelector, name: string, key: string): boolean =>
-  sel.prefix ? name.startsWith(sel.name) : sel.key !== null ? sel.key === key : sel.name === name;
-
 /**
  * The values kept from a parsed scrape: series key → value, for the samples
  * any selector matches. Non-finite values (NaN quantiles of empty summaries)
@@ -57,7 +54,7 @@ export const selectSeries = (parsed: ParsedExposition, selectors: SeriesSelector
   for (const s of parsed.samples) {
     if (!Number.isFinite(s.value)) continue;
     const key = seriesKey(s.name, s.labels);
-    if (selectors.some((sel) => matches(sel, s.name, key))) out[key] = s.value;
+    if (selectors.some((sel) => selectorMatches(sel, s.name, key))) out[key] = s.value;
   }
   return out;
 };

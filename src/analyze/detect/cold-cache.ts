@@ -30,8 +30,6 @@ import type { ColdCacheBreak } from '../breaks.js';
 /** Event actions that reset warm state: deploys, restarts, cache flushes, rollouts. */
 export const DEPLOY_ACTION = /deploy|restart|rollout|release|flush|cache/i;
 
-/** A time span [fromS, toS) in run seconds. */
-
 export interface ColdResult {
   endpoint: string | null;
   /** Event time (s since start). */
@@ -66,7 +64,6 @@ const notFound = (endpoint: string | null, eventS: number, binS: number, reason:
 
 /** Bins offered more than this multiple of the warm period's median rate are not the warm period's noise. */
 const COMPARABLE_LOAD = 1.25;
-
 
 /** Looks for the cold window after `eventS` in one binned series. `masked` spans are skipped in the baseline. */
 export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: number, masked: readonly Span[]): ColdResult => {

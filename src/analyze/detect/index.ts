@@ -56,7 +56,7 @@ const rulePhrase = (r: SaturationResult, t: Thresholds): string => {
   return parts.join('; ');
 };
 
-const aligns = (ep: PoolEpisode, spans: readonly { fromS: number; toS: number }[], alignS: number): boolean =>
+const aligns = (ep: PoolEpisode, spans: readonly Span[], alignS: number): boolean =>
   spans.some((s) => ep.fromS <= s.toS + alignS && ep.toS + 1 >= s.fromS - alignS);
 
 const poolPhrase = (ep: PoolEpisode | undefined): string =>

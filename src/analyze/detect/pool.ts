@@ -2,8 +2,8 @@
  * Pool saturation from the target's gauges (docs/design.md `pool-saturation`;
  * docs/algorithms.md §8). The scenario's `observe.pool` names the series for
  * in-use, waiting and size; each scrape sums every label set of a name
- * (several pools or instances), or reads one series when the name has labels. A scrape is saturated when waiting > 0 or
- * in-use ≥ size; an episode is a run of ≥ `poolMinScrapes` saturated scrapes
+ * (several pools or instances), or reads one series when the name has
+ * labels. A scrape is saturated when waiting > 0 or in-use ≥ size; an episode is a run of ≥ `poolMinScrapes` saturated scrapes
  * (one unsaturated scrape inside does not end it). An episode is a break when
  * it lines up (± `poolAlignS`) with a latency break: a full pool with healthy
  * latency is capacity well used, not a problem.

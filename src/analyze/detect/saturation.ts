@@ -26,8 +26,7 @@ import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import type { Span } from '../span.js';
 import type { SaturationRule } from '../breaks.js';
 
-
-export interface SaturationBreak {
+export interface DetectedSaturation {
   /** First breaking bin: start second, total offered rate there, the series' own offered rate. */
   tS: number;
   offeredRps: number;
@@ -55,7 +54,7 @@ export interface SaturationResult {
   baselineP99Ms: number | null;
   ramp: boolean;
   knee: { offeredRps: number; p99Ms: number } | null;
-  break: SaturationBreak | null;
+  break: DetectedSaturation | null;
   reason: string | null;
   /** Bins where any rule fired, persistent or not (left out of the skew comparison). */
   breaching: Span[];
@@ -226,7 +225,7 @@ const weightedRps = (xs: readonly Judged[], rate: (b: Bin) => number): number =>
  * `queueGrowthX` or more from its first third to its last, while achieved is
  * behind offered, or flat while offered still rises, or the throughput rule fired.
  */
-const queueingOf = (st: Stretch, loads: readonly number[], throughputFired: boolean, t: Thresholds): SaturationBreak['queueing'] => {
+const queueingOf = (st: Stretch, loads: readonly number[], throughputFired: boolean, t: Thresholds): DetectedSaturation['queueing'] => {
   const achieved = weightedRps(st.all, (b) => b.achievedRps);
   const offered = weightedRps(st.all, (b) => b.offeredRps);
   const third = Math.max(1, Math.floor(st.breaking.length / 3));
@@ -242,7 +241,7 @@ const queueingOf = (st: Stretch, loads: readonly number[], throughputFired: bool
 };
 
 /** The break's evidence, from the persistent stretch that starts at bin `st.from`. */
-const describeBreak = (ctx: AnalysisContext, series: JudgedSeries, st: Stretch, need: number, binS: number): SaturationBreak => {
+const describeBreak = (ctx: AnalysisContext, series: JudgedSeries, st: Stretch, need: number, binS: number): DetectedSaturation => {
   const { js, loads, aheadBins } = series;
   const at = js[st.from] as Judged;
   const ruleCount = new Map<SaturationRule, number>();
