@@ -23,7 +23,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-eval "$(bash scripts/test-pg.sh start)"
+# Assigned first, so that a server that fails to start stops the script (set -e) instead of leaving the tests without one.
+pg_env="$(bash scripts/test-pg.sh start)"
+eval "$pg_env"
 trap 'bash scripts/test-pg.sh stop "$PRODSHAPE_TEST_PG_DIR"' EXIT
 echo "ci: throwaway PostgreSQL at ${PRODSHAPE_TEST_DATABASE_URL}"
 export PRODSHAPE_REQUIRE_TEST_DEPS=1

