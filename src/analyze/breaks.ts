@@ -135,6 +135,8 @@ export interface ColdCacheEvidence {
   start_s: number | null;
   end_s: number | null;
   recovered: boolean;
+  /** The next event that ended the judgement while p99 was still elevated (e.g. `migrate at 20 s`), else null. */
+  cut_by: string | null;
   cold_p99_ms: number | null;
   warm_p99_ms: number | null;
   ratio: number | null;

@@ -229,6 +229,53 @@ describe('cold cache', () => {
     for (let s = 15 + windowS; s < 15 + windowS + 5; s++) expect(r.timeline[s]!.p99_ms!).toBeLessThanOrEqual(2 * warm * 1.01);
   });
 
+  it('judges the window only up to the next event: a slowdown that starts with a migration is not the cold cache\'s', async () => {
+    // Cold for 8 s after the deploy at 20 s; the migration at 34 s makes every request 20x slower to the end of the run.
+    // Without the bound the two read as one cold window to the end of the run.
+    const r = await analyze(synthRun({
+      seed: 23, durationS: 60, rate: () => 200, endpoints: eps,
+      serviceMs: (q, rng) => ((q.t >= 20 && q.t < 28) || q.t >= 34 ? 100 : 5) * (0.8 + 0.4 * rng()),
+      events: [{ t_s: 20, action: 'deploy' }, { t_s: 34, action: 'migrate' }],
+    }));
+    const b = only(r, 'cold-cache');
+    expect(b.t_s).toBe(20);
+    expect(b.evidence.recovered).toBe(true);
+    expect(b.evidence.cut_by).toBeNull();
+    // 8 s of cold, ± one bin.
+    expect(b.evidence.window_s).toBeGreaterThanOrEqual(7);
+    expect(b.evidence.window_s).toBeLessThanOrEqual(10);
+    expect(b.evidence.end_s).toBeLessThanOrEqual(34);
+  });
+
+  it('cuts a window still elevated at the next event there, and says so', async () => {
+    // Cold from the deploy at 20 s to 40 s, but a migration comes at 27 s: the window is the 7 s before it.
+    const r = await analyze(synthRun({
+      seed: 24, durationS: 60, rate: () => 200, endpoints: eps,
+      serviceMs: (q, rng) => (q.t >= 20 && q.t < 40 ? 100 : 5) * (0.8 + 0.4 * rng()),
+      events: [{ t_s: 20, action: 'deploy' }, { t_s: 27, action: 'migrate' }],
+    }));
+    const b = only(r, 'cold-cache');
+    expect(b.evidence.recovered).toBe(false);
+    expect(b.evidence.cut_by).toBe('migrate at 27 s');
+    expect(b.evidence.end_s).toBe(27);
+    expect(b.summary).toMatch(/still elevated 7 s later, when the migrate at 27 s came/);
+  });
+
+  it('judges a sparse endpoint at the resolution its traffic around the event allows', async () => {
+    // 12 requests/s in all, a third of them to the dashboard (4/s), and its misses cost 40x a hit for 12 s after the
+    // deploy. The run-wide bins (≥ 100 samples) are 10 s wide: 1-2 cold bins, too few to be significant.
+    const r = await analyze(synthRun({
+      seed: 25, durationS: 120, rate: () => 12, endpoints: eps,
+      serviceMs: (q, rng) => (q.endpoint === 'dashboard' && q.t >= 40 && q.t < 52 ? 200 : 5) * (0.8 + 0.4 * rng()),
+      events: [{ t_s: 40, action: 'deploy' }],
+    }));
+    const b = only(r, 'cold-cache');
+    expect([null, 'dashboard']).toContain(b.endpoint);
+    expect(b.evidence.bin_s).toBeLessThan(10);
+    expect(b.evidence.window_s).toBeGreaterThanOrEqual(8);
+    expect(b.evidence.window_s).toBeLessThanOrEqual(16);
+  });
+
   it('reports nothing for a deploy that changes nothing', async () => {
     const r = await analyze(synthRun({
       seed: 23, durationS: 40, rate: () => 200, endpoints: eps, serviceMs: (_q, rng) => 5 * (0.5 + rng()), events: [{ t_s: 20, action: 'deploy' }],

@@ -16,10 +16,16 @@
  *     `coldBinPValue`; background rate floored at 5%; the bins before the
  *     event, and those after recovery offered at most 1.25x its rate): noise
  *     on a busy machine makes scattered spikes, a cold cache a run of them.
+ * The window is judged only up to the next event of the run (a migration, a
+ * second deploy, a spike): what follows it has a cause of its own, and a
+ * window still elevated then is reported as cut by that event, not stretched
+ * over the rest of the run (a cold cache at night does not explain the 9am
+ * saturation that follows it).
  * The overall series is judged first; when it shows nothing, each endpoint is.
  */
 import type { EventRecord } from '../../run/format.js';
-import { binInSpans, generatorBound, type Bin } from '../bins.js';
+import { binInSpans, binSeries, generatorBound, type Bin } from '../bins.js';
+import { rangeSum } from '../series.js';
 import type { Span } from '../span.js';
 import type { AnalysisContext, BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse, sparseCountAboveMs } from '../hist.js';
@@ -34,6 +40,8 @@ export interface ColdResult {
   endpoint: string | null;
   /** Event time (s since start). */
   eventS: number;
+  /** Where judging stopped: the next event's time (s since start), or null for the end of the run. */
+  boundS?: number | null;
   found: boolean;
   /** Why nothing was found, when found is false. */
   reason: string | null;
@@ -65,8 +73,12 @@ const notFound = (endpoint: string | null, eventS: number, binS: number, reason:
 /** Bins offered more than this multiple of the warm period's median rate are not the warm period's noise. */
 const COMPARABLE_LOAD = 1.25;
 
-/** Looks for the cold window after `eventS` in one binned series. `masked` spans are skipped in the baseline. */
-export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: number, masked: readonly Span[]): ColdResult => {
+/**
+ * Looks for the cold window after `eventS` in one binned series, judged up to
+ * `boundS` (the next event, s since start; Infinity for the end of the run).
+ * `masked` spans are skipped in the baseline.
+ */
+export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: number, masked: readonly Span[], boundS = Infinity): ColdResult => {
   const { t } = ctx;
   const binS = bs.choice.binS;
   const endpoint = bs.series.endpoint;
@@ -84,7 +96,7 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   // "Elevated" means above 2x the warm p99, and above what the warm period itself reached in 1 bin out of 10 (its noise).
   const limitMs = Math.max(t.coldRecoveryFactor * baseline, quantile(pre.map((b) => b.stats.p99_ms), 0.9) ?? 0);
   const elevated = (b: Bin): boolean => valid(b) && (b.stats.p99_ms ?? 0) > limitMs;
-  const post = bs.bins.filter((b) => b.endS > eventS);
+  const post = bs.bins.filter((b) => b.endS > eventS && b.startS < boundS);
   const hold = Math.max(t.persistBins, Math.ceil(t.coldHoldS / binS));
   // Recovery: the first valid, non-elevated bin from which at least `coldHoldFraction` of the next `hold` valid bins
   // (or of those left, at least one) are not elevated either: one stray spike does not undo a recovery.
@@ -119,9 +131,10 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   const bgRate = Math.max(0.05, background.length > 0 ? background.filter(elevated).length / background.length : 0);
   const binPValue = binomialUpperTail(elevatedCold, judgedCold.length, bgRate);
   const recoveredBins = recovered ? post.slice(recoverAt, recoverAt + hold) : [];
-  const endS = recovered ? (post[recoverAt]?.startS ?? ctx.durationS) : Math.max(ctx.durationS, post[post.length - 1]?.endS ?? 0);
+  const runEndS = Math.max(ctx.durationS, post[post.length - 1]?.endS ?? 0);
+  const endS = recovered ? (post[recoverAt]?.startS ?? ctx.durationS) : Math.min(boundS, runEndS);
   const result: ColdResult = {
-    endpoint, eventS, found: false, reason: null, ...base,
+    endpoint, eventS, boundS: Number.isFinite(boundS) && boundS < runEndS ? boundS : null, found: false, reason: null, ...base,
     coldP99Ms: coldStats.p99_ms,
     peakP99Ms: r3(Math.max(...coldBins.map((b) => b.stats.p99_ms ?? 0))),
     recoveredP99Ms: recoveredBins.length ? latencyStats(mergeSparse(recoveredBins.map((b) => b.lat))).p99_ms : null,
@@ -139,11 +152,13 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   return { ...result, found: true };
 };
 
-const summaryOf = (ev: EventRecord, r: ColdResult, affected: string[]): string => {
+const summaryOf = (ev: EventRecord, r: ColdResult, affected: string[], cutBy: EventRecord | null): string => {
   const who = r.endpoint === null ? (affected.length > 0 && affected.length <= 3 ? ` (${affected.join(', ')})` : '') : ` on ${r.endpoint}`;
   const span = r.recovered
     ? `for ${fmtS(r.windowS)} until it was back within 2x`
-    : `and had not recovered when the run ended ${fmtS(r.windowS)} later`;
+    : cutBy !== null
+      ? `and was still elevated ${fmtS(r.windowS)} later, when the ${cutBy.action} at ${fmtS(cutBy.t_s)} came (what follows is judged on its own)`
+      : `and had not recovered when the run ended ${fmtS(r.windowS)} later`;
   return `After the ${ev.action} at ${fmtS(ev.t_s)}, p99${who} was ${fmtMs(r.coldP99Ms)} (${fmtX(r.ratio)} the warm ${fmtMs(r.warmP99Ms)}) ${span}: `
     + 'warm caches before taking traffic (preload the hot keys, or shift traffic gradually to new instances).';
 };
@@ -158,13 +173,38 @@ export interface ColdCacheOutput {
   analysis: Record<string, unknown>[];
 }
 
+/**
+ * The series re-binned for judging one event: the finest width (of
+ * `binWidthsS`, never coarser than the run-wide choice) whose bins from
+ * `coldBaselineS` before the event up to the bound hold at least
+ * `minSamplesPerBin` samples (median). The run-wide width is chosen for the
+ * whole run (its peak included); an endpoint that is sparse at night is
+ * judged at the resolution its traffic around the event allows.
+ */
+export const coldBinned = (ctx: AnalysisContext, bs: BinnedSeries, eventS: number, boundS: number): BinnedSeries => {
+  const { t } = ctx;
+  const fromS = Math.max(0, eventS - t.coldBaselineS);
+  const toS = Math.min(ctx.length, boundS);
+  for (const w of t.binWidthsS.filter((x) => x < bs.choice.binS)) {
+    const counts: number[] = [];
+    for (let start = Math.floor(fromS / w) * w; start < toS; start += w) counts.push(rangeSum(bs.series.completed, start, Math.min(ctx.length, start + w)));
+    const m = median(counts) ?? 0;
+    if (m >= t.minSamplesPerBin) return { series: bs.series, choice: { binS: w, lowSamples: false, medianSamples: m }, bins: binSeries(bs.series, w, ctx.length) };
+  }
+  return bs;
+};
+
 /** Runs the cold-cache detector over every deploy-like event. */
 export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
   const out: ColdCacheOutput = { breaks: [], spans: [], openSpans: [], analysis: [] };
-  const events = ctx.run.events.filter((e) => DEPLOY_ACTION.test(e.action)).sort((a, b) => a.t_s - b.t_s);
+  const all = [...ctx.run.events].sort((a, b) => a.t_s - b.t_s);
+  const events = all.filter((e) => DEPLOY_ACTION.test(e.action));
   for (const ev of events) {
-    const overall = coldWindow(ctx, ctx.overall, ev.t_s, out.spans);
-    const perEndpoint = [...ctx.endpoints.values()].map((bs) => coldWindow(ctx, bs, ev.t_s, out.spans));
+    const next = all.find((e) => e.t_s > ev.t_s) ?? null;
+    const boundS = next?.t_s ?? Infinity;
+    const judge = (bs: BinnedSeries): ColdResult => coldWindow(ctx, coldBinned(ctx, bs, ev.t_s, boundS), ev.t_s, out.spans, boundS);
+    const overall = judge(ctx.overall);
+    const perEndpoint = [...ctx.endpoints.values()].map(judge);
     const affected = perEndpoint.filter((r) => r.found);
     const best = overall.found ? overall : affected.sort((a, b) => (b.ratio ?? 0) - (a.ratio ?? 0))[0];
     out.analysis.push({
@@ -179,7 +219,7 @@ export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
       endpoint: best.endpoint,
       t_s: r3(ev.t_s),
       offered_rps: null,
-      summary: summaryOf(ev, best, affected.map((a) => a.endpoint ?? '')),
+      summary: summaryOf(ev, best, affected.map((a) => a.endpoint ?? ''), !best.recovered && best.boundS != null ? next : null),
       evidence: {
         event: ev.action,
         event_ok: ev.ok,
@@ -187,6 +227,7 @@ export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
         start_s: r3(ev.t_s),
         end_s: r3(ev.t_s + (best.windowS ?? 0)),
         recovered: best.recovered,
+        cut_by: !best.recovered && best.boundS != null && next !== null ? `${next.action} at ${fmtS(next.t_s)}` : null,
         cold_p99_ms: best.coldP99Ms,
         warm_p99_ms: best.warmP99Ms,
         ratio: best.ratio,
