@@ -91,9 +91,12 @@ export interface PoolSaturationEvidence {
 export interface SkewTenantEvidence {
   tenant: string;
   rows: number | null;
+  /** Requests behind p50/p99: in the healthy windows, or the whole run (`latency_over`). */
   requests: number;
   p50_ms: number | null;
   p99_ms: number | null;
+  /** `healthy`: over the tenant's windows outside saturation and cold spans; `whole-run` where it has none (or the run had no unhealthy span). */
+  latency_over: 'healthy' | 'whole-run';
   tenant_class: string;
 }
 

@@ -8,6 +8,7 @@ import { redactDeep } from '../core/secrets.js';
 import { RUN_FILES } from '../run/format.js';
 import { buildContext } from './context.js';
 import { runDetectors } from './detect/index.js';
+import { healthyRange } from './detect/skew.js';
 import { buildDiagnosis, type AnalysisExtension, type ExtensionResult } from './diagnosis.js';
 import { mergeSparse } from './hist.js';
 import { loadRun, type LoadedRun } from './load.js';
@@ -117,7 +118,7 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
     endpoints,
     timeline: buildTimeline(ctx),
     events: buildEvents(run.events),
-    tenants: { slowest: slowestTenants(run.tenants, 10, t.tenantMinRequests), by_class: det.byClass },
+    tenants: { slowest: slowestTenants(run.tenants, 10, t.tenantMinRequests, det.unhealthy.length > 0 ? healthyRange(det.unhealthy, ctx.length) : null), by_class: det.byClass },
     breaks,
     slo: sloResults,
     diagnosis: buildDiagnosis(run, breaks, det, ext),

@@ -7,7 +7,7 @@ import type { EventRecord, TenantRecord } from '../run/format.js';
 import type { AnalysisContext } from './context.js';
 import { latencyStats, mergeSparse } from './hist.js';
 import type { Series } from './series.js';
-import { tenantsOf } from './detect/skew.js';
+import { tenantsOf, type HealthyRange } from './detect/skew.js';
 import { r2 } from './text.js';
 import type { ReportEndpoint, ReportEndpointTimeline, ReportEvent, ReportSummary, ReportTenant, ReportTimelineRow } from './types.js';
 
@@ -94,10 +94,13 @@ export const buildEvents = (events: EventRecord[]): ReportEvent[] =>
   }));
 
 /**
- * The slowest tenants over all endpoints: highest p99 among tenants with at
- * least `minRequests` requests (a p99 of fewer means little), at most `limit`.
+ * The slowest tenants over all endpoints: highest whole-run p99 among tenants
+ * with at least `minRequests` requests (a p99 of fewer means little), at most
+ * `limit`. Where a tenant has windows and `healthy` is given, `healthy`
+ * carries its latency over the healthy windows too (null otherwise).
  */
-export const slowestTenants = (records: TenantRecord[], limit = 10, minRequests = 20): ReportTenant[] =>
-  tenantsOf(records, null, minRequests).slice(0, limit).map((t) => ({
+export const slowestTenants = (records: TenantRecord[], limit = 10, minRequests = 20, healthy: HealthyRange | null = null): ReportTenant[] =>
+  tenantsOf(records, null, minRequests, healthy).slice(0, limit).map((t) => ({
     tenant: t.tenant, rows: t.rows, requests: t.requests, p99_ms: t.p99_ms, p50_ms: t.p50_ms, errors: t.errors, tenant_class: t.tenant_class,
+    healthy: t.healthy,
   }));

@@ -83,8 +83,11 @@ export interface ReportEvent {
 export interface ReportTenant {
   tenant: string;
   rows: number | null;
+  /** Whole-run requests and latency. */
   requests: number;
   p99_ms: number | null;
+  /** Latency over the tenant's windows outside saturation and cold spans (the biggest tenants, on a run that had such spans), else null. */
+  healthy?: { requests: number; p50_ms: number | null; p99_ms: number | null } | null;
   [key: string]: unknown;
 }
 

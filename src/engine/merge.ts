@@ -4,7 +4,7 @@
  * their HDR histograms; tenant records with the same (tenant, endpoint) too.
  */
 import { decodeHistogram, encodeHistogram, mergeHistograms } from '../run/histogram.js';
-import type { ErrorClass, TenantRecord, WindowRecord } from '../run/format.js';
+import type { ErrorClass, TenantRecord, TenantWindow, WindowRecord } from '../run/format.js';
 
 const mergeEncoded = (xs: (string | undefined)[]): string | undefined => {
   const present = xs.filter((x): x is string => x !== undefined);
@@ -49,6 +49,19 @@ export const mergeSecond = (parts: WindowRecord[][]): WindowRecord[] => {
   return [...groups.values()].map(mergeWindowRecords);
 };
 
+/** Merges the windows of one tenant's records by window start. */
+const mergeTenantWindows = (g: readonly TenantRecord[]): TenantWindow[] | undefined => {
+  if (g.every((r) => r.windows === undefined)) return undefined;
+  const byT = new Map<number, TenantWindow[]>();
+  for (const w of g.flatMap((r) => r.windows ?? [])) byT.set(w.t_s, [...(byT.get(w.t_s) ?? []), w]);
+  return [...byT.entries()].sort((a, b) => a[0] - b[0]).map(([t_s, ws]) => ({
+    t_s,
+    requests: ws.reduce((s, w) => s + w.requests, 0),
+    errors: ws.reduce((s, w) => s + w.errors, 0),
+    latency: mergeEncoded(ws.map((w) => w.latency)) as string,
+  }));
+};
+
 /** Merges tenant records from every share by (tenant, endpoint). */
 export const mergeTenantRecords = (rs: TenantRecord[]): TenantRecord[] => {
   const groups = new Map<string, TenantRecord[]>();
@@ -61,11 +74,13 @@ export const mergeTenantRecords = (rs: TenantRecord[]): TenantRecord[] => {
   return [...groups.values()].map((g) => {
     const first = g[0] as TenantRecord;
     if (g.length === 1) return first;
+    const windows = mergeTenantWindows(g);
     return {
       ...first,
       requests: g.reduce((s, r) => s + r.requests, 0),
       errors: g.reduce((s, r) => s + r.errors, 0),
       latency: mergeEncoded(g.map((r) => r.latency)) as string,
+      ...(windows === undefined ? {} : { windows }),
     };
   });
 };

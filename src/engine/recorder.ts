@@ -1,8 +1,10 @@
 /**
  * The measurements of one share of a run (one thread): per-second windows
  * (second × endpoint × tenant class, src/run/format.ts), whole-run per-tenant
- * histograms for the tracked tenants, the run's schedule lag, and live
- * counters for the progress view.
+ * histograms for the tracked tenants (the biggest 16 also per window of
+ * TENANT_WINDOW_S seconds: memory grows with the run's length by at most
+ * 16 × endpoints × length / 10 s small histograms), the run's schedule lag,
+ * and live counters for the progress view.
  *
  * Windows are keyed by the **intended** second of each request; achieved
  * throughput (`completed_in_window`, `ok_in_window`) by completion second. A
@@ -14,7 +16,7 @@
  * histograms are dense HDR arrays reused from a free list.
  */
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../run/histogram.js';
-import { ERROR_CLASSES, TENANT_CLASSES, type ErrorClass, type TenantClass, type TenantRecord, type WindowRecord } from '../run/format.js';
+import { ERROR_CLASSES, TENANT_CLASSES, TENANT_WINDOW_S, type ErrorClass, type TenantClass, type TenantRecord, type WindowRecord } from '../run/format.js';
 
 const NCLS = TENANT_CLASSES.length;
 const NERR = ERROR_CLASSES.length;
@@ -46,7 +48,16 @@ class Bucket {
 /** A tenant tracked with its own whole-run histograms (one per endpoint). */
 export interface TrackedTenant { id: string; rows: number | null; tenantClass: TenantClass }
 
-interface TenantSlot { info: TrackedTenant; dense: boolean; perEndpoint: ({ h: Histogram; requests: number; errors: number } | undefined)[] }
+/** Requests, errors and latency of one tenant on one endpoint (whole run, or one tenant window). */
+interface TenantCounts { h: Histogram; requests: number; errors: number }
+
+/** One tracked tenant's histograms per endpoint; `windowed` tenants also per TENANT_WINDOW_S window (by window index). */
+interface TenantSlot {
+  info: TrackedTenant;
+  dense: boolean;
+  windowed: boolean;
+  perEndpoint: ({ whole: TenantCounts; windows: Map<number, TenantCounts> | null } | undefined)[];
+}
 
 /** Live counters since the last `takeLive` (for the progress view). */
 export interface LiveSnapshot {
@@ -81,6 +92,8 @@ export interface RecorderOptions {
   tenantCap?: number;
   /** Tenants (heaviest first) whose histograms use the fast dense layout (default 16); others are packed. */
   denseTenants?: number;
+  /** Tenants (heaviest first, of `trackedTenants`) also recorded per TENANT_WINDOW_S window (default 16). */
+  windowedTenants?: number;
 }
 
 /** Records one share's requests; see the module comment. */
@@ -104,7 +117,8 @@ export class Recorder {
     this.tenantCap = opts.tenantCap ?? 300;
     this.denseTenants = opts.denseTenants ?? 16;
     this.openTracking = opts.trackedTenants === null;
-    (opts.trackedTenants ?? []).forEach((t, i) => this.tenants.set(t.id, { info: t, dense: i < this.denseTenants, perEndpoint: [] }));
+    const windowed = opts.windowedTenants ?? 16;
+    (opts.trackedTenants ?? []).forEach((t, i) => this.tenants.set(t.id, { info: t, dense: i < this.denseTenants, windowed: i < windowed, perEndpoint: [] }));
   }
 
   /** Index of an endpoint name (assigned on first sight). */
@@ -187,24 +201,29 @@ export class Recorder {
       this.totals.errors[ERROR_CLASSES[err] as ErrorClass]++;
       this.live.errors++;
     }
-    if (tenant !== null) this.recordTenant(tenant, cls, ep, latencyMs, err >= 0);
+    if (tenant !== null) this.recordTenant(tenant, cls, ep, t, latencyMs, err >= 0);
   }
 
-  private recordTenant(tenant: string, cls: number, ep: number, latencyMs: number, failed: boolean): void {
+  /** `t` is the request's intended second. */
+  private recordTenant(tenant: string, cls: number, ep: number, t: number, latencyMs: number, failed: boolean): void {
     let slot = this.tenants.get(tenant);
     if (slot === undefined) {
       if (!this.openTracking || this.tenants.size >= this.tenantCap) return;
-      slot = { info: { id: tenant, rows: null, tenantClass: TENANT_CLASSES[cls] as TenantClass }, dense: this.tenants.size < this.denseTenants, perEndpoint: [] };
+      slot = { info: { id: tenant, rows: null, tenantClass: TENANT_CLASSES[cls] as TenantClass }, dense: this.tenants.size < this.denseTenants, windowed: false, perEndpoint: [] };
       this.tenants.set(tenant, slot);
     }
     let s = slot.perEndpoint[ep];
     if (s === undefined) {
-      s = { h: createHistogram(slot.dense ? 'dense' : 'packed'), requests: 0, errors: 0 };
+      s = { whole: { h: createHistogram(slot.dense ? 'dense' : 'packed'), requests: 0, errors: 0 }, windows: slot.windowed ? new Map() : null };
       slot.perEndpoint[ep] = s;
     }
-    s.requests++;
-    if (failed) s.errors++;
-    recordMs(s.h, latencyMs);
+    countTenant(s.whole, latencyMs, failed);
+    if (s.windows !== null) {
+      const w = Math.floor(t / TENANT_WINDOW_S);
+      let c = s.windows.get(w);
+      if (c === undefined) s.windows.set(w, (c = { h: createHistogram('packed'), requests: 0, errors: 0 }));
+      countTenant(c, latencyMs, failed);
+    }
   }
 
   /** Live counters since the previous call; resets them. */
@@ -297,20 +316,32 @@ export class Recorder {
     for (const slot of this.tenants.values()) {
       slot.perEndpoint.forEach((s, ep) => {
         if (s === undefined) return;
-        out.push({
+        const rec: TenantRecord = {
           tenant: slot.info.id,
           rows: slot.info.rows,
           tenant_class: slot.info.tenantClass,
           endpoint: this.endpoints[ep] as string,
-          requests: s.requests,
-          errors: s.errors,
-          latency: encodeHistogram(s.h),
-        });
+          requests: s.whole.requests,
+          errors: s.whole.errors,
+          latency: encodeHistogram(s.whole.h),
+        };
+        if (s.windows !== null) {
+          rec.windows = [...s.windows.entries()].sort((a, b) => a[0] - b[0])
+            .map(([w, c]) => ({ t_s: w * TENANT_WINDOW_S, requests: c.requests, errors: c.errors, latency: encodeHistogram(c.h) }));
+        }
+        out.push(rec);
       });
     }
     return out;
   }
 }
+
+/** Counts one request of a tenant. */
+const countTenant = (c: TenantCounts, latencyMs: number, failed: boolean): void => {
+  c.requests++;
+  if (failed) c.errors++;
+  recordMs(c.h, latencyMs);
+};
 
 let emptyEncoded: string | null = null;
 /** The encoding of an empty histogram (cached). */

@@ -8,6 +8,7 @@
  *   profile.yaml        the profile's text as loaded; the transforms applied are in run.json
  *   windows.ndjson      WindowRecord lines: one per (second, endpoint, tenant class) with activity
  *   tenants.ndjson      TenantRecord lines: whole-run histograms for the tenants tracked
+ *                       (the biggest also per window of TENANT_WINDOW_S seconds)
  *   events.ndjson       EventRecord lines: one per profile event fired
  *   metrics.ndjson      ScrapeRecord lines: one per Prometheus scrape (observe stage)
  *   report.json         the analysis (docs/design.md "report.json"; docs/report.schema.json)
@@ -145,6 +146,25 @@ export interface TenantRecord {
   rows: number | null;
   tenant_class: TenantClass;
   endpoint: string;
+  requests: number;
+  errors: number;
+  /** Latency from intended time, µs (encoded HDR). */
+  latency: string;
+  /**
+   * The same requests per window of `TENANT_WINDOW_S` seconds (by intended
+   * time), for the biggest tenants tracked only (absent for the others and in
+   * older run directories): the analysis quotes such a tenant's latency over
+   * the healthy seconds, not the saturated ones. Windows with no request are left out.
+   */
+  windows?: TenantWindow[];
+}
+
+/** Width of a tenant window, seconds: windows start at multiples of it. */
+export const TENANT_WINDOW_S = 10;
+
+/** One tenant's requests to one endpoint in the window [t_s, t_s + TENANT_WINDOW_S). */
+export interface TenantWindow {
+  t_s: number;
   requests: number;
   errors: number;
   /** Latency from intended time, µs (encoded HDR). */

@@ -106,9 +106,24 @@ export const checkWindowRecord = all([
   histogram('latency'), optional('service', histogram('service')), optional('lag', histogram('lag')),
 ]);
 
+/** One entry of a tenant record's `windows` (TenantWindow). */
+const checkTenantWindow = all([count('t_s'), count('requests'), count('errors'), histogram('latency')]);
+
+/** A tenant record's optional `windows`: a list of TenantWindow, named by index in a problem. */
+const tenantWindows: Check = (r) => {
+  const v = r.windows;
+  if (!Array.isArray(v)) return bad('windows', 'a list of windows', v);
+  for (let i = 0; i < v.length; i++) {
+    const p = checkTenantWindow(v[i]);
+    if (p !== null) return { field: `windows[${i}]${p.field ? `.${p.field}` : ''}`, message: p.message };
+  }
+  return null;
+};
+
 /** A tenants.ndjson line (TenantRecord). */
 export const checkTenantRecord = all([
   str('tenant'), numOrNull('rows'), oneOf('tenant_class', TENANT_CLASSES), str('endpoint'), count('requests'), count('errors'), histogram('latency'),
+  optional('windows', tenantWindows),
 ]);
 
 /** An events.ndjson line (EventRecord). */

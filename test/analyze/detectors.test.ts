@@ -7,6 +7,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRunDir, type BreakKind, type Report, type ReportBreak } from '../../src/analyze/index.js';
 import { breaksOfKind } from '../../src/analyze/breaks.js';
+import { tenantsOf } from '../../src/analyze/detect/skew.js';
+import type { TenantRecord } from '../../src/run/format.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { ramp, removeSynthRuns, steps, synthRun, zipfTenants } from './synth.js';
 
@@ -125,6 +129,32 @@ describe('data skew', () => {
     expect(named.map((x) => x.tenant)).toContain('t0002');
     expect(b.summary).toMatch(/t0001 \(100k rows, p99/);
     expect(reportSchemaErrors(r)).toEqual([]);
+  });
+
+  it('quotes the biggest tenants\' latency over the healthy seconds when part of the run saturated', async () => {
+    // dashboard costs 2 ms + 1 ms per 1,000 rows, list-orders 3 ms; 8 slots (~600 rps). A 3x spike at 30-35 s queues
+    // every request for seconds until ~40 s: over the whole run the biggest tenants' p99 is that queue; over the healthy
+    // windows it is their own cost.
+    const dir = synthRun({
+      seed: 12, durationS: 80, rate: steps([[30, 300], [35, 900], [80, 300]]), endpoints: eps, tenants, slots: 8, tenantWindows: true,
+      serviceMs: (q, rng) => (q.endpoint === 'dashboard' ? 2 + (q.tenant!.rows / 1000) * (1 + 0.2 * rng()) : 3 * (1 + rng())),
+    });
+    const r = await analyze(dir);
+    expect(kinds(r)).toContain('saturation');
+    const b = only(r, 'data-skew');
+    expect(b.endpoint).toBe('dashboard');
+    const first = b.evidence.tenants[0]!;
+    expect(first).toMatchObject({ tenant: 't0001', latency_over: 'healthy' });
+    // The top tenant's own cost is 102-122 ms; queueing behind the spike adds seconds. 1.5x margin for queueing at 300/s.
+    expect(first.p99_ms!).toBeLessThan(1.5 * 122);
+    const records = readFileSync(join(dir, 'tenants.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TenantRecord);
+    const whole = tenantsOf(records, 'dashboard', 1).find((x) => x.tenant === 't0001');
+    expect(whole?.p99_ms ?? 0).toBeGreaterThan(1000);
+    // The report's slowest tenants (whole-run p99, the spike's) carry their healthy latency beside it.
+    const slowest = r.tenants.slowest[0]!;
+    expect(slowest.p99_ms).toBeGreaterThan(1000);
+    expect(slowest.healthy?.p99_ms ?? Infinity).toBeLessThan(1.5 * 122);
+    expect(b.summary).toMatch(/biggest \(latency over the healthy seconds\): t0001 \(100k rows, p50 [\d.]+ ms, p99 [\d.]+ ms\)/);
   });
 
   it('judges the p50 when rare stalls make every class\'s p99 alike, and quotes the p50 in summary and diagnosis', async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createRng, randExp, type Rng } from '../../src/core/rng.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../../src/run/histogram.js';
 import {
-  RUN_FILES, type ErrorClass, type EventRecord, type RunMeta, type ScrapeRecord, type TenantClass, type TenantRecord, type WindowRecord,
+  RUN_FILES, TENANT_WINDOW_S, type ErrorClass, type EventRecord, type RunMeta, type ScrapeRecord, type TenantClass, type TenantRecord, type WindowRecord,
 } from '../../src/run/format.js';
 import { baseMeta } from '../helpers/rundir.js';
 
@@ -49,6 +49,8 @@ export interface SynthSpec {
   scenarioText?: string;
   /** Per-tenant histograms for tenants with at least this many requests (default 1). */
   tenantMinRequests?: number;
+  /** Also write per-window histograms (TENANT_WINDOW_S) for every tenant, as the engine does for the biggest ones. */
+  tenantWindows?: boolean;
   meta?: Partial<RunMeta>;
 }
 
@@ -146,7 +148,7 @@ export const synthRun = (spec: SynthSpec): string => {
     }
     return a;
   };
-  const tenantH = new Map<string, { rec: Omit<TenantRecord, 'latency'>; h: Histogram }>();
+  const tenantH = new Map<string, { rec: Omit<TenantRecord, 'latency'>; h: Histogram; windows: Map<number, { requests: number; errors: number; h: Histogram }> }>();
   for (const d of done) {
     const cls = d.r.tenant?.cls ?? 'none';
     const a = acc(Math.floor(d.arrival / 1000), d.r.endpoint, cls);
@@ -165,19 +167,28 @@ export const synthRun = (spec: SynthSpec): string => {
       const key = `${d.r.tenant.id}|${d.r.endpoint}`;
       let th = tenantH.get(key);
       if (th === undefined) {
-        th = { rec: { tenant: d.r.tenant.id, rows: d.r.tenant.rows, tenant_class: cls, endpoint: d.r.endpoint, requests: 0, errors: 0 }, h: createHistogram('packed') };
+        th = { rec: { tenant: d.r.tenant.id, rows: d.r.tenant.rows, tenant_class: cls, endpoint: d.r.endpoint, requests: 0, errors: 0 }, h: createHistogram('packed'), windows: new Map() };
         tenantH.set(key, th);
       }
       th.rec.requests++;
       if (d.error !== null) th.rec.errors++;
       recordMs(th.h, d.finish - d.arrival);
+      const wi = Math.floor(d.arrival / 1000 / TENANT_WINDOW_S) * TENANT_WINDOW_S;
+      let tw = th.windows.get(wi);
+      if (tw === undefined) th.windows.set(wi, (tw = { requests: 0, errors: 0, h: createHistogram('packed') }));
+      tw.requests++;
+      if (d.error !== null) tw.errors++;
+      recordMs(tw.h, d.finish - d.arrival);
     }
   }
   const ws: WindowRecord[] = [...windows.values()].sort((x, y) => x.w.t_s - y.w.t_s).map((a) => ({
     ...a.w, latency: encodeHistogram(a.h), ...(spec.lagMs ? { lag: encodeHistogram(a.lag), service: encodeHistogram(a.service) } : {}),
   }));
   const minReq = spec.tenantMinRequests ?? 1;
-  const tenants: TenantRecord[] = [...tenantH.values()].filter((x) => x.rec.requests >= minReq).map((x) => ({ ...x.rec, latency: encodeHistogram(x.h) }));
+  const tenants: TenantRecord[] = [...tenantH.values()].filter((x) => x.rec.requests >= minReq).map((x) => ({
+    ...x.rec, latency: encodeHistogram(x.h),
+    ...(spec.tenantWindows ? { windows: [...x.windows.entries()].sort((a, b) => a[0] - b[0]).map(([t_s, w]) => ({ t_s, requests: w.requests, errors: w.errors, latency: encodeHistogram(w.h) })) } : {}),
+  }));
   const events: EventRecord[] = (spec.events ?? []).map((e) => ({
     t_s: e.t_s, action: e.action, kind: 'http', start_ms: e.t_s * 1000, end_ms: e.t_s * 1000 + 20, ok: true, status: 200, output: '', error: null,
   }));

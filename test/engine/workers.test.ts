@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
 import { InputError } from '../../src/core/errors.js';
-import { RUN_FILES, type RequestRecord, type TenantRecord, type WindowRecord } from '../../src/run/format.js';
+import { RUN_FILES, TENANT_WINDOW_S, type RequestRecord, type TenantRecord, type WindowRecord } from '../../src/run/format.js';
 import { createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordMs } from '../../src/run/histogram.js';
 import type { ScenarioPlanArgs } from '../../src/traffic/scenario-plan.js';
 import { startServer, type TestServer } from './servers.js';
@@ -28,6 +28,8 @@ describe('--workers', () => {
     const log = join(dir, 'requests.ndjson');
     const r = await runPlan({
       target: new URL(srv.url), outDir: out, workers: 2, logRequestsFile: log, plannedDurationMs: 4000,
+      // The 20 biggest tracked, as the replay command tracks them from the tenant table (the first 16 also per window).
+      trackedTenants: Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, rows: Math.floor(5000 / (i + 1)), tenantClass: i === 0 ? 'top1' : i < 5 ? 'top10' : 'rest' })),
       plan: { recipe: { module: pathToFileURL(join(import.meta.dirname, '../../src/traffic/scenario-plan.ts')).href, export: 'scenarioPlanFactory', args } },
       meta: { scenario: 'w', profile: 'ramp', seed: 3, speed: 1, rateScale: 1, arrival: 'poisson', endpoints: ['fast', 'slow'], slo: [] },
     });
@@ -62,6 +64,14 @@ describe('--workers', () => {
     expect(new Set(tenants.map((t) => `${t.tenant}/${t.endpoint}`)).size).toBe(tenants.length);
     for (const t of tenants) expect(t.requests).toBe(reqs.filter((q) => q.tenant === t.tenant && q.endpoint === t.endpoint).length);
     expect(tenants.find((t) => t.tenant === 't0')?.tenant_class).toBe('top1');
+    // The biggest tenants also per window (merged across the workers): each window holds the requests intended in it.
+    const windowed = tenants.filter((t) => t.windows !== undefined);
+    expect(new Set(windowed.map((t) => t.tenant))).toEqual(new Set(Array.from({ length: 16 }, (_, i) => `t${i}`)));
+    for (const t of windowed) {
+      const mine = reqs.filter((q) => q.tenant === t.tenant && q.endpoint === t.endpoint);
+      for (const w of t.windows!) expect(w.requests).toBe(mine.filter((q) => Math.floor(q.intended_ms / 1000 / TENANT_WINDOW_S) * TENANT_WINDOW_S === w.t_s).length);
+      expect(t.windows!.reduce((s, w) => s + w.requests, 0)).toBe(t.requests);
+    }
   });
 
   it('reports a worker\'s input error as the same InputError', async () => {

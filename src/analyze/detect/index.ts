@@ -42,6 +42,8 @@ export interface DetectorOutput {
   pool: PoolAnalysis;
   /** Spans where latency broke (saturation stretches, cold windows), for the diagnosis. */
   degraded: DegradedSpan[];
+  /** Every span left out of the skew judgement (the above and single bins where a saturation rule fired): per-tenant latency is quoted outside them. */
+  unhealthy: Span[];
 }
 
 const rulePhrase = (r: SaturationResult, t: Thresholds): string => {
@@ -240,7 +242,8 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
   if (poolBreak !== null) breaks.push(poolBreak);
 
   // Skew is judged where latency was healthy: not in saturation, cold windows, or any bin where a saturation rule fired.
-  const skew = detectSkew(ctx, [...satSpans, ...cold.spans, ...cold.openSpans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)]);
+  const unhealthy = [...satSpans, ...cold.spans, ...cold.openSpans, ...overallSat.breaching, ...endpointSat.flatMap((r) => r.breaching)];
+  const skew = detectSkew(ctx, unhealthy);
   const errors = detectErrors(ctx);
   breaks.push(...skew.breaks, ...cold.breaks, ...errors.breaks);
 
@@ -250,6 +253,7 @@ export const runDetectors = (ctx: AnalysisContext): DetectorOutput => {
     coldCache: cold.analysis,
     skew: skew.analysis,
     byClass: skew.byClass,
+    unhealthy,
     pool: { ...poolBase, episodes, aligned: alignedEpisodes.length > 0 },
     degraded: [
       ...satSpans.map((s) => ({ ...s, kind: 'saturation' })),

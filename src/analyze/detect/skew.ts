@@ -15,7 +15,7 @@
  * and no judgement under 20. The slowest tenants of the flagged group are
  * named from tenants.ndjson with their rows and p99.
  */
-import type { TenantClass, TenantRecord } from '../../run/format.js';
+import { TENANT_WINDOW_S, type TenantClass, type TenantRecord } from '../../run/format.js';
 import type { AnalysisContext } from '../context.js';
 import { decodeSparse, latencyStats, mergeSparse, sparseCountAboveMs, type LatencyStats, type Sparse } from '../hist.js';
 import { rangeLatency, type Series } from '../series.js';
@@ -24,7 +24,32 @@ import { fmtCount, fmtMs, fmtX, r3 } from '../text.js';
 import type { DataSkewBreak } from '../breaks.js';
 import type { Span } from '../span.js';
 
-export interface NamedTenant { tenant: string; rows: number | null; tenant_class: TenantClass; requests: number; errors: number; p50_ms: number | null; p99_ms: number | null }
+export interface NamedTenant {
+  tenant: string;
+  rows: number | null;
+  tenant_class: TenantClass;
+  /** Whole-run counts. */
+  requests: number;
+  errors: number;
+  /** Whole-run latency. */
+  p50_ms: number | null;
+  p99_ms: number | null;
+  /** Latency over the healthy windows (the tenant's TENANT_WINDOW_S windows that lie wholly outside the unhealthy spans); null without windows or with fewer than the minimum requests there. */
+  healthy: { requests: number; p50_ms: number | null; p99_ms: number | null } | null;
+}
+
+/** Whether the window [fromS, toS) is healthy. */
+export type HealthyRange = (fromS: number, toS: number) => boolean;
+
+/** A tenant's latency over its healthy windows, or null (no windows, or fewer than `minRequests` requests in them). */
+const healthyOf = (rs: readonly TenantRecord[], healthy: HealthyRange | null, minRequests: number): NamedTenant['healthy'] => {
+  if (healthy === null || rs.some((r) => r.windows === undefined)) return null;
+  const ws = rs.flatMap((r) => r.windows ?? []).filter((w) => healthy(w.t_s, w.t_s + TENANT_WINDOW_S));
+  const requests = ws.reduce((s, w) => s + w.requests, 0);
+  if (requests < minRequests) return null;
+  const st = latencyStats(mergeSparse(ws.map((w) => decodeSparse(w.latency))));
+  return { requests, p50_ms: st.p50_ms, p99_ms: st.p99_ms };
+};
 
 export interface ClassComparison {
   end: 'big' | 'small';
@@ -88,8 +113,12 @@ const compare = (end: 'big' | 'small', group: string, cand: Sparse, ref: Sparse,
   };
 };
 
-/** Per-tenant stats for one endpoint from tenants.ndjson (tenants with enough requests). */
-export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | null, minRequests: number): NamedTenant[] => {
+/**
+ * Per-tenant stats for one endpoint from tenants.ndjson (tenants with enough
+ * requests), whole-run and, where the tenant has windows and `healthy` is
+ * given, over its healthy windows.
+ */
+export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | null, minRequests: number, healthy: HealthyRange | null = null): NamedTenant[] => {
   const by = new Map<string, TenantRecord[]>();
   for (const r of records) if (endpoint === null || r.endpoint === endpoint) by.set(r.tenant, [...(by.get(r.tenant) ?? []), r]);
   const out: NamedTenant[] = [];
@@ -97,7 +126,10 @@ export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | n
     const requests = rs.reduce((s, r) => s + r.requests, 0);
     if (requests < minRequests) continue;
     const st = latencyStats(mergeSparse(rs.map((r) => decodeSparse(r.latency))));
-    out.push({ tenant, rows: rs[0]?.rows ?? null, tenant_class: rs[0]?.tenant_class ?? 'none', requests, errors: rs.reduce((s, r) => s + r.errors, 0), p50_ms: st.p50_ms, p99_ms: st.p99_ms });
+    out.push({
+      tenant, rows: rs[0]?.rows ?? null, tenant_class: rs[0]?.tenant_class ?? 'none', requests, errors: rs.reduce((s, r) => s + r.errors, 0),
+      p50_ms: st.p50_ms, p99_ms: st.p99_ms, healthy: healthyOf(rs, healthy, minRequests),
+    });
   }
   return out.sort((a, b) => (b.p99_ms ?? 0) - (a.p99_ms ?? 0));
 };
@@ -109,10 +141,33 @@ export const tenantsOf = (records: readonly TenantRecord[], endpoint: string | n
  */
 export const skewQuotesP99 = (p99Ratio: number | null): boolean => (p99Ratio ?? 0) >= 3;
 
-const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[], wholeRunTenants: boolean): string => {
+/**
+ * What a named tenant's latency in a summary is measured over: its healthy
+ * windows when the run had unhealthy spans and the tenant has them, else the
+ * whole run (said so when part of the run was unhealthy).
+ */
+const quotedLatency = (n: NamedTenant, unhealthyRun: boolean): { p50_ms: number | null; p99_ms: number | null; over: 'healthy' | 'whole-run' } =>
+  unhealthyRun && n.healthy !== null ? { ...n.healthy, over: 'healthy' } : { p50_ms: n.p50_ms, p99_ms: n.p99_ms, over: 'whole-run' };
+
+/**
+ * The named tenants of a summary with the label before them: on a run with
+ * unhealthy spans the big end is "biggest" (named by rows), each tenant's
+ * latency over its healthy windows where it has them, else marked "whole run".
+ */
+const namesOf = (cmp: ClassComparison, named: NamedTenant[], unhealthyRun: boolean): string => {
+  const shown = named.slice(0, 3).map((n) => ({ n, q: quotedLatency(n, unhealthyRun) }));
+  if (shown.length === 0) return '';
+  const healthy = shown.filter((x) => x.q.over === 'healthy').length;
+  const one = ({ n, q }: (typeof shown)[number]): string =>
+    `${n.tenant} (${fmtCount(n.rows)} rows, ${unhealthyRun ? `p50 ${fmtMs(q.p50_ms)}, ` : ''}p99 ${fmtMs(q.p99_ms)}${unhealthyRun && healthy > 0 && q.over === 'whole-run' ? ', whole run' : ''})`;
+  const label = !unhealthyRun || cmp.end !== 'big' ? 'slowest'
+    : healthy === shown.length ? 'biggest (latency over the healthy seconds)'
+      : healthy === 0 ? 'biggest (latency over the whole run)' : 'biggest (latency over the healthy seconds unless marked)';
+  return `; ${label}: ${shown.map(one).join(', ')}`;
+};
+
+const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[], unhealthyRun: boolean): string => {
   const who = cmp.end === 'big' ? (cmp.group === 'top1' ? 'the biggest 1% of tenants' : 'the biggest 10% of tenants') : 'tenants with no rows';
-  const names = named.slice(0, 3)
-    .map((n) => `${n.tenant} (${fmtCount(n.rows)} rows, ${wholeRunTenants ? `p50 ${fmtMs(n.p50_ms)}, ` : ''}p99 ${fmtMs(n.p99_ms)})`).join(', ');
   const action = cmp.end === 'big'
     ? 'check the plan of its query for a large tenant (an index leading with tenant_id, LIMIT/pagination, or per-tenant caching)'
     : "run EXPLAIN with an empty tenant's id: the planner may walk the wrong index (the ORDER BY column's, under a LIMIT) for tenants outside its statistics";
@@ -120,8 +175,7 @@ const summaryOf = (endpoint: string, cmp: ClassComparison, named: NamedTenant[],
   const numbers = skewQuotesP99(cmp.ratio)
     ? `p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)} for the median tenant (${fmtX(cmp.ratio)})`
     : `p50 ${fmtMs(cmp.p50Ms)} vs ${fmtMs(cmp.medianP50Ms)} for the median tenant (${fmtX(cmp.p50Ratio)}; p99 ${fmtMs(cmp.p99Ms)} vs ${fmtMs(cmp.medianP99Ms)}, where queueing hides the difference)`;
-  return `${endpoint} is slow for ${who}: ${numbers}`
-    + `${names ? `; ${wholeRunTenants && cmp.end === 'big' ? 'biggest (latency over the whole run)' : 'slowest'}: ${names}` : ''}${conf}; ${action}.`;
+  return `${endpoint} is slow for ${who}: ${numbers}${namesOf(cmp, named, unhealthyRun)}${conf}; ${action}.`;
 };
 
 export interface SkewOutput {
@@ -129,6 +183,10 @@ export interface SkewOutput {
   byClass: ClassRow[];
   analysis: Record<string, unknown>[];
 }
+
+/** A window is healthy when it lies within the run and overlaps no unhealthy span. */
+export const healthyRange = (unhealthy: readonly Span[], lengthS: number): HealthyRange => (fromS, toS) =>
+  fromS < lengthS && !unhealthy.some((u) => Math.min(toS, lengthS) > u.fromS && fromS < u.toS);
 
 /** Runs the skew detector on every endpoint. `unhealthy` spans are left out when enough samples remain. */
 export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): SkewOutput => {
@@ -162,7 +220,7 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
     comparisons.push(big1);
     if (!big1.flagged && top10.total > 0) comparisons.push(compare('big', 'top1+top10', mergeSparse([top1, top10]), rest, t));
     if (empty.total > 0) comparisons.push(compare('small', 'empty', empty, rest, t));
-    const tenants = tenantsOf(ctx.run.tenants, endpoint, t.tenantMinRequests);
+    const tenants = tenantsOf(ctx.run.tenants, endpoint, t.tenantMinRequests, healthyRange(unhealthy, ctx.length));
     const withRows = tenants.filter((x) => x.rows !== null && x.p99_ms !== null);
     const rho = spearman(withRows.map((x) => Math.log1p(x.rows ?? 0)), withRows.map((x) => x.p99_ms ?? 0));
     out.analysis.push({ endpoint, comparisons, spearman_rows_p99: r3(rho), tenants_tracked: tenants.length });
@@ -183,7 +241,10 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
         evidence: {
           end: cmp.end,
           class: cmp.group,
-          tenants: named.map((n) => ({ tenant: n.tenant, rows: n.rows, requests: n.requests, p50_ms: n.p50_ms, p99_ms: n.p99_ms, tenant_class: n.tenant_class })),
+          tenants: named.map((n) => {
+            const q = quotedLatency(n, unhealthy.length > 0);
+            return { tenant: n.tenant, rows: n.rows, requests: q.over === 'healthy' ? (n.healthy?.requests ?? n.requests) : n.requests, p50_ms: q.p50_ms, p99_ms: q.p99_ms, latency_over: q.over, tenant_class: n.tenant_class };
+          }),
           big_p99_ms: cmp.end === 'big' ? cmp.p99Ms : latencyStats(top1.total > 0 ? top1 : top10).p99_ms,
           class_p99_ms: cmp.p99Ms,
           median_p99_ms: cmp.medianP99Ms,
