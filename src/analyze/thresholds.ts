@@ -71,6 +71,12 @@ export interface Thresholds {
   /** Pre-deploy baseline: up to this many seconds before the event, at least `coldMinBaselineBins` bins. */
   coldBaselineS: number;
   coldMinBaselineBins: number;
+  /**
+   * Cold-window bins are judged with at least this many samples (not `minSamplesPerBin`): a bin is "elevated"
+   * against the 90th percentile of the warm bins' p99s at the same width and traffic, so a few samples per bin
+   * still compare like with like, and more, finer bins give the run-of-bins test its power on a sparse endpoint.
+   */
+  coldMinSamplesPerBin: number;
   /** The cold window must be significant: binomial test of the share of requests above the limit at this level … */
   coldPValue: number;
   /** … and of the share of its bins above the limit vs the run's other bins (machine noise vs a cold cache). */
@@ -126,6 +132,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   coldHoldFraction: 0.8,
   coldBaselineS: 30,
   coldMinBaselineBins: 3,
+  coldMinSamplesPerBin: 8,
   coldPValue: 0.001,
   coldBinPValue: 0.001,
   poolMinScrapes: 3,

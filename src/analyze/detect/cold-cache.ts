@@ -84,11 +84,11 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   const endpoint = bs.series.endpoint;
   // Baselines take every bin with enough samples (generator noise raises them: conservative); judging skips
   // generator-bound bins (a late generator is not a cold target).
-  const enough = (b: Bin): boolean => b.stats.n >= t.minSamplesPerBin;
+  const enough = (b: Bin): boolean => b.stats.n >= t.coldMinSamplesPerBin;
   const valid = (b: Bin): boolean => enough(b) && !generatorBound(b, t);
   const pre = bs.bins.filter((b) => b.endS <= eventS && b.startS >= eventS - t.coldBaselineS && enough(b) && !binInSpans(b, masked));
   if (pre.length < t.coldMinBaselineBins) {
-    return notFound(endpoint, eventS, binS, `not enough steady traffic before the event (${pre.length} of ${t.coldMinBaselineBins} bins of ${binS} s with ≥ ${t.minSamplesPerBin} samples)`);
+    return notFound(endpoint, eventS, binS, `not enough steady traffic before the event (${pre.length} of ${t.coldMinBaselineBins} bins of ${binS} s with ≥ ${t.coldMinSamplesPerBin} samples)`);
   }
   // The warm p99 is the median bin p99 before the event: robust to a stalled second (a merged p99 is not).
   const baseline = median(pre.map((b) => b.stats.p99_ms)) ?? 0;
@@ -177,7 +177,7 @@ export interface ColdCacheOutput {
  * The series re-binned for judging one event: the finest width (of
  * `binWidthsS`, never coarser than the run-wide choice) whose bins from
  * `coldBaselineS` before the event up to the bound hold at least
- * `minSamplesPerBin` samples (median). The run-wide width is chosen for the
+ * `coldMinSamplesPerBin` samples (median). The run-wide width is chosen for the
  * whole run (its peak included); an endpoint that is sparse at night is
  * judged at the resolution its traffic around the event allows.
  */
@@ -189,7 +189,7 @@ export const coldBinned = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
     const counts: number[] = [];
     for (let start = Math.floor(fromS / w) * w; start < toS; start += w) counts.push(rangeSum(bs.series.completed, start, Math.min(ctx.length, start + w)));
     const m = median(counts) ?? 0;
-    if (m >= t.minSamplesPerBin) return { series: bs.series, choice: { binS: w, lowSamples: false, medianSamples: m }, bins: binSeries(bs.series, w, ctx.length) };
+    if (m >= t.coldMinSamplesPerBin) return { series: bs.series, choice: { binS: w, lowSamples: false, medianSamples: m }, bins: binSeries(bs.series, w, ctx.length) };
   }
   return bs;
 };
