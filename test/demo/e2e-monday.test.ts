@@ -57,7 +57,7 @@ describe('the first command: monday-9am against the demo on its embedded Postgre
     expect(report.profile).toBe('monday-9am');
     expect(meta.speed).toBe(60);
 
-    // The night-time release fired: the deploy at 6m of the profile, its migration at 10m (6 s and 10 s at --speed 60).
+    // The night-time release fired: the deploy at 6m of the profile, its migration at 12m (6 s and 12 s at --speed 60).
     expect(report.events.map((e) => [e.action, e.ok])).toEqual([['deploy', true], ['migrate', true]]);
 
     // Observed like a staging database: every diagnosis step says found or clear, none "not observed".

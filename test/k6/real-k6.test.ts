@@ -94,7 +94,7 @@ describe.skipIf(k6.path === null)(`exported scripts on a real k6${k6.skip === nu
     expect(classes).toContain('rest');
     expect(sent.filter((q) => q.tags.tenant_class === 'top1').every((q) => q.tags.tenant === 't0001' || q.tags.tenant === 't0002')).toBe(true);
 
-    // The night-time release (deploy at 6m, migrate at 10m: 750 and 1,250 ms at --speed 480) reaches the
+    // The night-time release (deploy at 6m, migrate at 12m: 750 and 1,500 ms at --speed 480) reaches the
     // target once each, at its time on the target's clock.
     const firstTraffic = t.hits.find((h) => h.method === 'GET');
     const zeroMs = (firstTraffic?.atMs ?? NaN) - (plan.arrivalsMs[0] ?? NaN);

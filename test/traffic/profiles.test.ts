@@ -25,7 +25,7 @@ describe('shipped profiles', () => {
     const slope = (a: number, b: number): number => (rateAtRps(p, b - 1) - rateAtRps(p, a)) / ((b - a) / 60_000);
     expect(slope(rampStart, rampEnd)).toBeGreaterThan(3 * slope(12 * 60_000, rampStart));
     // The Monday-morning release in the night hours (the deploy, then its migration), optional so any scenario runs the profile.
-    expect(p.events).toEqual([{ atMs: 6 * 60_000, action: 'deploy', optional: true }, { atMs: 10 * 60_000, action: 'migrate', optional: true }]);
+    expect(p.events).toEqual([{ atMs: 6 * 60_000, action: 'deploy', optional: true }, { atMs: 12 * 60_000, action: 'migrate', optional: true }]);
     expect(rateAtRps(p, 6 * 60_000)).toBe(trough);
     expect(rateAtRps(p, 10 * 60_000)).toBe(trough);
     expect(peakRateRps(p) / trough).toBeGreaterThan(4.8);
