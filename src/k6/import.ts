@@ -41,6 +41,7 @@ import { foldLatency, newLatencyBuffer, pushLatency, type LatencyBuffer } from '
 import { openLineBatches, openLines } from '../core/lines.js';
 import { parseK6Line, peekMetricName, type K6PointLine } from './k6-json.js';
 import { createWindowBuilder } from './window-builder.js';
+import { round3 } from '../core/round.js';
 
 /** The metrics the importer reads; every other line is counted and skipped unparsed. */
 const USED = new Set(['http_req_duration', 'dropped_iterations', 'prodshape_meta', 'prodshape_tenant_rows']);
@@ -426,7 +427,7 @@ const runMetaOf = (s: ImportState, m: K6RunMetadata, t: ImportTimes, endpoints: 
   profile: m.profile ?? null,
   started_at_ms: Math.round(t.startMs),
   planned_duration_s: t.plannedS ?? t.measuredS,
-  duration_s: Math.round(t.durationS * 1000) / 1000,
+  duration_s: round3(t.durationS),
   seed: 'none',
   speed: m.speed ?? 1,
   rate_scale: m.rate_scale ?? 1,

@@ -34,6 +34,7 @@ import {
 } from './statements.js';
 import { startTicker, type Ticker } from './ticker.js';
 import type { Observer, RunContext } from '../engine/observer.js';
+import { round3 } from '../core/round.js';
 
 export interface PostgresObserverOptions {
   /** Connection URL, `${ENV}` already expanded (a secret: never printed). */
@@ -131,7 +132,7 @@ const onExplainer = <T>(s: PgObserverState, work: (c: pg.Client) => Promise<T>):
 
 const pollActivityOnce = async (s: PgObserverState): Promise<void> => {
   if (s.monitor === null) return;
-  const t_s = Math.round(nowS(s) * 1000) / 1000;
+  const t_s = round3(nowS(s));
   try {
     await write(s, OBSERVE_FILES.activity, aggregateActivity(t_s, await pollActivity(s.monitor)));
   } catch (e) {
@@ -171,7 +172,7 @@ const statementsRecord = async (s: PgObserverState, monitor: pg.Client, t_s: num
 
 const snapshotStatements = async (s: PgObserverState, label: string): Promise<void> => {
   if (s.monitor === null || !s.statementsOn) return;
-  const t_s = Math.round(nowS(s) * 1000) / 1000;
+  const t_s = round3(nowS(s));
   let rec: StatementsRecord;
   try {
     rec = await statementsRecord(s, s.monitor, t_s, label);

@@ -87,12 +87,5 @@ export const pearson = (a: readonly number[], b: readonly number[]): number | nu
   return flat(saa, ma) || flat(sbb, mb) ? null : sab / Math.sqrt(saa * sbb);
 };
 
-/** Rounds to `digits` significant digits (for numbers written to files). */
-export const roundSig = (x: number, digits = 4): number => {
-  if (x === 0 || !Number.isFinite(x)) return x;
-  const p = Math.pow(10, digits - Math.ceil(Math.log10(Math.abs(x))));
-  return Math.round(x * p) / p;
-};
-
 /** A p-value for people: `= 0.42`, `< 0.001`. */
 export const pText = (p: number): string => (p < 0.001 ? '< 0.001' : `= ${p.toPrecision(2)}`);
