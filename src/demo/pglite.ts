@@ -8,7 +8,7 @@
  * (capacity is 1 / mean query time whatever N is), and there is no autovacuum.
  */
 import type { Worker } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
+import { monotonicClock } from '../core/clock.js';
 import { RunError, errorMessage } from '../core/errors.js';
 import { startModuleWorker } from '../core/module-start.js';
 import { GateTimeoutError, createGate } from './gate.js';
@@ -90,6 +90,7 @@ const linkWorker = (worker: Worker): WorkerLink => {
 export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> => {
   const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  const clock = opts.clock ?? monotonicClock;
   const gate = createGate(poolSize);
   const worker = spawnWorker({ tarball: opts.tarball ?? null });
   const { ready, send, dead } = linkWorker(worker);
@@ -107,14 +108,14 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
     backend: 'pglite',
     poolSize,
     withConnection: async (fn, onAcquired) => {
-      const t0 = performance.now();
+      const t0 = clock.nowMs();
       let release: () => void;
       try {
         release = await gate.acquire(acquireTimeoutMs);
       } catch (e) {
         throw e instanceof GateTimeoutError ? new PoolTimeoutError(acquireTimeoutMs) : e;
       }
-      onAcquired?.(performance.now() - t0);
+      onAcquired?.(clock.nowMs() - t0);
       try {
         return await fn({ query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await send({ op: 'query', sql, params: [...(params ?? [])] })) as R[] });
       } finally {

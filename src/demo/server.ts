@@ -18,7 +18,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monotonicClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { createCache, type Cache, type CacheOptions } from './cache.js';
 import { PoolTimeoutError, type DemoConn, type DemoDb, type Row } from './db.js';
@@ -35,6 +35,8 @@ export interface DemoServerOptions {
   cache?: CacheOptions;
   /** One line per admin action and per server error (default: stderr). */
   log?: (line: string) => void;
+  /** Times requests and queries for /metrics; default the process's monotonic clock. */
+  clock?: Clock;
 }
 
 export interface DemoServer {
@@ -121,15 +123,16 @@ interface DemoState {
   migrated: boolean;
   /** Set by close(): errors of requests still queued are expected then. */
   closing: boolean;
+  clock: Clock;
 }
 
 /** Runs a query and records its duration under `name`. */
 const timedQuery = async (s: DemoState, c: DemoConn, name: string, sql: string, params: unknown[]): Promise<Row[]> => {
-  const t0 = performance.now();
+  const t0 = s.clock.nowMs();
   try {
     return await c.query(sql, params);
   } finally {
-    s.metrics.query(name, (performance.now() - t0) / 1000);
+    s.metrics.query(name, (s.clock.nowMs() - t0) / 1000);
   }
 };
 
@@ -264,7 +267,7 @@ const sendError = (s: DemoState, req: IncomingMessage, res: ServerResponse, path
 
 /** Routes one request (405 for a known path with another method, 404 for an unknown one) and records it. */
 const handleRequest = async (s: DemoState, routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> => {
-  const t0 = performance.now();
+  const t0 = s.clock.nowMs();
   const url = new URL(req.url ?? '/', 'http://demo.invalid');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const matches = routes.filter((r) => r.regex.test(path));
@@ -281,7 +284,7 @@ const handleRequest = async (s: DemoState, routes: Route[], req: IncomingMessage
   } catch (e) {
     sendError(s, req, res, path, e);
   } finally {
-    s.metrics.request(label, req.method ?? '?', res.statusCode, (performance.now() - t0) / 1000);
+    s.metrics.request(label, req.method ?? '?', res.statusCode, (s.clock.nowMs() - t0) / 1000);
   }
 };
 
@@ -296,6 +299,7 @@ export const startDemoServer = async (opts: DemoServerOptions): Promise<DemoServ
     adminBusy: null,
     migrated: (await readMeta(db)).has(META.legacyTenant),
     closing: false,
+    clock: opts.clock ?? monotonicClock,
   };
   const routes = demoRoutes(s);
   const server = createServer((req, res) => {
