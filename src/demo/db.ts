@@ -48,6 +48,8 @@ export interface DemoDb {
   copyCsv(table: string, columns: readonly string[], file: string): Promise<void>;
   poolStats(): PoolStats;
   close(): Promise<void>;
+  /** The clock the database times waits with (DbOptions.clock); admin actions time theirs with it too. */
+  readonly clock: Clock;
 }
 
 /** Options shared by both backends. */
@@ -115,6 +117,7 @@ export const openPostgres = async (url: string, opts: DbOptions = {}): Promise<D
   return {
     backend: 'postgres',
     poolSize,
+    clock,
     withConnection: async (fn, onAcquired) => {
       const t0 = clock.nowMs();
       let client: pg.PoolClient;

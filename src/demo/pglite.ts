@@ -107,6 +107,7 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
   return {
     backend: 'pglite',
     poolSize,
+    clock,
     withConnection: async (fn, onAcquired) => {
       const t0 = clock.nowMs();
       let release: () => void;
