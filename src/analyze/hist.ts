@@ -10,6 +10,7 @@
 import { errorMessage, inputError } from '../core/errors.js';
 import { inflateSync } from 'node:zlib';
 import { MAX_LATENCY_US, createHistogram, decodeHistogram, type Histogram } from '../run/histogram.js';
+import { r3 } from '../core/round.js';
 
 /** The parts of hdr-histogram-js's JsHistogram we rely on (present on every JS layout). */
 interface JsHistogramInternals {
@@ -211,8 +212,6 @@ export interface LatencyStats {
   p99_ms: number | null;
   max_ms: number | null;
 }
-
-const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
 
 /** p50/p95/p99/max and the sample count of a sparse histogram. */
 export const latencyStats = (s: Sparse): LatencyStats => ({

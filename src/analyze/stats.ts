@@ -2,6 +2,7 @@
  * Small statistics used by the detectors: medians, a binomial tail test,
  * isotonic (monotone) regression, Spearman correlation. Pure functions.
  */
+import { lnGamma } from '../core/gamma.js';
 
 /** Median of the finite numbers in `xs`, or null when there are none. */
 export const median = (xs: readonly (number | null)[]): number | null => quantile(xs, 0.5);
@@ -18,17 +19,8 @@ export const quantile = (xs: readonly (number | null)[], q: number): number | nu
   return a + (b - a) * (pos - lo);
 };
 
-/** ln Γ(x) for x > 0 (Lanczos, g = 7; ~15 significant digits). */
-export const logGamma = (x: number): number => {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let a = c[0] ?? 0;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (c[i] ?? 0) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-};
+/** ln Γ(x) for x > 0 (core/gamma.ts). */
+export const logGamma = lnGamma;
 
 const logBinomPmf = (k: number, n: number, p: number): number =>
   logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) + k * Math.log(p) + (n - k) * Math.log1p(-p);

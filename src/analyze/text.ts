@@ -32,10 +32,5 @@ export const fmtCount = (n: number | null | undefined): string => {
   return String(n);
 };
 
-/** Rounds for JSON: 3 decimals. */
-export const r3 = (x: number | null | undefined): number | null =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000;
-
-/** Rounds a rate for JSON: 2 decimals. */
-export const r2 = (x: number | null | undefined): number | null =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
+/** Rounding for JSON (3 decimals; a rate 2), from core/round.ts. */
+export { r2, r3 } from '../core/round.js';

@@ -154,3 +154,20 @@ export const derivedLatencyThreshold = (baselineP99Ms: number, t: Pick<Threshold
     ? { thresholdMs: byFactorMs, describe: `${t.derivedSloFactor}x its low-load p99` }
     : { thresholdMs: byFloorMs, describe: `its low-load p99 + ${t.derivedSloFloorMs} ms` };
 };
+
+/**
+ * Whether a latency (ms) left its baseline (ms): above the latency rule's
+ * threshold without an SLO (derivedLatencyThreshold). The one rule for
+ * "latency broke" outside an SLO: the saturation detector applies it to p99
+ * per bin, the demo's capacity probe to p50 per second.
+ */
+export const leftBaseline = (latencyMs: number, baselineMs: number, t: Pick<Thresholds, 'derivedSloFactor' | 'derivedSloFloorMs'> = DEFAULT_THRESHOLDS): boolean =>
+  latencyMs > derivedLatencyThreshold(baselineMs, t).thresholdMs;
+
+/**
+ * The demo's capacity probe: a second is behind when achieved is below this
+ * share of offered. Looser than `achievedRatio` (judged over bins with
+ * persistence) because the probe judges single seconds of a 12-second ramp
+ * on a machine the engine shares with the service.
+ */
+export const PROBE_ACHIEVED_RATIO = 0.9;

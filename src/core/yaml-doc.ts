@@ -142,33 +142,112 @@ export interface Checker {
   done(): void;
 }
 
+/** Records a problem at a path of the document. */
+type Report = (path: DocPath, message: string) => void;
+type CheckOpts<K extends keyof Checker> = Checker[K] extends (path: DocPath, v: unknown, opts?: infer O) => unknown ? O : never;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const checkObject = (problem: Report, path: DocPath, v: unknown, keys: { required?: readonly string[]; optional?: readonly string[] }): Record<string, unknown> | undefined => {
+  if (!isPlainObject(v)) {
+    problem(path, `expected a mapping, got ${describe(v)}`);
+    return undefined;
+  }
+  const required = keys.required ?? [];
+  const allowed = [...required, ...(keys.optional ?? [])];
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) {
+      const near = didYouMean(k, allowed);
+      problem([...path, k], `unknown key${near === null ? '' : ` (did you mean "${near}"?)`}; expected one of: ${allowed.join(', ')}`);
+    }
+  }
+  for (const k of required) if (v[k] === undefined || v[k] === null) problem([...path, k], 'is required');
+  return v;
+};
+
+const checkList = (problem: Report, path: DocPath, v: unknown, opts: CheckOpts<'list'> = {}): unknown[] | undefined => {
+  if (!Array.isArray(v)) {
+    problem(path, `expected a list, got ${describe(v)}`);
+    return undefined;
+  }
+  if (opts.min !== undefined && v.length < opts.min) {
+    problem(path, `expected at least ${opts.min} item${opts.min === 1 ? '' : 's'}, got ${v.length}`);
+    return undefined;
+  }
+  return v as unknown[];
+};
+
+const checkString = (problem: Report, path: DocPath, v: unknown, opts: CheckOpts<'string'> = {}): string | undefined => {
+  if (typeof v !== 'string' && typeof v !== 'number') {
+    problem(path, `expected a string, got ${describe(v)}`);
+    return undefined;
+  }
+  const s = String(v);
+  if (opts.nonEmpty && s.trim() === '') {
+    problem(path, 'must not be empty');
+    return undefined;
+  }
+  if (opts.pattern && !opts.pattern.test(s)) {
+    problem(path, `expected ${opts.patternText ?? `text matching ${String(opts.pattern)}`}, got ${JSON.stringify(s)}`);
+    return undefined;
+  }
+  return s;
+};
+
+const checkNumber = (problem: Report, path: DocPath, v: unknown, opts: CheckOpts<'number'> = {}): number | undefined => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    problem(path, `expected a number, got ${describe(v)}`);
+    return undefined;
+  }
+  if (opts.integer && !Number.isInteger(v)) {
+    problem(path, `expected a whole number, got ${v}`);
+    return undefined;
+  }
+  if (opts.min !== undefined && (opts.exclusiveMin ? v <= opts.min : v < opts.min)) {
+    problem(path, `expected a number ${opts.exclusiveMin ? '>' : '>='} ${opts.min}, got ${v}`);
+    return undefined;
+  }
+  if (opts.max !== undefined && v > opts.max) {
+    problem(path, `expected a number <= ${opts.max}, got ${v}`);
+    return undefined;
+  }
+  return v;
+};
+
+const checkOneOf = <T extends string>(problem: Report, path: DocPath, v: unknown, options: readonly T[]): T | undefined => {
+  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
+    const near = typeof v === 'string' ? didYouMean(v, options) : null;
+    problem(path, `expected one of ${options.join(', ')}, got ${describe(v)}${near === null ? '' : ` (did you mean "${near}"?)`}`);
+    return undefined;
+  }
+  return v as T;
+};
+
+const checkDurationMs = (problem: Report, path: DocPath, v: unknown, opts: CheckOpts<'durationMs'> = {}): number | undefined => {
+  const ms = parseDurationMs(v);
+  if (ms === null) {
+    const negative = (typeof v === 'number' && v < 0) || (typeof v === 'string' && v.trim().startsWith('-'));
+    problem(path, `expected a duration such as 500ms, 30s, 5m or 1h, got ${describe(v)}${negative ? ' (a duration cannot be negative)' : ''}`);
+    return undefined;
+  }
+  if (opts.min !== undefined && ms < opts.min) {
+    problem(path, `expected a duration of at least ${opts.min} ms, got ${String(v)}`);
+    return undefined;
+  }
+  return ms;
+};
+
 /** Creates a checker over `doc`. */
 export const createChecker = (doc: YamlDoc): Checker => {
   const problems: Problem[] = [];
-  const problem = (path: DocPath, message: string): void => {
+  const problem: Report = (path, message) => {
     problems.push({ file: doc.file, line: doc.lineOf(path), field: formatPath(path), message });
   };
-  const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   return {
     doc,
     problems,
     problem,
-    object(path, v, keys) {
-      if (!isPlainObject(v)) {
-        problem(path, `expected a mapping, got ${describe(v)}`);
-        return undefined;
-      }
-      const required = keys.required ?? [];
-      const allowed = [...required, ...(keys.optional ?? [])];
-      for (const k of Object.keys(v)) {
-        if (!allowed.includes(k)) {
-          const near = didYouMean(k, allowed);
-          problem([...path, k], `unknown key${near === null ? '' : ` (did you mean "${near}"?)`}; expected one of: ${allowed.join(', ')}`);
-        }
-      }
-      for (const k of required) if (v[k] === undefined || v[k] === null) problem([...path, k], 'is required');
-      return v;
-    },
+    object: (path, v, keys) => checkObject(problem, path, v, keys),
     map(path, v) {
       if (!isPlainObject(v)) {
         problem(path, `expected a mapping, got ${describe(v)}`);
@@ -176,52 +255,9 @@ export const createChecker = (doc: YamlDoc): Checker => {
       }
       return v;
     },
-    list(path, v, opts = {}) {
-      if (!Array.isArray(v)) {
-        problem(path, `expected a list, got ${describe(v)}`);
-        return undefined;
-      }
-      if (opts.min !== undefined && v.length < opts.min) {
-        problem(path, `expected at least ${opts.min} item${opts.min === 1 ? '' : 's'}, got ${v.length}`);
-        return undefined;
-      }
-      return v as unknown[];
-    },
-    string(path, v, opts = {}) {
-      if (typeof v !== 'string' && typeof v !== 'number') {
-        problem(path, `expected a string, got ${describe(v)}`);
-        return undefined;
-      }
-      const s = String(v);
-      if (opts.nonEmpty && s.trim() === '') {
-        problem(path, 'must not be empty');
-        return undefined;
-      }
-      if (opts.pattern && !opts.pattern.test(s)) {
-        problem(path, `expected ${opts.patternText ?? `text matching ${String(opts.pattern)}`}, got ${JSON.stringify(s)}`);
-        return undefined;
-      }
-      return s;
-    },
-    number(path, v, opts = {}) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        problem(path, `expected a number, got ${describe(v)}`);
-        return undefined;
-      }
-      if (opts.integer && !Number.isInteger(v)) {
-        problem(path, `expected a whole number, got ${v}`);
-        return undefined;
-      }
-      if (opts.min !== undefined && (opts.exclusiveMin ? v <= opts.min : v < opts.min)) {
-        problem(path, `expected a number ${opts.exclusiveMin ? '>' : '>='} ${opts.min}, got ${v}`);
-        return undefined;
-      }
-      if (opts.max !== undefined && v > opts.max) {
-        problem(path, `expected a number <= ${opts.max}, got ${v}`);
-        return undefined;
-      }
-      return v;
-    },
+    list: (path, v, opts) => checkList(problem, path, v, opts),
+    string: (path, v, opts) => checkString(problem, path, v, opts),
+    number: (path, v, opts) => checkNumber(problem, path, v, opts),
     boolean(path, v) {
       if (typeof v !== 'boolean') {
         problem(path, `expected true or false, got ${describe(v)}`);
@@ -229,27 +265,8 @@ export const createChecker = (doc: YamlDoc): Checker => {
       }
       return v;
     },
-    oneOf(path, v, options) {
-      if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
-        const near = typeof v === 'string' ? didYouMean(v, options) : null;
-        problem(path, `expected one of ${options.join(', ')}, got ${describe(v)}${near === null ? '' : ` (did you mean "${near}"?)`}`);
-        return undefined;
-      }
-      return v as (typeof options)[number];
-    },
-    durationMs(path, v, opts = {}) {
-      const ms = parseDurationMs(v);
-      if (ms === null) {
-        const negative = (typeof v === 'number' && v < 0) || (typeof v === 'string' && v.trim().startsWith('-'));
-        problem(path, `expected a duration such as 500ms, 30s, 5m or 1h, got ${describe(v)}${negative ? ' (a duration cannot be negative)' : ''}`);
-        return undefined;
-      }
-      if (opts.min !== undefined && ms < opts.min) {
-        problem(path, `expected a duration of at least ${opts.min} ms, got ${String(v)}`);
-        return undefined;
-      }
-      return ms;
-    },
+    oneOf: (path, v, options) => checkOneOf(problem, path, v, options),
+    durationMs: (path, v, opts) => checkDurationMs(problem, path, v, opts),
     done() {
       if (problems.length > 0) throw new InputError([...problems]);
     },

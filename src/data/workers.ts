@@ -4,8 +4,9 @@
  * position, so the bytes equal the main thread's whatever the worker count.
  * Up to two chunks per worker are in flight (memory stays bounded).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RunError } from '../core/errors.js';
+import { startModuleWorker } from '../core/module-start.js';
 import type { Dataset } from './compiled.js';
 import { chunkRanges, type RowFormat } from './rows.js';
 import { makeChunk, type Chunk, type ChunkSource } from './chunks.js';
@@ -32,14 +33,7 @@ export interface WorkerRequest {
 export type WorkerReply = { id: number; bytes: Partial<Record<RowFormat, Buffer>> } | { id: number; error: string };
 
 /** Starts the worker module `name` (beside this file) with `data`, from dist/ or from the TypeScript sources. */
-export const startWorker = (name: string, data: unknown): Worker => {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData: data });
-  // Running from the TypeScript sources (tests, tsx): the worker registers tsx, then loads the .ts module.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL(`./${name}.ts`, import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: data });
-};
+export const startWorker = (name: string, data: unknown): Worker => startModuleWorker(import.meta.url, name, data);
 
 /** A chunk source over `count` worker threads (count >= 1). */
 export const workerChunks = (ds: Dataset, count: number): ChunkSource => {

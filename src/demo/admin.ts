@@ -4,7 +4,6 @@
  * legacy tenant's id) lives in the database's meta table, so a demo restarted
  * on the same DATABASE_URL knows it and can undo it.
  */
-import { performance } from 'node:perf_hooks';
 import { PoolTimeoutError, type DemoConn, type DemoDb, type Row } from './db.js';
 import { ANALYZE_ORDERS, GET_META, LEGACY_TENANT_SQL, SET_META, migrationSteps, resetSteps } from './sql.js';
 
@@ -35,12 +34,12 @@ const ADMIN_WAIT_MS = 120_000;
  * released into a saturated service still runs, as a deploy tool would.
  */
 const withAdminConnection = async <T>(db: DemoDb, fn: (c: DemoConn) => Promise<T>): Promise<T> => {
-  const t0 = performance.now();
+  const t0 = db.clock.nowMs();
   for (;;) {
     try {
       return await db.withConnection(fn);
     } catch (e) {
-      if (!(e instanceof PoolTimeoutError) || performance.now() - t0 > ADMIN_WAIT_MS) throw e;
+      if (!(e instanceof PoolTimeoutError) || db.clock.nowMs() - t0 > ADMIN_WAIT_MS) throw e;
     }
   }
 };
@@ -60,10 +59,10 @@ const deleteMeta = async (db: DemoDb, key: string): Promise<void> => {
   await withAdminConnection(db, (c) => c.query(`DELETE FROM prodshape_demo WHERE key = $1`, [key]));
 };
 
-const timedStep = async (steps: MigrationResult['steps'], name: string, run: () => Promise<void>): Promise<void> => {
-  const t0 = performance.now();
+const timedStep = async (db: DemoDb, steps: MigrationResult['steps'], name: string, run: () => Promise<void>): Promise<void> => {
+  const t0 = db.clock.nowMs();
   await run();
-  steps.push({ name, ms: Math.round(performance.now() - t0) });
+  steps.push({ name, ms: Math.round(db.clock.nowMs() - t0) });
 };
 
 /**
@@ -81,7 +80,7 @@ const MIN_IMPORTED_ROWS = 50_000;
  * false. Does nothing (applied: false) when already migrated.
  */
 export const runMigration = async (db: DemoDb, opts: { analyze: boolean }): Promise<MigrationResult> => {
-  const t0 = performance.now();
+  const t0 = db.clock.nowMs();
   const meta = await readMeta(db);
   if (meta.has(META.legacyTenant)) {
     return { applied: false, legacy_tenant: Number(meta.get(META.legacyTenant)), imported_rows: 0, analyzed: false, steps: [], ms: 0 };
@@ -92,24 +91,24 @@ export const runMigration = async (db: DemoDb, opts: { analyze: boolean }): Prom
   const steps: MigrationResult['steps'] = [];
   // Recorded first, so a migration that fails half-way can still be undone (undoMigration).
   await writeMeta(db, META.legacyTenant, String(legacy));
-  for (const step of migrationSteps(legacy, rows)) await timedStep(steps, step.name, () => db.exec(step.sql));
-  if (opts.analyze) await timedStep(steps, 'analyze orders', () => db.exec(ANALYZE_ORDERS));
-  return { applied: true, legacy_tenant: legacy, imported_rows: rows, analyzed: opts.analyze, steps, ms: Math.round(performance.now() - t0) };
+  for (const step of migrationSteps(legacy, rows)) await timedStep(db, steps, step.name, () => db.exec(step.sql));
+  if (opts.analyze) await timedStep(db, steps, 'analyze orders', () => db.exec(ANALYZE_ORDERS));
+  return { applied: true, legacy_tenant: legacy, imported_rows: rows, analyzed: opts.analyze, steps, ms: Math.round(db.clock.nowMs() - t0) };
 };
 
 /** ANALYZE orders: statistics catch up with whatever changed. */
 export const runAnalyze = async (db: DemoDb): Promise<{ ms: number }> => {
-  const t0 = performance.now();
+  const t0 = db.clock.nowMs();
   await db.exec(ANALYZE_ORDERS);
-  return { ms: Math.round(performance.now() - t0) };
+  return { ms: Math.round(db.clock.nowMs() - t0) };
 };
 
 /** Undoes the migration when it was applied; returns whether it did. */
 export const undoMigration = async (db: DemoDb): Promise<{ undone: boolean; ms: number }> => {
-  const t0 = performance.now();
+  const t0 = db.clock.nowMs();
   const legacy = (await readMeta(db)).get(META.legacyTenant);
   if (legacy === undefined) return { undone: false, ms: 0 };
   for (const sql of resetSteps(Number(legacy))) await db.exec(sql);
   await deleteMeta(db, META.legacyTenant);
-  return { undone: true, ms: Math.round(performance.now() - t0) };
+  return { undone: true, ms: Math.round(db.clock.nowMs() - t0) };
 };

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunError } from '../core/errors.js';
+import { nodeArgsFor } from '../core/module-start.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 import { registerSecret } from '../core/secrets.js';
 import { withPasswordFrom } from '../pg/embedded.js';
@@ -53,7 +54,7 @@ export interface DemoChild {
 const cliCommand = (): string[] => {
   const built = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
   if (!import.meta.url.endsWith('.ts') && existsSync(built)) return [built];
-  return ['--import', 'tsx', join(PACKAGE_ROOT, 'src', 'cli', 'main.ts')];
+  return nodeArgsFor(join(PACKAGE_ROOT, 'src', 'cli', 'main.ts'));
 };
 
 const exited = (child: ChildProcess): Promise<void> =>

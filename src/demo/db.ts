@@ -12,7 +12,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { performance } from 'node:perf_hooks';
+import { monotonicClock, type Clock } from '../core/clock.js';
 import { RunError, errorMessage } from '../core/errors.js';
 
 /** A row as the drivers return it: column name to value. */
@@ -48,6 +48,8 @@ export interface DemoDb {
   copyCsv(table: string, columns: readonly string[], file: string): Promise<void>;
   poolStats(): PoolStats;
   close(): Promise<void>;
+  /** The clock the database times waits with (DbOptions.clock); admin actions time theirs with it too. */
+  readonly clock: Clock;
 }
 
 /** Options shared by both backends. */
@@ -56,6 +58,8 @@ export interface DbOptions {
   poolSize?: number;
   /** How long a request waits for a connection before failing with PoolTimeoutError, ms (default 10,000; 0 waits forever). */
   acquireTimeoutMs?: number;
+  /** Times the wait for a connection (`onAcquired`); default the process's monotonic clock. */
+  clock?: Clock;
 }
 
 /** The default wait for a pool connection before a request fails (503). */
@@ -87,6 +91,7 @@ const connectError = (e: unknown): RunError =>
 export const openPostgres = async (url: string, opts: DbOptions = {}): Promise<DemoDb> => {
   const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  const clock = opts.clock ?? monotonicClock;
   const pool = new pg.Pool({
     connectionString: url, max: poolSize, idleTimeoutMillis: 60_000, connectionTimeoutMillis: acquireTimeoutMs, application_name: 'prodshape-demo',
   });
@@ -112,8 +117,9 @@ export const openPostgres = async (url: string, opts: DbOptions = {}): Promise<D
   return {
     backend: 'postgres',
     poolSize,
+    clock,
     withConnection: async (fn, onAcquired) => {
-      const t0 = performance.now();
+      const t0 = clock.nowMs();
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -121,7 +127,7 @@ export const openPostgres = async (url: string, opts: DbOptions = {}): Promise<D
         if (acquireTimeoutMs > 0 && /timeout exceeded when trying to connect/i.test(errorMessage(e))) throw new PoolTimeoutError(acquireTimeoutMs);
         throw e;
       }
-      onAcquired?.(performance.now() - t0);
+      onAcquired?.(clock.nowMs() - t0);
       let failed: unknown;
       try {
         return await fn({ query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await client.query<R>(sql, params as unknown[] | undefined)).rows });

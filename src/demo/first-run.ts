@@ -31,6 +31,7 @@ import { createRng, type Rng } from '../core/rng.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { DEMO_SCENARIO_FILE } from './defaults.js';
+import { leftBaseline, PROBE_ACHIEVED_RATIO } from '../analyze/thresholds.js';
 
 export { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, DEMO_SCENARIO_FILE, isDemoScenario } from './defaults.js';
 import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.js';
@@ -147,8 +148,9 @@ export type ProbeSecond = Pick<LiveStatus, 'offeredRps' | 'achievedRps' | 'p50Ms
 
 /**
  * The knee of a probe ramp: the offered rate of the last second before the
- * median latency left its baseline for good (above 5x the first seconds'
- * median and 50 ms more) or throughput fell behind (achieved < 90% of
+ * median latency left its baseline for good (analyze/thresholds.ts
+ * `leftBaseline`: above max(5x the first seconds' median, that median + 50 ms))
+ * or throughput fell behind (achieved < `PROBE_ACHIEVED_RATIO`, 90%, of
  * offered), for three seconds running (a machine shared with other work
  * gives single bad seconds). Null when the ramp never broke.
  */
@@ -156,7 +158,7 @@ export const probeKneeRps = (seconds: readonly ProbeSecond[]): number | null => 
   const first = seconds.slice(0, 3).map((s) => s.p50Ms ?? 0).sort((a, b) => a - b);
   const base = first[1] ?? first[0] ?? 0;
   const broken = (s: ProbeSecond): boolean =>
-    (s.p50Ms !== null && s.p50Ms > Math.max(5 * base, base + 50)) || s.achievedRps < 0.9 * s.offeredRps;
+    (s.p50Ms !== null && leftBaseline(s.p50Ms, base)) || s.achievedRps < PROBE_ACHIEVED_RATIO * s.offeredRps;
   for (let i = 3; i + 2 < seconds.length; i++) {
     if (broken(seconds[i]!) && broken(seconds[i + 1]!) && broken(seconds[i + 2]!)) return seconds[i - 1]?.offeredRps ?? null;
   }

@@ -7,9 +7,10 @@
  * N slots share one single-threaded backend, so queries never run in parallel
  * (capacity is 1 / mean query time whatever N is), and there is no autovacuum.
  */
-import { Worker } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
+import { monotonicClock } from '../core/clock.js';
 import { RunError, errorMessage } from '../core/errors.js';
+import { startModuleWorker } from '../core/module-start.js';
 import { GateTimeoutError, createGate } from './gate.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_POOL_SIZE, PoolTimeoutError, type DbOptions, type DemoDb, type Row } from './db.js';
 import type { WorkerCommand, WorkerInit, WorkerReply, WorkerRequest } from './pglite-protocol.js';
@@ -39,28 +40,22 @@ export interface PgliteOptions extends DbOptions {
   tarball?: string | null;
 }
 
-/**
- * Starts the worker: the built .js file, or, when running from the .ts sources
- * (tests, tsx), a bootstrap that registers tsx in the worker before importing
- * the .ts file (Node 20 does not apply `--import` hooks to a worker's entry).
- */
-const spawnWorker = (init: WorkerInit): Worker => {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: init });
-  const entry = new URL('./pglite-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
-};
+/** Starts the worker (core/module-start.ts: the built .js file, or the .ts sources through tsx). */
+const spawnWorker = (init: WorkerInit): Worker => startModuleWorker(import.meta.url, 'pglite-worker', init);
 
-/** Starts PGlite in a worker thread; resolves once the database is ready. */
-export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> => {
-  const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
-  const acquireTimeoutMs = opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
-  const gate = createGate(poolSize);
-  const worker = spawnWorker({ tarball: opts.tarball ?? null });
+/** Requests to the worker and their replies, matched by id; reply 0 is "ready". */
+interface WorkerLink {
+  /** Resolves when the worker says the database is ready. */
+  ready: Promise<void>;
+  send: (msg: WorkerCommand) => Promise<Row[]>;
+  /** The error that ended the worker, or null while it runs. */
+  dead: () => Error | null;
+}
+
+const linkWorker = (worker: Worker): WorkerLink => {
   const pending = new Map<number, { resolve: (rows: Row[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let dead: Error | null = null;
-
   const ready = new Promise<void>((resolve, reject) => {
     pending.set(0, { resolve: () => resolve(), reject });
   });
@@ -80,7 +75,6 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
   worker.on('exit', (code) => {
     if (pending.size > 0) failAll(new RunError('PS_DEMO_PGLITE', `the embedded PGlite database stopped (exit code ${code})`));
   });
-
   const send = (msg: WorkerCommand): Promise<Row[]> => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
@@ -89,7 +83,17 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
       worker.postMessage({ ...msg, id } satisfies WorkerRequest);
     });
   };
+  return { ready, send, dead: () => dead };
+};
 
+/** Starts PGlite in a worker thread; resolves once the database is ready. */
+export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> => {
+  const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
+  const acquireTimeoutMs = opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  const clock = opts.clock ?? monotonicClock;
+  const gate = createGate(poolSize);
+  const worker = spawnWorker({ tarball: opts.tarball ?? null });
+  const { ready, send, dead } = linkWorker(worker);
   try {
     await ready;
   } catch (e) {
@@ -103,15 +107,16 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
   return {
     backend: 'pglite',
     poolSize,
+    clock,
     withConnection: async (fn, onAcquired) => {
-      const t0 = performance.now();
+      const t0 = clock.nowMs();
       let release: () => void;
       try {
         release = await gate.acquire(acquireTimeoutMs);
       } catch (e) {
         throw e instanceof GateTimeoutError ? new PoolTimeoutError(acquireTimeoutMs) : e;
       }
-      onAcquired?.(performance.now() - t0);
+      onAcquired?.(clock.nowMs() - t0);
       try {
         return await fn({ query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await send({ op: 'query', sql, params: [...(params ?? [])] })) as R[] });
       } finally {
@@ -129,7 +134,7 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
     },
     poolStats: () => ({ size: poolSize, inUse: gate.inUse(), waiting: gate.waiting() }),
     close: async () => {
-      if (!dead) await send({ op: 'close' });
+      if (!dead()) await send({ op: 'close' });
       await worker.terminate();
     },
   };

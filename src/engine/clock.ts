@@ -4,10 +4,10 @@
  * thread (each with its own `performance.timeOrigin`) agrees on time zero.
  */
 
-/** Milliseconds since the run's time zero (negative before it). Injectable for tests. */
-export interface RunClock {
-  nowMs(): number;
-}
+import type { Clock } from '../core/clock.js';
+
+/** Milliseconds since the run's time zero (negative before it): a core Clock whose origin is time zero. Injectable for tests. */
+export type RunClock = Clock;
 
 /** Wall-clock epoch ms with sub-ms resolution. */
 export const epochNowMs = (): number => performance.timeOrigin + performance.now();

@@ -32,6 +32,7 @@ import { deadTargetAfterMs } from './share.js';
 import { createShares, type MainSink, type ShareHandle } from './shares.js';
 import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
+import { r3 as round3 } from '../core/round.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
 export const LAG_WARN_MS = 5;
@@ -174,8 +175,6 @@ const sumShares = (results: readonly Awaited<ShareHandle['done']>[]): Summed => 
   }
   return s;
 };
-
-const round3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
 
 /**
  * run.json's final fields: interrupted only when stopped before the plan's

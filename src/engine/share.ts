@@ -20,6 +20,7 @@ import type { Histogram } from '../run/histogram.js';
 import type { TenantRecord } from '../run/format.js';
 import { nap, type RunClock } from './clock.js';
 import type { PinnedHost } from './reach.js';
+import { round3 } from '../core/round.js';
 
 /** How one share runs. */
 export interface ShareOptions {
@@ -428,8 +429,6 @@ export class ShareRunner {
     };
   }
 }
-
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** The path part of a target URL without its trailing slash (`''` for the root). */
 export const basePathOf = (target: URL): string => target.pathname.replace(/\/+$/, '');

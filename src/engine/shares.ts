@@ -5,11 +5,10 @@
  * its part of the plan (share.ts) and reports to the main thread through a
  * `MainSink`.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Dispatcher } from 'undici';
 import { InputError, ProdshapeError, isErrorCode, isInputCode } from '../core/errors.js';
+import { startModuleWorker } from '../core/module-start.js';
 import type { RequestRecord, WindowRecord } from '../run/format.js';
 import { decodeHistogram, type Histogram } from '../run/histogram.js';
 import { WHOLE_PLAN, type PlanShare } from '../traffic/arrivals.js';
@@ -134,14 +133,7 @@ const workerShare = (source: PlanSource, share: PlanShare, options: WorkerInit['
  * Starts a worker thread. Built (dist/) it runs worker.js; from the sources
  * (tsx, vitest) it registers tsx's loader in the thread first, then imports worker.ts.
  */
-const spawnWorker = (init: WorkerInit): Worker => {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-  // The ESM entry of tsx's API (require.resolve finds the CommonJS one beside it).
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData: init });
-};
+const spawnWorker = (init: WorkerInit): Worker => startModuleWorker(import.meta.url, 'worker', init);
 
 const splitEven = (total: number, n: number, i: number): number => Math.floor(total / n) + (i < total % n ? 1 : 0);
 

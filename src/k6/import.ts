@@ -41,6 +41,7 @@ import { foldLatency, newLatencyBuffer, pushLatency, type LatencyBuffer } from '
 import { openLineBatches, openLines } from '../core/lines.js';
 import { parseK6Line, peekMetricName, type K6PointLine } from './k6-json.js';
 import { createWindowBuilder } from './window-builder.js';
+import { round3 } from '../core/round.js';
 
 /** The metrics the importer reads; every other line is counted and skipped unparsed. */
 const USED = new Set(['http_req_duration', 'dropped_iterations', 'prodshape_meta', 'prodshape_tenant_rows']);
@@ -175,178 +176,193 @@ const prepareOutDir = async (dir: string, force: boolean): Promise<void> => {
   prepareOutputDir(dir, '--out');
 };
 
-/**
- * Imports k6 JSON results into a run directory. Throws an InputError when a
- * file is missing or holds no HTTP requests at all; malformed lines are
- * counted and quoted, never fatal.
- */
-export const importK6Results = async (files: string[], outDir: string, opts: K6ImportOptions = {}): Promise<K6ImportResult> => {
-  if (files.length === 0) throw inputError('--from-k6', 'name at least one k6 results file (k6 run --out json=results.json)');
-  for (const f of files) {
-    if (!existsSync(f)) throw inputError('--from-k6', 'no such file', { file: f });
-  }
-  const dir = resolve(outDir);
-  const exampleLimit = opts.malformedExamples ?? 5;
-  const warnings: string[] = [];
+/** What the read of every file gathers: the windows being built, per-tenant latencies, events, counts. */
+interface ImportState {
+  /** Time zero, epoch ms (the first point's time when the prescan found none). */
+  anchorMs: number | null;
+  builder: ReturnType<typeof createWindowBuilder>;
+  /** Keyed `tenant\0endpoint`. */
+  tenants: Map<string, TenantAcc>;
+  tenantPairsDropped: number;
+  /** Rows of tagged tenants (`prodshape_tenant_rows`). */
+  tenantRows: Map<string, number>;
+  events: PendingEvent[];
+  instances: Set<string>;
+  testRuns: Set<string>;
+  /** Endpoints in the order first seen. */
+  endpointsSeen: string[];
+  /** `Metric` definition lines by metric name. */
+  definitions: Map<string, { metricType: string; contains: string }>;
+  meta: K6RunMetadata | null;
+  requests: number;
+  dropped: number;
+  malformed: number;
+  /** The first malformed lines, quoted with file and line. */
+  examples: string[];
+  exampleLimit: number;
+  lastSendMs: number;
+  stats: K6FileStats[];
+  warnings: string[];
+}
 
+const importState = async (files: string[], opts: K6ImportOptions): Promise<ImportState> => {
   let anchorMs: number | null = null;
   for (const f of files) {
     const t = await prescan(f, opts.prescanLines ?? 5000);
     if (t !== null && (anchorMs === null || t < anchorMs)) anchorMs = t;
   }
-  const keyOf = (ms: number): number => {
-    anchorMs ??= ms;
-    return Math.floor((ms - anchorMs) / 1000);
+  return {
+    anchorMs, builder: createWindowBuilder(opts.memoryBudgetValues), tenants: new Map(), tenantPairsDropped: 0, tenantRows: new Map(),
+    events: [], instances: new Set(), testRuns: new Set(), endpointsSeen: [], definitions: new Map(), meta: null,
+    requests: 0, dropped: 0, malformed: 0, examples: [], exampleLimit: opts.malformedExamples ?? 5, lastSendMs: -Infinity, stats: [], warnings: [],
   };
+};
 
-  const builder = createWindowBuilder(opts.memoryBudgetValues);
-  const tenants = new Map<string, TenantAcc>();
-  let tenantPairsDropped = 0;
-  const tenantRows = new Map<string, number>();
-  const events: PendingEvent[] = [];
-  const instances = new Set<string>();
-  const testRuns = new Set<string>();
-  const endpointsSeen: string[] = [];
-  const definitions = new Map<string, { metricType: string; contains: string }>();
-  let meta: K6RunMetadata | null = null;
-  let requests = 0;
-  let dropped = 0;
-  let malformed = 0;
-  const examples: string[] = [];
-  let lastSendMs = -Infinity;
-  const stats: K6FileStats[] = [];
+/** The window (whole seconds from time zero) of an epoch-ms time. */
+const keyOf = (s: ImportState, ms: number): number => {
+  s.anchorMs ??= ms;
+  return Math.floor((ms - s.anchorMs) / 1000);
+};
 
-  const onRequest = (p: K6PointLine): void => {
-    const tags = p.tags;
-    const endMs = p.timeMs;
-    const sendMs = endMs - p.value;
-    const error = classifyK6Error(tags);
-    if (tags.prodshape_event !== undefined) {
-      const at = Number(tags.prodshape_event_at);
-      events.push({
-        action: tags.prodshape_event, atS: Number.isFinite(at) ? at : null, sendMs, endMs,
-        status: tags.status === undefined ? null : Number(tags.status), error,
-        message: tags.error ?? (error === null ? null : `HTTP ${tags.status ?? '?'}`),
-      });
-      return;
-    }
-    const endpoint = tags.endpoint ?? tags.name ?? tags.url ?? 'unknown';
-    if (!endpointsSeen.includes(endpoint)) endpointsSeen.push(endpoint);
-    const tenantClass = isTenantClass(tags.tenant_class) ? tags.tenant_class : 'none';
-    builder.addRequest(keyOf(sendMs), keyOf(endMs), endpoint, tenantClass, p.value * 1000, error);
-    requests++;
-    if (sendMs > lastSendMs) lastSendMs = sendMs;
-    const tenant = tags.tenant;
-    if (tenant !== undefined && tenant !== '') {
-      const id = `${tenant}\u0000${endpoint}`;
-      let acc = tenants.get(id);
-      if (acc === undefined && tenants.size < MAX_TENANT_PAIRS) {
-        acc = { tenant, endpoint, tenantClass, requests: 0, errors: 0, ...newLatencyBuffer() };
-        tenants.set(id, acc);
-      }
-      if (acc === undefined) tenantPairsDropped++;
-      else {
-        acc.requests++;
-        if (error !== null) acc.errors++;
-        pushLatency(acc, p.value * 1000);
-        // Per-tenant values are folded as they pile up, so memory stays bounded.
-        if (acc.n >= 4096) foldLatency(acc);
-      }
-    }
-  };
+/** A request of an event scenario (`prodshape_event` tag). */
+const onEventRequest = (s: ImportState, p: K6PointLine, error: ErrorClass | null): void => {
+  const tags = p.tags;
+  const at = Number(tags.prodshape_event_at);
+  s.events.push({
+    action: tags.prodshape_event ?? '', atS: Number.isFinite(at) ? at : null, sendMs: p.timeMs - p.value, endMs: p.timeMs,
+    status: tags.status === undefined ? null : Number(tags.status), error,
+    message: tags.error ?? (error === null ? null : `HTTP ${tags.status ?? '?'}`),
+  });
+};
 
-  const onPoint = (p: K6PointLine): void => {
-    if (p.tags.instance_id !== undefined) instances.add(p.tags.instance_id);
-    if (p.tags.testrun_name !== undefined) testRuns.add(p.tags.testrun_name);
-    switch (p.metric) {
-      case 'http_req_duration':
-        if (!isLifecycle(p.tags)) onRequest(p);
-        return;
-      case 'dropped_iterations':
-        builder.addDropped(keyOf(p.timeMs), p.value);
-        dropped += p.value;
-        return;
-      case 'prodshape_tenant_rows':
-        if (p.tags.tenant !== undefined) tenantRows.set(p.tags.tenant, p.value);
-        return;
-      case 'prodshape_meta': {
-        keyOf(p.timeMs);
-        let m: K6RunMetadata;
-        try {
-          m = JSON.parse(p.tags.prodshape ?? '') as K6RunMetadata;
-        } catch (e) {
-          warnings.push(`the prodshape_meta point's tag is not JSON (${(e as Error).message}); the run's names are unknown`);
-          return;
-        }
-        if (meta === null) meta = m;
-        else if (meta.scenario !== m.scenario || meta.profile !== m.profile) {
-          warnings.push(`the files come from different exports (${meta.scenario}/${meta.profile} and ${m.scenario}/${m.profile}); merged anyway`);
-        }
-        return;
-      }
-      default:
-    }
-  };
-
-  for (const file of files) {
-    const st: K6FileStats = { file, lines: 0, points: 0, requests: 0, malformed: 0 };
-    const before = requests;
-    const truncated = (message: string): void => {
-      warnings.push(`${file} is cut short after line ${st.lines} (${message}): imported the lines it holds`);
-    };
-    for await (const batch of openLineBatches(file, { onTruncated: truncated })) {
-      for (const text of batch) {
-        st.lines++;
-        if (text.trim() === '') continue;
-        const name = peekMetricName(text);
-        if (name !== null && !USED.has(name) && text.startsWith('{') && text.trimEnd().endsWith('}')) {
-          st.points++;
-          continue;
-        }
-        const line = parseK6Line(text);
-        if (!('type' in line)) {
-          malformed++;
-          st.malformed++;
-          if (examples.length < exampleLimit) examples.push(`${file}:${st.lines}: ${line.error}`);
-          continue;
-        }
-        if (line.type === 'Metric') {
-          definitions.set(line.metric, { metricType: line.metricType, contains: line.contains });
-          continue;
-        }
-        st.points++;
-        onPoint(line);
-      }
-    }
-    st.requests = requests - before;
-    stats.push(st);
+/** Counts a request for its (tenant, endpoint) pair, while fewer than MAX_TENANT_PAIRS pairs are tracked. */
+const onTenantRequest = (s: ImportState, tenant: string, endpoint: string, tenantClass: TenantClass, latencyMs: number, error: ErrorClass | null): void => {
+  const id = `${tenant}\u0000${endpoint}`;
+  let acc = s.tenants.get(id);
+  if (acc === undefined && s.tenants.size < MAX_TENANT_PAIRS) {
+    acc = { tenant, endpoint, tenantClass, requests: 0, errors: 0, ...newLatencyBuffer() };
+    s.tenants.set(id, acc);
   }
+  if (acc === undefined) {
+    s.tenantPairsDropped++;
+    return;
+  }
+  acc.requests++;
+  if (error !== null) acc.errors++;
+  pushLatency(acc, latencyMs);
+  // Per-tenant values are folded as they pile up, so memory stays bounded.
+  if (acc.n >= 4096) foldLatency(acc);
+};
 
-  if (requests === 0 && dropped === 0) {
+const onRequest = (s: ImportState, p: K6PointLine): void => {
+  const tags = p.tags;
+  const endMs = p.timeMs;
+  const sendMs = endMs - p.value;
+  const error = classifyK6Error(tags);
+  if (tags.prodshape_event !== undefined) {
+    onEventRequest(s, p, error);
+    return;
+  }
+  const endpoint = tags.endpoint ?? tags.name ?? tags.url ?? 'unknown';
+  if (!s.endpointsSeen.includes(endpoint)) s.endpointsSeen.push(endpoint);
+  const tenantClass = isTenantClass(tags.tenant_class) ? tags.tenant_class : 'none';
+  s.builder.addRequest(keyOf(s, sendMs), keyOf(s, endMs), endpoint, tenantClass, p.value * 1000, error);
+  s.requests++;
+  if (sendMs > s.lastSendMs) s.lastSendMs = sendMs;
+  if (tags.tenant !== undefined && tags.tenant !== '') onTenantRequest(s, tags.tenant, endpoint, tenantClass, p.value * 1000, error);
+};
+
+/** The exported script's metadata point; files of different exports are merged with a warning. */
+const onMeta = (s: ImportState, p: K6PointLine): void => {
+  keyOf(s, p.timeMs);
+  let m: K6RunMetadata;
+  try {
+    m = JSON.parse(p.tags.prodshape ?? '') as K6RunMetadata;
+  } catch (e) {
+    s.warnings.push(`the prodshape_meta point's tag is not JSON (${(e as Error).message}); the run's names are unknown`);
+    return;
+  }
+  if (s.meta === null) s.meta = m;
+  else if (s.meta.scenario !== m.scenario || s.meta.profile !== m.profile) {
+    s.warnings.push(`the files come from different exports (${s.meta.scenario}/${s.meta.profile} and ${m.scenario}/${m.profile}); merged anyway`);
+  }
+};
+
+const onPoint = (s: ImportState, p: K6PointLine): void => {
+  if (p.tags.instance_id !== undefined) s.instances.add(p.tags.instance_id);
+  if (p.tags.testrun_name !== undefined) s.testRuns.add(p.tags.testrun_name);
+  switch (p.metric) {
+    case 'http_req_duration':
+      if (!isLifecycle(p.tags)) onRequest(s, p);
+      return;
+    case 'dropped_iterations':
+      s.builder.addDropped(keyOf(s, p.timeMs), p.value);
+      s.dropped += p.value;
+      return;
+    case 'prodshape_tenant_rows':
+      if (p.tags.tenant !== undefined) s.tenantRows.set(p.tags.tenant, p.value);
+      return;
+    case 'prodshape_meta':
+      onMeta(s, p);
+      return;
+    default:
+  }
+};
+
+/** One line of a file; unused metrics are counted unparsed, malformed lines counted and quoted. */
+const onLine = (s: ImportState, st: K6FileStats, text: string): void => {
+  st.lines++;
+  if (text.trim() === '') return;
+  const name = peekMetricName(text);
+  if (name !== null && !USED.has(name) && text.startsWith('{') && text.trimEnd().endsWith('}')) {
+    st.points++;
+    return;
+  }
+  const line = parseK6Line(text);
+  if (!('type' in line)) {
+    s.malformed++;
+    st.malformed++;
+    if (s.examples.length < s.exampleLimit) s.examples.push(`${st.file}:${st.lines}: ${line.error}`);
+    return;
+  }
+  if (line.type === 'Metric') {
+    s.definitions.set(line.metric, { metricType: line.metricType, contains: line.contains });
+    return;
+  }
+  st.points++;
+  onPoint(s, line);
+};
+
+const readResultsFile = async (s: ImportState, file: string): Promise<void> => {
+  const st: K6FileStats = { file, lines: 0, points: 0, requests: 0, malformed: 0 };
+  const before = s.requests;
+  const truncated = (message: string): void => {
+    s.warnings.push(`${file} is cut short after line ${st.lines} (${message}): imported the lines it holds`);
+  };
+  for await (const batch of openLineBatches(file, { onTruncated: truncated })) {
+    for (const text of batch) onLine(s, st, text);
+  }
+  st.requests = s.requests - before;
+  s.stats.push(st);
+};
+
+/** Refuses results without requests; warns of an odd http_req_duration, untracked tenants and malformed lines. */
+const checkRead = (s: ImportState, files: string[]): void => {
+  if (s.requests === 0 && s.dropped === 0) {
     throw inputError('--from-k6', `no HTTP requests found (no http_req_duration points) in ${files.join(', ')}`, {
       hint: 'pass the file k6 wrote with `k6 run --out json=results.json` (or .json.gz)',
     });
   }
-  const duration = definitions.get('http_req_duration');
+  const duration = s.definitions.get('http_req_duration');
   if (duration !== undefined && (duration.metricType !== 'trend' || duration.contains !== 'time')) {
-    warnings.push(`http_req_duration is defined as a ${duration.metricType} of ${duration.contains}, not a trend of time; read as milliseconds anyway`);
+    s.warnings.push(`http_req_duration is defined as a ${duration.metricType} of ${duration.contains}, not a trend of time; read as milliseconds anyway`);
   }
-  if (tenantPairsDropped > 0) warnings.push(`${tenantPairsDropped} requests to tenants beyond the first ${MAX_TENANT_PAIRS} tenant × endpoint pairs were not tracked per tenant`);
-  if (malformed > 0) warnings.push(`${malformed} malformed line${malformed === 1 ? '' : 's'} skipped (first: ${examples[0] ?? ''})`);
+  if (s.tenantPairsDropped > 0) s.warnings.push(`${s.tenantPairsDropped} requests to tenants beyond the first ${MAX_TENANT_PAIRS} tenant × endpoint pairs were not tracked per tenant`);
+  if (s.malformed > 0) s.warnings.push(`${s.malformed} malformed line${s.malformed === 1 ? '' : 's'} skipped (first: ${s.examples[0] ?? ''})`);
+};
 
-  const m: K6RunMetadata = meta ?? {};
-  const range = builder.keyRange();
-  const shiftKey = Math.min(0, range?.min ?? 0);
-  const startMs = (anchorMs ?? 0) + shiftKey * 1000;
-  const endpoints = [...(m.endpoints ?? []), ...endpointsSeen.filter((e) => !(m.endpoints ?? []).includes(e))];
-  const windows = builder.finish(shiftKey, { endpoint: endpoints[0] ?? 'unknown', tenantClass: 'none' });
-
-  const measuredS = Number.isFinite(lastSendMs) ? Math.max(0, (lastSendMs - startMs) / 1000) : 0;
-  const plannedS = typeof m.planned_duration_s === 'number' ? m.planned_duration_s : null;
-  const endsEarly = plannedS !== null && measuredS < plannedS - 2;
-  const durationS = plannedS !== null && !endsEarly ? plannedS : measuredS;
-
-  const eventRecords: EventRecord[] = events
+const eventRecordsOf = (s: ImportState, startMs: number): EventRecord[] =>
+  s.events
     .sort((a, b) => a.sendMs - b.sendMs)
     .map((e) => ({
       t_s: e.atS ?? Math.max(0, (e.sendMs - startMs) / 1000),
@@ -360,11 +376,12 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
       error: e.error === null ? null : `${e.error}: ${e.message ?? ''}`.trim(),
     }));
 
-  const tenantRecords: TenantRecord[] = [...tenants.values()].map((t) => {
+const tenantRecordsOf = (s: ImportState): TenantRecord[] =>
+  [...s.tenants.values()].map((t) => {
     foldLatency(t);
     return {
       tenant: t.tenant,
-      rows: tenantRows.get(t.tenant) ?? (t.tenantClass === 'empty' ? 0 : null),
+      rows: s.tenantRows.get(t.tenant) ?? (t.tenantClass === 'empty' ? 0 : null),
       tenant_class: t.tenantClass,
       endpoint: t.endpoint,
       requests: t.requests,
@@ -373,69 +390,107 @@ export const importK6Results = async (files: string[], outDir: string, opts: K6I
     };
   });
 
-  const runMeta: RunMeta = {
-    format: RUN_FORMAT_VERSION,
-    tool: { name: 'k6', version: 'unknown' },
-    target: m.target ?? null,
-    scenario: m.scenario ?? null,
-    profile: m.profile ?? null,
-    started_at_ms: Math.round(startMs),
-    planned_duration_s: plannedS ?? measuredS,
-    duration_s: Math.round(durationS * 1000) / 1000,
-    seed: 'none',
-    speed: m.speed ?? 1,
-    rate_scale: m.rate_scale ?? 1,
-    arrival: 'k6',
-    endpoints,
-    slo: m.slo ?? [],
-    workers: Math.max(instances.size, files.length),
-    connections: 0,
-    max_inflight: m.max_vus ?? null,
-    interrupted: endsEarly,
-    interrupt_reason: endsEarly ? `the k6 results end ${(plannedS - measuredS).toFixed(1)} s before the profile does (k6 stopped early?)` : null,
-    lag_ms: { p50: null, p99: null, max: null },
-    extra: {
-      imported_by: `prodshape ${VERSION}`,
-      k6: {
-        files: stats,
-        instances: [...instances].sort(),
-        testruns: [...testRuns].sort(),
-        metadata_found: meta !== null,
-        exported_by: m.prodshape ?? null,
-        expected_requests: m.expected_requests ?? null,
-        expected_latency_ms: m.expected_latency_ms ?? null,
-        dropped_iterations: dropped,
-        dropped_apportioned: 'dropped_iterations carry no endpoint: they are spread over each second\'s endpoints in proportion to its requests',
-        skipped_events: m.skipped_events ?? [],
-        malformed_lines: malformed,
-        malformed_examples: examples,
-        latency: 'http_req_duration (excludes http_req_blocked: waiting for and opening a connection)',
-      },
-    },
-  };
+/** The run's times: its start, the profile's planned length and what the results measured. */
+interface ImportTimes { startMs: number; plannedS: number | null; measuredS: number; endsEarly: boolean; durationS: number }
+
+const importTimes = (s: ImportState, m: K6RunMetadata, shiftKey: number): ImportTimes => {
+  const startMs = (s.anchorMs ?? 0) + shiftKey * 1000;
+  const measuredS = Number.isFinite(s.lastSendMs) ? Math.max(0, (s.lastSendMs - startMs) / 1000) : 0;
+  const plannedS = typeof m.planned_duration_s === 'number' ? m.planned_duration_s : null;
+  const endsEarly = plannedS !== null && measuredS < plannedS - 2;
+  const durationS = plannedS !== null && !endsEarly ? plannedS : measuredS;
+  return { startMs, plannedS, measuredS, endsEarly, durationS };
+};
+
+/** The `k6` block of run.json's `extra`: where the run came from and what the import skipped. */
+const k6Extra = (s: ImportState, m: K6RunMetadata): Record<string, unknown> => ({
+  files: s.stats,
+  instances: [...s.instances].sort(),
+  testruns: [...s.testRuns].sort(),
+  metadata_found: s.meta !== null,
+  exported_by: m.prodshape ?? null,
+  expected_requests: m.expected_requests ?? null,
+  expected_latency_ms: m.expected_latency_ms ?? null,
+  dropped_iterations: s.dropped,
+  dropped_apportioned: 'dropped_iterations carry no endpoint: they are spread over each second\'s endpoints in proportion to its requests',
+  skipped_events: m.skipped_events ?? [],
+  malformed_lines: s.malformed,
+  malformed_examples: s.examples,
+  latency: 'http_req_duration (excludes http_req_blocked: waiting for and opening a connection)',
+});
+
+const runMetaOf = (s: ImportState, m: K6RunMetadata, t: ImportTimes, endpoints: string[], fileCount: number): RunMeta => ({
+  format: RUN_FORMAT_VERSION,
+  tool: { name: 'k6', version: 'unknown' },
+  target: m.target ?? null,
+  scenario: m.scenario ?? null,
+  profile: m.profile ?? null,
+  started_at_ms: Math.round(t.startMs),
+  planned_duration_s: t.plannedS ?? t.measuredS,
+  duration_s: round3(t.durationS),
+  seed: 'none',
+  speed: m.speed ?? 1,
+  rate_scale: m.rate_scale ?? 1,
+  arrival: 'k6',
+  endpoints,
+  slo: m.slo ?? [],
+  workers: Math.max(s.instances.size, fileCount),
+  connections: 0,
+  max_inflight: m.max_vus ?? null,
+  interrupted: t.endsEarly,
+  interrupt_reason: t.endsEarly ? `the k6 results end ${((t.plannedS ?? 0) - t.measuredS).toFixed(1)} s before the profile does (k6 stopped early?)` : null,
+  lag_ms: { p50: null, p99: null, max: null },
+  extra: { imported_by: `prodshape ${VERSION}`, k6: k6Extra(s, m) },
+});
+
+const writeRecords = async (dir: string, name: string, records: readonly unknown[]): Promise<void> => {
+  const w = createNdjsonWriter(join(dir, name));
+  for (const r of records) await w.write(r);
+  await w.close();
+};
+
+/**
+ * Imports k6 JSON results into a run directory. Throws an InputError when a
+ * file is missing or holds no HTTP requests at all; malformed lines are
+ * counted and quoted, never fatal.
+ */
+export const importK6Results = async (files: string[], outDir: string, opts: K6ImportOptions = {}): Promise<K6ImportResult> => {
+  if (files.length === 0) throw inputError('--from-k6', 'name at least one k6 results file (k6 run --out json=results.json)');
+  for (const f of files) {
+    if (!existsSync(f)) throw inputError('--from-k6', 'no such file', { file: f });
+  }
+  const dir = resolve(outDir);
+  const s = await importState(files, opts);
+  for (const file of files) await readResultsFile(s, file);
+  checkRead(s, files);
+
+  const m: K6RunMetadata = s.meta ?? {};
+  const range = s.builder.keyRange();
+  const shiftKey = Math.min(0, range?.min ?? 0);
+  const times = importTimes(s, m, shiftKey);
+  const endpoints = [...(m.endpoints ?? []), ...s.endpointsSeen.filter((e) => !(m.endpoints ?? []).includes(e))];
+  const windows = s.builder.finish(shiftKey, { endpoint: endpoints[0] ?? 'unknown', tenantClass: 'none' });
+  const eventRecords = eventRecordsOf(s, times.startMs);
+  const tenantRecords = tenantRecordsOf(s);
+  const runMeta = runMetaOf(s, m, times, endpoints, files.length);
 
   await prepareOutDir(dir, opts.force ?? false);
   await writeFile(join(dir, RUN_FILES.meta), `${JSON.stringify(runMeta, null, 2)}\n`);
-  const writeAll = async (name: string, records: readonly unknown[]): Promise<void> => {
-    const w = createNdjsonWriter(join(dir, name));
-    for (const r of records) await w.write(r);
-    await w.close();
-  };
-  await writeAll(RUN_FILES.windows, windows);
-  await writeAll(RUN_FILES.tenants, tenantRecords);
-  await writeAll(RUN_FILES.events, eventRecords);
+  await writeRecords(dir, RUN_FILES.windows, windows);
+  await writeRecords(dir, RUN_FILES.tenants, tenantRecords);
+  await writeRecords(dir, RUN_FILES.events, eventRecords);
 
   return {
     dir,
     meta: runMeta,
-    files: stats,
-    requests,
-    dropped,
+    files: s.stats,
+    requests: s.requests,
+    dropped: s.dropped,
     events: eventRecords.length,
     windows: windows.length,
     tenants: new Set(tenantRecords.map((t) => t.tenant)).size,
-    malformed: { count: malformed, examples },
-    instances: [...instances].sort(),
-    warnings,
+    malformed: { count: s.malformed, examples: s.examples },
+    instances: [...s.instances].sort(),
+    warnings: s.warnings,
   };
 };

@@ -154,6 +154,144 @@ export const dataFileName = (scriptName: string): string => `${scriptName.replac
  */
 const EXPORT_ENV: NodeJS.ProcessEnv = new Proxy({}, { get: () => 'k6' });
 
+/** What the plan's parts collect while they are built: every problem (thrown together at the end) and warning. */
+interface PlanBuild {
+  problems: Problem[];
+  warnings: string[];
+  /** Distinct tenant pickers; an endpoint refers to one by index. */
+  pickers: TenantPicker[];
+}
+
+/** The index of the picker for `mode` over `tables`, added when new. */
+const pickerOf = (b: PlanBuild, mode: TenantPick, tables: string[]): number => {
+  const key = JSON.stringify([mode, [...tables].sort()]);
+  const i = b.pickers.findIndex((p) => JSON.stringify([p.mode, [...p.tables].sort()]) === key);
+  if (i >= 0) return i;
+  b.pickers.push({ mode, tables: [...tables].sort() });
+  return b.pickers.length - 1;
+};
+
+type CompiledRequests = ReturnType<typeof compileScenarioRequests>;
+
+/** The engine's compiler: unknown placeholders, {tenant} without tenants, {TABLE.id} without ranges. */
+const compileTemplates = (b: PlanBuild, scenario: Scenario, table: TenantTable | null): CompiledRequests => {
+  try {
+    return compileScenarioRequests(scenario, table, EXPORT_ENV);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    b.problems.push(...e.problems);
+    return [];
+  }
+};
+
+/** The scenario's endpoints with their tenant picker; warns of secret headers written as is. */
+const plannedEndpoints = (b: PlanBuild, scenario: Scenario, table: TenantTable | null, templates: CompiledRequests): PlannedEndpoint[] => {
+  const totalWeight = scenario.endpoints.reduce((s, e) => s + e.weight, 0);
+  return scenario.endpoints.map((e, i) => {
+    const t = templates[i];
+    let picker: number | null = null;
+    if (t?.tenant != null && table !== null) {
+      try {
+        createTenantPicker(table, t.tenant, t.tables);
+        picker = pickerOf(b, t.tenant, t.tables);
+      } catch (err) {
+        b.problems.push({ file: scenario.file, line: null, field: `endpoints[${i}]`, message: `cannot pick a tenant: ${(err as Error).message}` });
+      }
+    }
+    const headers = { ...e.headers };
+    if (e.body !== undefined && e.body !== null && typeof e.body !== 'string' && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+    for (const [k, v] of Object.entries(headers)) {
+      if (SECRET_HEADER.test(k) && !v.includes('${')) {
+        b.warnings.push(`endpoint ${e.name}: header ${k} is written into the script as is; use \${NAME} in the scenario to read it from the environment instead`);
+      }
+    }
+    return {
+      name: e.name, weight: e.weight, share: totalWeight > 0 ? e.weight / totalWeight : 0, method: e.method, path: e.path,
+      headers, body: bodyOf(e.body), picker, timeoutMs: e.timeoutMs ?? scenario.timeoutMs,
+    };
+  });
+};
+
+/** The scenario's and `--slo` SLOs, each once; an SLO on an unknown endpoint is a problem. */
+const plannedSlos = (b: PlanBuild, scenario: Scenario, extra: string[], endpoints: PlannedEndpoint[]): SloSpec[] => {
+  const slos: SloSpec[] = [];
+  const sloSources = [
+    ...scenario.slo.map((s, i) => ({ spec: s, field: `slo[${i}]`, file: scenario.file })),
+    ...extra.map((s) => ({ spec: s, field: '--slo', file: null })),
+  ];
+  for (const src of sloSources) {
+    const slo = parseSlo(src.spec);
+    if (typeof slo === 'string') b.problems.push({ file: src.file, line: null, field: src.field, message: slo });
+    else if (slo.endpoint !== null && !endpoints.some((e) => e.name === slo.endpoint)) {
+      b.problems.push({ file: src.file, line: null, field: src.field, message: `SLO "${src.spec}" names endpoint "${slo.endpoint}", which the scenario does not have (endpoints: ${endpoints.map((e) => e.name).join(', ')})` });
+    } else if (!slos.some((s) => s.spec === slo.spec)) {
+      slos.push(slo);
+      if (thresholdMetric(slo) === null) b.warnings.push(`SLO ${slo.spec} has no k6 threshold (k6 does not say which endpoint a dropped iteration was for); prodshape's report checks it after the import`);
+    }
+  }
+  return slos;
+};
+
+/** The profile's events as k6 scenarios, each calling its action's function (one per action). */
+interface PlannedEvents { actions: PlannedAction[]; events: PlannedEvent[]; skippedEvents: SkippedEvent[] }
+
+/** The planned action of an HTTP hook, made once per action. */
+const plannedAction = (actions: PlannedAction[], name: string, action: Scenario['actions'][string] & { kind: 'http' }, taken: Set<string>): PlannedAction => {
+  const known = actions.find((a) => a.name === name);
+  if (known !== undefined) return known;
+  const planned: PlannedAction = {
+    name, fn: fnName('action_', name, taken), method: action.method, path: action.path,
+    headers: { ...action.headers }, body: bodyOf(action.body), timeoutMs: action.timeoutMs,
+  };
+  if (planned.body !== null && 'json' in planned.body && !hasHeader(planned.headers, 'content-type')) planned.headers['content-type'] = 'application/json';
+  actions.push(planned);
+  return planned;
+};
+
+const plannedEvents = (b: PlanBuild, scenario: Scenario, profile: Profile): PlannedEvents => {
+  const taken = new Set<string>(['traffic', 'setup', 'teardown', 'options', 'handleSummary']);
+  const out: PlannedEvents = { actions: [], events: [], skippedEvents: [] };
+  const actionNames = Object.keys(scenario.actions);
+  const { skipped } = eventsForActions(profile.events, actionNames);
+  for (const ev of skipped) b.warnings.push(`event ${ev.action} at ${formatK6Duration(ev.atMs)} skipped: optional, and the scenario defines no ${ev.action} action`);
+  profile.events.forEach((ev, i) => {
+    if (skipped.includes(ev)) return;
+    const action = scenario.actions[ev.action];
+    const at = formatK6Duration(ev.atMs);
+    if (action === undefined) {
+      // As replay does: a profile event must name one of the scenario's actions.
+      b.problems.push({
+        file: profile.file, line: null, field: `events[${i}].action`,
+        message: `no action named "${ev.action}" in the scenario${scenario.file ? ` (${scenario.file})` : ''}; it defines: ${actionNames.join(', ') || '(none)'}`,
+      });
+      return;
+    }
+    if (action.kind === 'run') {
+      const reason = `shell actions cannot run inside k6 (run: ${JSON.stringify(action.command)}); run it yourself at ${at}, or give the action an http hook`;
+      out.skippedEvents.push({ atMs: ev.atMs, action: ev.action, reason });
+      b.warnings.push(`event ${ev.action} at ${at} skipped: ${reason}`);
+      return;
+    }
+    const planned = plannedAction(out.actions, ev.action, action, taken);
+    out.events.push({ scenario: `event_${i + 1}_${ev.action.replace(/[^A-Za-z0-9_-]/g, '_')}`, atMs: ev.atMs, action: ev.action, fn: planned.fn });
+  });
+  return out;
+};
+
+/** The profile's part of the plan: its names, time settings, length, peak rate and expected requests. */
+const plannedProfile = (profile: Profile, peakRps: number): K6ScriptPlan['profile'] => ({
+  name: profile.name,
+  file: profile.file,
+  description: profile.description,
+  arrival: profile.arrival,
+  speed: profile.applied.speed,
+  rateScale: profile.applied.rateScale,
+  durationLimitMs: profile.applied.durationLimitMs,
+  durationMs: profileDurationMs(profile),
+  peakRps,
+  expectedRequests: expectedArrivals(profile),
+});
+
 /**
  * Builds the plan. Throws an InputError listing every problem (the same
  * template and tenant problems `prodshape replay` reports, SLOs on unknown
@@ -162,114 +300,15 @@ const EXPORT_ENV: NodeJS.ProcessEnv = new Proxy({}, { get: () => 'k6' });
 export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   const { scenario, profile } = inp;
   const table = inp.tenants;
-  const problems: Problem[] = [];
-  const warnings: string[] = [];
+  const b: PlanBuild = { problems: [], warnings: [], pickers: [] };
+  const templates = compileTemplates(b, scenario, table);
+  const endpoints = plannedEndpoints(b, scenario, table, templates);
+  const rangeTables = [...new Set(b.pickers.flatMap((p) => p.tables).concat(templates.flatMap((t) => t.tables)))].sort();
+  const slos = plannedSlos(b, scenario, inp.slo, endpoints);
+  const { actions, events, skippedEvents } = plannedEvents(b, scenario, profile);
+  if (b.problems.length > 0) throw new InputError(b.problems);
 
-  // The engine's compiler: unknown placeholders, {tenant} without tenants, {TABLE.id} without ranges.
-  let templates: ReturnType<typeof compileScenarioRequests> = [];
-  try {
-    templates = compileScenarioRequests(scenario, table, EXPORT_ENV);
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    problems.push(...e.problems);
-  }
-
-  const pickers: TenantPicker[] = [];
-  const pickerOf = (mode: TenantPick, tables: string[]): number => {
-    const key = JSON.stringify([mode, [...tables].sort()]);
-    const i = pickers.findIndex((p) => JSON.stringify([p.mode, [...p.tables].sort()]) === key);
-    if (i >= 0) return i;
-    pickers.push({ mode, tables: [...tables].sort() });
-    return pickers.length - 1;
-  };
-  const totalWeight = scenario.endpoints.reduce((s, e) => s + e.weight, 0);
-  const endpoints: PlannedEndpoint[] = scenario.endpoints.map((e, i) => {
-    const t = templates[i];
-    let picker: number | null = null;
-    if (t?.tenant != null && table !== null) {
-      try {
-        createTenantPicker(table, t.tenant, t.tables);
-        picker = pickerOf(t.tenant, t.tables);
-      } catch (err) {
-        problems.push({ file: scenario.file, line: null, field: `endpoints[${i}]`, message: `cannot pick a tenant: ${(err as Error).message}` });
-      }
-    }
-    const headers = { ...e.headers };
-    if (e.body !== undefined && e.body !== null && typeof e.body !== 'string' && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
-    for (const [k, v] of Object.entries(headers)) {
-      if (SECRET_HEADER.test(k) && !v.includes('${')) {
-        warnings.push(`endpoint ${e.name}: header ${k} is written into the script as is; use \${NAME} in the scenario to read it from the environment instead`);
-      }
-    }
-    return {
-      name: e.name,
-      weight: e.weight,
-      share: totalWeight > 0 ? e.weight / totalWeight : 0,
-      method: e.method,
-      path: e.path,
-      headers,
-      body: bodyOf(e.body),
-      picker,
-      timeoutMs: e.timeoutMs ?? scenario.timeoutMs,
-    };
-  });
-  const rangeTables = [...new Set(pickers.flatMap((p) => p.tables).concat(templates.flatMap((t) => t.tables)))].sort();
-
-  const slos: SloSpec[] = [];
-  const sloSources = [
-    ...scenario.slo.map((s, i) => ({ spec: s, field: `slo[${i}]`, file: scenario.file })),
-    ...inp.slo.map((s) => ({ spec: s, field: '--slo', file: null })),
-  ];
-  for (const src of sloSources) {
-    const slo = parseSlo(src.spec);
-    if (typeof slo === 'string') problems.push({ file: src.file, line: null, field: src.field, message: slo });
-    else if (slo.endpoint !== null && !endpoints.some((e) => e.name === slo.endpoint)) {
-      problems.push({ file: src.file, line: null, field: src.field, message: `SLO "${src.spec}" names endpoint "${slo.endpoint}", which the scenario does not have (endpoints: ${endpoints.map((e) => e.name).join(', ')})` });
-    } else if (!slos.some((s) => s.spec === slo.spec)) {
-      slos.push(slo);
-      if (thresholdMetric(slo) === null) warnings.push(`SLO ${slo.spec} has no k6 threshold (k6 does not say which endpoint a dropped iteration was for); prodshape's report checks it after the import`);
-    }
-  }
-
-  const taken = new Set<string>(['traffic', 'setup', 'teardown', 'options', 'handleSummary']);
-  const actions: PlannedAction[] = [];
-  const events: PlannedEvent[] = [];
-  const skippedEvents: SkippedEvent[] = [];
-  const actionNames = Object.keys(scenario.actions);
-  const { skipped } = eventsForActions(profile.events, actionNames);
-  for (const ev of skipped) warnings.push(`event ${ev.action} at ${formatK6Duration(ev.atMs)} skipped: optional, and the scenario defines no ${ev.action} action`);
-  profile.events.forEach((ev, i) => {
-    if (skipped.includes(ev)) return;
-    const action = scenario.actions[ev.action];
-    const at = formatK6Duration(ev.atMs);
-    if (action === undefined) {
-      // As replay does: a profile event must name one of the scenario's actions.
-      problems.push({
-        file: profile.file, line: null, field: `events[${i}].action`,
-        message: `no action named "${ev.action}" in the scenario${scenario.file ? ` (${scenario.file})` : ''}; it defines: ${actionNames.join(', ') || '(none)'}`,
-      });
-      return;
-    }
-    if (action.kind === 'run') {
-      const reason = `shell actions cannot run inside k6 (run: ${JSON.stringify(action.command)}); run it yourself at ${at}, or give the action an http hook`;
-      skippedEvents.push({ atMs: ev.atMs, action: ev.action, reason });
-      warnings.push(`event ${ev.action} at ${at} skipped: ${reason}`);
-      return;
-    }
-    let planned = actions.find((a) => a.name === ev.action);
-    if (planned === undefined) {
-      planned = {
-        name: ev.action, fn: fnName('action_', ev.action, taken), method: action.method, path: action.path,
-        headers: { ...action.headers }, body: bodyOf(action.body), timeoutMs: action.timeoutMs,
-      };
-      if (planned.body !== null && 'json' in planned.body && !hasHeader(planned.headers, 'content-type')) planned.headers['content-type'] = 'application/json';
-      actions.push(planned);
-    }
-    events.push({ scenario: `event_${i + 1}_${ev.action.replace(/[^A-Za-z0-9_-]/g, '_')}`, atMs: ev.atMs, action: ev.action, fn: planned.fn });
-  });
-
-  if (problems.length > 0) throw new InputError(problems);
-
+  const { warnings, pickers } = b;
   const arrival = profileToK6Arrival(profile);
   if (arrival.rateRoundingError > 0) {
     warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${(arrival.rateRoundingError * 100).toFixed(3)}%)`);
@@ -285,18 +324,7 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
     plan: {
       generator: { name: 'prodshape', version: inp.version, command: inp.command },
       scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
-      profile: {
-        name: profile.name,
-        file: profile.file,
-        description: profile.description,
-        arrival: profile.arrival,
-        speed: profile.applied.speed,
-        rateScale: profile.applied.rateScale,
-        durationLimitMs: profile.applied.durationLimitMs,
-        durationMs: profileDurationMs(profile),
-        peakRps,
-        expectedRequests: expectedArrivals(profile),
-      },
+      profile: plannedProfile(profile, peakRps),
       arrival,
       vus: sizeVus(peakRps, inp.expectedLatencyMs, inp.maxVus),
       gracefulStopMs: Math.max(...endpoints.map((e) => e.timeoutMs), 1000),

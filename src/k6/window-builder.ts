@@ -67,110 +67,130 @@ export const apportion = (total: number, weights: readonly number[]): number[] =
 
 const SEP = '\u0000';
 
+/** The windows being built and the raw latencies they hold. */
+interface BuilderState {
+  /** Keyed `key\0endpoint\0class`. */
+  windows: Map<string, WindowAcc>;
+  /** Dropped iterations per window key (no endpoint: apportioned at the end). */
+  droppedByKey: Map<number, number>;
+  /** Raw latencies held, over every window. */
+  raw: number;
+  budgetValues: number;
+  minKey: number;
+  maxKey: number;
+}
+
+const seeKey = (s: BuilderState, k: number): void => {
+  if (k < s.minKey) s.minKey = k;
+  if (k > s.maxKey) s.maxKey = k;
+};
+
+/** The window of (key, endpoint, class), made when new. */
+const windowAt = (s: BuilderState, key: number, endpoint: string, tenantClass: TenantClass): WindowAcc => {
+  const id = `${key}${SEP}${endpoint}${SEP}${tenantClass}`;
+  let w = s.windows.get(id);
+  if (w === undefined) {
+    w = {
+      key, endpoint, tenantClass, sent: 0, dropped: 0, errors: {}, completedInWindow: 0, okInWindow: 0, ...newLatencyBuffer(),
+    };
+    s.windows.set(id, w);
+    seeKey(s, key);
+  }
+  return w;
+};
+
+const fold = (s: BuilderState, w: WindowAcc): void => {
+  s.raw -= foldLatency(w);
+};
+
+/** Folds the oldest windows' raw latencies until half the budget is left. */
+const shed = (s: BuilderState): void => {
+  const young = [...s.windows.values()].filter((w) => w.n > 0).sort((a, b) => a.key - b.key);
+  for (const w of young) {
+    if (s.raw <= s.budgetValues / 2) break;
+    fold(s, w);
+  }
+};
+
+const addRequest = (s: BuilderState, sendKey: number, endKey: number, endpoint: string, tenantClass: TenantClass, latencyUs: number, error: ErrorClass | null): void => {
+  const w = windowAt(s, sendKey, endpoint, tenantClass);
+  w.sent++;
+  if (error !== null) w.errors[error] = (w.errors[error] ?? 0) + 1;
+  pushLatency(w, latencyUs);
+  s.raw++;
+  const done = endKey === sendKey ? w : windowAt(s, endKey, endpoint, tenantClass);
+  done.completedInWindow++;
+  if (error === null) done.okInWindow++;
+  if (s.raw > s.budgetValues) shed(s);
+};
+
+/**
+ * Spreads each second's dropped iterations over that second's windows in
+ * proportion to their requests; a second without requests uses the run's mix,
+ * a run without requests the fallback window.
+ */
+const apportionDropped = (s: BuilderState, fallback: { endpoint: string; tenantClass: TenantClass }): void => {
+  const all = [...s.windows.values()];
+  const runMix = new Map<string, { endpoint: string; tenantClass: TenantClass; sent: number }>();
+  for (const w of all) {
+    const id = `${w.endpoint}${SEP}${w.tenantClass}`;
+    const m = runMix.get(id) ?? { endpoint: w.endpoint, tenantClass: w.tenantClass, sent: 0 };
+    m.sent += w.sent;
+    runMix.set(id, m);
+  }
+  const bySecond = new Map<number, WindowAcc[]>();
+  for (const w of all) if (w.sent > 0) bySecond.set(w.key, [...(bySecond.get(w.key) ?? []), w]);
+  for (const [key, count] of s.droppedByKey) {
+    const here = bySecond.get(key);
+    const targets: { acc: WindowAcc; weight: number }[] = here !== undefined
+      ? here.map((acc) => ({ acc, weight: acc.sent }))
+      : runMix.size > 0
+        ? [...runMix.values()].map((m) => ({ acc: windowAt(s, key, m.endpoint, m.tenantClass), weight: m.sent }))
+        : [{ acc: windowAt(s, key, fallback.endpoint, fallback.tenantClass), weight: 1 }];
+    apportion(count, targets.map((t) => t.weight)).forEach((share, i) => {
+      const t = targets[i];
+      if (t !== undefined) t.acc.dropped += share;
+    });
+  }
+};
+
+/** Every non-empty window as a record, in time, endpoint and class order. */
+const windowRecords = (s: BuilderState, shiftKey: number): WindowRecord[] => {
+  const out: WindowRecord[] = [];
+  for (const w of s.windows.values()) {
+    if (w.sent === 0 && w.dropped === 0 && w.completedInWindow === 0) continue;
+    fold(s, w);
+    out.push({
+      t_s: w.key - shiftKey,
+      endpoint: w.endpoint,
+      tenant_class: w.tenantClass,
+      offered: w.sent + w.dropped,
+      sent: w.sent,
+      dropped: w.dropped,
+      completed: w.sent,
+      errors: w.errors,
+      completed_in_window: w.completedInWindow,
+      ok_in_window: w.okInWindow,
+      latency: w.encoded ?? '',
+    });
+  }
+  return out.sort((a, b) => a.t_s - b.t_s || (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0) || (a.tenant_class < b.tenant_class ? -1 : 1));
+};
+
 /** `budgetValues`: raw latencies kept before folding (default 4 M, 16 MB). */
 export const createWindowBuilder = (budgetValues = 4_000_000): WindowBuilder => {
-  const windows = new Map<string, WindowAcc>();
-  const droppedByKey = new Map<number, number>();
-  let raw = 0;
-  let minKey = Infinity;
-  let maxKey = -Infinity;
-
-  const seeKey = (k: number): void => {
-    if (k < minKey) minKey = k;
-    if (k > maxKey) maxKey = k;
-  };
-
-  const get = (key: number, endpoint: string, tenantClass: TenantClass): WindowAcc => {
-    const id = `${key}${SEP}${endpoint}${SEP}${tenantClass}`;
-    let w = windows.get(id);
-    if (w === undefined) {
-      w = {
-        key, endpoint, tenantClass, sent: 0, dropped: 0, errors: {}, completedInWindow: 0, okInWindow: 0, ...newLatencyBuffer(),
-      };
-      windows.set(id, w);
-      seeKey(key);
-    }
-    return w;
-  };
-
-  const fold = (w: WindowAcc): void => {
-    raw -= foldLatency(w);
-  };
-
-  const shed = (): void => {
-    const young = [...windows.values()].filter((w) => w.n > 0).sort((a, b) => a.key - b.key);
-    for (const w of young) {
-      if (raw <= budgetValues / 2) break;
-      fold(w);
-    }
-  };
-
+  const s: BuilderState = { windows: new Map(), droppedByKey: new Map(), raw: 0, budgetValues, minKey: Infinity, maxKey: -Infinity };
   return {
-    addRequest(sendKey, endKey, endpoint, tenantClass, latencyUs, error) {
-      const w = get(sendKey, endpoint, tenantClass);
-      w.sent++;
-      if (error !== null) w.errors[error] = (w.errors[error] ?? 0) + 1;
-      pushLatency(w, latencyUs);
-      raw++;
-      const done = endKey === sendKey ? w : get(endKey, endpoint, tenantClass);
-      done.completedInWindow++;
-      if (error === null) done.okInWindow++;
-      if (raw > budgetValues) shed();
-    },
+    addRequest: (sendKey, endKey, endpoint, tenantClass, latencyUs, error) => addRequest(s, sendKey, endKey, endpoint, tenantClass, latencyUs, error),
     addDropped(key, count) {
-      droppedByKey.set(key, (droppedByKey.get(key) ?? 0) + count);
-      seeKey(key);
+      s.droppedByKey.set(key, (s.droppedByKey.get(key) ?? 0) + count);
+      seeKey(s, key);
     },
-    keyRange() {
-      return minKey === Infinity ? null : { min: minKey, max: maxKey };
-    },
-    rawValues() {
-      return raw;
-    },
+    keyRange: () => (s.minKey === Infinity ? null : { min: s.minKey, max: s.maxKey }),
+    rawValues: () => s.raw,
     finish(shiftKey, fallback) {
-      if (droppedByKey.size > 0) {
-        const all = [...windows.values()];
-        const runMix = new Map<string, { endpoint: string; tenantClass: TenantClass; sent: number }>();
-        for (const w of all) {
-          const id = `${w.endpoint}${SEP}${w.tenantClass}`;
-          const m = runMix.get(id) ?? { endpoint: w.endpoint, tenantClass: w.tenantClass, sent: 0 };
-          m.sent += w.sent;
-          runMix.set(id, m);
-        }
-        const bySecond = new Map<number, WindowAcc[]>();
-        for (const w of all) if (w.sent > 0) bySecond.set(w.key, [...(bySecond.get(w.key) ?? []), w]);
-        for (const [key, count] of droppedByKey) {
-          const here = bySecond.get(key);
-          const targets: { acc: WindowAcc; weight: number }[] = here !== undefined
-            ? here.map((acc) => ({ acc, weight: acc.sent }))
-            : runMix.size > 0
-              ? [...runMix.values()].map((m) => ({ acc: get(key, m.endpoint, m.tenantClass), weight: m.sent }))
-              : [{ acc: get(key, fallback.endpoint, fallback.tenantClass), weight: 1 }];
-          apportion(count, targets.map((t) => t.weight)).forEach((share, i) => {
-            const t = targets[i];
-            if (t !== undefined) t.acc.dropped += share;
-          });
-        }
-      }
-      const out: WindowRecord[] = [];
-      for (const w of windows.values()) {
-        if (w.sent === 0 && w.dropped === 0 && w.completedInWindow === 0) continue;
-        fold(w);
-        out.push({
-          t_s: w.key - shiftKey,
-          endpoint: w.endpoint,
-          tenant_class: w.tenantClass,
-          offered: w.sent + w.dropped,
-          sent: w.sent,
-          dropped: w.dropped,
-          completed: w.sent,
-          errors: w.errors,
-          completed_in_window: w.completedInWindow,
-          ok_in_window: w.okInWindow,
-          latency: w.encoded ?? '',
-        });
-      }
-      return out.sort((a, b) => a.t_s - b.t_s || (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0) || (a.tenant_class < b.tenant_class ? -1 : 1));
+      if (s.droppedByKey.size > 0) apportionDropped(s, fallback);
+      return windowRecords(s, shiftKey);
     },
   };
 };

@@ -17,6 +17,7 @@
  * as one copy's (1/N of the traffic); the configured total is N × pool size.
  * Pure.
  */
+import { round3 } from '../core/round.js';
 
 export type HoldSource = 'pool-gauges' | 'pg-activity' | 'pg-statements';
 
@@ -174,10 +175,10 @@ export const computeCapacity = (inp: CapacityInputs): Capacity | null => {
   return {
     peak_rps: Math.round(peak.value * 100) / 100,
     peak_t_s: peak.at,
-    hold_ms: Math.round(hold.ms * 1000) / 1000,
+    hold_ms: round3(hold.ms),
     hold_source: hold.source,
     hold_seconds: hold.seconds,
-    hold_full_ms: full === null ? null : Math.round(full.ms * 1000) / 1000,
+    hold_full_ms: full === null ? null : round3(full.ms),
     full_seconds: full?.seconds ?? 0,
     full_completed_rps: full === null ? null : Math.round(full.completedRps * 100) / 100,
     hold_grew: grew,

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PlanFlag } from './files.js';
+import { round3 } from '../core/round.js';
 
 /** A node of EXPLAIN's JSON plan (the keys read here; PostgreSQL writes many more). */
 export interface PlanNode {
@@ -187,7 +188,7 @@ export const summarisePlan = (explainJson: unknown, relationRows: ReadonlyMap<st
   const root = topPlan(explainJson);
   if (root === null) return null;
   const top = (Array.isArray(explainJson) ? explainJson[0] : explainJson) as Record<string, unknown>;
-  const num = (v: unknown): number | null => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : null);
+  const num = (v: unknown): number | null => (typeof v === 'number' ? round3(v) : null);
   return {
     fingerprint: fingerprintNode(root),
     shape: shapeLine(root),

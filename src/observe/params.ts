@@ -8,20 +8,13 @@
  * tenant's rows in TABLE (manifest `ranges`); anything else is literal. A plan
  * whose params name no placeholder is tenant-independent: one `fixed` bucket.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { inputError } from '../core/errors.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
+import { readTenantCsv, tenantsFromManifest, type TenantRow } from '../traffic/tenants.js';
 import type { PlanQuery, TenantSource } from '../scenario/scenario.js';
 import type { PlanBucket } from './files.js';
 
-/** A tenant with its size in the main per-tenant table. */
-export interface TenantSize {
-  id: string;
-  rows: number;
-  /** `[first id, count]` per table, when the dataset records it. */
-  ranges?: Record<string, [number, number]>;
-}
+/** A tenant with its size in the main per-tenant table (and its id ranges per table, when the dataset records them). */
+export type TenantSize = TenantRow;
 
 export interface BucketTenant {
   bucket: Exclude<PlanBucket, 'fixed'>;
@@ -80,33 +73,11 @@ export const fillParams = (plan: PlanQuery, tenant: TenantSize | null): { values
   return { values };
 };
 
-/** Tenants of a manifest as TenantSize. */
-export const manifestTenants = (m: Manifest): TenantSize[] =>
-  m.tenants.map((t) => ({ id: String(t.id), rows: t.rows, ...(t.ranges === undefined ? {} : { ranges: t.ranges }) }));
-
-/** Reads a CSV of real tenant sizes (a scenario's `tenants: { csv, id, rows }`, docs/design.md). */
-export const readTenantCsv = async (file: string, idColumn: string, rowsColumn: string): Promise<TenantSize[]> => {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw inputError('tenants.csv', 'cannot read the tenants CSV', { file });
-  }
-  const rows = parseCsv<Record<string, string>>(text, { columns: true, skip_empty_lines: true, trim: true });
-  return rows.map((r, i) => {
-    const id = r[idColumn];
-    const n = Number(r[rowsColumn]);
-    if (id === undefined || id === '') throw inputError(idColumn, `row ${i + 2}: no tenant id in column "${idColumn}"`, { file });
-    if (!Number.isFinite(n) || n < 0) throw inputError(rowsColumn, `row ${i + 2}: expected a row count >= 0 in column "${rowsColumn}"`, { file });
-    return { id, rows: n };
-  });
-};
-
 /** The tenants to take parameters from: the manifest given, else the scenario's `tenants:` source, else none. */
 export const loadTenants = async (manifest: Manifest | null, source: TenantSource | null): Promise<TenantSize[] | null> => {
-  if (manifest !== null) return manifestTenants(manifest);
+  if (manifest !== null) return tenantsFromManifest(manifest);
   if (source === null) return null;
-  if (source.kind === 'manifest') return manifestTenants(await readManifest(source.path));
+  if (source.kind === 'manifest') return tenantsFromManifest(await readManifest(source.path));
   return readTenantCsv(source.path, source.idColumn, source.rowsColumn);
 };
 

@@ -8,6 +8,7 @@ import type { PlanRegressionBreak } from '../analyze/breaks.js';
 import type { EventRecord } from '../run/index.js';
 import type { PlanRecord } from './files.js';
 import { loadObserved, type Observed } from './observed.js';
+import { round3 } from '../core/round.js';
 
 /** One plan change of a query in one bucket. */
 export interface PlanChange {
@@ -114,7 +115,7 @@ export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>):
     return {
       kind: 'plan-regression' as const,
       endpoint: null,
-      t_s: Math.round(t_s * 1000) / 1000,
+      t_s: round3(t_s),
       summary: `The plan of ${c.query}${who}${others} changed ${when}: ${c.before.shape ?? '?'} became ${c.after.shape ?? '?'}${timing}.`,
       evidence: {
         query: c.query,

@@ -34,6 +34,7 @@ import {
 } from './statements.js';
 import { startTicker, type Ticker } from './ticker.js';
 import type { Observer, RunContext } from '../engine/observer.js';
+import { round3 } from '../core/round.js';
 
 export interface PostgresObserverOptions {
   /** Connection URL, `${ENV}` already expanded (a secret: never printed). */
@@ -68,242 +69,295 @@ const connect = async (url: string): Promise<pg.Client> => {
 
 const planKey = (query: string, bucket: string): string => `${query}\u0000${bucket}`;
 
-export const createPostgresObserver = (opts: PostgresObserverOptions): Observer => {
-  const { meta } = opts;
-  let ctx: RunContext | null = null;
-  let monitor: pg.Client | null = null;
-  let explainer: pg.Client | null = null;
-  let versionNum = 0;
-  let statementsOn = false;
-  let prevSnap: StatementsSnapshot | null = null;
-  const texts = new Map<string, string>();
-  const ignore = new Set<string>();
-  const runStatements: StatementDelta[] = [];
-  const writers = new Map<string, NdjsonWriter>();
-  const tickers: Ticker[] = [];
-  let targets: PlanTarget[] = [];
-  let tenants: TenantSize[] | null = null;
-  const lastFingerprint = new Map<string, string>();
+/** One run's observer state, shared by the steps below. */
+interface PgObserverState {
+  opts: PostgresObserverOptions;
+  meta: MetaSink;
+  ctx: RunContext | null;
+  /** The polling connection. */
+  monitor: pg.Client | null;
+  /** The EXPLAIN connection. */
+  explainer: pg.Client | null;
+  /** server_version_num. */
+  versionNum: number;
+  /** Whether pg_stat_statements answers. */
+  statementsOn: boolean;
+  prevSnap: StatementsSnapshot | null;
+  /** Statement texts by queryid (fetched once each). */
+  texts: Map<string, string>;
+  /** queryids of the observer's own statements. */
+  ignore: Set<string>;
+  /** Every delta of the run, for the slowest statements at the end. */
+  runStatements: StatementDelta[];
+  writers: Map<string, NdjsonWriter>;
+  tickers: Ticker[];
+  targets: PlanTarget[];
+  tenants: TenantSize[] | null;
+  /** Fingerprint of each plan target (planKey), as last EXPLAINed. */
+  lastFingerprint: Map<string, string>;
   /** `plans:` entries the read-only guard refused: warned about once, never EXPLAINed again. */
-  const refusedPlans = new Set<string>();
-  let explainChain: Promise<unknown> = Promise.resolve();
-  let logParser: LogParser | null = null;
-  let logOffset = 0;
-  let stopped = false;
+  refusedPlans: Set<string>;
+  explainChain: Promise<unknown>;
+  logParser: LogParser | null;
+  /** Bytes of the server log already read. */
+  logOffset: number;
+  stopped: boolean;
+}
 
-  // Records taken before time zero (at start, before the engine fixes it) carry t_s 0.
-  const nowS = (): number => (ctx === null ? 0 : Math.max(0, ctx.nowMs()) / 1000);
-  const write = async (file: string, rec: unknown): Promise<void> => {
-    if (ctx === null) return;
-    let w = writers.get(file);
-    if (w === undefined) {
-      w = createNdjsonWriter(join(ctx.runDir, file));
-      writers.set(file, w);
-    }
-    await w.write(redactDeep(rec));
-  };
-  /** Serialises EXPLAIN work on its connection (BEGIN … ROLLBACK must not interleave). */
-  const onExplainer = <T>(work: (c: pg.Client) => Promise<T>): Promise<T | null> => {
-    const run = explainChain.then(async () => (explainer === null ? null : work(explainer)));
-    explainChain = run.catch((e: unknown) => meta.warn(`EXPLAIN failed: ${errorMessage(e)}`));
-    return run;
-  };
+const observerState = (opts: PostgresObserverOptions): PgObserverState => ({
+  opts, meta: opts.meta, ctx: null, monitor: null, explainer: null, versionNum: 0, statementsOn: false, prevSnap: null,
+  texts: new Map(), ignore: new Set(), runStatements: [], writers: new Map(), tickers: [], targets: [], tenants: null,
+  lastFingerprint: new Map(), refusedPlans: new Set(), explainChain: Promise.resolve(), logParser: null, logOffset: 0, stopped: false,
+});
 
-  const pollActivityOnce = async (): Promise<void> => {
-    if (monitor === null) return;
-    const t_s = Math.round(nowS() * 1000) / 1000;
-    try {
-      await write(OBSERVE_FILES.activity, aggregateActivity(t_s, await pollActivity(monitor)));
-    } catch (e) {
-      meta.warn(`pg_stat_activity poll failed: ${errorMessage(e)} (recorded; the run goes on)`);
-      await write(OBSERVE_FILES.activity, failedActivity(t_s, redact(errorMessage(e))));
-    }
-  };
+// Records taken before time zero (at start, before the engine fixes it) carry t_s 0.
+const nowS = (s: PgObserverState): number => (s.ctx === null ? 0 : Math.max(0, s.ctx.nowMs()) / 1000);
 
-  const snapshotStatements = async (label: string): Promise<void> => {
-    if (monitor === null || !statementsOn) return;
-    const t_s = Math.round(nowS() * 1000) / 1000;
-    let rec: StatementsRecord;
-    try {
-      const snap = await takeSnapshot(monitor, versionNum);
-      const prev = prevSnap;
-      const changed = [...snap.counters.values()]
-        .filter((c) => prev !== null && (prev.counters.get(c.key)?.calls ?? -1) !== c.calls)
-        .map((c) => c.queryid)
-        .filter((id) => !texts.has(id) && !ignore.has(id));
-      for (const [id, text] of await fetchTexts(monitor, [...new Set(changed)], versionNum)) {
-        if (isObserverStatement(text)) ignore.add(id);
-        else texts.set(id, text);
+const write = async (s: PgObserverState, file: string, rec: unknown): Promise<void> => {
+  if (s.ctx === null) return;
+  let w = s.writers.get(file);
+  if (w === undefined) {
+    w = createNdjsonWriter(join(s.ctx.runDir, file));
+    s.writers.set(file, w);
+  }
+  await w.write(redactDeep(rec));
+};
+
+/** Serialises EXPLAIN work on its connection (BEGIN … ROLLBACK must not interleave). */
+const onExplainer = <T>(s: PgObserverState, work: (c: pg.Client) => Promise<T>): Promise<T | null> => {
+  const run = s.explainChain.then(async () => (s.explainer === null ? null : work(s.explainer)));
+  s.explainChain = run.catch((e: unknown) => s.meta.warn(`EXPLAIN failed: ${errorMessage(e)}`));
+  return run;
+};
+
+const pollActivityOnce = async (s: PgObserverState): Promise<void> => {
+  if (s.monitor === null) return;
+  const t_s = round3(nowS(s));
+  try {
+    await write(s, OBSERVE_FILES.activity, aggregateActivity(t_s, await pollActivity(s.monitor)));
+  } catch (e) {
+    s.meta.warn(`pg_stat_activity poll failed: ${errorMessage(e)} (recorded; the run goes on)`);
+    await write(s, OBSERVE_FILES.activity, failedActivity(t_s, redact(errorMessage(e))));
+  }
+};
+
+/** Fetches the texts of statements whose calls changed and that are not known yet; the observer's own are ignored. */
+const learnTexts = async (s: PgObserverState, monitor: pg.Client, prev: StatementsSnapshot | null, snap: StatementsSnapshot): Promise<void> => {
+  const changed = [...snap.counters.values()]
+    .filter((c) => prev !== null && (prev.counters.get(c.key)?.calls ?? -1) !== c.calls)
+    .map((c) => c.queryid)
+    .filter((id) => !s.texts.has(id) && !s.ignore.has(id));
+  for (const [id, text] of await fetchTexts(monitor, [...new Set(changed)], s.versionNum)) {
+    if (isObserverStatement(text)) s.ignore.add(id);
+    else s.texts.set(id, text);
+  }
+};
+
+/** A snapshot's deltas from the previous one, warning when entries were evicted or the statistics reset. */
+const statementsRecord = async (s: PgObserverState, monitor: pg.Client, t_s: number, label: string): Promise<StatementsRecord> => {
+  const snap = await takeSnapshot(monitor, s.versionNum);
+  const prev = s.prevSnap;
+  await learnTexts(s, monitor, prev, snap);
+  const deltas = prev === null ? [] : diffSnapshots(prev, snap, s.texts, s.ignore);
+  const dealloc = prev?.dealloc != null && snap.dealloc !== null ? snap.dealloc - prev.dealloc : null;
+  const reset = prev?.statsReset != null && snap.statsReset !== null && prev.statsReset !== snap.statsReset;
+  if (dealloc !== null && dealloc > 0) {
+    s.meta.warn(`pg_stat_statements evicted ${dealloc} entries during the run: raise pg_stat_statements.max, the deltas may miss statements`);
+  }
+  if (reset) s.meta.warn('pg_stat_statements was reset during the run: the deltas after it count from the reset');
+  s.runStatements.push(...deltas);
+  s.prevSnap = snap;
+  return { t_s, label, ok: true, error: null, dealloc, reset, statements: deltas.slice(0, MAX_STATEMENTS_PER_LINE) };
+};
+
+const snapshotStatements = async (s: PgObserverState, label: string): Promise<void> => {
+  if (s.monitor === null || !s.statementsOn) return;
+  const t_s = round3(nowS(s));
+  let rec: StatementsRecord;
+  try {
+    rec = await statementsRecord(s, s.monitor, t_s, label);
+  } catch (e) {
+    s.meta.warn(`pg_stat_statements snapshot failed: ${errorMessage(e)}`);
+    rec = { t_s, label, ok: false, error: redact(errorMessage(e)), dealloc: null, reset: false, statements: [] };
+  }
+  await write(s, OBSERVE_FILES.statements, rec);
+};
+
+// ANALYZE runs are best of 2: the first warms the cache, so plan timings compare like with like.
+const explainOpts = (s: PgObserverState, analyze: boolean): ExplainOptions => ({ analyze, timeoutMs: s.opts.explainTimeoutMs ?? 30_000, best: 2 });
+
+/** EXPLAIN ANALYZE every plan target; records every result and remembers fingerprints. */
+const explainPlans = (s: PgObserverState, label: string): Promise<void | null> =>
+  onExplainer(s, async (c) => {
+    for (const t of s.targets) {
+      if (s.refusedPlans.has(t.plan.name)) continue;
+      const rec = await explainTarget(c, t, { t_s: nowS(s), label, source: 'plans' }, explainOpts(s, true));
+      if (rec.fingerprint !== null) s.lastFingerprint.set(planKey(rec.query, rec.bucket), rec.fingerprint);
+      if (isRefused(rec)) {
+        s.refusedPlans.add(t.plan.name);
+        const i = s.opts.plans.indexOf(t.plan);
+        s.meta.warn(`plan ${t.plan.name}${i === -1 ? '' : ` (plans[${i}].sql)`} is not EXPLAINed: ${rec.error ?? 'refused'}`);
       }
-      const deltas = prev === null ? [] : diffSnapshots(prev, snap, texts, ignore);
-      const dealloc = prev?.dealloc != null && snap.dealloc !== null ? snap.dealloc - prev.dealloc : null;
-      const reset = prev?.statsReset != null && snap.statsReset !== null && prev.statsReset !== snap.statsReset;
-      if (dealloc !== null && dealloc > 0) {
-        meta.warn(`pg_stat_statements evicted ${dealloc} entries during the run: raise pg_stat_statements.max, the deltas may miss statements`);
+      await write(s, OBSERVE_FILES.plans, rec);
+    }
+  });
+
+/** Cheap re-check: plain EXPLAIN; a changed fingerprint is EXPLAIN ANALYZEd at once. */
+const recheckPlans = (s: PgObserverState): Promise<void | null> =>
+  onExplainer(s, async (c) => {
+    for (const t of s.targets) {
+      if (s.stopped) return;
+      const key = planKey(t.plan.name, t.bucket);
+      const known = s.lastFingerprint.get(key);
+      if (known === undefined) continue;
+      const quick = await explainTarget(c, t, { t_s: nowS(s), label: 'check', source: 'plans' }, explainOpts(s, false));
+      // Every check is written (small: no plan JSON), so a change is placed between two checks.
+      if (quick.fingerprint === null || quick.fingerprint === known) {
+        await write(s, OBSERVE_FILES.plans, quick);
+        continue;
       }
-      if (reset) meta.warn('pg_stat_statements was reset during the run: the deltas after it count from the reset');
-      runStatements.push(...deltas);
-      rec = { t_s, label, ok: true, error: null, dealloc, reset, statements: deltas.slice(0, MAX_STATEMENTS_PER_LINE) };
-      prevSnap = snap;
-    } catch (e) {
-      meta.warn(`pg_stat_statements snapshot failed: ${errorMessage(e)}`);
-      rec = { t_s, label, ok: false, error: redact(errorMessage(e)), dealloc: null, reset: false, statements: [] };
+      const full = await explainTarget(c, t, { t_s: quick.t_s, label: 'check', source: 'plans' }, explainOpts(s, true));
+      const rec: PlanRecord = full.ok ? full : quick;
+      if (rec.fingerprint !== null) s.lastFingerprint.set(key, rec.fingerprint);
+      await write(s, OBSERVE_FILES.plans, rec);
     }
-    await write(OBSERVE_FILES.statements, rec);
-  };
+  });
 
-  // ANALYZE runs are best of 2: the first warms the cache, so plan timings compare like with like.
-  const explainOpts = (analyze: boolean): ExplainOptions => ({ analyze, timeoutMs: opts.explainTimeoutMs ?? 30_000, best: 2 });
-
-  /** EXPLAIN ANALYZE every plan target; records every result and remembers fingerprints. */
-  const explainPlans = (label: string): Promise<void | null> =>
-    onExplainer(async (c) => {
-      for (const t of targets) {
-        if (refusedPlans.has(t.plan.name)) continue;
-        const rec = await explainTarget(c, t, { t_s: nowS(), label, source: 'plans' }, explainOpts(true));
-        if (rec.fingerprint !== null) lastFingerprint.set(planKey(rec.query, rec.bucket), rec.fingerprint);
-        if (isRefused(rec)) {
-          refusedPlans.add(t.plan.name);
-          const i = opts.plans.indexOf(t.plan);
-          meta.warn(`plan ${t.plan.name}${i === -1 ? '' : ` (plans[${i}].sql)`} is not EXPLAINed: ${rec.error ?? 'refused'}`);
-        }
-        await write(OBSERVE_FILES.plans, rec);
-      }
-    });
-
-  /** Cheap re-check: plain EXPLAIN; a changed fingerprint is EXPLAIN ANALYZEd at once. */
-  const recheckPlans = (): Promise<void | null> =>
-    onExplainer(async (c) => {
-      for (const t of targets) {
-        if (stopped) return;
-        const key = planKey(t.plan.name, t.bucket);
-        const known = lastFingerprint.get(key);
-        if (known === undefined) continue;
-        const quick = await explainTarget(c, t, { t_s: nowS(), label: 'check', source: 'plans' }, explainOpts(false));
-        // Every check is written (small: no plan JSON), so a change is placed between two checks.
-        if (quick.fingerprint === null || quick.fingerprint === known) {
-          await write(OBSERVE_FILES.plans, quick);
-          continue;
-        }
-        const full = await explainTarget(c, t, { t_s: quick.t_s, label: 'check', source: 'plans' }, explainOpts(true));
-        const rec: PlanRecord = full.ok ? full : quick;
-        if (rec.fingerprint !== null) lastFingerprint.set(key, rec.fingerprint);
-        await write(OBSERVE_FILES.plans, rec);
-      }
-    });
-
-  /** EXPLAIN ANALYZE the run's slowest statements (by total and by mean time). */
-  const explainSlowest = (): Promise<void | null> =>
-    onExplainer(async (c) => {
-      const n = opts.slowest ?? 5;
-      // Utility statements (SET, BEGIN, LOCK, …) have no plan; DML is listed (and refused by the guard).
-      const planned = (d: StatementDelta): boolean => /^\W*(select|with|values|table|insert|update|delete|merge)\b/i.test(d.query.replace(/\/\*[\s\S]*?\*\//g, ''));
-      const top = topStatements(sumDeltas(runStatements).filter(planned), n);
-      const chosen = [...new Map([...top.byTotal, ...top.byMean].map((d) => [d.queryid, d])).values()];
-      for (const d of chosen) {
-        for (const t of targetsForStatement(d, opts.plans, tenants)) {
-          const rec = await explainTarget(c, t, { t_s: nowS(), label: 'slowest', source: 'slowest', query: t.plan.name, queryid: d.queryid }, { ...explainOpts(true), best: 1 });
-          await write(OBSERVE_FILES.plans, rec);
-        }
-      }
-    });
-
-  const readLog = async (final: boolean): Promise<void> => {
-    if (opts.logFile === null || logParser === null) return;
-    try {
-      const { text, offset } = await readNewBytes(opts.logFile, logOffset);
-      logOffset = offset;
-      const recs = [...logParser.push(text, nowS()), ...(final ? logParser.flush(nowS()) : [])];
-      for (const r of recs) await write(OBSERVE_FILES.log, r);
-    } catch (e) {
-      meta.warn(`cannot read the server log ${opts.logFile}: ${errorMessage(e)}`);
-    }
-  };
-
-  const setup = async (c: RunContext): Promise<boolean> => {
-    try {
-      monitor = await connect(opts.url);
-      explainer = await connect(opts.url);
-    } catch (e) {
-      meta.warn(`cannot connect to PostgreSQL: ${errorMessage(e)}; the run goes on without the PostgreSQL observer`);
-      return false;
-    }
-    for (const client of [monitor, explainer]) client.on('error', (e: Error) => meta.warn(`PostgreSQL connection error: ${e.message}`));
-    const info = await monitor.query<{ v: string; vn: string; mc: string }>(
-      "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS vn, current_setting('max_connections') AS mc",
-    );
-    versionNum = Number(info.rows[0]?.vn ?? 0);
-    try {
-      await monitor.query('SELECT 1 FROM pg_stat_statements(false) LIMIT 1');
-      statementsOn = true;
-    } catch (e) {
-      meta.warn(`pg_stat_statements is not available (${errorMessage(e)}): no statement deltas; ${ENABLE_STATEMENTS_HINT}`);
-    }
-    meta.meta.postgres = { server_version: info.rows[0]?.v ?? null, max_connections: Number(info.rows[0]?.mc ?? 0) || null, statements: statementsOn, log: opts.logLabel ?? opts.logFile };
-    try {
-      tenants = await loadTenants(c.manifest, opts.tenantSource);
-    } catch (e) {
-      meta.warn(`cannot read tenants for EXPLAIN parameters: ${errorMessage(e)}`);
-    }
-    targets = opts.plans.flatMap((p) => planTargets(p, tenants));
-    for (const t of targets) if (t.error !== null) meta.warn(`plan ${t.plan.name} (${t.bucket}) is not EXPLAINed: ${t.error}`);
-    targets = targets.filter((t) => t.error === null);
-    if (opts.logFile !== null) {
-      try {
-        logOffset = (await stat(opts.logFile)).size;
-        logParser = createLogParser(() => c.startedAtMs);
-      } catch (e) {
-        meta.warn(`cannot read the server log ${opts.logFile}: ${errorMessage(e)}`);
+/** EXPLAIN ANALYZE the run's slowest statements (by total and by mean time). */
+const explainSlowest = (s: PgObserverState): Promise<void | null> =>
+  onExplainer(s, async (c) => {
+    const n = s.opts.slowest ?? 5;
+    // Utility statements (SET, BEGIN, LOCK, …) have no plan; DML is listed (and refused by the guard).
+    const planned = (d: StatementDelta): boolean => /^\W*(select|with|values|table|insert|update|delete|merge)\b/i.test(d.query.replace(/\/\*[\s\S]*?\*\//g, ''));
+    const top = topStatements(sumDeltas(s.runStatements).filter(planned), n);
+    const chosen = [...new Map([...top.byTotal, ...top.byMean].map((d) => [d.queryid, d])).values()];
+    for (const d of chosen) {
+      for (const t of targetsForStatement(d, s.opts.plans, s.tenants)) {
+        const rec = await explainTarget(c, t, { t_s: nowS(s), label: 'slowest', source: 'slowest', query: t.plan.name, queryid: d.queryid }, { ...explainOpts(s, true), best: 1 });
+        await write(s, OBSERVE_FILES.plans, rec);
       }
     }
-    return true;
-  };
+  });
 
+const readLog = async (s: PgObserverState, final: boolean): Promise<void> => {
+  const { logFile } = s.opts;
+  if (logFile === null || s.logParser === null) return;
+  try {
+    const { text, offset } = await readNewBytes(logFile, s.logOffset);
+    s.logOffset = offset;
+    const recs = [...s.logParser.push(text, nowS(s)), ...(final ? s.logParser.flush(nowS(s)) : [])];
+    for (const r of recs) await write(s, OBSERVE_FILES.log, r);
+  } catch (e) {
+    s.meta.warn(`cannot read the server log ${logFile}: ${errorMessage(e)}`);
+  }
+};
+
+/** Reads the server's version and whether pg_stat_statements answers; records both in observe.json. */
+const probeServer = async (s: PgObserverState, monitor: pg.Client): Promise<void> => {
+  const info = await monitor.query<{ v: string; vn: string; mc: string }>(
+    "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS vn, current_setting('max_connections') AS mc",
+  );
+  s.versionNum = Number(info.rows[0]?.vn ?? 0);
+  try {
+    await monitor.query('SELECT 1 FROM pg_stat_statements(false) LIMIT 1');
+    s.statementsOn = true;
+  } catch (e) {
+    s.meta.warn(`pg_stat_statements is not available (${errorMessage(e)}): no statement deltas; ${ENABLE_STATEMENTS_HINT}`);
+  }
+  s.meta.meta.postgres = { server_version: info.rows[0]?.v ?? null, max_connections: Number(info.rows[0]?.mc ?? 0) || null, statements: s.statementsOn, log: s.opts.logLabel ?? s.opts.logFile };
+};
+
+/** The plan targets (one per plan and tenant-size bucket), warning of those that cannot be EXPLAINed. */
+const loadPlanTargets = async (s: PgObserverState, c: RunContext): Promise<void> => {
+  try {
+    s.tenants = await loadTenants(c.manifest, s.opts.tenantSource);
+  } catch (e) {
+    s.meta.warn(`cannot read tenants for EXPLAIN parameters: ${errorMessage(e)}`);
+  }
+  const targets = s.opts.plans.flatMap((p) => planTargets(p, s.tenants));
+  for (const t of targets) if (t.error !== null) s.meta.warn(`plan ${t.plan.name} (${t.bucket}) is not EXPLAINed: ${t.error}`);
+  s.targets = targets.filter((t) => t.error === null);
+};
+
+/** Connects both connections and prepares what the run observes; false when the server cannot be reached. */
+const setup = async (s: PgObserverState, c: RunContext): Promise<boolean> => {
+  let monitor: pg.Client;
+  try {
+    monitor = await connect(s.opts.url);
+    s.monitor = monitor;
+    s.explainer = await connect(s.opts.url);
+  } catch (e) {
+    s.meta.warn(`cannot connect to PostgreSQL: ${errorMessage(e)}; the run goes on without the PostgreSQL observer`);
+    return false;
+  }
+  for (const client of [s.monitor, s.explainer]) client.on('error', (e: Error) => s.meta.warn(`PostgreSQL connection error: ${e.message}`));
+  await probeServer(s, monitor);
+  await loadPlanTargets(s, c);
+  const { logFile } = s.opts;
+  if (logFile !== null) {
+    try {
+      s.logOffset = (await stat(logFile)).size;
+      s.logParser = createLogParser(() => c.startedAtMs);
+    } catch (e) {
+      s.meta.warn(`cannot read the server log ${logFile}: ${errorMessage(e)}`);
+    }
+  }
+  return true;
+};
+
+/** The first poll, snapshot and EXPLAINs, then a ticker for each periodic job. */
+const startObserving = async (s: PgObserverState, c: RunContext): Promise<void> => {
+  await Promise.all([pollActivityOnce(s), snapshotStatements(s, 'start'), explainPlans(s, 'start')]);
+  s.tickers.push(startTicker(s.opts.activityIntervalMs ?? 1000, c.nowMs, () => pollActivityOnce(s), c.signal));
+  if (s.statementsOn) s.tickers.push(startTicker(s.opts.statementsIntervalMs ?? 2000, c.nowMs, () => snapshotStatements(s, 'tick'), c.signal));
+  const checkMs = s.opts.planCheckIntervalMs ?? 5000;
+  if (checkMs > 0 && s.targets.length > 0) s.tickers.push(startTicker(checkMs, c.nowMs, async () => void (await recheckPlans(s)), c.signal));
+  if (s.logParser !== null) s.tickers.push(startTicker(1000, c.nowMs, () => readLog(s, false), c.signal));
+};
+
+/** Stops the tickers, takes the last snapshot and EXPLAINs, reads the log's tail, closes files and connections. */
+const stopObserving = async (s: PgObserverState): Promise<void> => {
+  s.stopped = true;
+  await Promise.all(s.tickers.map((t) => t.stop()));
+  await s.explainChain;
+  if (s.monitor !== null) {
+    s.stopped = false;
+    await snapshotStatements(s, 'end');
+    await explainPlans(s, 'end');
+    await explainSlowest(s);
+    s.stopped = true;
+    await readLog(s, true);
+  }
+  for (const w of s.writers.values()) await w.close();
+  s.writers.clear();
+  for (const client of [s.monitor, s.explainer]) {
+    if (client === null) continue;
+    try {
+      await client.end();
+    } catch (e) {
+      s.meta.warn(`closing a PostgreSQL connection: ${errorMessage(e)}`);
+    }
+  }
+  s.monitor = null;
+  s.explainer = null;
+  await s.meta.flush();
+};
+
+export const createPostgresObserver = (opts: PostgresObserverOptions): Observer => {
+  const s = observerState(opts);
   return {
     name: 'postgres',
     async start(c) {
-      ctx = c;
-      meta.bind(c);
-      if (await setup(c)) {
-        await Promise.all([pollActivityOnce(), snapshotStatements('start'), explainPlans('start')]);
-        tickers.push(startTicker(opts.activityIntervalMs ?? 1000, c.nowMs, pollActivityOnce, c.signal));
-        if (statementsOn) tickers.push(startTicker(opts.statementsIntervalMs ?? 2000, c.nowMs, () => snapshotStatements('tick'), c.signal));
-        const checkMs = opts.planCheckIntervalMs ?? 5000;
-        if (checkMs > 0 && targets.length > 0) tickers.push(startTicker(checkMs, c.nowMs, async () => void (await recheckPlans()), c.signal));
-        if (logParser !== null) tickers.push(startTicker(1000, c.nowMs, () => readLog(false), c.signal));
-      }
-      await meta.flush();
+      s.ctx = c;
+      s.meta.bind(c);
+      if (await setup(s, c)) await startObserving(s, c);
+      await s.meta.flush();
     },
     async onEvent(event: EventRecord) {
-      if (monitor === null || stopped) return;
+      if (s.monitor === null || s.stopped) return;
       const label = `event:${event.action}`;
-      await Promise.all([snapshotStatements(label), explainPlans(label)]);
+      await Promise.all([snapshotStatements(s, label), explainPlans(s, label)]);
     },
-    async stop() {
-      stopped = true;
-      await Promise.all(tickers.map((t) => t.stop()));
-      await explainChain;
-      if (monitor !== null) {
-        stopped = false;
-        await snapshotStatements('end');
-        await explainPlans('end');
-        await explainSlowest();
-        stopped = true;
-        await readLog(true);
-      }
-      for (const w of writers.values()) await w.close();
-      writers.clear();
-      for (const client of [monitor, explainer]) {
-        if (client === null) continue;
-        try {
-          await client.end();
-        } catch (e) {
-          meta.warn(`closing a PostgreSQL connection: ${errorMessage(e)}`);
-        }
-      }
-      monitor = null;
-      explainer = null;
-      await meta.flush();
-    },
+    stop: () => stopObserving(s),
   };
 };

@@ -98,101 +98,106 @@ const decodeUnicode = (body: string, esc: string): string => {
   return out;
 };
 
+/** One token found at an index: its kind, where it ends, and its value when that differs from the raw text. */
+interface Scan {
+  kind: TokenKind;
+  end: number;
+  value?: string;
+}
+
+/** A `U&'…'` string or `U&"…"` identifier at `i`, with an optional `UESCAPE 'c'` clause. */
+const scanUnicode = (sql: string, i: number): Scan => {
+  const quote = sql[i + 2] ?? '';
+  let j = quotedEnd(sql, i + 2, quote, false);
+  const body = sql.slice(i + 3, j - 1).split(quote + quote).join(quote);
+  let esc = '\\';
+  const k = skipBlank(sql, j);
+  const m = /^uescape/i.exec(sql.slice(k));
+  if (m !== null) {
+    const s = skipBlank(sql, k + m[0].length);
+    const e = /^'(.)'/s.exec(sql.slice(s));
+    if (e === null || e[1] === undefined) throw new SqlLexError('invalid UESCAPE');
+    esc = e[1];
+    j = s + e[0].length;
+  }
+  return quote === '"' ? { kind: 'qident', end: j, value: decodeUnicode(body, esc) } : { kind: 'string', end: j };
+};
+
+/** Whitespace, a comment, a string or a quoted identifier at `i`; null when none starts there. */
+const scanQuotedOrBlank = (sql: string, i: number): Scan | null => {
+  const c = sql[i] ?? '';
+  const next = sql[i + 1] ?? '';
+  if (/\s/.test(c)) {
+    let j = i;
+    while (j < sql.length && /\s/.test(sql[j] ?? '')) j++;
+    return { kind: 'space', end: j };
+  }
+  if (c === '-' && next === '-') {
+    const end = sql.indexOf('\n', i);
+    return { kind: 'comment', end: end === -1 ? sql.length : end + 1 };
+  }
+  if (c === '/' && next === '*') return { kind: 'comment', end: blockCommentEnd(sql, i) };
+  if (c === "'") return { kind: 'string', end: quotedEnd(sql, i, "'", false) };
+  if ((c === 'E' || c === 'e') && next === "'") return { kind: 'string', end: quotedEnd(sql, i + 1, "'", true) };
+  if (/[BbXxNn]/.test(c) && next === "'") return { kind: 'string', end: quotedEnd(sql, i + 1, "'", false) };
+  if ((c === 'U' || c === 'u') && next === '&' && (sql[i + 2] === "'" || sql[i + 2] === '"')) return scanUnicode(sql, i);
+  if (c === '"') {
+    const j = quotedEnd(sql, i, '"', false);
+    return { kind: 'qident', end: j, value: sql.slice(i + 1, j - 1).split('""').join('"') };
+  }
+  return null;
+};
+
+/** A `$n` parameter or a `$tag$…$tag$` string at `i` (which holds a `$`). */
+const scanDollar = (sql: string, i: number): Scan => {
+  if (/[0-9]/.test(sql[i + 1] ?? '')) {
+    let j = i + 1;
+    while (j < sql.length && /[0-9]/.test(sql[j] ?? '')) j++;
+    if (IDENT_CONT.test(sql[j] ?? '')) throw new SqlLexError(`trailing junk after parameter ${sql.slice(i, j)}`);
+    return { kind: 'param', end: j };
+  }
+  const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i));
+  if (m === null) throw new SqlLexError('a "$" that starts neither a parameter nor a dollar quote');
+  const end = sql.indexOf(m[0], i + m[0].length);
+  if (end === -1) throw new SqlLexError('unterminated dollar-quoted string');
+  return { kind: 'string', end: end + m[0].length };
+};
+
+/** An identifier, parameter, dollar quote, number, operator or punctuation at `i`. */
+const scanWordOrSymbol = (sql: string, i: number): Scan => {
+  const c = sql[i] ?? '';
+  const next = sql[i + 1] ?? '';
+  const n = sql.length;
+  if (IDENT_START.test(c)) {
+    let j = i + 1;
+    while (j < n && IDENT_CONT.test(sql[j] ?? '')) j++;
+    return { kind: 'ident', end: j, value: sql.slice(i, j).toLowerCase() };
+  }
+  if (c === '$') return scanDollar(sql, i);
+  if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next))) {
+    const m = /^(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?/.exec(sql.slice(i));
+    const j = i + Math.max(1, m?.[0].length ?? 1);
+    if (IDENT_CONT.test(sql[j] ?? '')) throw new SqlLexError(`trailing junk after numeric literal ${sql.slice(i, j + 1)}`);
+    return { kind: 'number', end: j };
+  }
+  if (OP_CHARS.includes(c)) {
+    let j = i + 1;
+    while (j < n && OP_CHARS.includes(sql[j] ?? '') && !sql.startsWith('--', j) && !sql.startsWith('/*', j)) j++;
+    return { kind: 'op', end: j };
+  }
+  if (PUNCT.includes(c)) return { kind: 'punct', end: c === ':' && next === ':' ? i + 2 : i + 1 };
+  throw new SqlLexError(`unexpected character ${JSON.stringify(c)}`);
+};
+
 /** Splits `sql` into tokens (whitespace and comments included, so the raw texts concatenate back to `sql`). */
 export const lexSql = (sql: string): Token[] => {
   const tokens: Token[] = [];
-  const push = (kind: TokenKind, from: number, to: number, value?: string): void => {
-    const raw = sql.slice(from, to);
-    tokens.push({ kind, raw, value: value ?? raw });
-  };
   let i = 0;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql[i] ?? '';
-    const next = sql[i + 1] ?? '';
-    if (/\s/.test(c)) {
-      let j = i;
-      while (j < n && /\s/.test(sql[j] ?? '')) j++;
-      push('space', i, j);
-      i = j;
-    } else if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      const j = end === -1 ? n : end + 1;
-      push('comment', i, j);
-      i = j;
-    } else if (c === '/' && next === '*') {
-      const j = blockCommentEnd(sql, i);
-      push('comment', i, j);
-      i = j;
-    } else if (c === "'") {
-      const j = quotedEnd(sql, i, "'", false);
-      push('string', i, j);
-      i = j;
-    } else if ((c === 'E' || c === 'e') && next === "'") {
-      const j = quotedEnd(sql, i + 1, "'", true);
-      push('string', i, j);
-      i = j;
-    } else if (/[BbXxNn]/.test(c) && next === "'") {
-      const j = quotedEnd(sql, i + 1, "'", false);
-      push('string', i, j);
-      i = j;
-    } else if ((c === 'U' || c === 'u') && next === '&' && (sql[i + 2] === "'" || sql[i + 2] === '"')) {
-      const quote = sql[i + 2] ?? '';
-      let j = quotedEnd(sql, i + 2, quote, false);
-      const body = sql.slice(i + 3, j - 1).split(quote + quote).join(quote);
-      let esc = '\\';
-      const k = skipBlank(sql, j);
-      const m = /^uescape/i.exec(sql.slice(k));
-      if (m !== null) {
-        const s = skipBlank(sql, k + m[0].length);
-        const e = /^'(.)'/s.exec(sql.slice(s));
-        if (e === null || e[1] === undefined) throw new SqlLexError('invalid UESCAPE');
-        esc = e[1];
-        j = s + e[0].length;
-      }
-      if (quote === '"') push('qident', i, j, decodeUnicode(body, esc));
-      else push('string', i, j);
-      i = j;
-    } else if (c === '"') {
-      const j = quotedEnd(sql, i, '"', false);
-      push('qident', i, j, sql.slice(i + 1, j - 1).split('""').join('"'));
-      i = j;
-    } else if (IDENT_START.test(c)) {
-      let j = i + 1;
-      while (j < n && IDENT_CONT.test(sql[j] ?? '')) j++;
-      push('ident', i, j, sql.slice(i, j).toLowerCase());
-      i = j;
-    } else if (c === '$' && /[0-9]/.test(next)) {
-      let j = i + 1;
-      while (j < n && /[0-9]/.test(sql[j] ?? '')) j++;
-      if (IDENT_CONT.test(sql[j] ?? '')) throw new SqlLexError(`trailing junk after parameter ${sql.slice(i, j)}`);
-      push('param', i, j);
-      i = j;
-    } else if (c === '$') {
-      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i));
-      if (m === null) throw new SqlLexError('a "$" that starts neither a parameter nor a dollar quote');
-      const end = sql.indexOf(m[0], i + m[0].length);
-      if (end === -1) throw new SqlLexError('unterminated dollar-quoted string');
-      push('string', i, end + m[0].length);
-      i = end + m[0].length;
-    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next))) {
-      const m = /^(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?/.exec(sql.slice(i));
-      const j = i + Math.max(1, m?.[0].length ?? 1);
-      if (IDENT_CONT.test(sql[j] ?? '')) throw new SqlLexError(`trailing junk after numeric literal ${sql.slice(i, j + 1)}`);
-      push('number', i, j);
-      i = j;
-    } else if (OP_CHARS.includes(c)) {
-      let j = i + 1;
-      while (j < n && OP_CHARS.includes(sql[j] ?? '') && !sql.startsWith('--', j) && !sql.startsWith('/*', j)) j++;
-      push('op', i, j);
-      i = j;
-    } else if (PUNCT.includes(c)) {
-      const j = c === ':' && next === ':' ? i + 2 : i + 1;
-      push('punct', i, j);
-      i = j;
-    } else {
-      throw new SqlLexError(`unexpected character ${JSON.stringify(c)}`);
-    }
+  while (i < sql.length) {
+    const t = scanQuotedOrBlank(sql, i) ?? scanWordOrSymbol(sql, i);
+    const raw = sql.slice(i, t.end);
+    tokens.push({ kind: t.kind, raw, value: t.value ?? raw });
+    i = t.end;
   }
   return tokens;
 };

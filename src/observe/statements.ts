@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { StatementDelta, StatementsRecord } from './files.js';
 import { OBSERVER_MARK } from './explain.js';
+import { round3 } from '../core/round.js';
 
 /** Cumulative counters of one pg_stat_statements entry. */
 export interface StatementCounters {
@@ -99,8 +100,6 @@ const OWN_STATEMENT = /\bFROM pg_stat_(?:statements|statements_info|activity)\b|
 
 /** True for the observer's own statements (left out of every delta). */
 export const isObserverStatement = (text: string): boolean => text.includes(OBSERVER_MARK) || OWN_STATEMENT.test(text);
-
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
  * Counter deltas from `prev` to `cur`, per queryid, for the statements that ran

@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from '../core/module-start.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 import { lockPid } from './lock.js';
 import { pidAlive, runningPostmaster, stopPostmaster } from './cluster.js';
@@ -22,7 +23,7 @@ export const WATCHDOG_POLL_MS = 500;
 export const startWatchdog = (opts: { ownerPid: number; postmasterPid: number; dataDir: string; lockFile: string }): number | undefined => {
   const self = fileURLToPath(import.meta.url);
   // Under the test runner this file is TypeScript: run it through tsx as the tests run the CLI.
-  const node = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self];
+  const node = nodeArgsFor(self);
   const child = spawn(process.execPath, [...node, String(opts.ownerPid), String(opts.postmasterPid), opts.dataDir, opts.lockFile], {
     detached: true, stdio: 'ignore', cwd: PACKAGE_ROOT,
   });

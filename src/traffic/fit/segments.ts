@@ -10,7 +10,7 @@
  */
 import type { Stage } from '../../scenario/profile.js';
 import { createMinHeap } from '../logs/reorder.js';
-import { roundSig } from './stats.js';
+import { roundSig } from '../../core/round.js';
 
 /** How far the stages may stray from the curve. */
 export interface SegmentOptions {

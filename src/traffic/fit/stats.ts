@@ -4,20 +4,10 @@
  * the chi-square survival function, and Pearson correlation.
  */
 
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
+import { lnGamma } from '../../core/gamma.js';
 
-/** ln Γ(x) for x > 0, to ~15 significant digits. */
-export const lnGamma = (x: number): number => {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  const z = x - 1;
-  let a = LANCZOS[0] as number;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (LANCZOS[i] as number) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-};
+/** ln Γ (core/gamma.ts). */
+export { lnGamma };
 
 const EPS = 1e-14;
 const TINY = 1e-300;
@@ -85,13 +75,6 @@ export const pearson = (a: readonly number[], b: readonly number[]): number | nu
   // A series constant up to rounding has no correlation to speak of.
   const flat = (v: number, m: number): boolean => v <= 1e-20 * Math.max(1e-300, m * m * n);
   return flat(saa, ma) || flat(sbb, mb) ? null : sab / Math.sqrt(saa * sbb);
-};
-
-/** Rounds to `digits` significant digits (for numbers written to files). */
-export const roundSig = (x: number, digits = 4): number => {
-  if (x === 0 || !Number.isFinite(x)) return x;
-  const p = Math.pow(10, digits - Math.ceil(Math.log10(Math.abs(x))));
-  return Math.round(x * p) / p;
 };
 
 /** A p-value for people: `= 0.42`, `< 0.001`. */

@@ -1,5 +1,6 @@
 /** The short printed summary of a fit: requests, span, rates, daily shape, top endpoints, fitted s, warnings. */
-import { pText, roundSig } from './stats.js';
+import { roundSig } from '../../core/round.js';
+import { pText } from './stats.js';
 import type { FitResult } from './fit.js';
 import { localTime, offsetText, spanText, yamlDuration } from './write.js';
 

@@ -10,7 +10,7 @@ import type { Stage } from '../../scenario/profile.js';
 import { isQueryId, pseudonym } from '../logs/remap.js';
 import type { TemplateStats } from './endpoints.js';
 import type { FitResult } from './fit.js';
-import { roundSig } from './stats.js';
+import { roundSig } from '../../core/round.js';
 
 /** Milliseconds as a duration a profile accepts, in the largest exact unit: `1h`, `90m`, `45s`, `1500ms`. */
 export const yamlDuration = (ms: number): string => {

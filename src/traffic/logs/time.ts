@@ -7,6 +7,7 @@
  * or `+hh:mm`), default UTC; offsets at each instant come from Intl, so DST is right.
  */
 import { inputError } from '../../core/errors.js';
+import { round3 } from '../../core/round.js';
 
 /** A parsed time: the instant and the zone offset it was written in (minutes east of UTC), null when none was written. */
 export interface ParsedTime { timeMs: number; offsetMin: number | null }
@@ -101,7 +102,7 @@ export const parseEpoch = (n: number): ParsedTime | null => {
   else ms = n / 1e6;
   if (ms < 1e11 || ms > 1e14) return null;
   // Binary fractions of seconds (1709539202.25 * 1000) land a hair off: keep microseconds.
-  return { timeMs: Math.round(ms * 1000) / 1000, offsetMin: 0 };
+  return { timeMs: round3(ms), offsetMin: 0 };
 };
 
 const NUMERIC = /^\d+(\.\d+)?$/;
