@@ -1,26 +1,47 @@
 /**
  * The run's clock: milliseconds since the run's time zero, from the
  * high-resolution monotonic timer anchored to the wall clock, so every worker
- * thread (each with its own `performance.timeOrigin`) agrees on time zero.
+ * thread (each with its own `performance.timeOrigin`) agrees on time zero;
+ * and the waits the scheduler takes against it. Everything in a share that
+ * reads time or waits for it goes through a `RunClock`, so tests can drive a
+ * share on fake time (test/engine/fake-clock.ts).
  */
 
 import type { Clock } from '../core/clock.js';
 
-/** Milliseconds since the run's time zero (negative before it): a core Clock whose origin is time zero. Injectable for tests. */
-export type RunClock = Clock;
+/** Time and waits of a share: a core Clock whose origin is the run's time zero, plus the waits. Injectable for tests. */
+export interface RunClock extends Clock {
+  /** Milliseconds since the run's time zero (negative before it). */
+  nowMs(): number;
+  /** Resolves after about `ms` (a timer: >= 1 ms granularity, often late under load). */
+  sleep(ms: number): Promise<void>;
+  /** Resolves after pending I/O callbacks ran (one turn of the event loop). */
+  yieldIo(): Promise<void>;
+  /** Blocks the thread for `ms` (sub-millisecond, no CPU, no I/O meanwhile). Keep it short. */
+  nap(ms: number): void;
+  /** Calls `fn` every `ms` until the returned function is called. */
+  every(ms: number, fn: () => void): () => void;
+}
 
 /** Wall-clock epoch ms with sub-ms resolution. */
 export const epochNowMs = (): number => performance.timeOrigin + performance.now();
-
-/** A clock whose zero is the epoch time `t0EpochMs`. */
-export const createRunClock = (t0EpochMs: number): RunClock => {
-  const offset = performance.timeOrigin - t0EpochMs;
-  return { nowMs: () => offset + performance.now() };
-};
 
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Blocks the thread for `ms` (sub-millisecond precision, no CPU): Atomics.wait on a cell nobody notifies. Keep it short. */
 export const nap = (ms: number): void => {
   if (ms > 0) Atomics.wait(napCell, 0, 0, ms);
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const yieldIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const every = (ms: number, fn: () => void): (() => void) => {
+  const timer = setInterval(fn, ms);
+  return () => clearInterval(timer);
+};
+
+/** A real clock whose zero is the epoch time `t0EpochMs`. */
+export const createRunClock = (t0EpochMs: number): RunClock => {
+  const offset = performance.timeOrigin - t0EpochMs;
+  return { nowMs: () => offset + performance.now(), sleep, yieldIo, nap, every };
 };

@@ -96,6 +96,20 @@ export interface RecorderOptions {
   windowedTenants?: number;
 }
 
+/** What `Recorder.close` closes. */
+export interface CloseOptions {
+  /** The share's clock, ms since time zero: a second is closed only once the clock has left it. */
+  nowMs: number;
+  /** The next planned arrival, ms (Infinity once arrivals ended): a second it may still land in stays open. */
+  frontierMs: number;
+  /** Close every second below `untilS` whatever is pending (the end of the run). Default false. */
+  force?: boolean;
+  /** With `force`: the first second not closed. Default Infinity. */
+  untilS?: number;
+  /** At most this many seconds per call, so encoding never holds the event loop for long. Default Infinity. */
+  limit?: number;
+}
+
 /** Records one share's requests; see the module comment. */
 export class Recorder {
   private readonly endpointIndex = new Map<string, number>();
@@ -243,11 +257,11 @@ export class Recorder {
   /**
    * Closes the seconds that are complete, in order: no arrival can still land
    * in them (`frontierMs` is the next planned arrival), nothing sent in them
-   * is pending, and `nowMs` has left them. `force` closes every second below
-   * `untilS` regardless (end of run). At most `limit` seconds per call, so
-   * encoding never holds the event loop for long. Returns the closed seconds' records.
+   * is pending, and `nowMs` has left them. With `force`, closes every second
+   * below `untilS` regardless (end of run). Returns the closed seconds' records.
    */
-  close(nowMs: number, frontierMs: number, force = false, untilS = Infinity, limit = Infinity): WindowRecord[][] {
+  close(opts: CloseOptions): WindowRecord[][] {
+    const { nowMs, frontierMs, force = false, untilS = Infinity, limit = Infinity } = opts;
     const out: WindowRecord[][] = [];
     while (out.length < limit) {
       const t = this.nextClose;
@@ -264,7 +278,7 @@ export class Recorder {
     return out;
   }
 
-  /** The last second (exclusive) that holds any record: close(…, true, this.endSecond) flushes all. */
+  /** The last second (exclusive) that holds any record: close({ force: true, untilS: this.endSecond, … }) flushes all. */
   get endSecond(): number {
     let m = this.nextClose;
     for (const t of this.buckets.keys()) m = Math.max(m, t + 1);

@@ -18,7 +18,7 @@ import { classifyError, classifyStatus, createPool, RequestTimeoutError } from '
 import { CLASS_INDEX, ERROR_INDEX, Recorder, type LiveSnapshot, type ShareTotals, type TrackedTenant } from './recorder.js';
 import type { Histogram } from '../run/histogram.js';
 import type { TenantRecord } from '../run/format.js';
-import { nap, type RunClock } from './clock.js';
+import type { RunClock } from './clock.js';
 import type { PinnedHost } from './reach.js';
 import { round3 } from '../core/round.js';
 
@@ -85,16 +85,12 @@ export interface ShareResult {
  */
 export const deadTargetAfterMs = (plannedDurationMs: number): number => Math.max(5000, Math.min(60_000, plannedDurationMs / 10));
 
-const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * Longest nap (ms) the scheduler takes before an arrival less than 2 ms away.
  * Responses that come in during a nap are read after it: their latency can
  * read up to this much high.
  */
 export const NAP_MS = 0.2;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads a plan stream ahead: synchronous streams are pulled one at a time,
@@ -311,7 +307,7 @@ export class ShareRunner {
   private maintain(final = false): void {
     const now = this.opts.clock.nowMs();
     this.sweep(now);
-    const closed = this.recorder.close(now, this.frontierMs, false, Infinity, final ? Infinity : 2);
+    const closed = this.recorder.close({ nowMs: now, frontierMs: this.frontierMs, limit: final ? Infinity : 2 });
     if (closed.length > 0) this.sink.windows(closed);
     if (now - this.lastLiveMs >= (this.opts.liveIntervalMs ?? 1000) || final) {
       this.lastLiveMs = now;
@@ -336,7 +332,7 @@ export class ShareRunner {
    */
   async run(): Promise<ShareResult> {
     const clock = this.opts.clock;
-    const timer = setInterval(() => this.maintain(), 100);
+    const stopMaintaining = clock.every(100, () => this.maintain());
     const cursor = this.cursor;
     try {
       for (;;) {
@@ -367,7 +363,7 @@ export class ShareRunner {
           // Still due (a burst): serve I/O and go on. Otherwise wait below, which serves I/O first:
           // one turn of the event loop per send at moderate rates, not two.
           if (r === undefined || r.atMs <= now) {
-            await immediate();
+            await clock.yieldIo();
             continue;
           }
         }
@@ -375,13 +371,13 @@ export class ShareRunner {
         const waitMs = r.atMs - now;
         if (waitMs > 2) {
           // Timers are coarse (>= 1 ms, often late): sleep most of the gap on one.
-          await Promise.race([sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
+          await Promise.race([clock.sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
         } else {
           // The last 2 ms: serve pending I/O, then nap at most NAP_MS (a futex wait, no CPU)
           // instead of spinning, so an idle generator leaves the CPU to the target.
-          await immediate();
+          await clock.yieldIo();
           const leftMs = r.atMs - clock.nowMs();
-          if (leftMs > 0.02) nap(Math.min(leftMs, NAP_MS));
+          if (leftMs > 0) clock.nap(Math.min(leftMs, NAP_MS));
         }
       }
     } finally {
@@ -395,12 +391,12 @@ export class ShareRunner {
     if (cutShort) await cursor.close();
     // Drain. At the natural end every request settles (the sweep enforces timeouts);
     // after a stop (or a stop during this wait) in-flight requests get the grace period.
-    while (this.stopReason === null && this.recorder.pending > 0) await sleep(20);
+    while (this.stopReason === null && this.recorder.pending > 0) await clock.sleep(20);
     let abandoned = 0;
     if (this.stopReason !== null) {
       // `graceMs` is read on every turn: a second Ctrl-C (stop with 0) ends the wait at once.
       const graceStart = clock.nowMs();
-      while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
+      while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await clock.sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
       // What is still in flight is given up now: recorded as aborted, waiting from its intended time until now.
       const abortMs = clock.nowMs();
       for (const h of this.inflight) {
@@ -411,9 +407,9 @@ export class ShareRunner {
         h.abortFn?.(new Error('run stopped'));
       }
     }
-    clearInterval(timer);
+    stopMaintaining();
     this.maintain(true);
-    const rest = this.recorder.close(clock.nowMs(), Infinity, true, this.recorder.endSecond);
+    const rest = this.recorder.close({ nowMs: clock.nowMs(), frontierMs: Infinity, force: true, untilS: this.recorder.endSecond });
     if (rest.length > 0) this.sink.windows(rest);
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     return {

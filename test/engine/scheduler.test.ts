@@ -1,0 +1,134 @@
+/**
+ * The scheduler on fake time (test/engine/fake-clock.ts): the share runs its
+ * real loop, recorder and timeouts, but time moves only when it waits and the
+ * target answers on that clock. What it measures is compared to the exact
+ * truth: no machine dependence, so this file is in the `unit` group.
+ */
+import { describe, expect, it } from 'vitest';
+import { Recorder } from '../../src/engine/recorder.js';
+import { NAP_MS, ShareRunner, type ShareSink } from '../../src/engine/share.js';
+import type { WindowRecord } from '../../src/run/format.js';
+import { decodeHistogram, mergeHistograms, percentileMs, type Histogram } from '../../src/run/histogram.js';
+import type { PlannedRequest } from '../../src/traffic/plan.js';
+import { createFakeClock, fakeDispatcher, type FakeClock } from './fake-clock.js';
+
+/** `n` GET arrivals from `startMs`, `gapMs(i)` apart. */
+const plan = (n: number, gapMs: (i: number) => number, startMs = 0): PlannedRequest[] => {
+  const out: PlannedRequest[] = [];
+  let t = startMs;
+  for (let i = 0; i < n; i++) {
+    out.push({ atMs: t, endpoint: 'root', method: 'GET', path: `/r/${i}`, tenant: null, tenantClass: 'none' });
+    t += gapMs(i);
+  }
+  return out;
+};
+
+/** A deterministic pseudo-random sequence in (0, 1) (a linear congruential generator). */
+const lcg = (seed: number): (() => number) => {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 4294967296;
+  };
+};
+
+const runOnFakeTime = async (clock: FakeClock, requests: PlannedRequest[], serviceMs: (path: string, sentMs: number) => number, opts: { sendCostMs?: number; timeoutMs?: number } = {}) => {
+  const { dispatcher, sends } = fakeDispatcher(clock, serviceMs, opts.sendCostMs === undefined ? {} : { sendCostMs: opts.sendCostMs });
+  const windows: WindowRecord[][] = [];
+  const sink: ShareSink = { windows: (s) => windows.push(...s), live: () => undefined, dead: () => undefined };
+  const runner = new ShareRunner(requests, {
+    target: new URL('http://127.0.0.1:9/'), connections: 1, maxInflight: null, timeoutMs: opts.timeoutMs ?? 10_000, trackedTenants: null, logRequests: false, clock, dispatcher,
+  }, sink);
+  const result = await runner.run();
+  const latency = mergeHistograms(windows.flat().map((w) => decodeHistogram(w.latency)));
+  return { result, sends, windows, latency };
+};
+
+/** HDR precision: 3 significant digits, plus the 1 µs rounding of recordMs. */
+const close = (measured: number | null, truth: number): void => {
+  expect(measured).not.toBeNull();
+  expect(Math.abs((measured as number) - truth)).toBeLessThanOrEqual(truth * 0.001 + 0.002);
+};
+
+/**
+ * A latency: a response that comes in while the scheduler naps is read after the nap, so it reads up
+ * to NAP_MS high (share.ts), never low.
+ */
+const closeLatency = (measured: number | null, truth: number): void => {
+  expect(measured).not.toBeNull();
+  expect(measured as number).toBeGreaterThanOrEqual(truth * 0.999 - 0.002);
+  expect(measured as number).toBeLessThanOrEqual(truth * 1.001 + 0.002 + NAP_MS);
+};
+
+const pct = (h: Histogram, p: number): number | null => percentileMs(h, p);
+
+describe('scheduler on fake time', () => {
+  it('sends every arrival at its intended time: lag 0, latency = service time', async () => {
+    const rnd = lcg(7);
+    // Poisson arrivals at 2,000/s for ~2 s, gaps from 0.5 µs to several ms: both the timer and the nap paths.
+    const requests = plan(4000, () => -Math.log(rnd()) / 2);
+    const intended = requests.map((r) => r.atMs);
+    const clock = createFakeClock(-5);
+    const { result, sends, windows, latency } = await runOnFakeTime(clock, requests, () => 3);
+    expect(sends.length).toBe(4000);
+    sends.forEach((s, i) => expect(s.sentMs).toBeCloseTo(intended[i] as number, 9));
+    expect(result.totals.ok).toBe(4000);
+    expect(result.lag.maxValue).toBeLessThanOrEqual(1); // 1 µs: the histogram's floor
+    closeLatency(pct(latency, 50), 3);
+    closeLatency(pct(latency, 100), 3);
+    // Every second the plan spans, in order (second i at index i), holding every send.
+    expect(windows.length).toBe(Math.floor((intended.at(-1) as number) / 1000) + 1);
+    windows.forEach((sec, i) => sec.forEach((w) => expect(w.t_s).toBe(i)));
+    expect(windows.flat().reduce((a, w) => a + w.sent, 0)).toBe(4000);
+  });
+
+  it('counts a server stall from the intended time (no coordinated omission): p99 within HDR precision of the truth', async () => {
+    // 1,000/s evenly for 10 s; the server holds every request that reaches it in [4000, 5000) ms of each 5 s until the stall ends.
+    const requests = plan(10_000, () => 1);
+    const clock = createFakeClock();
+    const service = (_: string, sentMs: number): number => {
+      const phase = ((sentMs % 5000) + 5000) % 5000;
+      return phase >= 4000 ? 5000 - phase : 0.5;
+    };
+    const truth = requests.map((r) => service(r.path, r.atMs)).sort((a, b) => a - b);
+    const { result, latency } = await runOnFakeTime(clock, requests, service);
+    expect(result.totals.ok).toBe(10_000);
+    closeLatency(pct(latency, 99), truth[Math.ceil(0.99 * truth.length) - 1] as number);
+    closeLatency(pct(latency, 50), truth[Math.ceil(0.5 * truth.length) - 1] as number);
+  });
+
+  it('measures its own lag when sending costs more than the gap, and counts it in the latency', async () => {
+    // Arrivals every 0.1 ms, each send costs 0.15 ms of the thread: the generator falls behind by 0.05 ms per request.
+    const requests = plan(1000, () => 0.1);
+    const clock = createFakeClock();
+    const { result, sends, latency } = await runOnFakeTime(clock, requests, () => 1, { sendCostMs: 0.15 });
+    const lags = sends.map((s, i) => s.sentMs - (requests[i] as PlannedRequest).atMs);
+    expect(Math.max(...lags)).toBeGreaterThan(40); // ~0.05 ms x 1000
+    close(pct(result.lag, 100), Math.max(...lags));
+    // Latency is from the intended time: at least service (1 ms) plus the lag (more: a busy loop reads responses late).
+    expect(pct(latency, 100)).toBeGreaterThanOrEqual((1 + Math.max(...lags)) * 0.999);
+  });
+
+  it('times a request out at its deadline, measured from the intended time', async () => {
+    const requests = plan(50, () => 20);
+    const clock = createFakeClock();
+    const { result, latency } = await runOnFakeTime(clock, requests, (path) => (path === '/r/10' ? 5000 : 2), { timeoutMs: 300 });
+    expect(result.totals.errors.timeout).toBe(1);
+    expect(result.totals.ok).toBe(49);
+    // The sweep runs every 100 ms of fake time but records the timeout at its deadline.
+    closeLatency(pct(latency, 100), 300);
+  });
+});
+
+describe('Recorder.close', () => {
+  it('keeps a second open while the frontier or the clock is still in it, then closes it', () => {
+    const rec = new Recorder({ trackedTenants: null });
+    rec.send(100, 100, rec.endpointId('a'), 4);
+    rec.complete(100, 100, 105, 0, 4, -1, null);
+    expect(rec.close({ nowMs: 1500, frontierMs: 900 })).toEqual([]);
+    expect(rec.close({ nowMs: 900, frontierMs: 1500 })).toEqual([]);
+    const closed = rec.close({ nowMs: 2500, frontierMs: 2500, limit: 1 });
+    expect(closed.map((s) => s.map((w) => w.sent))).toEqual([[1]]);
+    expect(rec.close({ nowMs: 5000, frontierMs: Infinity, force: true, untilS: 3 }).length).toBe(2);
+  });
+});
