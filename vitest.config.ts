@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/helpers/sequencer.js';
 
 /**
  * Test files import the TypeScript sources directly; end-to-end tests run the
@@ -35,6 +36,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    // The slowest files of a group start first (test/helpers/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...LOAD, ...PLANTED, ...DEMO], maxWorkers: 2, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'load', include: LOAD, maxWorkers: 2, sequence: { groupOrder: 1 } } },
