@@ -220,23 +220,8 @@ const scheduleEvents = (opts: RunPlanOptions, t0EpochMs: number, io: {
   return { timers, records, running };
 };
 
-/** Runs a plan against the target and writes the run directory. See the module comment. */
-export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
-  const log = (line: string): void => opts.log?.(redact(line));
-  const s = settingsOf(opts);
-  const out = await createRunDir(opts);
-  const meta = initialMeta(opts, s);
-  await out.writeMeta(meta);
-
-  const live = createLiveTotals(s.workers);
-  let stopAll: (reason: string, grace: number) => void = () => undefined;
-  const merger = new WindowMerger(s.workers, (records) => out.windows(records));
-  const sink: MainSink = {
-    windows: (share, seconds) => merger.add(share, seconds),
-    live: (share, l) => live.add(share, l),
-    requests: (records) => out.requests(records),
-    dead: (reason) => stopAll(reason, s.graceMs),
-  };
+/** Creates the shares and waits until each is ready; on a failure stops them, removes the run directory and rethrows. */
+const startShares = async (opts: RunPlanOptions, s: Settings, out: RunDirWriter, sink: MainSink): Promise<ShareHandle[]> => {
   const shares = createShares({
     plan: opts.plan, target: opts.target, workers: s.workers, connections: s.connections, maxInflight: s.maxInflight, sink,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
@@ -253,23 +238,30 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     await out.abandon();
     throw e;
   }
+  return shares;
+};
 
-  const observers = createObserverSet(opts.observers ?? [], {
-    runDir: out.dir, target: opts.target, scenario: opts.scenario ?? null, manifest: opts.manifest ?? null, log,
-    ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}),
-  });
-  const t0EpochMs = await observers.start(opts.leadMs ?? (s.workers > 1 ? 300 : 50) + ((opts.observers ?? []).length > 0 ? 500 : 0));
-  meta.started_at_ms = Math.round(t0EpochMs);
+/** How a run stops: the first reason wins; `signal` (Ctrl-C) stops with the grace, `forceSignal` at once and aborts running events. */
+interface StopControl {
+  stop(reason: string, graceMs: number): void;
+  /** The reason of the stop, or null while the run goes on. */
+  reason(): string | null;
+  /** Aborted on a forced stop: events in flight give up. */
+  eventSignal: AbortSignal;
+  detachAbort(): void;
+  detachForce(): void;
+}
 
+const createStopControl = (shares: readonly ShareHandle[], opts: RunPlanOptions, graceMs: number, log: (line: string) => void): StopControl => {
   let stopReason: string | null = null;
   const eventAbort = new AbortController();
-  stopAll = (reason, grace) => {
+  const stop = (reason: string, grace: number): void => {
     if (stopReason !== null) return;
     stopReason = reason;
     log(`stopping: ${reason}; waiting up to ${grace / 1000} s for requests in flight`);
     for (const sh of shares) sh.stop(reason, grace);
   };
-  const onAbort = (): void => stopAll(typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'interrupted', s.graceMs);
+  const onAbort = (): void => stop(typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'interrupted', graceMs);
   const onForce = (): void => {
     eventAbort.abort();
     for (const sh of shares) sh.stop(stopReason ?? 'interrupted', 0);
@@ -277,9 +269,43 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   opts.forceSignal?.addEventListener('abort', onForce, { once: true });
   if (opts.signal?.aborted) onAbort();
+  return {
+    stop, reason: () => stopReason, eventSignal: eventAbort.signal,
+    detachAbort: () => opts.signal?.removeEventListener('abort', onAbort),
+    detachForce: () => opts.forceSignal?.removeEventListener('abort', onForce),
+  };
+};
+
+/** Runs a plan against the target and writes the run directory. See the module comment. */
+export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
+  const log = (line: string): void => opts.log?.(redact(line));
+  const s = settingsOf(opts);
+  const out = await createRunDir(opts);
+  const meta = initialMeta(opts, s);
+  await out.writeMeta(meta);
+
+  const live = createLiveTotals(s.workers);
+  let control: StopControl | null = null;
+  const merger = new WindowMerger(s.workers, (records) => out.windows(records));
+  const sink: MainSink = {
+    windows: (share, seconds) => merger.add(share, seconds),
+    live: (share, l) => live.add(share, l),
+    requests: (records) => out.requests(records),
+    dead: (reason) => control?.stop(reason, s.graceMs),
+  };
+  const shares = await startShares(opts, s, out, sink);
+
+  const observers = createObserverSet(opts.observers ?? [], {
+    runDir: out.dir, target: opts.target, scenario: opts.scenario ?? null, manifest: opts.manifest ?? null, log,
+    ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}),
+  });
+  const t0EpochMs = await observers.start(opts.leadMs ?? (s.workers > 1 ? 300 : 50) + ((opts.observers ?? []).length > 0 ? 500 : 0));
+  meta.started_at_ms = Math.round(t0EpochMs);
+  const stops = createStopControl(shares, opts, s.graceMs, log);
+  control = stops;
 
   for (const sh of shares) sh.start(t0EpochMs);
-  const events = scheduleEvents(opts, t0EpochMs, { dir: out, observers, signal: eventAbort.signal, stopped: () => stopReason !== null, log });
+  const events = scheduleEvents(opts, t0EpochMs, { dir: out, observers, signal: stops.eventSignal, stopped: () => stops.reason() !== null, log });
   const liveTimer = setInterval(() => {
     const status = live.tick(epochNowMs() - t0EpochMs, opts.plannedDurationMs);
     if (status !== null) opts.onLive?.(status);
@@ -290,24 +316,24 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     results = await Promise.all(shares.map((sh) => sh.done));
   } catch (e) {
     // A worker failed: stop the others before reporting it.
-    stopAll(`a worker failed: ${errorMessage(e)}`, 0);
+    stops.stop(`a worker failed: ${errorMessage(e)}`, 0);
     await Promise.allSettled(shares.map((sh) => sh.done));
     throw e;
   } finally {
     clearInterval(liveTimer);
     for (const t of events.timers) clearTimeout(t);
-    opts.signal?.removeEventListener('abort', onAbort);
+    stops.detachAbort();
   }
   // Events still running: they end at their own timeout, or now on a forced stop.
   await Promise.all(events.running);
-  opts.forceSignal?.removeEventListener('abort', onForce);
+  stops.detachForce();
   merger.finish();
   await observers.stop();
 
   const summed = sumShares(results);
   out.tenants(mergeTenantRecords(results.flatMap((r) => r.tenants)));
   await out.finish();
-  finishMeta(meta, summed, stopReason, opts.plannedDurationMs, log);
+  finishMeta(meta, summed, stops.reason(), opts.plannedDurationMs, log);
   await out.writeMeta(meta);
   return { dir: out.dir, meta, totals: summed.totals, events: events.records, abandoned: summed.abandoned };
 };
