@@ -10,6 +10,7 @@ import { gaugeValue } from '../../src/core/prom-parse.js';
 import { registerSecret, clearSecrets } from '../../src/core/secrets.js';
 import { poolEpisodes, poolSeries } from '../../src/analyze/detect/pool.js';
 import { distinctLabel, parseMatrix, PromqlError, queryRange, rangeToScrapes, readWindow } from '../../src/observe/promql.js';
+import { remoteWrite, RemoteWriteError } from '../../src/observe/remote-write.js';
 import { prometheusBinary, startPrometheus, type TestPrometheus } from '../helpers/prometheus-server.js';
 
 const bin = prometheusBinary();
@@ -94,6 +95,31 @@ describe.skipIf(bin.skip !== null)(`PromQL query_range against a real Prometheus
     expect(poolEpisodes(series.samples, 2)).toHaveLength(1);
     const perInstance = await queryRange(server, 'pool_size{job="svc"}', w, { timeoutMs: 5000 });
     expect(distinctLabel(perInstance, 'instance')).toHaveLength(INSTANCES.length);
+  });
+
+  it('reads back from the server, step by step, the series a remote write sent (snappy block over 64 KiB)', async () => {
+    const server = prom?.url ?? new URL('http://127.0.0.1:1');
+    const endMs = Math.floor(Date.now() / 1000) * 1000 - 1000;
+    // 6,000 samples every 100 ms (~100 KB encoded: two snappy literal chunks), values not on a simple grid.
+    const samples: Array<[number, number]> = Array.from({ length: 6000 }, (_, i) => [endMs - (5999 - i) * 100, Math.round(Math.sin(i / 7) * 1e6) / 1e3]);
+    const other: Array<[number, number]> = samples.map(([t], i) => [t, i % 13]);
+    await remoteWrite(new URL('/api/v1/write', server), [
+      { labels: { __name__: 'prodshape_test_latency_ms', endpoint: 'GET /a', quantile: 'p99' }, samples },
+      { labels: { __name__: 'prodshape_test_latency_ms', endpoint: 'GET /b', quantile: 'p99' }, samples: other },
+    ], { timeoutMs: 10_000 });
+    const w = { startS: (endMs - 599_900) / 1000, endS: endMs / 1000, stepS: 0.1 };
+    const back = await queryRange(server, 'prodshape_test_latency_ms', w, { timeoutMs: 10_000 });
+    const byEndpoint = new Map(back.map((s) => [s.labels.endpoint, s.points]));
+    expect([...byEndpoint.keys()].sort()).toEqual(['GET /a', 'GET /b']);
+    expect(byEndpoint.get('GET /a')).toEqual(samples.map(([t, v]) => [t / 1000, v]));
+    expect(byEndpoint.get('GET /b')).toEqual(other.map(([t, v]) => [t / 1000, v]));
+  });
+
+  it('reports a remote write the receiver refuses (a sample from 1970: out of bounds) with its status and text', async () => {
+    const server = prom?.url ?? new URL('http://127.0.0.1:1');
+    const err = await remoteWrite(new URL('/api/v1/write', server), [{ labels: { __name__: 'prodshape_test_old' }, samples: [[1000, 1]] }], { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteWriteError);
+    expect(String((err as Error).message)).toMatch(/HTTP 4\d\d /);
   });
 
   it('reports a bad query as the API error, and never shows the URL password', async () => {
