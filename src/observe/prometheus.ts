@@ -70,13 +70,14 @@ export interface ScrapeOptions {
 }
 
 /** `user:password@` of a scrape URL as a Basic authorization header (none without a user). */
-const basicAuth = (url: URL): Record<string, string> => {
+export const basicAuth = (url: URL): Record<string, string> => {
   if (url.username === '' && url.password === '') return {};
   const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
   return { authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
 };
 
-const withoutCredentials = (url: URL): URL => {
+/** The URL without `user:password@` (sent as a header instead). */
+export const withoutCredentials = (url: URL): URL => {
   const u = new URL(url.href);
   u.username = '';
   u.password = '';
