@@ -55,6 +55,24 @@ th { background: #f3f4f6; font-weight: 600; } td.num, th.num { text-align: right
 .bar.hot { background: #fca5a5; }
 details { margin: 6px 0; } code { font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
+.chart { overflow: hidden; max-width: 100%; } .uplot, .uplot canvas { max-width: 100%; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+@media (max-width: 800px) { main { padding: 12px; } table { font-size: 12px; } th, td { padding: 4px 5px; } }
+@media (prefers-color-scheme: dark) {
+  :root { --line: #374151; --muted: #9ca3af; color-scheme: dark; }
+  body { background: #111827; color: #e5e7eb; }
+  table, .card, .break, .step { background: #1f2937; }
+  th { background: #273244; }
+  .st.found { background: #450a0a; color: #fca5a5; } .st.nothing { background: #052e16; color: #86efac; } .st.not-observed { background: #273244; }
+  .chart { background: #f9fafb; color: #111827; }
+}
+@media print {
+  body { background: #fff; font-size: 11px; }
+  main { max-width: none; padding: 0; }
+  .chart, .break, .step, table { break-inside: avoid; }
+  .card, .chart { border-color: #d1d5db; }
+  details > summary { display: none; }
+}
 `;
 
 const num = (s: string): string => `<td class="num">${s}</td>`;
