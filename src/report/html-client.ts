@@ -85,7 +85,8 @@ export const CLIENT_JS = String.raw`
       },
       axes: [{ label: 'seconds since start' }, { label: opts.yLabel, size: 70 }].concat(opts.y2Label ? [{ scale: 'y2', side: 1, label: opts.y2Label, size: 60, grid: { show: false } }] : []),
       series: [{ label: 't', value: function (u, v) { return v === null || v === undefined ? '-' : Math.round(v) + ' s'; } }].concat(series.map(function (s, i) {
-        return { label: s, scale: (opts.y2 || []).indexOf(i) >= 0 ? 'y2' : 'y', value: withUnit(unitOf(i)), stroke: (opts.colors || palette)[i % palette.length], width: 1.5, spanGaps: false, points: { show: false } };
+        var dashed = (opts.dash || []).indexOf(i) >= 0;
+        return { label: s, scale: (opts.y2 || []).indexOf(i) >= 0 ? 'y2' : 'y', value: withUnit(unitOf(i)), stroke: (opts.colors || palette)[i % palette.length], width: 1.5, dash: dashed ? [5, 4] : undefined, spanGaps: false, points: { show: false } };
       })),
       hooks: { draw: [markers] },
     }, cols, el);
@@ -114,6 +115,19 @@ export const CLIENT_JS = String.raw`
       var e = data.endpoint_timeline[n];
       return t.map(function (_, i) { return e ? pos(e.p99_ms[i]) : null; });
     })), { yLabel: 'ms', unit: 'ms', log: true });
+  }
+  if (names.length > 1) {
+    // Per endpoint: achieved requests/s (solid) and errors/s (dashed, same colour).
+    var cols = [t], labels = [], colors = [], dash = [];
+    names.forEach(function (n, k) {
+      var e = data.endpoint_timeline[n];
+      labels.push(n + ' rps', n + ' errors/s');
+      colors.push(palette[k % palette.length], palette[k % palette.length]);
+      dash.push(2 * k + 1);
+      cols.push(t.map(function (_, i) { return e ? e.achieved_rps[i] : null; }));
+      cols.push(t.map(function (_, i) { return e ? e.errors[i] : null; }));
+    });
+    chart('chart-endpoint-rps', 'Requests/s and errors/s by endpoint', labels, cols, { yLabel: 'per second', unit: '/s', colors: colors, dash: dash });
   }
   if (data.pool && data.pool.length > 0) {
     chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [

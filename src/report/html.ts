@@ -2,7 +2,8 @@
  * report.html: one self-contained file (no network: uPlot's script and CSS
  * are inlined from node_modules, the data is inlined as JSON). It opens with
  * the verdict, then the breaks, the diagnosis, charts of offered/achieved rps
- * and p50/p95/p99 over time with events and breaks marked, p99 per endpoint,
+ * and p50/p95/p99 over time with events and breaks marked, p99 and
+ * requests/s + errors/s per endpoint,
  * pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
  * size class, slowest tenants, events. Everything but the charts is plain
  * HTML, so the page reads with scripts off.
@@ -211,7 +212,7 @@ ${diagnosisBlock(r)}
 <p class="meta">Latency is measured from each request's intended send time (no coordinated omission). Dashed blue lines: events; red lines: breaks; shaded: cold windows (blue) and saturation (red).</p>
 <div class="chart" id="chart-rps"></div>
 <div class="chart" id="chart-latency"></div>
-${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div>' : ''}
+${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div><div class="chart" id="chart-endpoint-rps"></div>' : ''}
 <h2>Endpoints</h2>
 ${endpointsTable(r)}
 <h2>Latency by tenant size class</h2>

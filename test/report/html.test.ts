@@ -67,7 +67,7 @@ describe('report.html in headless Chromium', () => {
     expect(box!.y).toBeLessThan(200);
 
     // Every chart has a canvas with drawn pixels.
-    for (const id of ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-pool']) {
+    for (const id of ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool']) {
       // (A string: the test is compiled without DOM types.)
       const drawn = await page.evaluate<number>(`(() => {
         const canvas = document.querySelector('#${id} canvas');
@@ -107,7 +107,7 @@ describe('report.html in headless Chromium', () => {
     await page.route(/^(?!file:)/, (route) => route.abort());
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-charts="ready"]', { timeout: 15_000 });
-    const ids = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-pool'];
+    const ids = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool'];
     // Widest right edge of any chart canvas, and the page's own scroll width, against the viewport.
     const fit = async (): Promise<{ overflow: number; right: number; width: number }> => page.evaluate(`(() => {
       const canvases = [...document.querySelectorAll('.chart canvas')];
@@ -140,9 +140,10 @@ describe('report.html in headless Chromium', () => {
     await over.scrollIntoViewIfNeeded();
     const b = (await over.boundingBox())!;
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-    for (const id of ['chart-latency', 'chart-endpoints', 'chart-pool']) {
+    for (const id of ['chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool']) {
       expect(await page.locator(`#${id} .u-cursor-x.u-off`).count(), `${id} cursor follows`).toBe(0);
     }
+    await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', 'report-cursor.png') });
     const legend = (await page.locator('#chart-latency .u-legend').textContent()) ?? '';
     expect(legend).toMatch(/\d ms/);
     expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
