@@ -22,7 +22,9 @@ export const CLIENT_JS = String.raw`
     });
     ctx.font = (10 * devicePixelRatio) + 'px sans-serif';
     ctx.lineWidth = devicePixelRatio;
-    (data.marks || []).forEach(function (m, i) {
+    // Each label takes the first row where it overlaps no label already drawn.
+    var rows = [];
+    (data.marks || []).forEach(function (m) {
       var x = u.valToPos(m.t, 'x', true);
       if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
       ctx.strokeStyle = m.kind === 'event' ? '#2563eb' : '#dc2626';
@@ -32,7 +34,11 @@ export const CLIENT_JS = String.raw`
       ctx.moveTo(x, top);
       ctx.lineTo(x, top + h);
       ctx.stroke();
-      ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (12 + (i % 3) * 11) * devicePixelRatio);
+      var x0 = x + 3 * devicePixelRatio, x1 = x0 + ctx.measureText(m.label).width;
+      var row = 0;
+      while ((rows[row] || []).some(function (r) { return x0 < r[1] && r[0] < x1; })) row++;
+      (rows[row] = rows[row] || []).push([x0, x1 + 4 * devicePixelRatio]);
+      ctx.fillText(m.label, x0, top + (12 + row * 11) * devicePixelRatio);
     });
     ctx.restore();
   }
