@@ -22,8 +22,20 @@ const statementsTable = (d: DatabaseSection): string => {
     + `<th class="num">mean</th><th class="num">rows</th><th class="num">blocks read</th></tr></thead><tbody>${rows.join('')}</tbody></table>${dealloc}`;
 };
 
-const plansTable = (d: DatabaseSection): string => {
-  if (d.plans.length === 0) return '<p class="meta">No plans were captured (list critical queries under <code>plans:</code> in the scenario).</p>';
+/**
+ * Why no plan was captured, in the words of the diagnosis's plans step (the
+ * PostgreSQL observer was off, EXPLAIN failed, or the scenario lists no
+ * critical queries) rather than a fixed hint that may not apply.
+ */
+const noPlans = (r: Report): string => {
+  const step = r.diagnosis.find((x) => x.id === 'plans');
+  if (step === undefined || step.status !== 'not-observed') return '<p class="meta">No plans were captured for this run.</p>';
+  const how = step.how_to_enable ? ` To capture them: ${h(step.how_to_enable)}.` : '';
+  return `<p class="meta">${h(step.summary)}${how}</p>`;
+};
+
+const plansTable = (d: DatabaseSection, r: Report): string => {
+  if (d.plans.length === 0) return noPlans(r);
   const rows = d.plans.slice(0, 20).map((p) => `<tr><td>${h(p.query)}${p.source === 'slowest' ? ' <span class="meta">(slowest)</span>' : ''}</td>`
     + `<td>${h(p.bucket)}${p.tenant === null ? '' : ` ${h(p.tenant)}`}</td><td>${p.ok ? h(p.shape ?? '') : `<span class="meta">${h(p.error ?? '')}</span>`}</td>`
     + `${num(p.execution_ms === null ? '-' : fmtMs(p.execution_ms))}<td>${h(p.flags.map((f) => `${f.node}: ${f.message}`).join('; '))}</td></tr>`);
@@ -39,5 +51,5 @@ export const databaseHtml = (r: Report): string => {
     + `${a.waiting_lock.value} waiting on locks, ${a.total.value} client connections.</p>`;
   const capacity = d.capacity === null ? '' : `<p id="capacity"><b>Capacity.</b> ${h(d.capacity.sentence)}</p>`;
   const warnings = d.warnings.length === 0 ? '' : `<ul class="notes">${d.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>`;
-  return `<h2>Database</h2>\n${capacity}${activity}<h3>Statements</h3>${statementsTable(d)}<h3>Plans</h3>${plansTable(d)}${warnings}`;
+  return `<h2>Database</h2>\n${capacity}${activity}<h3>Statements</h3>${statementsTable(d)}<h3>Plans</h3>${plansTable(d, r)}${warnings}`;
 };

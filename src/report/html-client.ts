@@ -22,7 +22,9 @@ export const CLIENT_JS = String.raw`
     });
     ctx.font = (10 * devicePixelRatio) + 'px sans-serif';
     ctx.lineWidth = devicePixelRatio;
-    (data.marks || []).forEach(function (m, i) {
+    // Each label takes the first row where it overlaps no label already drawn.
+    var rows = [];
+    (data.marks || []).forEach(function (m) {
       var x = u.valToPos(m.t, 'x', true);
       if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
       ctx.strokeStyle = m.kind === 'event' ? '#2563eb' : '#dc2626';
@@ -32,32 +34,69 @@ export const CLIENT_JS = String.raw`
       ctx.moveTo(x, top);
       ctx.lineTo(x, top + h);
       ctx.stroke();
-      ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (12 + (i % 3) * 11) * devicePixelRatio);
+      var x0 = x + 3 * devicePixelRatio, x1 = x0 + ctx.measureText(m.label).width;
+      var row = 0;
+      while ((rows[row] || []).some(function (r) { return x0 < r[1] && r[0] < x1; })) row++;
+      (rows[row] = rows[row] || []).push([x0, x1 + 4 * devicePixelRatio]);
+      ctx.fillText(m.label, x0, top + (12 + row * 11) * devicePixelRatio);
     });
     ctx.restore();
   }
 
   function zeroBased(u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; }
 
+  // Legend values with their unit: '832.5 ms', '41.2 rps', not '832.511'.
+  function withUnit(unit) {
+    return function (u, v) {
+      if (v === null || v === undefined) return '-';
+      var a = Math.abs(v);
+      var n = a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+      return n + ' ' + unit;
+    };
+  }
+
+  // Every chart joins one cursor sync group: hovering one moves the others' cursors.
+  var sync = uPlot.sync('prodshape');
+  var charts = [];
+  function widthOf(el) { return Math.max(240, Math.floor(el.clientWidth || 900) - 12); }
+  function resizeAll() {
+    charts.forEach(function (c) { c.u.setSize({ width: widthOf(c.el), height: c.height }); });
+  }
+  if (typeof ResizeObserver === 'function') {
+    var pending = false;
+    new ResizeObserver(function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; resizeAll(); });
+    }).observe(document.querySelector('main') || document.body);
+  } else {
+    window.addEventListener('resize', resizeAll);
+  }
+  window.addEventListener('beforeprint', resizeAll);
+
   function chart(id, title, series, cols, opts) {
     var el = document.getElementById(id);
     if (!el) return;
-    var width = Math.max(320, el.clientWidth || 900);
+    var height = opts.height || 260;
+    var unitOf = function (i) { return (opts.y2 || []).indexOf(i) >= 0 ? (opts.y2Unit || opts.unit) : opts.unit; };
     var u = new uPlot({
       title: title,
-      width: width,
-      height: opts.height || 260,
+      width: widthOf(el),
+      height: height,
+      cursor: { sync: { key: sync.key, setSeries: true } },
       scales: {
         x: { time: false },
         y: opts.log ? { distr: 3, log: 10 } : { auto: true, range: zeroBased },
         y2: { auto: true, range: zeroBased },
       },
-      axes: [{ label: 'seconds since start' }, { label: opts.yLabel, size: 60 }].concat(opts.y2Label ? [{ scale: 'y2', side: 1, label: opts.y2Label, size: 60, grid: { show: false } }] : []),
-      series: [{ label: 't' }].concat(series.map(function (s, i) {
-        return { label: s, scale: (opts.y2 || []).indexOf(i) >= 0 ? 'y2' : 'y', stroke: (opts.colors || palette)[i % palette.length], width: 1.5, spanGaps: false, points: { show: false } };
+      axes: [{ label: 'seconds since start' }, { label: opts.yLabel, size: 70 }].concat(opts.y2Label ? [{ scale: 'y2', side: 1, label: opts.y2Label, size: 60, grid: { show: false } }] : []),
+      series: [{ label: 't', value: function (u, v) { return v === null || v === undefined ? '-' : Math.round(v) + ' s'; } }].concat(series.map(function (s, i) {
+        var dashed = (opts.dash || []).indexOf(i) >= 0;
+        return { label: s, scale: (opts.y2 || []).indexOf(i) >= 0 ? 'y2' : 'y', value: withUnit(unitOf(i)), stroke: (opts.colors || palette)[i % palette.length], width: 1.5, dash: dashed ? [5, 4] : undefined, spanGaps: false, points: { show: false } };
       })),
       hooks: { draw: [markers] },
     }, cols, el);
+    charts.push({ u: u, el: el, height: height });
     el.setAttribute('data-rendered', 'true');
     return u;
   }
@@ -69,19 +108,32 @@ export const CLIENT_JS = String.raw`
     data.timeline.map(function (r) { return r.offered_rps; }),
     data.timeline.map(function (r) { return r.achieved_rps; }),
     data.timeline.map(function (r) { return r.errors; }),
-  ], { yLabel: 'rps', colors: ['#4b5563', '#16a34a', '#dc2626'] });
+  ], { yLabel: 'rps', unit: 'rps', colors: ['#4b5563', '#16a34a', '#dc2626'] });
   chart('chart-latency', 'Latency from intended send time (log scale)', ['p50', 'p95', 'p99'], [
     t,
     data.timeline.map(function (r) { return pos(r.p50_ms); }),
     data.timeline.map(function (r) { return pos(r.p95_ms); }),
     data.timeline.map(function (r) { return pos(r.p99_ms); }),
-  ], { yLabel: 'ms', log: true, colors: ['#16a34a', '#d97706', '#dc2626'] });
+  ], { yLabel: 'ms', unit: 'ms', log: true, colors: ['#16a34a', '#d97706', '#dc2626'] });
   var names = Object.keys(data.endpoint_timeline || {});
   if (names.length > 1) {
     chart('chart-endpoints', 'p99 by endpoint (log scale)', names, [t].concat(names.map(function (n) {
       var e = data.endpoint_timeline[n];
       return t.map(function (_, i) { return e ? pos(e.p99_ms[i]) : null; });
-    })), { yLabel: 'ms', log: true });
+    })), { yLabel: 'ms', unit: 'ms', log: true });
+  }
+  if (names.length > 1) {
+    // Per endpoint: achieved requests/s (solid) and errors/s (dashed, same colour).
+    var cols = [t], labels = [], colors = [], dash = [];
+    names.forEach(function (n, k) {
+      var e = data.endpoint_timeline[n];
+      labels.push(n + ' rps', n + ' errors/s');
+      colors.push(palette[k % palette.length], palette[k % palette.length]);
+      dash.push(2 * k + 1);
+      cols.push(t.map(function (_, i) { return e ? e.achieved_rps[i] : null; }));
+      cols.push(t.map(function (_, i) { return e ? e.errors[i] : null; }));
+    });
+    chart('chart-endpoint-rps', 'Requests/s and errors/s by endpoint', labels, cols, { yLabel: 'per second', unit: '/s', colors: colors, dash: dash });
   }
   if (data.pool && data.pool.length > 0) {
     chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [
@@ -89,7 +141,7 @@ export const CLIENT_JS = String.raw`
       data.pool.map(function (p) { return p.in_use; }),
       data.pool.map(function (p) { return p.waiting; }),
       data.pool.map(function (p) { return p.size; }),
-    ], { yLabel: 'connections in use / size', y2Label: 'waiting', y2: [1], colors: ['#2563eb', '#dc2626', '#4b5563'], height: 220 });
+    ], { yLabel: 'connections', unit: 'conn', y2Unit: 'waiting', y2Label: 'waiting', y2: [1], colors: ['#2563eb', '#dc2626', '#4b5563'], height: 220 });
   }
   document.body.setAttribute('data-charts', 'ready');
 })();

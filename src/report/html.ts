@@ -2,7 +2,8 @@
  * report.html: one self-contained file (no network: uPlot's script and CSS
  * are inlined from node_modules, the data is inlined as JSON). It opens with
  * the verdict, then the breaks, the diagnosis, charts of offered/achieved rps
- * and p50/p95/p99 over time with events and breaks marked, p99 per endpoint,
+ * and p50/p95/p99 over time with events and breaks marked, p99 and
+ * requests/s + errors/s per endpoint,
  * pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
  * size class, slowest tenants, events. Everything but the charts is plain
  * HTML, so the page reads with scripts off.
@@ -55,6 +56,24 @@ th { background: #f3f4f6; font-weight: 600; } td.num, th.num { text-align: right
 .bar.hot { background: #fca5a5; }
 details { margin: 6px 0; } code { font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
+.chart { overflow: hidden; max-width: 100%; } .uplot, .uplot canvas { max-width: 100%; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+@media (max-width: 800px) { main { padding: 12px; } table { font-size: 12px; } th, td { padding: 4px 5px; } }
+@media (prefers-color-scheme: dark) {
+  :root { --line: #374151; --muted: #9ca3af; color-scheme: dark; }
+  body { background: #111827; color: #e5e7eb; }
+  table, .card, .break, .step { background: #1f2937; }
+  th { background: #273244; }
+  .st.found { background: #450a0a; color: #fca5a5; } .st.nothing { background: #052e16; color: #86efac; } .st.not-observed { background: #273244; }
+  .chart { background: #f9fafb; color: #111827; }
+}
+@media print {
+  body { background: #fff; font-size: 11px; }
+  main { max-width: none; padding: 0; }
+  .chart, .break, .step, table { break-inside: avoid; }
+  .card, .chart { border-color: #d1d5db; }
+  details > summary { display: none; }
+}
 `;
 
 const num = (s: string): string => `<td class="num">${s}</td>`;
@@ -193,7 +212,7 @@ ${diagnosisBlock(r)}
 <p class="meta">Latency is measured from each request's intended send time (no coordinated omission). Dashed blue lines: events; red lines: breaks; shaded: cold windows (blue) and saturation (red).</p>
 <div class="chart" id="chart-rps"></div>
 <div class="chart" id="chart-latency"></div>
-${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div>' : ''}
+${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div><div class="chart" id="chart-endpoint-rps"></div>' : ''}
 <h2>Endpoints</h2>
 ${endpointsTable(r)}
 <h2>Latency by tenant size class</h2>

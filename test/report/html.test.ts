@@ -67,7 +67,7 @@ describe('report.html in headless Chromium', () => {
     expect(box!.y).toBeLessThan(200);
 
     // Every chart has a canvas with drawn pixels.
-    for (const id of ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-pool']) {
+    for (const id of ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool']) {
       // (A string: the test is compiled without DOM types.)
       const drawn = await page.evaluate<number>(`(() => {
         const canvas = document.querySelector('#${id} canvas');
@@ -94,6 +94,66 @@ describe('report.html in headless Chromium', () => {
 
     mkdirSync(join(PACKAGE_ROOT, 'test', 'artifacts'), { recursive: true });
     await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', 'report.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('fits 1400 and 760 px wide pages and print, resizes its charts, and syncs one cursor across them', async () => {
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url());
+    });
+    // Any request leaving the file would be refused here and show up above.
+    await page.route(/^(?!file:)/, (route) => route.abort());
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-charts="ready"]', { timeout: 15_000 });
+    const ids = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool'];
+    // Widest right edge of any chart canvas, and the page's own scroll width, against the viewport.
+    const fit = async (): Promise<{ overflow: number; right: number; width: number }> => page.evaluate(`(() => {
+      const canvases = [...document.querySelectorAll('.chart canvas')];
+      return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        right: Math.max(...canvases.map((c) => c.getBoundingClientRect().right)), width: document.documentElement.clientWidth };
+    })()`);
+    // The page's CSP forbids eval, so waitForFunction cannot poll: poll with evaluate, for at most 5 s.
+    const chartsInside = async (): Promise<void> => {
+      for (let i = 0; i < 50; i++) {
+        const f = await fit();
+        if (f.right <= f.width) return;
+        await page.waitForTimeout(100);
+      }
+    };
+    for (const width of [1400, 760]) {
+      await page.setViewportSize({ width, height: 900 });
+      // The charts follow the page's width on the next animation frame.
+      await chartsInside();
+      const f = await fit();
+      expect(f.overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
+      expect(f.right, `a chart past the page at ${width} px`).toBeLessThanOrEqual(f.width);
+      for (const id of ids) expect(await page.locator(`#${id} canvas`).count(), `${id} at ${width} px`).toBe(1);
+      await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', `report-${width}.png`), fullPage: true });
+    }
+
+    // Hovering one chart moves the others' cursors (one sync group), and the legend quotes units.
+    const offBefore = await page.locator('#chart-latency .u-cursor-x.u-off').count();
+    expect(offBefore).toBe(1);
+    const over = page.locator('#chart-rps .u-over');
+    await over.scrollIntoViewIfNeeded();
+    const b = (await over.boundingBox())!;
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    for (const id of ['chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool']) {
+      expect(await page.locator(`#${id} .u-cursor-x.u-off`).count(), `${id} cursor follows`).toBe(0);
+    }
+    await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', 'report-cursor.png') });
+    const legend = (await page.locator('#chart-latency .u-legend').textContent()) ?? '';
+    expect(legend).toMatch(/\d ms/);
+    expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
+
+    // Printed (A4-ish width), the charts stay inside the page.
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 700, height: 1000 });
+    await chartsInside();
+    expect((await fit()).overflow).toBeLessThanOrEqual(0);
+    expect(requests).toEqual([]);
     await page.close();
   }, 60_000);
 
