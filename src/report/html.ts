@@ -131,10 +131,15 @@ const tenantsTable = (r: Report): string => {
   const rows = r.tenants.slowest;
   if (rows.length === 0) return '<p class="meta">No per-tenant histograms with enough requests.</p>';
   const spans = r.breaks.some((b) => b.kind === 'saturation' || b.kind === 'cold-cache');
-  const note = spans ? '<p class="meta">Per-tenant latency covers the whole run, including the saturated and cold periods above.</p>' : '';
+  // The biggest tenants carry their latency over the healthy windows too (rows without it show "-").
+  const healthy = rows.some((t) => t.healthy != null);
+  const note = !spans ? ''
+    : healthy ? '<p class="meta">p50/p99 cover the whole run, including the saturated and cold periods above; the last column is the tenant\'s p99 over its 10-s windows outside them (recorded for the biggest tenants).</p>'
+      : '<p class="meta">Per-tenant latency covers the whole run, including the saturated and cold periods above.</p>';
   const body = rows.map((t) => `<tr><td>${h(t.tenant)}</td><td>${h(typeof t.tenant_class === 'string' ? t.tenant_class : '')}</td>${num(t.rows === null ? '?' : fmtCount(t.rows))}${num(fmtInt(t.requests))}`
-    + `${num(fmtMs((t.p50_ms as number | null | undefined) ?? null))}${num(fmtMs(t.p99_ms))}</tr>`);
-  return `${note}<table id="tenants"><thead><tr><th>tenant</th><th>class</th><th class="num">rows</th><th class="num">requests</th><th class="num">p50</th><th class="num">p99</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+    + `${num(fmtMs((t.p50_ms as number | null | undefined) ?? null))}${num(fmtMs(t.p99_ms))}${healthy ? num(t.healthy ? fmtMs(t.healthy.p99_ms) : '-') : ''}</tr>`);
+  return `${note}<table id="tenants"><thead><tr><th>tenant</th><th>class</th><th class="num">rows</th><th class="num">requests</th><th class="num">p50</th><th class="num">p99</th>`
+    + `${healthy ? '<th class="num">p99, healthy seconds</th>' : ''}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 };
 
 const eventsTable = (r: Report): string => {

@@ -16,6 +16,7 @@ export const richRun = (): string => {
     slots: 10,
     tenants,
     gauges: true,
+    tenantWindows: true,
     serviceMs: (q, rng) => {
       let ms = 20 + rng() * 10;
       if (q.t >= 15 && q.t < 20) ms *= 3;

@@ -86,6 +86,8 @@ describe('report.html in headless Chromium', () => {
     expect(await page.locator('#slo .failtxt').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#classes tbody tr').count()).toBeGreaterThanOrEqual(4);
     expect(await page.locator('#tenants tbody tr').count()).toBeGreaterThan(0);
+    // The run saturated: the slowest tenants' whole-run p99 sits beside their p99 over the healthy seconds.
+    expect(await page.locator('#tenants thead').textContent()).toMatch(/p99, healthy seconds/);
     expect(await page.locator('#events tbody tr').count()).toBe(1);
     const kinds = await page.locator('.break .kind').allTextContents();
     expect(kinds.join(' ')).toMatch(/saturation/);
