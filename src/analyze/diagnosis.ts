@@ -131,6 +131,14 @@ const eventsStep = (run: LoadedRun, degraded: DegradedSpan[]): DiagnosisStep => 
   });
 };
 
+/** Whether the recorded scenario lists critical queries (a top-level `plans:` key). */
+const scenarioHasPlans = (run: LoadedRun): boolean => /^plans:/m.test(run.scenarioText ?? '');
+
+/** Step 5 when no observer filled it: what was missing, said for this run (the scenario may list its queries already). */
+const plansDefault = (run: LoadedRun): DiagnosisStep => scenarioHasPlans(run)
+  ? step('plans', { status: 'not-observed', summary: 'Not observed: the scenario lists critical queries under `plans:`, but the PostgreSQL observer was not on, so none was EXPLAINed.', details: [], how_to_enable: PG_HINT })
+  : step('plans', { status: 'not-observed', summary: 'Not observed: no query plans were captured for this run.', details: [], how_to_enable: `${PG_HINT}; list critical queries under \`plans:\`` });
+
 /** The five steps from the detectors' output, with extension findings replacing the defaults they fill. */
 export const buildDiagnosis = (run: LoadedRun, breaks: ReportBreak[], det: DetectorOutput, ext: ExtensionResult[]): DiagnosisStep[] => {
   const defaults: DiagnosisStep[] = [
@@ -138,7 +146,7 @@ export const buildDiagnosis = (run: LoadedRun, breaks: ReportBreak[], det: Detec
     step('slow-queries', { status: 'not-observed', summary: 'Not observed: the PostgreSQL observer was not on for this run.', details: [], how_to_enable: PG_HINT }),
     poolStep(breaks, det),
     eventsStep(run, det.degraded),
-    step('plans', { status: 'not-observed', summary: 'Not observed: no query plans were captured for this run.', details: [], how_to_enable: `${PG_HINT}; list critical queries under \`plans:\`` }),
+    plansDefault(run),
   ];
   return defaults.map((d) => {
     const over = ext.map((x) => x.steps?.[d.id]).filter((s) => s !== undefined).pop();

@@ -46,3 +46,18 @@ describe('edge cases', () => {
     expect(r.pool.note).toMatch(/scenario\.yaml in the run directory did not parse/);
   });
 });
+
+describe('diagnosis step 5 without an observer', () => {
+  const run = (scenarioText: string) => synthRun({ seed: 9, durationS: 10, rate: () => 50, endpoints: [{ name: 'x', weight: 1 }], serviceMs: () => 5, scenarioText });
+  it('says the observer was off when the scenario lists its critical queries, without asking for them again', async () => {
+    const r = await analyzeRunDir(run('name: s\nendpoints:\n  - { name: x, path: /x }\nplans:\n  - { name: q, sql: "SELECT 1" }\n'), {});
+    const step = r.diagnosis.find((d) => d.id === 'plans')!;
+    expect(step.status).toBe('not-observed');
+    expect(step.summary).toMatch(/lists critical queries under `plans:`, but the PostgreSQL observer was not on/);
+    expect(step.how_to_enable).not.toMatch(/list critical queries/);
+  });
+  it('asks for them when the scenario has none', async () => {
+    const r = await analyzeRunDir(run('name: s\nendpoints:\n  - { name: x, path: /x }\n'), {});
+    expect(r.diagnosis.find((d) => d.id === 'plans')!.how_to_enable).toMatch(/list critical queries under `plans:`/);
+  });
+});
