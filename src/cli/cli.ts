@@ -12,6 +12,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
 import { reportError } from './output.js';
 import { VERSION } from '../core/version.js';
+import { didYouMean } from '../core/did-you-mean.js';
 
 /** What a command file exports: its options and what it does. */
 type CommandBody = Pick<CommandModule<object, never>, 'builder' | 'handler'>;
@@ -70,6 +71,34 @@ export const joinNegativeValues = (argv: readonly string[]): string[] => {
   return out;
 };
 
+/**
+ * The long option names the parser knows at the point of failure (the
+ * command's and the global ones, kebab-case): yargs passes its usage object
+ * to a fail handler, whose descriptions are keyed by option name (every
+ * option of ours has one, for --help).
+ */
+const optionNamesOf = (usage: unknown): string[] => {
+  const get = (usage as { getDescriptions?: () => Record<string, unknown> } | null)?.getDescriptions;
+  const keys = typeof get === 'function' ? Object.keys(get.call(usage)) : [];
+  return keys.filter((k) => k.length > 1 && k === k.toLowerCase());
+};
+
+/**
+ * yargs' "Unknown arguments: rate-scal, rateScal" as one line per misspelled
+ * flag, with the nearest known flag when it is close enough to be a typo
+ * (`--rate-scal` → did you mean `--rate-scale`?). Other messages pass as they are.
+ */
+export const withFlagSuggestions = (msg: string, known: readonly string[]): string => {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (m === null) return msg;
+  const names = (m[1] ?? '').split(', ').filter((n, _i, all) => !(/[A-Z]/.test(n) && all.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))));
+  return names.map((n) => {
+    const flag = n.length === 1 ? `-${n}` : `--${n}`;
+    const near = didYouMean(n, known);
+    return `unknown option ${flag}${near === null ? '' : ` (did you mean --${near}?)`}`;
+  }).join('; ');
+};
+
 export const main = async (argv: string[]): Promise<number> => {
   try {
     let y = yargs(joinNegativeValues(argv))
@@ -84,10 +113,10 @@ export const main = async (argv: string[]): Promise<number> => {
       .help()
       .alias('h', 'help')
       .wrap(Math.min(100, process.stdout.columns || 80))
-      .fail((msg: string | undefined, e: Error | undefined) => {
+      .fail((msg: string | undefined, e: Error | undefined, inst: unknown) => {
         if (e) throw e;
         // Throwing (not just printing) keeps yargs from running the command's handler anyway.
-        throw inputError('', msg ?? 'invalid usage', { hint: 'run with --help to see the options', code: 'PS_USAGE' });
+        throw inputError('', withFlagSuggestions(msg ?? 'invalid usage', optionNamesOf(inst)), { hint: 'run with --help to see the options', code: 'PS_USAGE' });
       })
       .parseAsync();
   } catch (e) {

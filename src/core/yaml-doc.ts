@@ -8,6 +8,10 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { InputError, type Problem } from './errors.js';
 import { parseDurationMs } from './duration.js';
 
+import { didYouMean } from './did-you-mean.js';
+
+export { didYouMean };
+
 /** A path inside a document: keys and sequence indexes. */
 export type DocPath = readonly (string | number)[];
 
@@ -83,32 +87,6 @@ export const readYamlFile = async (file: string): Promise<YamlDoc> => {
     throw new InputError([{ file, line: null, field: '', message: `cannot read file (${(e as NodeJS.ErrnoException).code ?? 'error'})` }]);
   }
   return parseYaml(text, file);
-};
-
-/** Levenshtein distance, for "did you mean" hints on unknown keys. */
-const distance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] ?? 0;
-      row[j] = Math.min(cur + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length] ?? 0;
-};
-
-/** The closest of `candidates` to `word`, when close enough to be a typo. */
-export const didYouMean = (word: string, candidates: readonly string[]): string | null => {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
 };
 
 /** A number as YAML writes it: `.nan`, `.inf` and `-.inf` for the values JSON cannot show. */
