@@ -31,3 +31,6 @@ export const didYouMean = (word: string, candidates: readonly string[]): string 
   return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
 };
 
+
+/** ` (did you mean "x"?)` after a message, or nothing when no candidate was close. */
+export const meantText = (near: string | null): string => (near === null ? '' : ` (did you mean "${near}"?)`);

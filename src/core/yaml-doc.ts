@@ -8,9 +8,8 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { InputError, type Problem } from './errors.js';
 import { parseDurationMs } from './duration.js';
 
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean, meantText } from './did-you-mean.js';
 
-export { didYouMean };
 
 /** A path inside a document: keys and sequence indexes. */
 export type DocPath = readonly (string | number)[];
@@ -136,7 +135,7 @@ const checkObject = (problem: Report, path: DocPath, v: unknown, keys: { require
   for (const k of Object.keys(v)) {
     if (!allowed.includes(k)) {
       const near = didYouMean(k, allowed);
-      problem([...path, k], `unknown key${near === null ? '' : ` (did you mean "${near}"?)`}; expected one of: ${allowed.join(', ')}`);
+      problem([...path, k], `unknown key${meantText(near)}; expected one of: ${allowed.join(', ')}`);
     }
   }
   for (const k of required) if (v[k] === undefined || v[k] === null) problem([...path, k], 'is required');
@@ -195,7 +194,7 @@ const checkNumber = (problem: Report, path: DocPath, v: unknown, opts: CheckOpts
 const checkOneOf = <T extends string>(problem: Report, path: DocPath, v: unknown, options: readonly T[]): T | undefined => {
   if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
     const near = typeof v === 'string' ? didYouMean(v, options) : null;
-    problem(path, `expected one of ${options.join(', ')}, got ${describe(v)}${near === null ? '' : ` (did you mean "${near}"?)`}`);
+    problem(path, `expected one of ${options.join(', ')}, got ${describe(v)}${meantText(near)}`);
     return undefined;
   }
   return v as T;

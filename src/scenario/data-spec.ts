@@ -29,7 +29,8 @@
  * ```
  */
 import type { Checker, DocPath } from '../core/yaml-doc.js';
-import { didYouMean, formatPath } from '../core/yaml-doc.js';
+import { formatPath } from '../core/yaml-doc.js';
+import { didYouMean, meantText } from '../core/did-you-mean.js';
 import { FAKER_LOCALES, FAKER_METHODS } from './faker-methods.js';
 
 /** Where a value was written, for errors raised after parsing (e.g. a faker call failing). */
@@ -285,13 +286,13 @@ const parseFakerMethod = (c: Checker, path: DocPath, v: unknown): string | undef
   const methods = FAKER_METHODS[mod];
   if (methods === undefined) {
     const near = didYouMean(mod, modules);
-    c.problem(path, `unknown faker module "${mod}"${near === null ? '' : ` (did you mean "${near}"?)`}; expected module.method such as person.fullName, internet.email, company.name`);
+    c.problem(path, `unknown faker module "${mod}"${meantText(near)}; expected module.method such as person.fullName, internet.email, company.name`);
     return undefined;
   }
   if (method === undefined || rest.length > 0 || !methods.includes(method)) {
     const all = Object.entries(FAKER_METHODS).flatMap(([m, fs]) => fs.map((f) => `${m}.${f}`));
     const near = method === undefined ? null : (didYouMean(method, methods) ?? didYouMean(s, all));
-    const nearText = near === null ? '' : ` (did you mean "${near.includes('.') ? near : `${mod}.${near}`}"?)`;
+    const nearText = meantText(near === null ? null : near.includes('.') ? near : `${mod}.${near}`);
     c.problem(path, `unknown faker method "${s}"${nearText}; ${mod} has: ${methods.join(', ')}`);
     return undefined;
   }
@@ -404,7 +405,7 @@ const parseColumn = (c: Checker, path: DocPath, name: string, v: unknown, tenant
     if (kinds.length === 0) {
       const unknown = Object.keys(o).find((k) => !COMMON.includes(k));
       const near = unknown === undefined ? null : didYouMean(unknown, KINDS);
-      c.problem(path, `expected one kind of column${near === null ? '' : ` (did you mean "${near}"?)`}: ${KINDS.join(', ')}`);
+      c.problem(path, `expected one kind of column${meantText(near)}: ${KINDS.join(', ')}`);
     } else c.problem(path, `a column has one kind; got ${kinds.join(' and ')}`);
     return undefined;
   }
@@ -414,7 +415,7 @@ const parseColumn = (c: Checker, path: DocPath, name: string, v: unknown, tenant
     for (const k of Object.keys(o)) {
       if (allowed.includes(k)) continue;
       const near = didYouMean(k, allowed);
-      c.problem([...path, k], `unknown key${near === null ? '' : ` (did you mean "${near}"?)`}; a ${kindName} column takes: ${allowed.join(', ')}`);
+      c.problem([...path, k], `unknown key${meantText(near)}; a ${kindName} column takes: ${allowed.join(', ')}`);
     }
   }
   const type = o.type === undefined ? null : c.string([...path, 'type'], o.type, { nonEmpty: true, pattern: /^[A-Za-z][A-Za-z0-9_ ]*(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])?$/, patternText: 'an SQL type such as text, bigint, numeric(12,2), timestamptz' });
@@ -494,7 +495,7 @@ const parseTable = (c: Checker, path: DocPath, name: string, v: unknown): TableS
     if (s !== undefined && o.per_tenant === undefined) c.problem([...path, 'sort_by'], 'only tables with per_tenant have a layout to choose (the others are in row order already)');
     else if (s !== undefined && col === undefined) {
       const near = didYouMean(s, columns.map((x) => x.name));
-      c.problem([...path, 'sort_by'], `${name} has no column "${s}"${near === null ? '' : ` (did you mean "${near}"?)`}`);
+      c.problem([...path, 'sort_by'], `${name} has no column "${s}"${meantText(near)}`);
     } else if (col !== undefined && (col.kind !== 'timestamp' || col.at !== null || col.order !== 'ascending')) {
       c.problem([...path, 'sort_by'], `"${s ?? ''}" must be a timestamp column with ascending order (from/to bounds that are the same for a whole tenant, such as signup and now)`);
     } else if (s !== undefined) sortBy = s;
@@ -515,7 +516,7 @@ const parseIndex = (c: Checker, path: DocPath, v: unknown, tables: Map<string, T
   const table = tables.get(tableName);
   if (table === undefined) {
     const near = didYouMean(tableName, [...tables.keys()]);
-    c.problem(path, `unknown table "${tableName}"${near === null ? '' : ` (did you mean "${near}"?)`}`);
+    c.problem(path, `unknown table "${tableName}"${meantText(near)}`);
     return undefined;
   }
   const columns: string[] = [];
@@ -524,7 +525,7 @@ const parseIndex = (c: Checker, path: DocPath, v: unknown, tables: Map<string, T
     const colName = cm?.[1] ?? '';
     if (!cm || !table.columns.some((col) => col.name === colName)) {
       const near = didYouMean(colName || part.trim(), table.columns.map((col) => col.name));
-      c.problem(path, `${tableName} has no column "${part.trim()}"${near === null ? '' : ` (did you mean "${near}"?)`}`);
+      c.problem(path, `${tableName} has no column "${part.trim()}"${meantText(near)}`);
       return undefined;
     }
     columns.push(cm[3] === undefined ? colName : `${colName} ${cm[3].toUpperCase()}`);
@@ -554,7 +555,7 @@ const checkReferences = (c: Checker, data: Omit<DataSpec, 'raw' | 'file'>, path:
         const target = byName.get(col.table);
         if (target === undefined) {
           const near = didYouMean(col.table, tableNames);
-          c.problem(colPath(t, col, 'ref'), `unknown table "${col.table}"${near === null ? '' : ` (did you mean "${near}"?)`}; tables: ${tableNames.join(', ')}`);
+          c.problem(colPath(t, col, 'ref'), `unknown table "${col.table}"${meantText(near)}; tables: ${tableNames.join(', ')}`);
         } else if (!target.columns.some((x) => x.kind === 'id')) {
           c.problem(colPath(t, col, 'ref'), `table "${col.table}" has no id column to refer to`);
         } else if (target.sortBy !== null && target.columns.some((x) => x.kind === 'id' && x.mode === 'sequential')) {
@@ -628,7 +629,7 @@ export const parseDataSpec = (c: Checker, path: DocPath, raw: unknown): DataSpec
   const locale = o.locale === undefined ? 'en' : c.string([...path, 'locale'], o.locale, { nonEmpty: true });
   if (locale !== undefined && !FAKER_LOCALES.includes(locale)) {
     const near = didYouMean(locale, FAKER_LOCALES);
-    c.problem([...path, 'locale'], `unknown faker locale "${locale}"${near === null ? '' : ` (did you mean "${near}"?)`}`);
+    c.problem([...path, 'locale'], `unknown faker locale "${locale}"${meantText(near)}`);
   }
   const tablesRaw = c.map([...path, 'tables'], o.tables);
   const tables: TableSpec[] = [];
@@ -644,7 +645,7 @@ export const parseDataSpec = (c: Checker, path: DocPath, raw: unknown): DataSpec
     if (s === undefined) return undefined;
     if (tablesRaw && !(s in tablesRaw)) {
       const near = didYouMean(s, Object.keys(tablesRaw));
-      c.problem([...path, key], `unknown table "${s}"${near === null ? '' : ` (did you mean "${near}"?)`}`);
+      c.problem([...path, key], `unknown table "${s}"${meantText(near)}`);
       return undefined;
     }
     return s;
