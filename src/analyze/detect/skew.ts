@@ -192,7 +192,8 @@ export const healthyRange = (unhealthy: readonly Span[], lengthS: number): Healt
 export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): SkewOutput => {
   const out: SkewOutput = { breaks: [], byClass: [], analysis: [] };
   const { t } = ctx;
-  const healthy = (s: number): boolean => !unhealthy.some((u) => s + 1 > u.fromS && s < u.toS);
+  const inHealthy = healthyRange(unhealthy, ctx.length);
+  const healthy = (s: number): boolean => inHealthy(s, s + 1);
   for (const endpoint of ctx.series.endpoints) {
     const classes = ctx.series.byClass.get(endpoint) ?? new Map<TenantClass, Series>();
     const anyUnhealthy = unhealthy.length > 0;
@@ -220,7 +221,7 @@ export const detectSkew = (ctx: AnalysisContext, unhealthy: readonly Span[]): Sk
     comparisons.push(big1);
     if (!big1.flagged && top10.total > 0) comparisons.push(compare('big', 'top1+top10', mergeSparse([top1, top10]), rest, t));
     if (empty.total > 0) comparisons.push(compare('small', 'empty', empty, rest, t));
-    const tenants = tenantsOf(ctx.run.tenants, endpoint, t.tenantMinRequests, healthyRange(unhealthy, ctx.length));
+    const tenants = tenantsOf(ctx.run.tenants, endpoint, t.tenantMinRequests, inHealthy);
     const withRows = tenants.filter((x) => x.rows !== null && x.p99_ms !== null);
     const rho = spearman(withRows.map((x) => Math.log1p(x.rows ?? 0)), withRows.map((x) => x.p99_ms ?? 0));
     out.analysis.push({ endpoint, comparisons, spearman_rows_p99: r3(rho), tenants_tracked: tenants.length });
