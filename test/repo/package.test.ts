@@ -20,17 +20,38 @@ interface PackageJson { name: string; version: string; engines?: { node?: string
 const readPackage = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
 const ours = readPackage(PACKAGE_ROOT);
 
+/** The installed packages `npm install prodshape` also installs: package-lock.json's entries not marked dev (direct and transitive), with their package.json. */
+const runtimePackages = (): { path: string; pkg: PackageJson }[] => {
+  const lock = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  return Object.entries(lock.packages)
+    .filter(([path, entry]) => path !== '' && entry.dev !== true && existsSync(join(PACKAGE_ROOT, path, 'package.json')))
+    .map(([path]) => ({ path, pkg: readPackage(join(PACKAGE_ROOT, path)) }));
+};
+
 describe('engines', () => {
-  it('claims no Node.js version that a runtime dependency refuses, and holds for this Node.js', () => {
+  it('claims no Node.js version that a runtime dependency (direct or transitive) refuses, and holds for this Node.js', () => {
     const range = ours.engines?.node;
     expect(range, 'package.json states engines.node').toBeDefined();
+    const installed = runtimePackages();
+    const names = new Set(installed.map((p) => p.pkg.name));
+    // Every direct dependency is among them (else the walk would check nothing).
+    expect(Object.keys(ours.dependencies ?? {}).filter((d) => !names.has(d))).toEqual([]);
     const refused: string[] = [];
-    for (const dep of Object.keys(ours.dependencies ?? {})) {
-      const theirs = readPackage(join(PACKAGE_ROOT, 'node_modules', dep)).engines?.node;
-      if (theirs !== undefined && !semver.subset(range!, theirs)) refused.push(`${dep} needs node ${theirs}`);
+    for (const { path, pkg } of installed) {
+      const theirs = pkg.engines?.node;
+      if (theirs !== undefined && !semver.subset(range!, theirs)) refused.push(`${path} needs node ${theirs}`);
     }
     expect(refused, `engines.node "${range}" admits versions that dependencies refuse`).toEqual([]);
     expect(semver.satisfies(process.versions.node, range!)).toBe(true);
+  });
+
+  it('is as low as the dependencies allow: its lowest version is the highest minimum a dependency names', () => {
+    const floors = runtimePackages()
+      .map((p) => p.pkg.engines?.node)
+      .filter((r): r is string => r !== undefined)
+      .map((r) => semver.minVersion(r)?.version ?? '0.0.0');
+    const highest = floors.sort(semver.compare).at(-1);
+    expect(semver.minVersion(ours.engines?.node ?? '')?.version).toBe(highest);
   });
 });
 
