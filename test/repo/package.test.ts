@@ -2,7 +2,8 @@
  * The package as npm ships it: `npm pack`, installed into an empty project
  * outside the repository, then run as a user would (`prodshape --help`,
  * `generate`, the demo service and a 20 s replay against it). Also: what the
- * tarball holds (LICENSE, the docs the README links to, no source maps into a
+ * tarball holds (LICENSE, the docs the README links to, the scenario and
+ * profile schemas where the docs' editor line finds them, no source maps into a
  * src/ that is not shipped), and `engines` claiming no Node.js version that a
  * dependency refuses.
  */
@@ -83,8 +84,8 @@ describe('the packed package, installed outside the repository', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('holds LICENSE, the launcher, dist/, the docs and the report schema; no source maps, no src/', () => {
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/prodshape.js', 'dist/cli/main.js', 'dist/index.js', 'docs/report.schema.json']));
+  it('holds LICENSE, the launcher, dist/, the docs and the schemas; no source maps, no src/', () => {
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/prodshape.js', 'dist/cli/main.js', 'dist/index.js', 'docs/report.schema.json', 'docs/scenario.schema.json', 'docs/profile.schema.json']));
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
     expect(readFileSync(join(PACKAGE_ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
   });
@@ -96,6 +97,13 @@ describe('the packed package, installed outside the repository', () => {
     const installed = join(app, 'node_modules', ours.name);
     const dangling = links.map((l) => l.replace(/#.*$/, '')).filter((l) => !existsSync(join(installed, l)));
     expect(dangling).toEqual([]);
+  });
+
+  it('holds the schemas where the editor line of the docs points (../node_modules/prodshape/docs/…)', () => {
+    for (const kind of ['scenario', 'profile']) {
+      const installed = join(app, 'node_modules', ours.name, 'docs', `${kind}.schema.json`);
+      expect(readFileSync(installed, 'utf8')).toBe(readFileSync(join(PACKAGE_ROOT, 'docs', `${kind}.schema.json`), 'utf8'));
+    }
   });
 
   it('runs --help and generate from the installed bin', () => {
