@@ -10,7 +10,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,12 +90,19 @@ describe('the packed package, installed outside the repository', () => {
     expect(readFileSync(join(PACKAGE_ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
   });
 
-  it('every relative link of the README resolves inside the package', () => {
-    const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
-    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith('#'));
-    expect(links.length).toBeGreaterThan(5);
+  it('every relative link of the README and of the shipped docs resolves inside the installed package', () => {
     const installed = join(app, 'node_modules', ours.name);
-    const dangling = links.map((l) => l.replace(/#.*$/, '')).filter((l) => !existsSync(join(installed, l)));
+    const pages = ['README.md', ...files.filter((f) => f.startsWith('docs/') && f.endsWith('.md'))];
+    expect(pages.length).toBeGreaterThan(5);
+    let count = 0;
+    const dangling: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(installed, page), 'utf8');
+      const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith('#'));
+      count += links.length;
+      for (const l of links) if (!existsSync(join(installed, dirname(page), l.replace(/#.*$/, '')))) dangling.push(`${page}: ${l}`);
+    }
+    expect(count).toBeGreaterThan(20);
     expect(dangling).toEqual([]);
   });
 
