@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { ensureBuilt } from '../helpers/cli.js';
 
-interface PackageJson { name: string; version: string; engines?: { node?: string }; dependencies?: Record<string, string>; files?: string[]; bin?: Record<string, string> }
+interface PackageJson { name: string; version: string; engines?: { node?: string }; dependencies?: Record<string, string>; files?: string[]; bin?: Record<string, string>; scripts?: Record<string, string> }
 const readPackage = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
 const ours = readPackage(PACKAGE_ROOT);
 
@@ -53,6 +53,16 @@ describe('engines', () => {
       .map((r) => semver.minVersion(r)?.version ?? '0.0.0');
     const highest = floors.sort(semver.compare).at(-1);
     expect(semver.minVersion(ours.engines?.node ?? '')?.version).toBe(highest);
+  });
+});
+
+describe('scripts', () => {
+  it('builds dist/ on npm pack (prepack) and runs no script of ours at install (a clone builds on first use)', () => {
+    const scripts = ours.scripts ?? {};
+    expect(scripts.prepack).toMatch(/npm run build/);
+    expect(Object.keys(scripts).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
+    // The launcher's build on first use, which `npm ci && npx prodshape …` in a clone relies on.
+    expect(readFileSync(join(PACKAGE_ROOT, 'bin', 'prodshape.js'), 'utf8')).toMatch(/buildIfStale\(root/);
   });
 });
 
