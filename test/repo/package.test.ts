@@ -97,7 +97,10 @@ describe('the packed package, installed outside the repository', () => {
   it('holds LICENSE, the launcher, dist/, the docs and the schemas; no source maps, no src/', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/prodshape.js', 'dist/cli/main.js', 'dist/index.js', 'docs/report.schema.json', 'docs/scenario.schema.json', 'docs/profile.schema.json']));
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
-    expect(readFileSync(join(PACKAGE_ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
+    // The full text, from the title to the appendix, not a notice pointing elsewhere.
+    const license = readFileSync(join(app, 'node_modules', ours.name, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(license).toMatch(/9\. Accepting Warranty or Additional Liability\.[\s\S]+END OF TERMS AND CONDITIONS[\s\S]+APPENDIX: How to apply the Apache License/);
   });
 
   it('every relative link of the README and of the shipped docs resolves inside the installed package', () => {

@@ -9,15 +9,29 @@
  *   bad-input corpus (test/fixtures/bad) fails the schema, except those
  *   listed below that only a run can judge (a missing file, a flag).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { parseYaml } from '../../src/core/yaml-doc.js';
 import { loadProfile, parseProfile } from '../../src/scenario/profile.js';
+import { FAKER_LOCALES, FAKER_METHODS } from '../../src/scenario/faker-methods.js';
 import { loadScenario, parseScenario } from '../../src/scenario/scenario.js';
 import { schemaValidator } from '../helpers/schema.js';
+
+/** `module.method` for every faker method prodshape accepts. */
+const FAKER_METHOD_NAMES = Object.entries(FAKER_METHODS).flatMap(([m, fs]) => fs.map((f) => `${m}.${f}`));
+
+// After a faker upgrade, UPDATE_FAKER_METHODS=1 rewrites the schema's two lists (before it is compiled below),
+// as test/scenario/faker-methods.test.ts rewrites src/scenario/faker-methods.ts.
+if (process.env.UPDATE_FAKER_METHODS === '1') {
+  const file = join(PACKAGE_ROOT, 'docs', 'scenario.schema.json');
+  const text = readFileSync(file, 'utf8')
+    .replace(/("fakerMethod": \{.*"enum": )\[[^\]]*\]/, `$1${JSON.stringify(FAKER_METHOD_NAMES)}`)
+    .replace(/("fakerLocale": \{.*"enum": )\[[^\]]*\]/, `$1${JSON.stringify(FAKER_LOCALES)}`);
+  writeFileSync(file, text);
+}
 
 type Kind = 'scenario' | 'profile';
 const schemaErrors: Record<Kind, (value: unknown) => string[]> = {
@@ -150,6 +164,8 @@ const BAD: [string, Kind, object][] = [
   ['a time that is no time', 'scenario', withChange(everyFormScenario, [...COL, 'created_at'], { timestamp: { from: 'last tuesday' } })],
   ['nulls of 100%', 'scenario', withChange(everyFormScenario, [...COL, 'channel', 'nulls'], '100%')],
   ['a Zipf exponent of 6', 'scenario', withChange(everyFormScenario, ['data', 'tables', 'orders', 'per_tenant', 'zipf'], 6)],
+  ['a misspelt faker method', 'scenario', withChange(everyFormScenario, ['data', 'tables', 'tenants', 'columns', 'name', 'faker'], 'company.nme')],
+  ['an unknown faker locale', 'scenario', withChange(everyFormScenario, ['data', 'locale'], 'en_XX')],
   ['a table name in capitals', 'scenario', withChange(everyFormScenario, ['data', 'tables', 'Orders'], { rows: 1, columns: { id: { id: 'uuid' } } })],
   ['an index without parentheses', 'scenario', withChange(everyFormScenario, ['data', 'indexes'], ['orders tenant_id'])],
   ['tenants from both a CSV and a manifest', 'scenario', withChange(everyFormScenario, ['tenants'], { csv: 't.csv', manifest: 'm.json' })],
@@ -171,6 +187,16 @@ describe('known-bad files fail both prodshape and the schema', () => {
   it.each(BAD)('%s (%s)', (_what, kind, doc) => {
     expect(() => loaderAccepts[kind](stringify(doc))).toThrow();
     expect(schemaErrors[kind](doc)).not.toEqual([]);
+  });
+});
+
+describe('faker methods and locales', () => {
+  it('the scenario schema lists those prodshape accepts (src/scenario/faker-methods.ts), no more, no fewer', () => {
+    const file = join(PACKAGE_ROOT, 'docs', 'scenario.schema.json');
+    const schema = JSON.parse(readFileSync(file, 'utf8')) as { definitions: Record<string, { enum?: string[] }> };
+    const hint = 'run UPDATE_FAKER_METHODS=1 npx vitest run test/scenario/schemas.test.ts';
+    expect(schema.definitions.fakerMethod?.enum, hint).toEqual(FAKER_METHOD_NAMES);
+    expect(schema.definitions.fakerLocale?.enum, hint).toEqual(FAKER_LOCALES);
   });
 });
 
