@@ -7,7 +7,7 @@
  * src/ that is not shipped), and `engines` claiming no Node.js version that a
  * dependency refuses.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -72,6 +72,7 @@ describe('the packed package, installed outside the repository', () => {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home'), PRODSHAPE_CACHE_DIR: join(work, 'cache'), NO_COLOR: '1' };
   delete env.DATABASE_URL;
   let tarball = '';
+  let installLog = '';
   let files: string[] = [];
   const children: ChildProcess[] = [];
   const prodshape = join(app, 'node_modules', '.bin', 'prodshape');
@@ -87,7 +88,9 @@ describe('the packed package, installed outside the repository', () => {
     mkdirSync(env.HOME!, { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
     // The dependencies come from npm's cache, which `npm ci` of this repository filled.
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+    const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, encoding: 'utf8', timeout: 180_000 });
+    installLog = `${install.stdout}${install.stderr}`;
+    if (install.status !== 0) throw new Error(`npm install of the tarball failed (${String(install.status)}):\n${installLog}`);
   }, 240_000);
   afterAll(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -117,6 +120,12 @@ describe('the packed package, installed outside the repository', () => {
     }
     expect(count).toBeGreaterThan(20);
     expect(dangling).toEqual([]);
+  });
+
+  it('installs without a warning about prodshape itself (no install script of ours, engines met)', () => {
+    // npm may warn about dependencies' install scripts (its allowScripts policy); none names this package or its engines.
+    const ownWarnings = installLog.split('\n').filter((l) => /warn/i.test(l) && (l.includes(`${ours.name}@`) || /EBADENGINE/.test(l)));
+    expect(ownWarnings, installLog).toEqual([]);
   });
 
   it('holds the schemas where the editor line of the docs points (../node_modules/prodshape/docs/…)', () => {
