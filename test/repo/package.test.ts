@@ -66,6 +66,15 @@ describe('scripts', () => {
   });
 });
 
+describe('addresses', () => {
+  it('package.json has a repository, homepage or bugs field exactly when the README stops saying it has none', () => {
+    const raw = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const has = ['repository', 'homepage', 'bugs'].filter((k) => raw[k] !== undefined);
+    const readmeSaysNone = /`package\.json` has no `repository`, `homepage` or `bugs` field/.test(readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8'));
+    expect({ has, readmeSaysNone }).toEqual(has.length === 0 ? { has: [], readmeSaysNone: true } : { has, readmeSaysNone: false });
+  });
+});
+
 describe('the packed package, installed outside the repository', () => {
   const work = mkdtempSync(join(tmpdir(), 'prodshape-pack-'));
   const app = join(work, 'app');
