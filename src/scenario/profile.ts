@@ -105,10 +105,14 @@ const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined 
   return { kind: 'hold', durationMs, rateRps };
 };
 
-/** The leading `#` comment block of a YAML file, without the `#`s. */
+/** An editor's schema line (`# yaml-language-server: $schema=…`): a comment, but no part of a description. */
+const EDITOR_LINE = /^\s*#\s*yaml-language-server:/;
+
+/** The leading `#` comment block of a YAML file, without the `#`s (and without an editor's schema line). */
 export const leadingComment = (text: string): string => {
   const lines: string[] = [];
   for (const line of text.split('\n')) {
+    if (EDITOR_LINE.test(line)) continue;
     if (/^\s*#/.test(line)) lines.push(line.replace(/^\s*# ?/, ''));
     else if (line.trim() === '' && lines.length === 0) continue;
     else break;
