@@ -2,10 +2,11 @@
  * The analyze stage's public face: a run directory in, report.json out
  * (docs/design.md "report.json", docs/report.schema.json). The stable fields
  * are there as the contract says; the rest (verdict, slo, diagnosis,
- * endpoint_timeline, pool, analysis) is documented in docs/report.md.
+ * endpoint_timeline, error_timeline, pool, analysis) is documented in docs/report.md.
  */
 import { redactDeep } from '../core/secrets.js';
 import { RUN_FILES } from '../run/format.js';
+import { buildErrorTimeline } from './charts.js';
 import { buildContext } from './context.js';
 import { runDetectors } from './detect/index.js';
 import { healthyRange } from './detect/skew.js';
@@ -123,6 +124,7 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
     slo: sloResults,
     diagnosis: buildDiagnosis(run, breaks, det, ext),
     endpoint_timeline: endpointTimeline,
+    error_timeline: buildErrorTimeline(ctx.series.overall),
     pool: { status: det.pool.status, note: det.pool.note, gauges: det.pool.gauges, maxima: det.pool.maxima, episodes: det.pool.episodes, timeline: det.pool.timeline },
     analysis: {
       thresholds: t,

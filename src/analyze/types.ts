@@ -1,7 +1,7 @@
 /**
  * report.json (docs/design.md "report.json", docs/report.schema.json, version 1).
  * The stable fields are listed in docs/design.md; more are welcome, none renamed.
- * The extra sections (verdict, slo, diagnosis, endpoint_timeline, pool,
+ * The extra sections (verdict, slo, diagnosis, endpoint_timeline, error_timeline, pool,
  * analysis) are documented in docs/report.md.
  */
 import type { SloResult } from './slo.js';
@@ -108,6 +108,8 @@ export interface Report {
   /** Per endpoint, columnar per-second series (same seconds as `timeline`). */
   endpoint_timeline: Record<string, ReportEndpointTimeline | null>;
   pool: ReportPool;
+  /** Errors per second by error class (the classes that occurred), same seconds as `timeline`. */
+  error_timeline?: Partial<Record<string, number[]>>;
   [key: string]: unknown;
 }
 

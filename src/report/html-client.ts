@@ -74,6 +74,11 @@ export const CLIENT_JS = String.raw`
   }
   window.addEventListener('beforeprint', resizeAll);
 
+  // Values a chart plots (non-null y values over all its series), for tests and for a reader's devtools.
+  function countPoints(cols) {
+    return cols.slice(1).reduce(function (n, col) { return n + col.filter(function (v) { return v !== null && v !== undefined; }).length; }, 0);
+  }
+
   function chart(id, title, series, cols, opts) {
     var el = document.getElementById(id);
     if (!el) return;
@@ -98,6 +103,7 @@ export const CLIENT_JS = String.raw`
     }, cols, el);
     charts.push({ u: u, el: el, height: height });
     el.setAttribute('data-rendered', 'true');
+    el.setAttribute('data-points', String(countPoints(cols)));
     return u;
   }
 
@@ -134,6 +140,15 @@ export const CLIENT_JS = String.raw`
       cols.push(t.map(function (_, i) { return e ? e.errors[i] : null; }));
     });
     chart('chart-endpoint-rps', 'Requests/s and errors/s by endpoint', labels, cols, { yLabel: 'per second', unit: '/s', colors: colors, dash: dash });
+  }
+  // Errors/s by class (4xx and 5xx are the HTTP status classes): one line per class that occurred.
+  var errorColors = { connect: '#7c3aed', reset: '#db2777', timeout: '#d97706', '4xx': '#0891b2', '5xx': '#dc2626', other: '#4b5563', aborted: '#92400e' };
+  var errorClasses = Object.keys(data.error_timeline || {});
+  if (errorClasses.length > 0) {
+    chart('chart-errors', 'Errors per second by class', errorClasses, [t].concat(errorClasses.map(function (c) {
+      var col = data.error_timeline[c];
+      return t.map(function (_, i) { return col[i] === undefined ? null : col[i]; });
+    })), { yLabel: 'errors/s', unit: 'errors/s', colors: errorClasses.map(function (c) { return errorColors[c] || '#4b5563'; }), height: 220 });
   }
   if (data.pool && data.pool.length > 0) {
     chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [

@@ -3,7 +3,7 @@
  * are inlined from node_modules, the data is inlined as JSON). It opens with
  * the verdict, then the breaks, the diagnosis, charts of offered/achieved rps
  * and p50/p95/p99 over time with events and breaks marked, p99 and
- * requests/s + errors/s per endpoint,
+ * requests/s + errors/s per endpoint, errors/s by error class,
  * pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
  * size class, slowest tenants, events. Everything but the charts is plain
  * HTML, so the page reads with scripts off.
@@ -153,10 +153,18 @@ const diagnosisBlock = (r: Report): string => r.diagnosis.map((d) =>
   `<div class="step"><b>${d.step}. ${h(d.title)}</b><span class="st ${d.status}">${d.status === 'not-observed' ? 'not observed' : d.status}</span>`
   + `<div>${h(d.summary)}</div>${d.status === 'not-observed' && d.how_to_enable ? `<div class="meta">To enable: ${h(d.how_to_enable)}.</div>` : ''}</div>`).join('');
 
+/** Errors/s by class over time, or why there is no such chart. */
+const errorsChart = (r: Report): string => {
+  if (r.error_timeline === undefined) return '<p class="meta" id="chart-errors-empty">Errors by class over time: this report.json predates them (run <code>prodshape report DIR</code> again).</p>';
+  if (Object.keys(r.error_timeline).length === 0) return '<p class="meta" id="chart-errors-empty">Errors by class over time: no request failed.</p>';
+  return '<div class="chart" id="chart-errors"></div>';
+};
+
 /** What the client script charts: the timelines plus markers. */
 const chartData = (r: Report): unknown => ({
   timeline: r.timeline.map((x) => ({ t_s: x.t_s, offered_rps: x.offered_rps, achieved_rps: x.achieved_rps, errors: x.errors, p50_ms: x.p50_ms, p95_ms: x.p95_ms, p99_ms: x.p99_ms })),
   endpoint_timeline: r.endpoint_timeline,
+  error_timeline: r.error_timeline ?? {},
   pool: r.pool.timeline,
   marks: [
     ...r.events.map((e) => ({ t: e.t_s, kind: 'event', label: e.action })),
@@ -218,6 +226,7 @@ ${diagnosisBlock(r)}
 <div class="chart" id="chart-rps"></div>
 <div class="chart" id="chart-latency"></div>
 ${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div><div class="chart" id="chart-endpoint-rps"></div>' : ''}
+${errorsChart(r)}
 <h2>Endpoints</h2>
 ${endpointsTable(r)}
 <h2>Latency by tenant size class</h2>
