@@ -107,6 +107,36 @@ export const CLIENT_JS = String.raw`
     return u;
   }
 
+  // The HDR percentile plot: latency against percentile on a log axis (x = 1/(1 - p), positions and
+  // tick labels computed by the report), one line per endpoint plus all. Its x is no time, so it
+  // stays out of the time charts' cursor sync group.
+  function percentileChart(id, d) {
+    var el = document.getElementById(id);
+    if (!el || !d) return;
+    var height = 280, last = d.ticks[d.ticks.length - 1].x;
+    var tickLabel = function (v) {
+      var tick = d.ticks.filter(function (k) { return Math.abs(k.x - v) <= v * 1e-9; })[0];
+      return tick ? tick.label : '';
+    };
+    var u = new uPlot({
+      title: 'Latency by percentile (log scales)',
+      width: widthOf(el),
+      height: height,
+      scales: { x: { time: false, distr: 3, log: 10, range: function () { return [1, last]; } }, y: { distr: 3, log: 10 } },
+      axes: [
+        { label: 'percentile', splits: function () { return d.ticks.map(function (k) { return k.x; }); }, values: function (u, splits) { return splits.map(tickLabel); } },
+        { label: 'ms', size: 70 },
+      ],
+      series: [{ label: 'percentile', value: function (u, v, s, i) { return i === null || i === undefined ? '-' : d.labels[i]; } }].concat(d.series.map(function (s, k) {
+        return { label: s.name, value: withUnit('ms'), stroke: k === 0 ? '#111827' : palette[(k - 1) % palette.length], width: k === 0 ? 2 : 1.5, spanGaps: false, points: { show: false } };
+      })),
+    }, [d.x].concat(d.series.map(function (s) { return s.ms.map(pos); })), el);
+    charts.push({ u: u, el: el, height: height });
+    el.setAttribute('data-rendered', 'true');
+    el.setAttribute('data-points', String(countPoints([d.x].concat(d.series.map(function (s) { return s.ms; })))));
+    return u;
+  }
+
   var t = data.timeline.map(function (r) { return r.t_s; });
   var pos = function (v) { return v === null || v <= 0 ? null : v; };
   chart('chart-rps', 'Offered and achieved requests per second', ['offered rps', 'achieved rps', 'errors/s'], [
@@ -150,6 +180,7 @@ export const CLIENT_JS = String.raw`
       return t.map(function (_, i) { return col[i] === undefined ? null : col[i]; });
     })), { yLabel: 'errors/s', unit: 'errors/s', colors: errorClasses.map(function (c) { return errorColors[c] || '#4b5563'; }), height: 220 });
   }
+  percentileChart('chart-distribution', data.distribution);
   if (data.pool && data.pool.length > 0) {
     chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [
       data.pool.map(function (p) { return p.t_s; }),

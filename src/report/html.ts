@@ -3,8 +3,8 @@
  * are inlined from node_modules, the data is inlined as JSON). It opens with
  * the verdict, then the breaks, the diagnosis, charts of offered/achieved rps
  * and p50/p95/p99 over time with events and breaks marked, p99 and
- * requests/s + errors/s per endpoint, errors/s by error class,
- * pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
+ * requests/s + errors/s per endpoint, errors/s by error class, the latency
+ * distribution (HDR percentile plot) per endpoint, pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
  * size class, slowest tenants, events. Everything but the charts is plain
  * HTML, so the page reads with scripts off.
  */
@@ -14,6 +14,7 @@ import type { Report, ReportBreak } from '../analyze/index.js';
 import { breakLabel } from '../analyze/index.js';
 import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
 import { CLIENT_JS } from './html-client.js';
+import { formatPercentile, percentileTicks, percentileToX } from './percentile-axis.js';
 import { escapeHtml as h, fmtInt, jsonForScript } from './format.js';
 
 const require = createRequire(import.meta.url);
@@ -160,11 +161,34 @@ const errorsChart = (r: Report): string => {
   return '<div class="chart" id="chart-errors"></div>';
 };
 
+/** The HDR percentile plot's points: x = 1/(1 − p) for each percentile, its label, the axis ticks, and one series per endpoint plus all. */
+const distributionData = (r: Report): unknown => {
+  const d = r.latency_distribution;
+  if (d === undefined || d.percentiles.length === 0) return null;
+  const x = d.percentiles.map(percentileToX);
+  return {
+    x, labels: d.percentiles.map(formatPercentile), ticks: percentileTicks(x[x.length - 1] ?? 1),
+    series: [{ name: 'all', ms: d.all }, ...Object.entries(d.endpoints).map(([name, ms]) => ({ name, ms }))],
+  };
+};
+
+/** The latency distribution's section: the chart, or why there is none. */
+const distributionChart = (r: Report): string => {
+  const d = r.latency_distribution;
+  if (d === undefined) return '<p class="meta" id="chart-distribution-empty">This report.json predates the latency distribution (run <code>prodshape report DIR</code> again).</p>';
+  if (d.percentiles.length === 0) return '<p class="meta" id="chart-distribution-empty">No request completed: no latency distribution to plot.</p>';
+  const n = d.counts.all;
+  return `<p class="meta">The whole run's latency (from intended send time) at each percentile, as HdrHistogram plots it: each "nine" gets the same width, so the tail is as visible as the median. `
+    + `The lines end at the finest percentile their requests resolve (${fmtInt(n)} requests overall: ${h(formatPercentile(d.percentiles[d.percentiles.length - 1] ?? 0))}); the slowest request is the max in the table below.</p>`
+    + '<div class="chart" id="chart-distribution"></div>';
+};
+
 /** What the client script charts: the timelines plus markers. */
 const chartData = (r: Report): unknown => ({
   timeline: r.timeline.map((x) => ({ t_s: x.t_s, offered_rps: x.offered_rps, achieved_rps: x.achieved_rps, errors: x.errors, p50_ms: x.p50_ms, p95_ms: x.p95_ms, p99_ms: x.p99_ms })),
   endpoint_timeline: r.endpoint_timeline,
   error_timeline: r.error_timeline ?? {},
+  distribution: distributionData(r),
   pool: r.pool.timeline,
   marks: [
     ...r.events.map((e) => ({ t: e.t_s, kind: 'event', label: e.action })),
@@ -227,6 +251,8 @@ ${diagnosisBlock(r)}
 <div class="chart" id="chart-latency"></div>
 ${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div><div class="chart" id="chart-endpoint-rps"></div>' : ''}
 ${errorsChart(r)}
+<h2>Latency distribution</h2>
+${distributionChart(r)}
 <h2>Endpoints</h2>
 ${endpointsTable(r)}
 <h2>Latency by tenant size class</h2>

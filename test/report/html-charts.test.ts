@@ -37,6 +37,27 @@ describe('report.html charts beyond the timeline', () => {
     expect(renderHtml(rich)).toContain('id="chart-errors"');
   });
 
+  it('latency distribution: the HDR percentiles of all and each endpoint on one ladder', () => {
+    const d = rich.latency_distribution!;
+    expect(d.counts.all).toBe(rich.summary.completed);
+    // 10 points a decade of 1/(1 - p), up to what the run's requests resolve.
+    expect(d.percentiles).toHaveLength(Math.floor(10 * Math.log10(d.counts.all) + 1e-9) + 1);
+    expect(Object.keys(d.endpoints).sort()).toEqual(['dashboard', 'list-orders']);
+    // The point at exactly 99% (k = 20) is the run's p99; every line rises.
+    expect(d.percentiles[20]).toBeCloseTo(99, 9);
+    expect(d.all[20]).toBe(rich.summary.p99_ms);
+    expect(d.endpoints.dashboard?.[20]).toBe(rich.endpoints.find((e) => e.name === 'dashboard')?.p99_ms);
+    for (const line of [d.all, ...Object.values(d.endpoints)]) {
+      const vals = line.filter((v): v is number => v !== null);
+      expect(vals.length).toBeGreaterThan(20);
+      vals.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(vals[i - 1] ?? 0));
+    }
+    // An endpoint with fewer requests than the run stops earlier: nulls past its own resolution.
+    const dash = d.endpoints.dashboard ?? [];
+    expect(dash.filter((v) => v !== null)).toHaveLength(Math.floor(10 * Math.log10(d.counts.endpoints.dashboard ?? 0) + 1e-9) + 1);
+    expect(renderHtml(rich)).toContain('id="chart-distribution"');
+  });
+
   it('says why a chart is missing', () => {
     expect(plain.error_timeline).toEqual({});
     const html = renderHtml(plain);

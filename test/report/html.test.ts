@@ -17,9 +17,11 @@ import { richRun } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Every chart the rich run draws. */
-const CHART_IDS = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-errors', 'chart-pool'];
-/** The charts beyond load, latency, endpoints and pool: errors by class. */
-const NEW_CHART_IDS = ['chart-errors'];
+const CHART_IDS = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-errors', 'chart-distribution', 'chart-pool'];
+/** The charts beyond load, latency, endpoints and pool: errors by class, the latency distribution. */
+const NEW_CHART_IDS = ['chart-errors', 'chart-distribution'];
+/** Charts whose x is seconds since the start: they share one cursor (the distribution's x is a percentile). */
+const TIME_CHART_IDS = CHART_IDS.filter((id) => id !== 'chart-distribution');
 let context: BrowserContext;
 let profileDir: string;
 let dir: string;
@@ -154,13 +156,24 @@ describe('report.html in headless Chromium', () => {
     await over.scrollIntoViewIfNeeded();
     const b = (await over.boundingBox())!;
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-    for (const id of CHART_IDS.filter((x) => x !== 'chart-rps')) {
+    for (const id of TIME_CHART_IDS.filter((x) => x !== 'chart-rps')) {
       expect(await page.locator(`#${id} .u-cursor-x.u-off`).count(), `${id} cursor follows`).toBe(0);
     }
     await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', 'report-cursor.png') });
+    expect(await page.locator('#chart-distribution .u-cursor-x.u-off').count(), 'the distribution keeps its own cursor').toBe(1);
     const legend = (await page.locator('#chart-latency .u-legend').textContent()) ?? '';
     expect(legend).toMatch(/\d ms/);
     expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
+    expect((await page.locator('#chart-errors .u-legend').textContent()) ?? '').toMatch(/\d errors\/s/);
+    // Hovering the distribution: the legend names the percentile and quotes ms for all and each endpoint.
+    const dist = page.locator('#chart-distribution .u-over');
+    await dist.scrollIntoViewIfNeeded();
+    const db = (await dist.boundingBox())!;
+    await page.mouse.move(db.x + db.width * 0.6, db.y + db.height / 2);
+    const distLegend = (await page.locator('#chart-distribution .u-legend').textContent()) ?? '';
+    expect(distLegend).toMatch(/percentile\S*\s*:?\s*\d+(\.\d+)?%/);
+    expect(distLegend).toMatch(/all\S*\s*:?\s*\d+(\.\d+)? ms/);
+    expect(distLegend).toMatch(/dashboard/);
 
     // Printed (A4-ish width), the charts stay inside the page.
     await page.emulateMedia({ media: 'print' });
