@@ -1,12 +1,12 @@
 /**
  * report.json (docs/design.md "report.json", docs/report.schema.json, version 1).
  * The stable fields are listed in docs/design.md; more are welcome, none renamed.
- * The extra sections (verdict, slo, diagnosis, endpoint_timeline, error_timeline, latency_distribution, pool,
+ * The extra sections (verdict, slo, diagnosis, endpoint_timeline, error_timeline, latency_distribution, tenant_class_timeline, pool,
  * analysis) are documented in docs/report.md.
  */
 import type { SloResult } from './slo.js';
 import type { ReportBreak } from './breaks.js';
-import type { LatencyDistribution } from './charts.js';
+import type { LatencyDistribution, TenantClassTimeline } from './charts.js';
 
 export type { BreakKind, ReportBreak } from './breaks.js';
 
@@ -113,6 +113,8 @@ export interface Report {
   error_timeline?: Partial<Record<string, number[]>>;
   /** The whole run's latency at percentiles evenly spaced on 1/(1 − p), overall and per endpoint (HDR percentile plot). */
   latency_distribution?: LatencyDistribution;
+  /** p99 per tenant size class over bins of seconds, all endpoints together and per endpoint. */
+  tenant_class_timeline?: TenantClassTimeline;
   [key: string]: unknown;
 }
 

@@ -181,6 +181,15 @@ export const CLIENT_JS = String.raw`
     })), { yLabel: 'errors/s', unit: 'errors/s', colors: errorClasses.map(function (c) { return errorColors[c] || '#4b5563'; }), height: 220 });
   }
   percentileChart('chart-distribution', data.distribution);
+  // p99 per tenant size class over bins of seconds (the skewed endpoint's, else all endpoints'): the skew shows as a line that stays above.
+  var classText = { top1: 'top 1% p99', top10: 'top 10% p99', rest: 'rest p99', empty: 'empty p99' };
+  var classColors = { top1: '#dc2626', top10: '#d97706', rest: '#16a34a', empty: '#7c3aed' };
+  if (data.classes) {
+    var cls = Object.keys(data.classes.p99_ms);
+    chart('chart-classes', 'p99 by tenant size class (log scale, ' + data.classes.bin_s + '-s bins)', cls.map(function (c) { return classText[c] || c; }),
+      [data.classes.t_s].concat(cls.map(function (c) { return data.classes.p99_ms[c].map(pos); })),
+      { yLabel: 'ms', unit: 'ms', log: true, colors: cls.map(function (c) { return classColors[c] || '#4b5563'; }) });
+  }
   if (data.pool && data.pool.length > 0) {
     chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [
       data.pool.map(function (p) { return p.t_s; }),

@@ -4,13 +4,14 @@
  * the verdict, then the breaks, the diagnosis, charts of offered/achieved rps
  * and p50/p95/p99 over time with events and breaks marked, p99 and
  * requests/s + errors/s per endpoint, errors/s by error class, the latency
- * distribution (HDR percentile plot) per endpoint, pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
+ * distribution (HDR percentile plot) per endpoint, p99 per tenant size class
+ * over time, pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
  * size class, slowest tenants, events. Everything but the charts is plain
  * HTML, so the page reads with scripts off.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Report, ReportBreak } from '../analyze/index.js';
+import type { ClassTimeline, Report, ReportBreak } from '../analyze/index.js';
 import { breakLabel } from '../analyze/index.js';
 import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
 import { CLIENT_JS } from './html-client.js';
@@ -183,12 +184,37 @@ const distributionChart = (r: Report): string => {
     + '<div class="chart" id="chart-distribution"></div>';
 };
 
+/** The view the class-over-time chart shows: the endpoint of the first data-skew break, else all endpoints together; null without size classes. */
+const classView = (r: Report): { endpoint: string | null; breakNo: number | null; view: ClassTimeline } | null => {
+  const tl = r.tenant_class_timeline;
+  if (tl === undefined) return null;
+  const i = r.breaks.findIndex((b) => b.kind === 'data-skew' && b.endpoint !== null && tl.endpoints[b.endpoint] !== undefined);
+  const endpoint = r.breaks[i]?.endpoint ?? null;
+  const view = endpoint === null ? tl.all : tl.endpoints[endpoint];
+  return view === null || view === undefined ? null : { endpoint, breakNo: endpoint === null ? null : i + 1, view };
+};
+
+/** p99 per tenant size class over time, or why there is no such chart. */
+const classChart = (r: Report): string => {
+  if (r.tenant_class_timeline === undefined) return '<p class="meta" id="chart-classes-empty">This report.json predates p99 by tenant size class over time (run <code>prodshape report DIR</code> again).</p>';
+  const v = classView(r);
+  if (v === null) return '<p class="meta" id="chart-classes-empty">No request named a tenant with a size class (a k6 import without tenant tags, or a scenario whose endpoints name no tenant): no tenant size classes to chart over time.</p>';
+  const { view } = v;
+  if (Object.values(view.p99_ms).every((col) => col.every((x) => x === null))) {
+    return `<p class="meta" id="chart-classes-empty">No tenant size class had ${fmtInt(view.min_requests)} requests in any ${fmtS(view.bin_s)} bin: too few for a p99 over time.</p>`;
+  }
+  const scope = v.endpoint === null ? 'all endpoints together' : `${h(v.endpoint)}, the endpoint of data-skew break #${v.breakNo ?? ''}`;
+  return `<p class="meta">p99 per tenant size class over time (${scope}; bins of ${h(fmtS(view.bin_s))}, a bin with fewer than ${fmtInt(view.min_requests)} requests of a class left out): `
+    + 'a skewed class stays above the others while the load is healthy; under saturation every class rises together.</p><div class="chart" id="chart-classes"></div>';
+};
+
 /** What the client script charts: the timelines plus markers. */
 const chartData = (r: Report): unknown => ({
   timeline: r.timeline.map((x) => ({ t_s: x.t_s, offered_rps: x.offered_rps, achieved_rps: x.achieved_rps, errors: x.errors, p50_ms: x.p50_ms, p95_ms: x.p95_ms, p99_ms: x.p99_ms })),
   endpoint_timeline: r.endpoint_timeline,
   error_timeline: r.error_timeline ?? {},
   distribution: distributionData(r),
+  classes: classView(r)?.view ?? null,
   pool: r.pool.timeline,
   marks: [
     ...r.events.map((e) => ({ t: e.t_s, kind: 'event', label: e.action })),
@@ -256,6 +282,7 @@ ${distributionChart(r)}
 <h2>Endpoints</h2>
 ${endpointsTable(r)}
 <h2>Latency by tenant size class</h2>
+${classChart(r)}
 ${classTable(r)}
 <h2>Slowest tenants</h2>
 ${tenantsTable(r)}

@@ -58,10 +58,45 @@ describe('report.html charts beyond the timeline', () => {
     expect(renderHtml(rich)).toContain('id="chart-distribution"');
   });
 
+  it('p99 by tenant size class over time: the skewed class stays above the rest while the load is healthy', () => {
+    const tl = rich.tenant_class_timeline!;
+    const view = tl.endpoints.dashboard!;
+    expect(Object.keys(view.p99_ms).sort()).toEqual(['rest', 'top1', 'top10']);
+    expect(view.t_s[1]).toBe(view.bin_s);
+    expect(view.t_s.length).toBe(Math.ceil(rich.timeline.length / view.bin_s));
+    // Every request of a class is in exactly one bin.
+    const byClass = rich.tenants.by_class as { endpoint: string; tenant_class: string; requests: number }[];
+    for (const [cls, counts] of Object.entries(view.requests)) {
+      expect(counts.reduce((a, b) => a + b, 0), cls).toBe(byClass.find((x) => x.endpoint === 'dashboard' && x.tenant_class === cls)?.requests);
+    }
+    // Before the ramp saturates (and outside the 15-20 s cold window), dashboard's top 1% pay 60 ms more than the rest
+    // (20-30 ms): their p99 is at least twice the rest's in most such bins with both.
+    const healthy = view.t_s.map((t, i) => ({ t, i })).filter(({ t }) => t >= 25 && t + view.bin_s <= 60);
+    const pairs = healthy.map(({ i }) => [view.p99_ms.top1?.[i], view.p99_ms.rest?.[i]] as const)
+      .filter((p): p is readonly [number, number] => typeof p[0] === 'number' && typeof p[1] === 'number');
+    expect(pairs.length).toBeGreaterThanOrEqual(3);
+    expect(pairs.filter(([top, rest]) => top >= 2 * rest).length / pairs.length).toBeGreaterThanOrEqual(0.8);
+    // All endpoints together are charted too; the page shows the skewed endpoint.
+    expect(Object.keys(tl.all?.p99_ms ?? {}).sort()).toEqual(['rest', 'top1', 'top10']);
+    const html = renderHtml(rich);
+    expect(html).toContain('id="chart-classes"');
+    expect(html).toMatch(/dashboard, the endpoint of data-skew break #\d/);
+  });
+
   it('says why a chart is missing', () => {
     expect(plain.error_timeline).toEqual({});
     const html = renderHtml(plain);
     expect(html).not.toContain('id="chart-errors"');
     expect(html).toMatch(/id="chart-errors-empty">[^<]*no request failed/);
+    // No tenants (as in a k6 import without tenant tags): no class timeline, and the page says so.
+    expect(plain.tenant_class_timeline).toEqual({ all: null, endpoints: {} });
+    expect(html).not.toContain('id="chart-classes"');
+    expect(html).toMatch(/id="chart-classes-empty">No request named a tenant/);
+    // The distribution is there: ~1,500 requests resolve past 99.9%, and no percentile finer than 1 - 1/n.
+    expect(html).toContain('id="chart-distribution"');
+    const n = plain.latency_distribution?.counts.all ?? 0;
+    expect(n).toBeGreaterThan(1000);
+    expect(plain.latency_distribution?.percentiles.at(-1)).toBeGreaterThanOrEqual(99.9);
+    expect(plain.latency_distribution?.percentiles.at(-1)).toBeLessThanOrEqual(100 * (1 - 1 / n));
   });
 });

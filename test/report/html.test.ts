@@ -17,9 +17,9 @@ import { richRun } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Every chart the rich run draws. */
-const CHART_IDS = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-errors', 'chart-distribution', 'chart-pool'];
-/** The charts beyond load, latency, endpoints and pool: errors by class, the latency distribution. */
-const NEW_CHART_IDS = ['chart-errors', 'chart-distribution'];
+const CHART_IDS = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-errors', 'chart-distribution', 'chart-classes', 'chart-pool'];
+/** The charts beyond load, latency, endpoints and pool: errors by class, the latency distribution, p99 by tenant size class. */
+const NEW_CHART_IDS = ['chart-errors', 'chart-distribution', 'chart-classes'];
 /** Charts whose x is seconds since the start: they share one cursor (the distribution's x is a percentile). */
 const TIME_CHART_IDS = CHART_IDS.filter((id) => id !== 'chart-distribution');
 let context: BrowserContext;
@@ -165,6 +165,7 @@ describe('report.html in headless Chromium', () => {
     expect(legend).toMatch(/\d ms/);
     expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
     expect((await page.locator('#chart-errors .u-legend').textContent()) ?? '').toMatch(/\d errors\/s/);
+    expect((await page.locator('#chart-classes .u-legend').textContent()) ?? '').toMatch(/top 1% p99\S*\s*:?\s*\d+(\.\d+)? ms/);
     // Hovering the distribution: the legend names the percentile and quotes ms for all and each endpoint.
     const dist = page.locator('#chart-distribution .u-over');
     await dist.scrollIntoViewIfNeeded();
