@@ -87,3 +87,10 @@ export const stopMariadb = async (s: MariadbTestServer, graceMs = 10_000): Promi
   }
   await rm(s.dir, { recursive: true, force: true });
 };
+
+/** A test file's teardown: closes its connections (those opened), stops its server (if started) and removes its work dir. */
+export const tearDown = async (server: MariadbTestServer | undefined, work: string | undefined, ...conns: ({ end(): Promise<void> } | undefined)[]): Promise<void> => {
+  await Promise.allSettled(conns.map(async (c) => c?.end()));
+  if (server !== undefined) await stopMariadb(server);
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+};

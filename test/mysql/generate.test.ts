@@ -8,7 +8,7 @@
  * the same rows as LOAD DATA.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/data/index.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
-import { mariadbBinaries, startMariadb, stopMariadb, type MariadbTestServer } from '../helpers/mariadb-server.js';
+import { mariadbBinaries, startMariadb, tearDown, type MariadbTestServer } from '../helpers/mariadb-server.js';
 
 const found = mariadbBinaries();
 const SAAS = join(PACKAGE_ROOT, 'scenarios/saas-orders.yaml');
@@ -58,11 +58,7 @@ describe.skipIf(found.bin === null)(`generate --to mysql:// (built CLI, throwawa
     url = `mysql://app:${PASSWORD}@127.0.0.1:${server.port}/shop`;
     c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root', database: 'shop' });
   }, 120_000);
-  afterAll(async () => {
-    await c?.end();
-    if (server !== undefined) await stopMariadb(server);
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown(server, work, c));
 
   it('loads the dataset: row counts equal the manifest, keys and declared indexes exist, statistics taken, no password in output', async () => {
     const out = join(work, 'first');
