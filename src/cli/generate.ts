@@ -1,7 +1,8 @@
 /**
  * `prodshape generate --scenario S --out DIR [--seed N] [--scale X] [--format csv|ndjson]
- *  [--to postgres://…] [--replace]`: a production-shaped dataset from a scenario's `data:`
- * section, to files and/or PostgreSQL, with schema.sql and manifest.json in DIR.
+ *  [--to postgres://…|mysql://…] [--replace] [--allow-remote]`: a production-shaped dataset
+ * from a scenario's `data:` section, to files and/or a database, with schema.sql and
+ * manifest.json in DIR.
  */
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { checkOutputDir } from '../core/out-paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
+import { registerSecret } from '../core/secrets.js';
 import { err, out } from './output.js';
 
 /**
@@ -36,6 +38,29 @@ const stopOnSignals = (stop: AbortController): (() => void) => {
   };
 };
 
+const dbName = (url: string): string => (/^(mysql|mariadb):/.test(url) ? 'MySQL/MariaDB' : 'PostgreSQL');
+
+/**
+ * A MySQL URL with its host replaced by the address checked against the
+ * safety rule (loopback and private networks unless --allow-remote), so no
+ * second DNS lookup can move the load elsewhere.
+ */
+const pinnedMysqlUrl = async (url: string, allowRemote: boolean): Promise<string> => {
+  registerSecret(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw inputError('--to', 'expected a URL: mysql://user:password@host:port/database');
+  }
+  if (parsed.pathname.replace(/^\//, '') === '') throw inputError('--to', 'the URL names no database: mysql://user:password@host:port/database');
+  const { checkReach } = await import('../engine/reach.js');
+  const pins = await checkReach([{ url: parsed, field: '--to', file: null, line: null }], { allowRemote });
+  const address = pins[0]?.addresses[0]?.address;
+  if (address !== undefined) parsed.hostname = address.includes(':') ? `[${address}]` : address;
+  return parsed.toString();
+};
+
 interface GenerateArgs {
   scenario: string;
   out: string;
@@ -44,6 +69,7 @@ interface GenerateArgs {
   format?: 'csv' | 'ndjson';
   to?: string;
   replace: boolean;
+  'allow-remote': boolean;
   workers: string;
   'chunk-rows': number;
   quiet: boolean;
@@ -58,23 +84,26 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('seed', { type: 'number', default: 1, describe: 'Seed: the same scenario, seed and scale give byte-identical output' })
       .option('scale', { type: 'number', default: 1, describe: 'Multiplies every table\'s rows (and the number of tenants)' })
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
-      .option('to', { type: 'string', describe: 'Load into this PostgreSQL: postgres://user:pass@host:port/db (COPY, indexes, ANALYZE)' })
+      .option('to', { type: 'string', describe: 'Load into this database: postgres://user:pass@host:port/db (COPY), or mysql:// / mariadb:// (LOAD DATA); keys, indexes, ANALYZE' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
+      .option('allow-remote', { type: 'boolean', default: false, describe: 'With a mysql:// --to: allow a host outside loopback and private networks' })
       .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
       .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
       .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty --out directory (its files of the same names are overwritten)' })
       .example('$0 generate --scenario saas-orders --out data/', 'CSV files, schema.sql and manifest.json in data/')
-      .example('$0 generate --scenario saas-orders --out data/ --to postgres://app@localhost/staging --replace', 'Load into PostgreSQL'),
+      .example('$0 generate --scenario saas-orders --out data/ --to postgres://app@localhost/staging --replace', 'Load into PostgreSQL')
+      .example('$0 generate --scenario saas-orders --out data/ --to mysql://app@127.0.0.1:3306/staging', 'Load into MySQL/MariaDB'),
   handler: async (a) => {
     if (!Number.isFinite(a.seed) || !Number.isInteger(a.seed)) throw inputError('--seed', `expected a whole number, got ${String(a.seed)}`);
     if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
     const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
     if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
-    if (a.to !== undefined && !/^postgres(ql)?:\/\//.test(a.to)) throw inputError('--to', 'expected a PostgreSQL URL: postgres://user:password@host:port/database');
+    if (a.to !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\//.test(a.to)) throw inputError('--to', 'expected a database URL: postgres://user:password@host:port/database, or mysql:// / mariadb://');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
     checkOutputDir(a.out, '--out', a.force);
+    const to = a.to !== undefined && /^(mysql|mariadb):/.test(a.to) ? await pinnedMysqlUrl(a.to, a['allow-remote']) : a.to;
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');
@@ -88,7 +117,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         seed: a.seed,
         scale: a.scale,
         ...(a.format === undefined ? {} : { format: a.format }),
-        ...(a.to === undefined ? {} : { to: a.to, replace: a.replace }),
+        ...(to === undefined ? {} : { to, replace: a.replace }),
         workers,
         chunkRows: a['chunk-rows'],
         ...(a.quiet ? {} : { onProgress: progressReporter(process.stderr) }),
@@ -97,7 +126,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       });
     } catch (e) {
       if (!stop.signal.aborted) throw e;
-      err(`prodshape: generate stopped by ${String(stop.signal.reason)}: ${a.to === undefined ? '' : 'nothing was swapped into PostgreSQL, its tables are as they were; '}no manifest was written to ${a.out}`);
+      err(`prodshape: generate stopped by ${String(stop.signal.reason)}: ${a.to === undefined ? '' : `nothing was swapped into ${dbName(a.to)}, its tables are as they were; `}no manifest was written to ${a.out}`);
       process.exitCode = EXIT.interrupted;
       return;
     } finally {
@@ -108,7 +137,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const { manifest, files } = result;
     const elapsedS = (performance.now() - started) / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
-    const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? 'PostgreSQL' : null].filter((x) => x !== null).join(' and ');
+    const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? dbName(a.to) : null].filter((x) => x !== null).join(' and ');
     out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${formatCount(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${elapsedS.toFixed(1)} s (${formatRate(total / elapsedS)} rows/s)`);
     const width = Math.max(...Object.keys(manifest.tables).map((t) => t.length));
     for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${formatCount(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);

@@ -1,5 +1,6 @@
 /**
- * `prodshape plans snapshot|check --scenario S --file plans.json [--db URL] [--data DIR] [--analyze]`
+ * `prodshape plans snapshot|check --scenario S --file plans.json [--db URL] [--data DIR] [--analyze] [--timeout 30s]`
+ * (`--db` may be a mysql:// or mariadb:// URL: observe/mysql-plans.ts)
  *
  * snapshot: EXPLAINs the scenario's `plans:` per tenant-size bucket and writes
  *           their fingerprints to the file (meant to be committed).
@@ -20,7 +21,9 @@ import { readManifest, type Manifest } from '../data/manifest.js';
 import { isRefused, REFUSED_CODE } from '../observe/explain.js';
 import type { PlanRecord } from '../observe/files.js';
 import { buildPlansFile, comparePlans, formatComparison, parsePlansFile } from '../observe/plans-file.js';
-import { collectPlans } from '../observe/plans-run.js';
+import { collectPlans, type CollectedPlans } from '../observe/plans-run.js';
+import { isMysqlUrl } from '../data/sinks/mysql-conn.js';
+import { durationFlagMs } from '../core/duration.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { out } from './output.js';
 
@@ -31,6 +34,7 @@ interface PlansArgs {
   db?: string;
   data?: string;
   analyze: boolean;
+  timeout: string;
 }
 
 /** The database: `--db`, else the scenario's `observe.postgres.url` (with `${ENV}` expanded). */
@@ -64,6 +68,9 @@ const planProblem = (scenario: Scenario, r: PlanRecord): Problem => {
 const refusedProblems = (scenario: Scenario, records: readonly PlanRecord[]): Problem[] =>
   [...new Map(records.filter(isRefused).map((r) => [r.query, planProblem(scenario, r)])).values()];
 
+/** A snapshot's server: a bare major version is PostgreSQL's; MySQL's carry their name (`MariaDB 10.11`). */
+const serverName = (v: string): string => (/^\d+$/.test(v) ? `PostgreSQL ${v}` : v);
+
 const run = async (a: PlansArgs): Promise<void> => {
   // A snapshot rewrites its file (that is how it is updated); it must be a file that can be written.
   if (a.action === 'snapshot') ensureOutputFile(a.file, '--file', true);
@@ -72,7 +79,16 @@ const run = async (a: PlansArgs): Promise<void> => {
     throw inputError('plans', 'the scenario lists no critical queries', { file: scenario.file, hint: 'add `plans: [{ name, sql, params }]` to the scenario' });
   }
   const manifest: Manifest | null = a.data === undefined ? null : await readManifest(join(a.data, 'manifest.json'));
-  const got = await collectPlans(scenario, databaseUrl(scenario, a.db), manifest, a.analyze);
+  const db = databaseUrl(scenario, a.db);
+  const timeoutMs = durationFlagMs('--timeout', a.timeout);
+  let got: CollectedPlans;
+  if (isMysqlUrl(db)) {
+    if (a.analyze) throw inputError('--analyze', 'not on MySQL/MariaDB: prodshape only EXPLAINs there (ANALYZE would execute the statement)', { hint: 'drop --analyze; the plan fingerprint needs no execution' });
+    const { collectMysqlPlans } = await import('../observe/mysql-plans.js');
+    got = await collectMysqlPlans(scenario, db, manifest, timeoutMs);
+  } else {
+    got = await collectPlans(scenario, db, manifest, a.analyze, timeoutMs);
+  }
   const refused = refusedProblems(scenario, got.records);
   if (refused.length > 0) {
     throw new InputError(refused, { code: REFUSED_CODE, hint: 'prodshape only EXPLAINs single read-only SELECT statements that call built-in stable or immutable functions (see docs/observe.md, "Read-only guarantee")' });
@@ -99,7 +115,7 @@ const run = async (a: PlansArgs): Promise<void> => {
   const snapshot = parsePlansFile(text, a.file);
   const cmp = comparePlans(snapshot, got.entries, got.errors);
   if (snapshot.server_version !== null && got.serverVersion !== null && snapshot.server_version !== got.serverVersion) {
-    out(`note: the snapshot was taken on PostgreSQL ${snapshot.server_version}, this is ${got.serverVersion}`);
+    out(`note: the snapshot was taken on ${serverName(snapshot.server_version)}, this is ${serverName(got.serverVersion)}`);
   }
   for (const line of formatComparison(cmp)) out(line);
   const bad = [...cmp.changed.map((c) => c.before), ...cmp.failed.map((f) => f.before)];
@@ -118,9 +134,10 @@ export const plansCommand: CommandModule<object, PlansArgs> = {
       .positional('action', { choices: ['snapshot', 'check'] as const, demandOption: true, describe: 'snapshot: write the fingerprints; check: compare (exit 2 when a plan changed)' })
       .option('scenario', { type: 'string', demandOption: true, describe: 'scenario with `plans:` (path or name)' })
       .option('file', { type: 'string', demandOption: true, describe: 'the snapshot file, e.g. plans.json (commit it)' })
-      .option('db', { type: 'string', describe: 'PostgreSQL URL (default: observe.postgres.url of the scenario)' })
+      .option('db', { type: 'string', describe: 'PostgreSQL URL, or mysql:// / mariadb:// (default: observe.postgres.url of the scenario)' })
       .option('data', { type: 'string', describe: 'generated dataset directory (manifest.json) for tenant parameters' })
-      .option('analyze', { type: 'boolean', default: false, describe: 'EXPLAIN ANALYZE (read-only queries only) instead of plain EXPLAIN' })
+      .option('analyze', { type: 'boolean', default: false, describe: 'EXPLAIN ANALYZE (read-only queries only) instead of plain EXPLAIN (PostgreSQL only)' })
+      .option('timeout', { type: 'string', default: '30s', describe: 'statement timeout of each EXPLAIN' })
       .example('$0 plans snapshot --scenario demo --data data/ --file plans.json --db postgres://localhost/app', '')
       .example('$0 plans check --scenario demo --data data/ --file plans.json', ''),
   handler: run,

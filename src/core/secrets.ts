@@ -79,7 +79,8 @@ export const registerSecret = (value: string): void => {
   }
 };
 
-const safeDecode = (text: string): string => {
+/** decodeURIComponent, or the text as written when it holds a lone `%`. */
+export const safeDecode = (text: string): string => {
   try {
     return decodeURIComponent(text);
   } catch (e) {

@@ -21,6 +21,8 @@ import { buildManifest, manifestJsonPieces } from './summary.js';
 import { schemaSql } from './schema.js';
 import { fileSink } from './sinks/files.js';
 import { postgresSink } from './sinks/postgres.js';
+import { mysqlSink } from './sinks/mysql.js';
+import { isMysqlUrl } from './sinks/mysql-conn.js';
 import { writeDataset, type Progress } from './write.js';
 import { workerChunks } from './workers.js';
 import type { Manifest } from './manifest.js';
@@ -36,6 +38,8 @@ export { readManifest, type Manifest, type ManifestTenant, type ManifestSummary 
 export { schemaSql, createTableSql, createIndexSql, ident } from './schema.js';
 export { fileSink, dataFileName } from './sinks/files.js';
 export { postgresSink, type PostgresSinkOptions } from './sinks/postgres.js';
+export { mysqlSink, type MysqlSinkOptions } from './sinks/mysql.js';
+export { isMysqlUrl } from './sinks/mysql-conn.js';
 export { loadIntoPglite, pgliteSink, type PgliteLike } from './sinks/pglite.js';
 export type { Sink, TableWriter } from './sink.js';
 export type { RowFormat, FileFormat } from './rows.js';
@@ -48,8 +52,10 @@ export interface GenerateOptions extends DatasetOptions {
   out?: string;
   /** Data files' format; default csv when not loading into PostgreSQL, none when loading (unless given). */
   format?: FileFormat;
-  /** Load into this PostgreSQL (`postgres://…`). */
+  /** Load into this PostgreSQL (`postgres://…`) or MySQL/MariaDB (`mysql://…`, `mariadb://…`). */
   to?: string;
+  /** With a MySQL `to`: LOAD DATA LOCAL INFILE from a stream (default), or multi-row INSERTs (slower; kept for comparison). */
+  mysqlMethod?: 'infile' | 'insert';
   /** With `to`: drop and recreate tables that already hold rows. */
   replace?: boolean;
   /**
@@ -112,7 +118,10 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
   const format = opts.format ?? (opts.to === undefined ? 'csv' : undefined);
   const files = format !== undefined && opts.out !== undefined ? fileSink(opts.out, format) : null;
   if (files) sinks.push(files);
-  if (opts.to !== undefined) sinks.push(postgresSink({ url: opts.to, replace: opts.replace ?? false, ...(opts.log === undefined ? {} : { log: opts.log }) }));
+  if (opts.to !== undefined) {
+    const dbOpts = { url: opts.to, replace: opts.replace ?? false, ...(opts.log === undefined ? {} : { log: opts.log }) };
+    sinks.push(isMysqlUrl(opts.to) ? mysqlSink({ ...dbOpts, ...(opts.mysqlMethod === undefined ? {} : { method: opts.mysqlMethod }) }) : postgresSink(dbOpts));
+  }
   // A bounded mkdir: an input error naming --out, never a spin (Node's recursive mkdir loops under /proc).
   if (opts.out !== undefined) prepareOutputDir(opts.out, '--out');
   const totalRows = draft.plan.tables.reduce((a, t) => a + t.rows, 0);
@@ -139,7 +148,7 @@ export const generate = async (scenario: Scenario | string, opts: GenerateOption
     const f = files?.files[t.name];
     if (f !== undefined) written[t.name] = f;
   }
-  const manifest = buildManifest(ds, opts.to !== undefined ? 'postgres' : format, files ? written : undefined);
+  const manifest = buildManifest(ds, opts.to === undefined ? format : isMysqlUrl(opts.to) ? 'mysql' : 'postgres', files ? written : undefined);
   if (opts.out !== undefined) {
     await writeText(join(opts.out, 'schema.sql'), schemaSql(ds));
     await writeText(join(opts.out, 'manifest.json'), manifestJsonPieces(manifest));

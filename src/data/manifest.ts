@@ -55,7 +55,7 @@ export interface Manifest {
   scale?: number;
   /** 16 hex digits of SHA-256 over the scenario's `data:` section. */
   scenario_hash?: string;
-  format?: 'csv' | 'ndjson' | 'postgres';
+  format?: 'csv' | 'ndjson' | 'postgres' | 'mysql';
   /** The dataset's "now" (ISO 8601): timestamps lie before it. */
   now?: string;
   /** Row count per table. */

@@ -43,7 +43,8 @@ export const OBSERVER_APP = 'prodshape-observer';
 export const REFUSED_CODE = 'PS_EXPLAIN_REFUSED' satisfies ErrorCode;
 export const REFUSED_PREFIX = 'refused: ';
 
-const refuse = (reason: string): ProdshapeError =>
+/** The error of a statement prodshape will not EXPLAIN (PS_EXPLAIN_REFUSED, message `refused: …`). */
+export const refuse = (reason: string): ProdshapeError =>
   new ProdshapeError(REFUSED_CODE, `${REFUSED_PREFIX}${reason}`, {
     hint: 'prodshape only EXPLAINs single read-only SELECT statements that call built-in stable or immutable functions',
   });
@@ -229,15 +230,21 @@ export interface PlanWhen {
   queryid?: string | null;
 }
 
-/** EXPLAINs one plan target into a PlanRecord; failures become a record with `ok: false`. */
-export const explainTarget = async (client: pg.ClientBase, target: PlanTarget, when: PlanWhen, opts: ExplainOptions): Promise<PlanRecord> => {
+/** The fields of a plan target's record that do not depend on its plan, and its record when it failed. */
+export const planRecordOf = (target: PlanTarget, when: PlanWhen, analyze: boolean) => {
   const base = {
     t_s: when.t_s, label: when.label, source: when.source, query: when.query ?? target.plan.name, queryid: when.queryid ?? null,
-    bucket: target.bucket, tenant: target.tenant?.id ?? null, tenant_rows: target.tenant?.rows ?? null, analyze: opts.analyze,
+    bucket: target.bucket, tenant: target.tenant?.id ?? null, tenant_rows: target.tenant?.rows ?? null, analyze,
   };
   const failed = (error: string): PlanRecord => ({
     ...base, ok: false, error: redact(error), fingerprint: null, shape: null, tree: [], planning_ms: null, execution_ms: null, blocks: null, rows_examined: null, flags: [], plan: null,
   });
+  return { base, failed };
+};
+
+/** EXPLAINs one plan target into a PlanRecord; failures become a record with `ok: false`. */
+export const explainTarget = async (client: pg.ClientBase, target: PlanTarget, when: PlanWhen, opts: ExplainOptions): Promise<PlanRecord> => {
+  const { base, failed } = planRecordOf(target, when, opts.analyze);
   if (target.error !== null) return failed(target.error);
   try {
     let json = await runExplain(client, target.plan.sql, target.params, opts);

@@ -19,11 +19,19 @@ export interface CollectedPlans {
   /** `query\0bucket` → why it could not be planned. */
   errors: Map<string, string>;
   records: PlanRecord[];
-  /** Major server version, e.g. `15`. */
+  /** Major server version, e.g. `15` (PostgreSQL), `MariaDB 10.11`, `MySQL 8.0`. */
   serverVersion: string | null;
 }
 
-export const collectPlans = async (scenario: Scenario, dbUrl: string, manifest: Manifest | null, analyze: boolean): Promise<CollectedPlans> => {
+/** The collected plans of a scenario from its records (one per plan target). */
+export const collectedFrom = (scenario: Scenario, records: PlanRecord[], serverVersion: string | null): CollectedPlans => {
+  const sql = new Map(scenario.plans.map((p) => [p.name, p.sql]));
+  const errors = new Map(records.filter((r) => !r.ok).map((r) => [`${r.query}\u0000${r.bucket}`, r.error ?? 'failed']));
+  return { entries: entriesFrom(records, sql), errors, records, serverVersion };
+};
+
+/** EXPLAINs every plan target on PostgreSQL; `timeoutMs` is each EXPLAIN's statement_timeout (default 30 s). */
+export const collectPlans = async (scenario: Scenario, dbUrl: string, manifest: Manifest | null, analyze: boolean, timeoutMs?: number): Promise<CollectedPlans> => {
   const tenants = await loadTenants(manifest, scenario.tenants);
   const client = new pg.Client({ connectionString: dbUrl, application_name: OBSERVER_APP, connectionTimeoutMillis: 10_000 });
   try {
@@ -37,12 +45,10 @@ export const collectPlans = async (scenario: Scenario, dbUrl: string, manifest: 
     const records: PlanRecord[] = [];
     for (const plan of scenario.plans) {
       for (const t of planTargets(plan, tenants)) {
-        records.push(await explainTarget(client, t, { t_s: 0, label: 'snapshot', source: 'plans' }, { analyze }));
+        records.push(await explainTarget(client, t, { t_s: 0, label: 'snapshot', source: 'plans' }, { analyze, ...(timeoutMs === undefined ? {} : { timeoutMs }) }));
       }
     }
-    const sql = new Map(scenario.plans.map((p) => [p.name, p.sql]));
-    const errors = new Map(records.filter((r) => !r.ok).map((r) => [`${r.query}\u0000${r.bucket}`, r.error ?? 'failed']));
-    return { entries: entriesFrom(records, sql), errors, records, serverVersion };
+    return collectedFrom(scenario, records, serverVersion);
   } finally {
     await client.end();
   }

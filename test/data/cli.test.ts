@@ -69,7 +69,8 @@ describe('prodshape generate (built CLI)', () => {
       [['--scenario', 'saas-orders', '--out', 'y', '--scale', '0'], /--scale: expected a number > 0, got 0/],
       [['--scenario', 'saas-orders', '--out', 'y', '--format', 'xml'], /Invalid values:[\s\S]*format/],
       [['--scenario', 'saas-orders', '--out', 'y', '--replace'], /--replace: only goes with --to/],
-      [['--scenario', 'saas-orders', '--out', 'y', '--to', 'mysql://x'], /--to: expected a PostgreSQL URL/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--to', 'http://x'], /--to: expected a database URL: postgres:\/\//],
+      [['--scenario', 'saas-orders', '--out', 'y', '--to', 'mysql://x'], /--to: the URL names no database/],
       [['--scenario', 'saas-orders', '--out', 'y', '--workers', 'two'], /--workers: expected auto or a whole number from 0 to 64, got "two"/],
       [['--scenario', 'saas-orders'], /Missing required argument: out/],
     ];

@@ -27,12 +27,11 @@ export const inspectTable = async (db: Queryable, table: string): Promise<Existi
 };
 
 /**
- * Inspects every table; throws an InputError (PS_PG_NOT_EMPTY) naming the
- * tables that hold rows unless `replace`. `where` names the database in the message.
+ * Throws an InputError (PS_PG_NOT_EMPTY) naming the tables that hold rows
+ * unless `replace`. `where` names the database in the message (shared by
+ * every database sink).
  */
-export const inspectTables = async (db: Queryable, tables: string[], replace: boolean, where: string): Promise<Map<string, Existing>> => {
-  const existing = new Map<string, Existing>();
-  for (const t of tables) existing.set(t, await inspectTable(db, t));
+export const refuseNonEmpty = (existing: ReadonlyMap<string, Pick<Existing, 'hasRows'>>, tables: string[], replace: boolean, where: string): void => {
   const full = tables.filter((t) => existing.get(t)?.hasRows);
   if (full.length > 0 && !replace) {
     const one = full.length === 1;
@@ -40,5 +39,12 @@ export const inspectTables = async (db: Queryable, tables: string[], replace: bo
       hint: `pass --replace to drop and recreate ${tables.join(', ')}`, code: 'PS_PG_NOT_EMPTY',
     });
   }
+};
+
+/** Inspects every table, then refuses those with rows unless `replace` (refuseNonEmpty). */
+export const inspectTables = async (db: Queryable, tables: string[], replace: boolean, where: string): Promise<Map<string, Existing>> => {
+  const existing = new Map<string, Existing>();
+  for (const t of tables) existing.set(t, await inspectTable(db, t));
+  refuseNonEmpty(existing, tables, replace, where);
   return existing;
 };

@@ -42,10 +42,10 @@ export interface PostgresSinkOptions {
 }
 
 /** `host:port/db` of a URL, for messages (never the user or password). */
-export const describeUrl = (url: string): string => {
+export const describeUrl = (url: string, defaultPort = '5432'): string => {
   try {
     const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+    return `${u.hostname}:${u.port || defaultPort}${u.pathname}`;
   } catch (e) {
     if (e instanceof TypeError) return '(the given URL)';
     throw e;
