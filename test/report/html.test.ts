@@ -78,7 +78,16 @@ describe('report.html in headless Chromium', () => {
         return n;
       })()`);
       expect(drawn, id).toBeGreaterThan(1000);
+      // The run's profile has a clock (08:30–10:00 over 90 s at --speed 30): the x ticks read `30 s · 09:00`.
+      const ticks = ((await page.locator(`#${id}`).getAttribute('data-x-ticks')) ?? '').split('|');
+      expect(ticks.length, id).toBeGreaterThanOrEqual(2);
+      for (const tick of ticks) expect(tick, id).toMatch(/^\d+ s · (08|09):\d\d$/);
+      const zero = ticks.find((x) => x.startsWith('0 s'));
+      if (zero !== undefined) expect(zero).toBe('0 s · 08:30');
     }
+    // The events table and the breaks name the clock too.
+    expect(await page.locator('#events tbody td').first().textContent()).toBe('15 s (08:45)');
+    expect((await page.locator('.break .where').allTextContents()).join(' ')).toMatch(/at 15 s \(08:45\) to \d+ s \(08:\d\d\)/);
 
     // Tables: endpoints, SLOs (one failing), tenant classes, slowest tenants, events; breaks with their summaries.
     expect(await page.locator('#endpoints tbody tr').count()).toBe(2);
@@ -149,6 +158,8 @@ describe('report.html in headless Chromium', () => {
     const legend = (await page.locator('#chart-latency .u-legend').textContent()) ?? '';
     expect(legend).toMatch(/\d ms/);
     expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
+    // The cursor's time carries the profile clock.
+    expect((await page.locator('#chart-rps .u-legend .u-series').first().textContent()) ?? '').toMatch(/\d+ s · (08|09):\d\d/);
 
     // Printed (A4-ish width), the charts stay inside the page.
     await page.emulateMedia({ media: 'print' });
