@@ -38,9 +38,9 @@ export const checkTransformFlags = (f: { speed?: number | undefined; rateScale?:
 };
 
 /** Hold a constant rate (also how a step is written: a hold at the new rate). */
-export interface HoldStage { kind: 'hold'; durationMs: number; rateRps: number }
+export interface HoldStage { kind: 'hold'; durationMs: number; rateRps: number; name?: string }
 /** Linear ramp from `fromRps` to `toRps` over the stage. */
-export interface RampStage { kind: 'ramp'; durationMs: number; fromRps: number; toRps: number }
+export interface RampStage { kind: 'ramp'; durationMs: number; fromRps: number; toRps: number; name?: string }
 export type Stage = HoldStage | RampStage;
 
 /** Arrival process: Poisson (exponential gaps, the default) or evenly spaced. */
@@ -94,6 +94,8 @@ const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined 
   const o = c.object(path, raw, { required: ['duration'], optional: STAGE_KEYS.filter((k) => k !== 'duration') });
   if (!o) return undefined;
   const durationMs = c.durationMs([...path, 'duration'], o.duration, { min: 1 });
+  const name = o.name === undefined ? undefined : c.string([...path, 'name'], o.name, { nonEmpty: true });
+  const named = name === undefined ? {} : { name };
   const hasRamp = o.from !== undefined || o.to !== undefined;
   const hasRate = o.rate !== undefined || o.step !== undefined;
   if (hasRamp && hasRate) {
@@ -108,12 +110,12 @@ const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined 
     const fromRps = c.number([...path, 'from'], o.from, { min: 0, max: MAX_RATE_RPS });
     const toRps = c.number([...path, 'to'], o.to, { min: 0, max: MAX_RATE_RPS });
     if (durationMs === undefined || fromRps === undefined || toRps === undefined) return undefined;
-    return { kind: 'ramp', durationMs, fromRps, toRps };
+    return { kind: 'ramp', durationMs, fromRps, toRps, ...named };
   }
   const key = o.rate !== undefined ? 'rate' : 'step';
   const rateRps = c.number([...path, key], o[key], { min: 0, max: MAX_RATE_RPS });
   if (durationMs === undefined || rateRps === undefined) return undefined;
-  return { kind: 'hold', durationMs, rateRps };
+  return { kind: 'hold', durationMs, rateRps, ...named };
 };
 
 const CLOCK_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;

@@ -5,7 +5,7 @@
  * `clock_end:`), already divided by `--speed`; `--duration` cuts the run, not
  * the mapping.
  */
-import { clockText, parseProfile, transformProfile, type ProfileClock } from '../scenario/profile.js';
+import { clockText, parseProfile, transformProfile, type Profile, type ProfileClock } from '../scenario/profile.js';
 
 export { clockText, type ProfileClock } from '../scenario/profile.js';
 
@@ -44,4 +44,30 @@ export const runClock = (profileText: string | null, speed: number, onWarning: (
     onWarning(`profile.yaml of the run does not parse, so times are shown without the profile clock (${(e as Error).message})`);
     return null;
   }
+};
+
+/** Where a profile is at a moment of the run: its stage (1-based of `count`, its name when it has one) and its clock. */
+export interface ProfilePlace {
+  stage: { name: string | null; index: number; count: number } | null;
+  /** "HH:MM", or null when the profile has no clock. */
+  clock: string | null;
+}
+
+/** The place of `p` (as played: after `--speed` and `--duration`) at `tMs` since the start; past the end, the last stage. */
+export const profilePlace = (p: Pick<Profile, 'stages' | 'clock'>, tMs: number): ProfilePlace => {
+  const count = p.stages.length;
+  let start = 0;
+  let index = count - 1;
+  for (let i = 0; i < count; i++) {
+    start += p.stages[i]?.durationMs ?? 0;
+    if (tMs < start) {
+      index = i;
+      break;
+    }
+  }
+  const st = p.stages[index];
+  return {
+    stage: st === undefined ? null : { name: st.name ?? null, index: index + 1, count },
+    clock: p.clock === null ? null : clockAt(p.clock, tMs / 1000),
+  };
 };
