@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { parseProfile, profileDurationMs, transformProfile } from '../../src/scenario/profile.js';
-import { clockAt, clockMinuteAt, runClock } from '../../src/traffic/clock.js';
+import { clockAt, clockMinuteAt, profilePlace, runClock } from '../../src/traffic/clock.js';
 
 const MONDAY_TEXT = readFileSync(join(PACKAGE_ROOT, 'profiles', 'monday-9am.yaml'), 'utf8');
 const monday = parseProfile(MONDAY_TEXT, 'monday-9am.yaml');
@@ -79,6 +79,25 @@ describe('profile clock: mapping', () => {
     const warnings: string[] = [];
     expect(runClock('stages: nope\n', 1, (m) => warnings.push(m))).toBeNull();
     expect(warnings[0]).toMatch(/profile\.yaml .*does not parse/);
+  });
+});
+
+describe('profile place (the live view\'s stage and clock)', () => {
+  it('monday-9am at --speed 30: the stage (1-based of 6, named) and the clock at a moment of the run', () => {
+    const fast = transformProfile(monday, { speed: 30 });
+    expect(profilePlace(fast, 0)).toEqual({ stage: { name: 'night', index: 1, count: 6 }, clock: '05:00' });
+    // 40 s x 30 = 20 min: 2 of the 9am ramp's 5 minutes (08:30->09:00).
+    expect(profilePlace(fast, 40_000)).toEqual({ stage: { name: 'nine-am-ramp', index: 3, count: 6 }, clock: '08:42' });
+    // A stage starts at its boundary.
+    expect(profilePlace(fast, 46_000).stage?.name).toBe('nine-to-ten');
+    // Past the end: the last stage, the end's clock.
+    expect(profilePlace(fast, 125_000)).toEqual({ stage: { name: 'late-morning', index: 6, count: 6 }, clock: '12:00' });
+    // --duration cuts the stages played: the count is of those.
+    expect(profilePlace(transformProfile(monday, { speed: 30, durationLimitMs: 50_000 }), 49_000)).toEqual({ stage: { name: 'nine-to-ten', index: 4, count: 4 }, clock: '09:07' });
+  });
+  it('a profile without names or clock: the stage index only', () => {
+    const p = parseProfile('stages:\n  - { duration: 2s, rate: 5 }\n  - { duration: 2s, rate: 5 }\n');
+    expect(profilePlace(p, 2500)).toEqual({ stage: { name: null, index: 2, count: 2 }, clock: null });
   });
 });
 
