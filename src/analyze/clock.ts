@@ -1,7 +1,7 @@
 /**
  * The profile clock in the report: a run whose profile says which time of
  * day it stands for (scenario/profile.ts `clock:`) names that time beside
- * its seconds, in the sentences ("at 23m50s (09:05)") and in report.json
+ * its seconds, in the sentences ("at 24m00s (09:05)") and in report.json
  * (`clock` beside `t_s`, `start_clock` beside `start_s`, …). Pure.
  */
 import { clockAt, type ProfileClock } from '../traffic/clock.js';
@@ -13,7 +13,7 @@ export const CLOCK_FIELDS: Readonly<Record<string, string>> = {
   from_s: 'from_clock', to_s: 'to_clock', first_waiting_s: 'first_waiting_clock',
 };
 
-/** `23m50s (09:05)` with a clock and a time; `23m50s` without a clock; `-` for no time. */
+/** `24m00s (09:05)` with a clock and a time; `24m00s` without a clock; `-` for no time. */
 export const fmtAtClock = (s: number | null | undefined, clock: string | null | undefined): string =>
   s === null || s === undefined || !clock ? fmtS(s) : `${fmtS(s)} (${clock})`;
 
