@@ -8,7 +8,9 @@ import SlowFirstSequencer from './test/helpers/sequencer.js';
  * Four groups run one after the other (docs/testing.md says why each file is
  * where it is):
  * - `unit` (2 files at a time): pure logic, parsers, CLI error paths, database
- *   tests; nothing in it asserts on time against a machine-dependent bound.
+ *   tests, and the packed package installed and run (test/repo/package.test.ts:
+ *   slow, and a 20 s replay at 20 requests/s, but no assertion on time);
+ *   nothing in it asserts on time against a machine-dependent bound.
  * - `load` (2 at a time): real load against real servers on loopback. Each
  *   file uses well under one core and asserts relative to what the same run
  *   measured, so two of them (and another busy process) fit on two cores.

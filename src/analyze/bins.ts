@@ -43,7 +43,7 @@ export interface BinChoice { binS: number; lowSamples: boolean; medianSamples: n
  * any completed request) holds at least `t.minBinSamples` samples, capped so
  * that the run keeps at least `t.minBins` bins.
  */
-export const chooseBinWidth = (s: Series, length: number, t: Thresholds): BinChoice => {
+export const chooseBinWidth = (s: Pick<Series, 'completed'>, length: number, t: Pick<Thresholds, 'binWidthsS' | 'minBins' | 'minBinSamples'>): BinChoice => {
   const maxWidth = Math.max(1, Math.floor(length / t.minBins));
   const widths = t.binWidthsS.filter((w) => w <= maxWidth);
   if (widths.length === 0) widths.push(1);

@@ -2,10 +2,11 @@
  * The analyze stage's public face: a run directory in, report.json out
  * (docs/design.md "report.json", docs/report.schema.json). The stable fields
  * are there as the contract says; the rest (verdict, slo, diagnosis,
- * endpoint_timeline, pool, analysis) is documented in docs/report.md.
+ * endpoint_timeline, error_timeline, latency_distribution, tenant_class_timeline, pool, analysis) is documented in docs/report.md.
  */
 import { redactDeep } from '../core/secrets.js';
 import { RUN_FILES } from '../run/format.js';
+import { buildErrorTimeline, buildLatencyDistribution, buildTenantClassTimeline } from './charts.js';
 import { buildContext } from './context.js';
 import { runDetectors } from './detect/index.js';
 import { healthyRange } from './detect/skew.js';
@@ -23,6 +24,7 @@ import { timelineLength } from './load.js';
 import { sum } from './util.js';
 
 export type { Report, ReportBreak, BreakKind } from './types.js';
+export type { ClassTimeline, LatencyDistribution, TenantClassTimeline } from './charts.js';
 export type { SloResult, SloSpec } from './slo.js';
 export type { Verdict } from './verdict.js';
 export type { AnalysisExtension, DiagnosisInput, DiagnosisStep, ExtensionResult, StepId } from './diagnosis.js';
@@ -128,6 +130,9 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
     slo: sloResults,
     diagnosis: buildDiagnosis(run, breaks, det, ext),
     endpoint_timeline: endpointTimeline,
+    error_timeline: buildErrorTimeline(ctx.series.overall),
+    latency_distribution: buildLatencyDistribution(ctx.series),
+    tenant_class_timeline: buildTenantClassTimeline(ctx.series, t),
     pool: { status: det.pool.status, note: det.pool.note, gauges: det.pool.gauges, maxima: det.pool.maxima, episodes: withClockFields(det.pool.episodes, clock), timeline: withClockFields(det.pool.timeline, clock) },
     analysis: {
       thresholds: t,

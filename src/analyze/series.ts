@@ -127,7 +127,7 @@ export const buildSeries = (windows: WindowRecord[], endpointOrder: string[], le
 };
 
 /** Merged latency of a series over seconds [fromS, toS) (clamped), optionally only seconds `keep` accepts. */
-export const rangeLatency = (s: Series, fromS: number, toS: number, keep?: (t: number) => boolean): Sparse => {
+export const rangeLatency = (s: Pick<Series, 'lat'>, fromS: number, toS: number, keep?: (t: number) => boolean): Sparse => {
   const parts: Sparse[] = [];
   for (let t = Math.max(0, Math.floor(fromS)); t < Math.min(s.lat.length, Math.ceil(toS)); t++) {
     if (keep === undefined || keep(t)) parts.push(s.lat[t] ?? EMPTY_SPARSE);

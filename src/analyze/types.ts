@@ -1,11 +1,12 @@
 /**
  * report.json (docs/design.md "report.json", docs/report.schema.json, version 1).
  * The stable fields are listed in docs/design.md; more are welcome, none renamed.
- * The extra sections (verdict, slo, diagnosis, endpoint_timeline, pool,
+ * The extra sections (verdict, slo, diagnosis, endpoint_timeline, error_timeline, latency_distribution, tenant_class_timeline, pool,
  * analysis) are documented in docs/report.md.
  */
 import type { SloResult } from './slo.js';
 import type { ReportBreak } from './breaks.js';
+import type { LatencyDistribution, TenantClassTimeline } from './charts.js';
 
 export type { BreakKind, ReportBreak } from './breaks.js';
 
@@ -114,6 +115,12 @@ export interface Report {
   /** Per endpoint, columnar per-second series (same seconds as `timeline`). */
   endpoint_timeline: Record<string, ReportEndpointTimeline | null>;
   pool: ReportPool;
+  /** Errors per second by error class (the classes that occurred), same seconds as `timeline`. */
+  error_timeline?: Partial<Record<string, number[]>>;
+  /** The whole run's latency at percentiles evenly spaced on 1/(1 − p), overall and per endpoint (HDR percentile plot). */
+  latency_distribution?: LatencyDistribution;
+  /** p99 per tenant size class over bins of seconds, all endpoints together and per endpoint. */
+  tenant_class_timeline?: TenantClassTimeline;
   [key: string]: unknown;
 }
 

@@ -93,6 +93,11 @@ export const CLIENT_JS = String.raw`
   }
   window.addEventListener('beforeprint', resizeAll);
 
+  // Values a chart plots (non-null y values over all its series), for tests and for a reader's devtools.
+  function countPoints(cols) {
+    return cols.slice(1).reduce(function (n, col) { return n + col.filter(function (v) { return v !== null && v !== undefined; }).length; }, 0);
+  }
+
   function chart(id, title, series, cols, opts) {
     var el = document.getElementById(id);
     if (!el) return;
@@ -117,6 +122,37 @@ export const CLIENT_JS = String.raw`
     }, cols, el);
     charts.push({ u: u, el: el, height: height });
     el.setAttribute('data-rendered', 'true');
+    el.setAttribute('data-points', String(countPoints(cols)));
+    return u;
+  }
+
+  // The HDR percentile plot: latency against percentile on a log axis (x = 1/(1 - p), positions and
+  // tick labels computed by the report), one line per endpoint plus all. Its x is no time, so it
+  // stays out of the time charts' cursor sync group.
+  function percentileChart(id, d) {
+    var el = document.getElementById(id);
+    if (!el || !d) return;
+    var height = 280, last = d.ticks[d.ticks.length - 1].x;
+    var tickLabel = function (v) {
+      var tick = d.ticks.filter(function (k) { return Math.abs(k.x - v) <= v * 1e-9; })[0];
+      return tick ? tick.label : '';
+    };
+    var u = new uPlot({
+      title: 'Latency by percentile (log scales)',
+      width: widthOf(el),
+      height: height,
+      scales: { x: { time: false, distr: 3, log: 10, range: function () { return [1, last]; } }, y: { distr: 3, log: 10 } },
+      axes: [
+        { label: 'percentile', splits: function () { return d.ticks.map(function (k) { return k.x; }); }, values: function (u, splits) { return splits.map(tickLabel); } },
+        { label: 'ms', size: 70 },
+      ],
+      series: [{ label: 'percentile', value: function (u, v, s, i) { return i === null || i === undefined ? '-' : d.labels[i]; } }].concat(d.series.map(function (s, k) {
+        return { label: s.name, value: withUnit('ms'), stroke: k === 0 ? '#111827' : palette[(k - 1) % palette.length], width: k === 0 ? 2 : 1.5, spanGaps: false, points: { show: false } };
+      })),
+    }, [d.x].concat(d.series.map(function (s) { return s.ms.map(pos); })), el);
+    charts.push({ u: u, el: el, height: height });
+    el.setAttribute('data-rendered', 'true');
+    el.setAttribute('data-points', String(countPoints([d.x].concat(d.series.map(function (s) { return s.ms; })))));
     return u;
   }
 
@@ -153,6 +189,25 @@ export const CLIENT_JS = String.raw`
       cols.push(t.map(function (_, i) { return e ? e.errors[i] : null; }));
     });
     chart('chart-endpoint-rps', 'Requests/s and errors/s by endpoint', labels, cols, { yLabel: 'per second', unit: '/s', colors: colors, dash: dash });
+  }
+  // Errors/s by class (4xx and 5xx are the HTTP status classes): one line per class that occurred.
+  var errorColors = { connect: '#7c3aed', reset: '#db2777', timeout: '#d97706', '4xx': '#0891b2', '5xx': '#dc2626', other: '#4b5563', aborted: '#92400e' };
+  var errorClasses = Object.keys(data.error_timeline || {});
+  if (errorClasses.length > 0) {
+    chart('chart-errors', 'Errors per second by class', errorClasses, [t].concat(errorClasses.map(function (c) {
+      var col = data.error_timeline[c];
+      return t.map(function (_, i) { return col[i] === undefined ? null : col[i]; });
+    })), { yLabel: 'errors/s', unit: 'errors/s', colors: errorClasses.map(function (c) { return errorColors[c] || '#4b5563'; }), height: 220 });
+  }
+  percentileChart('chart-distribution', data.distribution);
+  // p99 per tenant size class over bins of seconds (the skewed endpoint's, else all endpoints'): the skew shows as a line that stays above.
+  var classText = { top1: 'top 1% p99', top10: 'top 10% p99', rest: 'rest p99', empty: 'empty p99' };
+  var classColors = { top1: '#dc2626', top10: '#d97706', rest: '#16a34a', empty: '#7c3aed' };
+  if (data.classes) {
+    var cls = Object.keys(data.classes.p99_ms);
+    chart('chart-classes', 'p99 by tenant size class (log scale, ' + data.classes.bin_s + '-s bins)', cls.map(function (c) { return classText[c] || c; }),
+      [data.classes.t_s].concat(cls.map(function (c) { return data.classes.p99_ms[c].map(pos); })),
+      { yLabel: 'ms', unit: 'ms', log: true, colors: cls.map(function (c) { return classColors[c] || '#4b5563'; }) });
   }
   if (data.pool && data.pool.length > 0) {
     chart('chart-pool', 'Pool gauges', ['in use', 'waiting', 'size'], [

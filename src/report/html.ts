@@ -3,18 +3,20 @@
  * are inlined from node_modules, the data is inlined as JSON). It opens with
  * the verdict, then the breaks, the diagnosis, charts of offered/achieved rps
  * and p50/p95/p99 over time with events and breaks marked, p99 and
- * requests/s + errors/s per endpoint,
- * pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
+ * requests/s + errors/s per endpoint, errors/s by error class, the latency
+ * distribution (HDR percentile plot) per endpoint, p99 per tenant size class
+ * over time, pool gauges (when observed), and tables: endpoints, SLOs, latency by tenant
  * size class, slowest tenants, events. Everything but the charts is plain
  * HTML, so the page reads with scripts off.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Report, ReportBreak } from '../analyze/index.js';
+import type { ClassTimeline, Report, ReportBreak } from '../analyze/index.js';
 import { breakLabel, fmtAtClock } from '../analyze/index.js';
 import { breakWhen } from './when.js';
 import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
 import { CLIENT_JS } from './html-client.js';
+import { formatPercentile, percentileTicks, percentileToX } from './percentile-axis.js';
 import { escapeHtml as h, fmtInt, jsonForScript } from './format.js';
 
 const require = createRequire(import.meta.url);
@@ -154,12 +156,68 @@ const diagnosisBlock = (r: Report): string => r.diagnosis.map((d) =>
   `<div class="step"><b>${d.step}. ${h(d.title)}</b><span class="st ${d.status}">${d.status === 'not-observed' ? 'not observed' : d.status}</span>`
   + `<div>${h(d.summary)}</div>${d.status === 'not-observed' && d.how_to_enable ? `<div class="meta">To enable: ${h(d.how_to_enable)}.</div>` : ''}</div>`).join('');
 
+/** Errors/s by class over time, or why there is no such chart. */
+const errorsChart = (r: Report): string => {
+  if (r.error_timeline === undefined) return '<p class="meta" id="chart-errors-empty">Errors by class over time: this report.json predates them (run <code>prodshape report DIR</code> again).</p>';
+  if (Object.keys(r.error_timeline).length === 0) return '<p class="meta" id="chart-errors-empty">Errors by class over time: no request failed.</p>';
+  return '<div class="chart" id="chart-errors"></div>';
+};
+
+/** The HDR percentile plot's points: x = 1/(1 − p) for each percentile, its label, the axis ticks, and one series per endpoint plus all. */
+const distributionData = (r: Report): unknown => {
+  const d = r.latency_distribution;
+  if (d === undefined || d.percentiles.length === 0) return null;
+  const x = d.percentiles.map(percentileToX);
+  return {
+    x, labels: d.percentiles.map(formatPercentile), ticks: percentileTicks(x[x.length - 1] ?? 1),
+    series: [{ name: 'all', ms: d.all }, ...Object.entries(d.endpoints).map(([name, ms]) => ({ name, ms }))],
+  };
+};
+
+/** The latency distribution's section: the chart, or why there is none. */
+const distributionChart = (r: Report): string => {
+  const d = r.latency_distribution;
+  if (d === undefined) return '<p class="meta" id="chart-distribution-empty">This report.json predates the latency distribution (run <code>prodshape report DIR</code> again).</p>';
+  if (d.percentiles.length === 0) return '<p class="meta" id="chart-distribution-empty">No request completed: no latency distribution to plot.</p>';
+  const n = d.counts.all;
+  return `<p class="meta">The whole run's latency (from intended send time) at each percentile, as HdrHistogram plots it: each "nine" gets the same width, so the tail is as visible as the median. `
+    + `The lines end at the finest percentile their requests resolve (${fmtInt(n)} requests overall: ${h(formatPercentile(d.percentiles[d.percentiles.length - 1] ?? 0))}); the slowest request is the max in the table below.</p>`
+    + '<div class="chart" id="chart-distribution"></div>';
+};
+
+/** The view the class-over-time chart shows: the endpoint of the first data-skew break, else all endpoints together; null without size classes. */
+const classView = (r: Report): { endpoint: string | null; breakNo: number | null; view: ClassTimeline } | null => {
+  const tl = r.tenant_class_timeline;
+  if (tl === undefined) return null;
+  const i = r.breaks.findIndex((b) => b.kind === 'data-skew' && b.endpoint !== null && tl.endpoints[b.endpoint] !== undefined);
+  const endpoint = r.breaks[i]?.endpoint ?? null;
+  const view = endpoint === null ? tl.all : tl.endpoints[endpoint];
+  return view === null || view === undefined ? null : { endpoint, breakNo: endpoint === null ? null : i + 1, view };
+};
+
+/** p99 per tenant size class over time, or why there is no such chart. */
+const classChart = (r: Report): string => {
+  if (r.tenant_class_timeline === undefined) return '<p class="meta" id="chart-classes-empty">This report.json predates p99 by tenant size class over time (run <code>prodshape report DIR</code> again).</p>';
+  const v = classView(r);
+  if (v === null) return '<p class="meta" id="chart-classes-empty">No request named a tenant with a size class (a k6 import without tenant tags, or a scenario whose endpoints name no tenant): no tenant size classes to chart over time.</p>';
+  const { view } = v;
+  if (Object.values(view.p99_ms).every((col) => col.every((x) => x === null))) {
+    return `<p class="meta" id="chart-classes-empty">No tenant size class had ${fmtInt(view.min_requests)} requests in any ${fmtS(view.bin_s)} bin: too few for a p99 over time.</p>`;
+  }
+  const scope = v.endpoint === null ? 'all endpoints together' : `${h(v.endpoint)}, the endpoint of data-skew break #${v.breakNo ?? ''}`;
+  return `<p class="meta">p99 per tenant size class over time (${scope}; bins of ${h(fmtS(view.bin_s))}, a bin with fewer than ${fmtInt(view.min_requests)} requests of a class left out): `
+    + 'a skewed class stays above the others while the load is healthy; under saturation every class rises together.</p><div class="chart" id="chart-classes"></div>';
+};
+
 /** What the client script charts: the timelines plus markers. */
 const chartData = (r: Report): unknown => ({
   // The profile clock by second, [t_s, "09:12"] (empty without one): the x axes' tick labels and the cursor's time.
   clock: r.timeline.flatMap((x) => (x.clock === undefined ? [] : [[x.t_s, x.clock]])),
   timeline: r.timeline.map((x) => ({ t_s: x.t_s, offered_rps: x.offered_rps, achieved_rps: x.achieved_rps, errors: x.errors, p50_ms: x.p50_ms, p95_ms: x.p95_ms, p99_ms: x.p99_ms })),
   endpoint_timeline: r.endpoint_timeline,
+  error_timeline: r.error_timeline ?? {},
+  distribution: distributionData(r),
+  classes: classView(r)?.view ?? null,
   pool: r.pool.timeline,
   marks: [
     ...r.events.map((e) => ({ t: e.t_s, kind: 'event', label: e.action })),
@@ -221,9 +279,13 @@ ${diagnosisBlock(r)}
 <div class="chart" id="chart-rps"></div>
 <div class="chart" id="chart-latency"></div>
 ${r.endpoints.length > 1 ? '<div class="chart" id="chart-endpoints"></div><div class="chart" id="chart-endpoint-rps"></div>' : ''}
+${errorsChart(r)}
+<h2>Latency distribution</h2>
+${distributionChart(r)}
 <h2>Endpoints</h2>
 ${endpointsTable(r)}
 <h2>Latency by tenant size class</h2>
+${classChart(r)}
 ${classTable(r)}
 <h2>Slowest tenants</h2>
 ${tenantsTable(r)}

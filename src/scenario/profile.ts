@@ -94,8 +94,8 @@ const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined 
   const o = c.object(path, raw, { required: ['duration'], optional: STAGE_KEYS.filter((k) => k !== 'duration') });
   if (!o) return undefined;
   const durationMs = c.durationMs([...path, 'duration'], o.duration, { min: 1 });
-  const name = o.name === undefined ? undefined : c.string([...path, 'name'], o.name, { nonEmpty: true });
-  const named = name === undefined ? {} : { name };
+  const name = o.name === undefined ? undefined : c.string([...path, 'name'], o.name);
+  const named = name === undefined || name.trim() === '' ? {} : { name };
   const hasRamp = o.from !== undefined || o.to !== undefined;
   const hasRate = o.rate !== undefined || o.step !== undefined;
   if (hasRamp && hasRate) {
@@ -166,10 +166,14 @@ export const clockText = (minuteOfDay: number): string => {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 };
 
-/** The leading `#` comment block of a YAML file, without the `#`s. */
+/** An editor's schema line (`# yaml-language-server: $schema=…`): a comment, but no part of a description. */
+const EDITOR_LINE = /^\s*#\s*yaml-language-server:/;
+
+/** The leading `#` comment block of a YAML file, without the `#`s (and without an editor's schema line). */
 export const leadingComment = (text: string): string => {
   const lines: string[] = [];
   for (const line of text.split('\n')) {
+    if (EDITOR_LINE.test(line)) continue;
     if (/^\s*#/.test(line)) lines.push(line.replace(/^\s*# ?/, ''));
     else if (line.trim() === '' && lines.length === 0) continue;
     else break;

@@ -64,12 +64,37 @@ const skewTenant = (breaks: Break[]): string | undefined => {
   return tenants?.[0]?.tenant;
 };
 
-/** Saturation in the spike: two seconds of slack each side (windows are whole seconds and the fit is to a probe made moments before). */
-const expectSaturationInSpike = (name: string, breaks: Break[], described: string): void => {
-  const sat = breaks.find((b) => b.kind === 'saturation');
+/** The SLO both runs judge latency by (the demo scenario's, and the k6 export's --slo), ms. */
+const SLO_P99_MS = 500;
+
+/**
+ * Median of the run's own per-second p99 over [fromS, toS), ms (seconds with no completed request skipped), or null.
+ * What the run measured before its spike, to judge a saturation it names there.
+ */
+const medianP99Ms = (report: CliRun['report'], fromS: number, toS: number): number | null => {
+  const p99s = report.timeline.filter((s) => s.t_s >= fromS && s.t_s < toS && s.p99_ms !== null).map((s) => s.p99_ms!).sort((a, b) => a - b);
+  return p99s.length === 0 ? null : p99s[Math.floor(p99s.length / 2)]!;
+};
+
+/**
+ * Saturation in the spike: two seconds of slack each side (windows are whole seconds and the fit is to a probe made
+ * moments before). With `earlyWhenMeasured`, a saturation named before the spike is accepted when the run's own
+ * seconds from it to the spike had a median p99 over the SLO: that run was past its target's capacity before the
+ * spike (k6 costs the 2-core machine more CPU than the native engine, and its demo is a second process warmed for
+ * seconds, not by the native path's 12-s probe), and saying so is the right verdict. It must still be named, and no
+ * later than the spike's end.
+ */
+const expectSaturationInSpike = (name: string, report: CliRun['report'], described: string, earlyWhenMeasured = false): void => {
+  const sat = report.breaks.find((b) => b.kind === 'saturation');
   expect.soft(sat, `${name} names no saturation\n${described}`).toBeDefined();
-  expect.soft(sat?.t_s, `${name} saturation time\n${described}`).toBeGreaterThanOrEqual(SPIKE_FROM_S - 2);
-  expect.soft(sat?.t_s, `${name} saturation time\n${described}`).toBeLessThanOrEqual(SPIKE_TO_S + 2);
+  const tS = sat?.t_s ?? Number.NaN;
+  const before = tS < SPIKE_FROM_S - 2 && earlyWhenMeasured ? medianP99Ms(report, tS, SPIKE_FROM_S) : null;
+  if (before !== null) {
+    expect.soft(before, `${name} saturation at ${tS} s, before the spike: median p99 of its seconds up to the spike\n${described}`).toBeGreaterThan(SLO_P99_MS);
+  } else {
+    expect.soft(tS, `${name} saturation time\n${described}`).toBeGreaterThanOrEqual(SPIKE_FROM_S - 2);
+  }
+  expect.soft(tS, `${name} saturation time\n${described}`).toBeLessThanOrEqual(SPIKE_TO_S + 2);
 };
 
 describe('spike-3x against the demo (embedded PostgreSQL)', () => {
@@ -85,7 +110,7 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     native = run;
     expect([0, 2], run.stderr).toContain(run.code);
     expect(reportSchemaErrors(run.report)).toEqual([]);
-    expectSaturationInSpike('native', run.report.breaks, run.stdout);
+    expectSaturationInSpike('native', run.report, run.stdout);
     // At an offered rate above the baseline's (100 rps in the profile, times the fitted scale).
     const saturation = run.report.breaks.find((b) => b.kind === 'saturation');
     expect(saturation?.offered_rps).toBeGreaterThan(1.5 * 100 * run.meta.rate_scale);
@@ -109,7 +134,7 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
 
       const script = join(ctx.cwd, 'spike.js');
       const exported = await runCli(['k6', '--scenario', 'demo', '--profile', 'spike-3x', '--data', demo.dataDir, '--out', script,
-        '--speed', String(SPEED), '--rate-scale', String(native.meta.rate_scale), '--slo', 'p99<500ms']);
+        '--speed', String(SPEED), '--rate-scale', String(native.meta.rate_scale), '--slo', `p99<${SLO_P99_MS}ms`]);
       expect(exported.code, exported.stderr).toBe(0);
       const results = join(ctx.cwd, 'results.json.gz');
       const run = await runK6(k6.path ?? '', ['-e', `TARGET=${demo.url}`, '--out', `json=${results}`, script], {}, 120_000);
@@ -122,7 +147,7 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
       expect(reportSchemaErrors(report)).toEqual([]);
 
       const described = `native:\n${native.stdout}\nk6:\n${imported.stdout}`;
-      expectSaturationInSpike('k6', report.breaks, described);
+      expectSaturationInSpike('k6', report, described, true);
       // The same skewed tenant, when k6 names one. k6's fixed VU pool drops arrivals in a spike twice past the demo's
       // capacity (the native open model drops none); the skew detector judges the healthy seconds, which then hold too few
       // of the biggest tenants' requests to judge: k6 naming none is accepted only when it dropped arrivals.

@@ -2,8 +2,10 @@
  * A synthetic run with one of everything for the rendering tests: a ramp
  * into a pool of 10 slots (saturation, pool gauges), a dashboard that is slow
  * for the biggest tenants (skew), a deploy that makes requests slow for 5 s
- * (cold cache), SLOs of which one fails, and a profile with a clock played
- * at --speed 30 (45 minutes standing for 08:30–10:00, in 90 s).
+ * (cold cache), a burst of 5xx on list-orders at 40-44 s with scattered 4xx
+ * and timeouts in the last 10 s (errors by class), SLOs of which one fails,
+ * and a profile with a clock played at --speed 30 (45 minutes standing for
+ * 08:30–10:00, in 90 s).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +36,13 @@ export const richRun = (): string => {
       if (q.t >= 15 && q.t < 20) ms *= 3;
       if (q.endpoint === 'dashboard' && q.tenant?.cls === 'top1') ms += 60;
       return ms;
+    },
+    // Errors from the arrival time alone (no draw from the service stream, so the latencies stay as they were).
+    error: (q) => {
+      const k = Math.floor(q.t * 1e4);
+      if (q.endpoint === 'list-orders' && q.t >= 40 && q.t < 44 && k % 5 === 0) return '5xx';
+      if (q.t >= 80 && k % 50 === 3) return 'timeout';
+      return k % 400 === 7 ? '4xx' : null;
     },
     events: [{ t_s: 15, action: 'deploy' }],
     slo: ['p99<250ms', 'errors<1%'],

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { finishRun } from '../../src/report/index.js';
@@ -16,9 +16,27 @@ import { removeSynthRuns } from '../analyze/synth.js';
 import { richRun } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Every chart the rich run draws. */
+const CHART_IDS = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-errors', 'chart-distribution', 'chart-classes', 'chart-pool'];
+/** The charts beyond load, latency, endpoints and pool: errors by class, the latency distribution, p99 by tenant size class. */
+const NEW_CHART_IDS = ['chart-errors', 'chart-distribution', 'chart-classes'];
+/** Charts whose x is seconds since the start: they share one cursor (the distribution's x is a percentile). */
+const TIME_CHART_IDS = CHART_IDS.filter((id) => id !== 'chart-distribution');
 let context: BrowserContext;
 let profileDir: string;
 let dir: string;
+
+/** Pixels drawn on a chart's canvas (-1 when it has none). */
+const drawnPixels = async (page: Page, id: string): Promise<number> =>
+  // (A string: the test is compiled without DOM types.)
+  page.evaluate<number>(`(() => {
+    const canvas = document.querySelector('#${id} canvas');
+    if (!canvas || canvas.width === 0) return -1;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+    return n;
+  })()`);
 
 beforeAll(async () => {
   dir = richRun();
@@ -67,18 +85,9 @@ describe('report.html in headless Chromium', () => {
     expect(box!.y).toBeLessThan(200);
 
     // Every chart has a canvas with drawn pixels.
-    for (const id of ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool']) {
-      // (A string: the test is compiled without DOM types.)
-      const drawn = await page.evaluate<number>(`(() => {
-        const canvas = document.querySelector('#${id} canvas');
-        if (!canvas || canvas.width === 0) return -1;
-        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let n = 0;
-        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
-        return n;
-      })()`);
-      expect(drawn, id).toBeGreaterThan(1000);
-      // The run's profile has a clock (08:30–10:00 over 90 s at --speed 30): the x ticks read `30 s · 09:00`.
+    for (const id of CHART_IDS) expect(await drawnPixels(page, id), id).toBeGreaterThan(1000);
+    // The run's profile has a clock (08:30–10:00 over 90 s at --speed 30): the time charts' x ticks read `30 s · 09:00`.
+    for (const id of TIME_CHART_IDS) {
       const ticks = ((await page.locator(`#${id}`).getAttribute('data-x-ticks')) ?? '').split('|');
       expect(ticks.length, id).toBeGreaterThanOrEqual(2);
       for (const tick of ticks) expect(tick, id).toMatch(/^\d+ s · (08|09):\d\d$/);
@@ -118,7 +127,7 @@ describe('report.html in headless Chromium', () => {
     await page.route(/^(?!file:)/, (route) => route.abort());
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-charts="ready"]', { timeout: 15_000 });
-    const ids = ['chart-rps', 'chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool'];
+    const ids = CHART_IDS;
     // Widest right edge of any chart canvas, and the page's own scroll width, against the viewport.
     const fit = async (): Promise<{ overflow: number; right: number; width: number }> => page.evaluate(`(() => {
       const canvases = [...document.querySelectorAll('.chart canvas')];
@@ -141,6 +150,13 @@ describe('report.html in headless Chromium', () => {
       expect(f.overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
       expect(f.right, `a chart past the page at ${width} px`).toBeLessThanOrEqual(f.width);
       for (const id of ids) expect(await page.locator(`#${id} canvas`).count(), `${id} at ${width} px`).toBe(1);
+      // The charts added after the first ones: drawn at this width, with points to draw.
+      for (const id of NEW_CHART_IDS) {
+        expect(await drawnPixels(page, id), `${id} drawn at ${width} px`).toBeGreaterThan(1000);
+        expect(Number(await page.locator(`#${id}`).getAttribute('data-points')), `${id} points`).toBeGreaterThan(10);
+        const box = (await page.locator(`#${id} canvas`).boundingBox())!;
+        expect(box.x + box.width, `${id} inside the page at ${width} px`).toBeLessThanOrEqual(width);
+      }
       await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', `report-${width}.png`), fullPage: true });
     }
 
@@ -151,15 +167,27 @@ describe('report.html in headless Chromium', () => {
     await over.scrollIntoViewIfNeeded();
     const b = (await over.boundingBox())!;
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-    for (const id of ['chart-latency', 'chart-endpoints', 'chart-endpoint-rps', 'chart-pool']) {
+    for (const id of TIME_CHART_IDS.filter((x) => x !== 'chart-rps')) {
       expect(await page.locator(`#${id} .u-cursor-x.u-off`).count(), `${id} cursor follows`).toBe(0);
     }
     await page.screenshot({ path: join(PACKAGE_ROOT, 'test', 'artifacts', 'report-cursor.png') });
+    expect(await page.locator('#chart-distribution .u-cursor-x.u-off').count(), 'the distribution keeps its own cursor').toBe(1);
     const legend = (await page.locator('#chart-latency .u-legend').textContent()) ?? '';
     expect(legend).toMatch(/\d ms/);
     expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
     // The cursor's time carries the profile clock.
     expect((await page.locator('#chart-rps .u-legend .u-series').first().textContent()) ?? '').toMatch(/\d+ s · (08|09):\d\d/);
+    expect((await page.locator('#chart-errors .u-legend').textContent()) ?? '').toMatch(/\d errors\/s/);
+    expect((await page.locator('#chart-classes .u-legend').textContent()) ?? '').toMatch(/top 1% p99\S*\s*:?\s*\d+(\.\d+)? ms/);
+    // Hovering the distribution: the legend names the percentile and quotes ms for all and each endpoint.
+    const dist = page.locator('#chart-distribution .u-over');
+    await dist.scrollIntoViewIfNeeded();
+    const db = (await dist.boundingBox())!;
+    await page.mouse.move(db.x + db.width * 0.6, db.y + db.height / 2);
+    const distLegend = (await page.locator('#chart-distribution .u-legend').textContent()) ?? '';
+    expect(distLegend).toMatch(/percentile\S*\s*:?\s*\d+(\.\d+)?%/);
+    expect(distLegend).toMatch(/all\S*\s*:?\s*\d+(\.\d+)? ms/);
+    expect(distLegend).toMatch(/dashboard/);
 
     // Printed (A4-ish width), the charts stay inside the page.
     await page.emulateMedia({ media: 'print' });
