@@ -24,6 +24,8 @@ interface BreakOf<K extends string, E> {
   endpoint: string | null;
   /** When it broke, s since the start; null for a whole-run finding (data skew). */
   t_s: number | null;
+  /** `t_s` on the profile clock ("09:12"), when the run's profile has one (analyze/clock.ts). */
+  clock?: string;
   /** The offered rate when it broke, requests/s (null where no rate applies). */
   offered_rps?: number | null;
   /** One or two sentences: what, when, what to do. */

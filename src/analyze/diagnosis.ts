@@ -12,7 +12,9 @@
 import type { LoadedRun } from './load.js';
 import type { DetectorOutput } from './detect/index.js';
 import { skewQuotesP99 } from './detect/skew.js';
-import { fmtMs, fmtRps, fmtS } from './text.js';
+import { fmtMs, fmtRps } from './text.js';
+import { fmtAt } from './clock.js';
+import type { ProfileClock } from '../traffic/clock.js';
 import { DIAGNOSIS_STEPS, type DiagnosisStep, type ReportBreak, type StepId } from './types.js';
 import { breaksOfKind } from './breaks.js';
 import type { DegradedSpan } from './span.js';
@@ -58,18 +60,18 @@ const PG_HINT = 'add `observe: { postgres: { url: "${DATABASE_URL}" } }` to the 
 const step = (id: StepId, s: Omit<DiagnosisStep, 'step' | 'id' | 'title'>): DiagnosisStep =>
   ({ step: DIAGNOSIS_STEPS.indexOf(id) + 1, id, title: TITLES[id], ...s });
 
-const degradedStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep => {
+const degradedStep = (breaks: ReportBreak[], det: DetectorOutput, clock: ProfileClock | null | undefined): DiagnosisStep => {
   const lines: string[] = [];
   const details: unknown[] = [];
   for (const b of breaks) {
     const who = b.endpoint ?? 'all endpoints';
     switch (b.kind) {
       case 'saturation':
-        lines.push(`${who}: from ${fmtS(b.t_s)} at ${fmtRps(b.offered_rps)} offered (p99 ${fmtMs(b.evidence.p99_before_ms)} → ${fmtMs(b.evidence.p99_after_ms)})`);
+        lines.push(`${who}: from ${fmtAt(b.t_s, clock)} at ${fmtRps(b.offered_rps)} offered (p99 ${fmtMs(b.evidence.p99_before_ms)} → ${fmtMs(b.evidence.p99_after_ms)})`);
         break;
       case 'cold-cache': {
         const ev = b.evidence;
-        lines.push(`${who}: ${fmtS(ev.start_s)}–${fmtS(ev.end_s)} after the ${ev.event} (p99 ${fmtMs(ev.cold_p99_ms)} vs ${fmtMs(ev.warm_p99_ms)} warm)`);
+        lines.push(`${who}: ${fmtAt(ev.start_s, clock)}–${fmtAt(ev.end_s, clock)} after the ${ev.event} (p99 ${fmtMs(ev.cold_p99_ms)} vs ${fmtMs(ev.warm_p99_ms)} warm)`);
         break;
       }
       case 'data-skew': {
@@ -80,7 +82,7 @@ const degradedStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep
         break;
       }
       case 'errors':
-        lines.push(`${who}: errors ${fmtS(b.evidence.start_s)}–${fmtS(b.evidence.end_s)}`);
+        lines.push(`${who}: errors ${fmtAt(b.evidence.start_s, clock)}–${fmtAt(b.evidence.end_s, clock)}`);
         break;
       default:
         continue;
@@ -119,7 +121,7 @@ const poolStep = (breaks: ReportBreak[], det: DetectorOutput): DiagnosisStep => 
 const eventsStep = (run: LoadedRun, degraded: DegradedSpan[]): DiagnosisStep => {
   if (run.events.length === 0) return step('events', { status: 'nothing', summary: 'The profile fired no events.', details: [], how_to_enable: null });
   const near = run.events.filter((e) => degraded.some((d) => e.t_s >= d.fromS - 10 && e.t_s <= d.toS));
-  const fmt = (e: (typeof run.events)[number]): string => `${e.action} at ${fmtS(e.t_s)}${e.ok ? '' : ' (failed)'}`;
+  const fmt = (e: (typeof run.events)[number]): string => `${e.action} at ${fmtAt(e.t_s, run.clock)}${e.ok ? '' : ' (failed)'}`;
   if (near.length === 0) {
     return step('events', { status: 'nothing', summary: `${run.events.length} event(s) (${run.events.map(fmt).join(', ')}), none within 10 s before a degraded window.`, details: [], how_to_enable: null });
   }
@@ -142,7 +144,7 @@ const plansDefault = (run: LoadedRun): DiagnosisStep => scenarioHasPlans(run)
 /** The five steps from the detectors' output, with extension findings replacing the defaults they fill. */
 export const buildDiagnosis = (run: LoadedRun, breaks: ReportBreak[], det: DetectorOutput, ext: ExtensionResult[]): DiagnosisStep[] => {
   const defaults: DiagnosisStep[] = [
-    degradedStep(breaks, det),
+    degradedStep(breaks, det, run.clock),
     step('slow-queries', { status: 'not-observed', summary: 'Not observed: the PostgreSQL observer was not on for this run.', details: [], how_to_enable: PG_HINT }),
     poolStep(breaks, det),
     eventsStep(run, det.degraded),

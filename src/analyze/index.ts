@@ -19,6 +19,7 @@ import { buildEndpointTimeline, buildEndpoints, buildEvents, buildSummary, build
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import type { Report, ReportBreak } from './types.js';
 import { buildVerdict } from './verdict.js';
+import { clockSpan, withClockFields } from './clock.js';
 import { timelineLength } from './load.js';
 import { sum } from './util.js';
 
@@ -31,6 +32,7 @@ export { loadRun, type LoadedRun } from './load.js';
 export { parseSlo, parseSlos } from '../scenario/slo.js';
 export { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 export { breakLabel } from './verdict.js';
+export { fmtAt, fmtAtClock, CLOCK_FIELDS } from './clock.js';
 export { compareReports, type Comparison, type CompareOptions, type PercentileDelta } from './compare.js';
 
 export interface AnalyzeOptions {
@@ -82,7 +84,9 @@ export const analyzeRun = (run: LoadedRun, opts: AnalyzeOptions = {}, ext: Exten
   assemble(prepare(run, opts), ext);
 
 const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]): Report => {
-  const breaks: ReportBreak[] = [...det.breaks, ...ext.flatMap((x) => x.breaks ?? [])];
+  const clock = run.clock ?? null;
+  const breaks: ReportBreak[] = withClockFields([...det.breaks, ...ext.flatMap((x) => x.breaks ?? [])], clock);
+  const profileClock = clockSpan(clock, run.meta.planned_duration_s);
   const summary = buildSummary(ctx);
   const sloResults = slos.map((s) => {
     const series = s.endpoint === null ? ctx.series.overall : ctx.series.byEndpoint.get(s.endpoint);
@@ -109,6 +113,7 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
     target: run.meta.target,
     scenario: run.meta.scenario,
     profile: run.meta.profile,
+    ...(profileClock === null ? {} : { profile_clock: profileClock }),
     verdict: buildVerdict(sloResults, breaks, summary, run.meta, t, lowSamples),
     run: {
       tool: run.meta.tool, started_at_ms: run.meta.started_at_ms, planned_duration_s: run.meta.planned_duration_s,
@@ -118,8 +123,8 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
     },
     summary,
     endpoints,
-    timeline: buildTimeline(ctx),
-    events: buildEvents(run.events),
+    timeline: withClockFields(buildTimeline(ctx), clock),
+    events: withClockFields(buildEvents(run.events), clock),
     tenants: { slowest: slowestTenants(run.tenants, 10, t.tenantMinRequests, det.unhealthy.length > 0 ? healthyRange(det.unhealthy, ctx.length) : null), by_class: det.byClass },
     breaks,
     slo: sloResults,
@@ -128,7 +133,7 @@ const assemble = ({ run, t, slos, ctx, det }: Prepared, ext: ExtensionResult[]):
     error_timeline: buildErrorTimeline(ctx.series.overall),
     latency_distribution: buildLatencyDistribution(ctx.series),
     tenant_class_timeline: buildTenantClassTimeline(ctx.series, t),
-    pool: { status: det.pool.status, note: det.pool.note, gauges: det.pool.gauges, maxima: det.pool.maxima, episodes: det.pool.episodes, timeline: det.pool.timeline },
+    pool: { status: det.pool.status, note: det.pool.note, gauges: det.pool.gauges, maxima: det.pool.maxima, episodes: withClockFields(det.pool.episodes, clock), timeline: withClockFields(det.pool.timeline, clock) },
     analysis: {
       thresholds: t,
       bins: {

@@ -12,6 +12,7 @@ import {
   RUN_FILES,
   type EventRecord, type RunMeta, type ScrapeRecord, type TenantRecord, type WindowRecord,
 } from '../run/index.js';
+import { runClock, type ProfileClock } from '../traffic/clock.js';
 import { checkEventRecord, checkRunMeta, checkScrapeRecord, checkTenantRecord, checkWindowRecord, type FieldProblem } from '../run/validate.js';
 
 export interface LoadedRun {
@@ -23,6 +24,8 @@ export interface LoadedRun {
   scrapes: ScrapeRecord[];
   /** The scenario's text as recorded, or null. */
   scenarioText: string | null;
+  /** The profile clock (after the run's `--speed`), or null when the profile has none (or the run no profile.yaml); absent in runs built in code. */
+  clock?: ProfileClock | null;
 }
 
 /** Where a warning about a tolerated damage goes (a torn last line). */
@@ -47,6 +50,8 @@ export const loadRun = async (dir: string, onWarning: OnWarning = () => undefine
   const p = checkRunMeta(meta);
   if (p !== null) throw damagedRecord(metaFile, null, p);
   const scenarioFile = join(dir, RUN_FILES.scenario);
+  const profileFile = join(dir, RUN_FILES.profile);
+  const profileText = existsSync(profileFile) ? await readFile(profileFile, 'utf8') : null;
   return {
     dir,
     meta: meta as RunMeta,
@@ -55,6 +60,7 @@ export const loadRun = async (dir: string, onWarning: OnWarning = () => undefine
     events: await readChecked<EventRecord>(dir, RUN_FILES.events, checkEventRecord, onWarning),
     scrapes: await readChecked<ScrapeRecord>(dir, RUN_FILES.metrics, checkScrapeRecord, onWarning),
     scenarioText: existsSync(scenarioFile) ? await readFile(scenarioFile, 'utf8') : null,
+    clock: runClock(profileText, (meta as RunMeta).speed, onWarning),
   };
 };
 

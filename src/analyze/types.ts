@@ -65,6 +65,8 @@ export interface ReportEndpoint {
 
 export interface ReportTimelineRow {
   t_s: number;
+  /** `t_s` on the profile clock, when the run's profile has one. */
+  clock?: string;
   offered_rps: number;
   achieved_rps: number;
   p50_ms: number | null;
@@ -76,6 +78,8 @@ export interface ReportTimelineRow {
 
 export interface ReportEvent {
   t_s: number;
+  /** `t_s` on the profile clock, when the run's profile has one. */
+  clock?: string;
   action: string;
   ok: boolean;
   [key: string]: unknown;
@@ -97,6 +101,8 @@ export interface Report {
   target: string | null;
   scenario: string | null;
   profile: string | null;
+  /** The run's span on the profile clock (`05:00–12:00`: start to planned end), when its profile has one. */
+  profile_clock?: string;
   summary: ReportSummary;
   endpoints: ReportEndpoint[];
   timeline: ReportTimelineRow[];

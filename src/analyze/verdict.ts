@@ -8,6 +8,7 @@
 import type { SloResult } from './slo.js';
 import { fmtMs, fmtPct, fmtRps, fmtS, fmtX } from './text.js';
 import type { ReportBreak, ReportSummary, Verdict } from './types.js';
+import { fmtAtClock } from './clock.js';
 
 export type { Verdict } from './types.js';
 import type { RunMeta } from '../run/format.js';
@@ -19,15 +20,15 @@ export const breakLabel = (b: ReportBreak): string => {
   const who = b.endpoint ?? 'overall';
   switch (b.kind) {
     case 'saturation': return `${who} saturated at ${fmtRps(b.offered_rps)}`;
-    case 'pool-saturation': return `pool exhausted from ${fmtS(b.t_s)} (up to ${b.evidence.max_waiting} waiting)`;
+    case 'pool-saturation': return `pool exhausted from ${fmtAtClock(b.t_s, b.clock)} (up to ${b.evidence.max_waiting} waiting)`;
     case 'data-skew': {
       const ev = b.evidence;
       const x = skewQuotesP99(ev.ratio) ? `p99 ${fmtX(ev.ratio)}` : `p50 ${fmtX(ev.p50_ratio)}`;
       return `${who} slow for ${ev.end === 'big' ? 'the biggest' : 'empty'} tenants (${x})`;
     }
-    case 'cold-cache': return `cold cache for ${fmtS(b.evidence.window_s)} after the ${b.evidence.event} at ${fmtS(b.t_s)}`;
+    case 'cold-cache': return `cold cache for ${fmtS(b.evidence.window_s)} after the ${b.evidence.event} at ${fmtAtClock(b.t_s, b.clock)}`;
     case 'plan-regression': return `plan of ${b.evidence.query} changed`;
-    case 'errors': return `${who} errors ${fmtPct(b.evidence.error_rate)} from ${fmtS(b.t_s)}`;
+    case 'errors': return `${who} errors ${fmtPct(b.evidence.error_rate)} from ${fmtAtClock(b.t_s, b.clock)}`;
   }
 };
 

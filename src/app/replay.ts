@@ -23,6 +23,7 @@ import { loadScenario } from '../scenario/scenario.js';
 import { loadTenantTable, trackedTenantIndexes, type TenantTable } from '../traffic/tenants.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { scenarioPlan, type ScenarioPlanArgs } from '../traffic/scenario-plan.js';
+import { profilePlace } from '../traffic/clock.js';
 import { checkEvents } from '../engine/events.js';
 import { checkBeforeLoad } from '../engine/preflight.js';
 import type { PlanSource } from '../engine/plan-source.js';
@@ -227,8 +228,11 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
     ? { stream: scenarioPlan({ templates, tenants: tenants?.table ?? null, profile, seed }) }
     : { recipe: { module: new URL(`../traffic/scenario-plan${sourceExt}`, import.meta.url).href, export: 'scenarioPlanFactory', args } };
   const { createObservers } = await import('../observe/index.js');
+  const { onLive } = opts;
   const result = await replayPlan({
     ...opts,
+    // The live line says where the profile is: its stage and its clock.
+    ...(onLive ? { onLive: (s: LiveStatus) => onLive({ ...s, ...profilePlace(profile, s.elapsedMs) }) } : {}),
     workers,
     timeoutMs: opts.timeoutMs ?? scenario.timeoutMs,
     plan,

@@ -10,7 +10,7 @@
  */
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
-import { reportError } from './output.js';
+import { reportError, setColorFlag } from './output.js';
 import { VERSION } from '../core/version.js';
 import { didYouMean } from '../core/did-you-mean.js';
 
@@ -112,6 +112,8 @@ export const main = async (argv: string[]): Promise<number> => {
       .version(VERSION)
       .help()
       .alias('h', 'help')
+      .option('color', { type: 'boolean', describe: 'colours in the output (default: on a TTY unless NO_COLOR is set; FORCE_COLOR=1 forces them); --no-color: none' })
+      .middleware((a) => setColorFlag(typeof a.color === 'boolean' ? a.color : undefined))
       .wrap(Math.min(100, process.stdout.columns || 80))
       .fail((msg: string | undefined, e: Error | undefined, inst: unknown) => {
         if (e) throw e;

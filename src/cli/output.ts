@@ -5,9 +5,29 @@
 import { ProdshapeError, EXIT, type ExitCode } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 
-/** True when colours may be used on this stream (a TTY, and NO_COLOR unset). */
+/**
+ * The one colour rule of every command and stream: `--no-color` turns them
+ * off; so does `NO_COLOR` set to anything but ''; `FORCE_COLOR` turns them on
+ * (even when not a TTY) unless it is `0` or `false` (then off); otherwise on
+ * a TTY whose TERM is not `dumb`. Pure.
+ */
+export const colorWanted = (o: { flag?: boolean | undefined; env: NodeJS.ProcessEnv; isTTY: boolean }): boolean => {
+  if (o.flag === false) return false;
+  if (o.env.NO_COLOR !== undefined && o.env.NO_COLOR !== '') return false;
+  const force = o.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return o.isTTY && o.env.TERM !== 'dumb';
+};
+
+/** `--color` / `--no-color` as parsed (undefined: not given); set once by the CLI before a command runs. */
+let colorFlag: boolean | undefined;
+export const setColorFlag = (flag: boolean | undefined): void => {
+  colorFlag = flag;
+};
+
+/** True when colours may be used on this stream (`colorWanted` with this process's flag and environment). */
 export const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean =>
-  Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  colorWanted({ flag: colorFlag, env: process.env, isTTY: Boolean(stream.isTTY) });
 
 /** Terminal width for renderings: the TTY's, between 60 and 120, else 80. */
 export const terminalWidth = (): number => (process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80);

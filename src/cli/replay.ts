@@ -14,7 +14,7 @@ import type { runReplay } from '../app/replay.js';
 import type { DemoTarget } from '../demo/first-run.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario } from '../demo/defaults.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
-import { wrap } from '../report/format.js';
+import { paint as paintFor, wrap } from '../report/format.js';
 import { err, out, streamColumns, terminalWidth, useColor } from './output.js';
 
 interface ReplayArgs {
@@ -54,13 +54,13 @@ const positive = (flag: string, v: number, integer = false): number => {
  * (`\r` and clear to end of line) each second, fitted to the terminal's
  * current width in columns minus one (a line ending in the last column could
  * wrap on some terminals), with a progress bar when wide enough and errors and
- * drops in red unless NO_COLOR; log lines longer than the terminal are
+ * drops in red when colours are on (`useColor`: --no-color, NO_COLOR, FORCE_COLOR); log lines longer than the terminal are
  * word-wrapped. Otherwise: the full line every 5 s, no bar, log lines as they are.
  */
 const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void; fit: (line: string) => string[] } => {
   const stream = process.stderr;
   const tty = Boolean(stream.isTTY);
-  const paint = useColor(stream) ? { red: (t: string): string => `\x1b[31m${t}\x1b[39m` } : undefined;
+  const paint = useColor(stream) ? { red: paintFor(true).red } : undefined;
   let n = 0;
   let shown = false;
   return {

@@ -22,6 +22,10 @@ export interface LiveStatus {
   errors: number;
   dropped: number;
   inflight: number;
+  /** The profile's stage now (1-based `index` of `count`), when the plan comes from a profile (the use case adds it; the engine knows no profile). */
+  stage?: { name: string | null; index: number; count: number } | null;
+  /** The profile clock now ("09:12"), when the profile has one. */
+  clock?: string | null;
 }
 
 /** A share's snapshot as the main thread receives it: `atMs` on the run's clock. */

@@ -1,4 +1,5 @@
 /** Shared formatting for the renderings: escaping, column padding, word wrap, colours. */
+import { createColors } from 'picocolors';
 
 /** Escapes text for HTML element content and attribute values. */
 export const escapeHtml = (s: string): string =>
@@ -45,22 +46,18 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 
 /** ANSI styling that is a no-op when colours are off. */
 export interface Paint {
-  bold(s: string): string;
-  dim(s: string): string;
-  red(s: string): string;
-  green(s: string): string;
-  yellow(s: string): string;
-  cyan(s: string): string;
+  bold: (s: string) => string;
+  dim: (s: string) => string;
+  red: (s: string) => string;
+  green: (s: string) => string;
+  yellow: (s: string) => string;
+  cyan: (s: string) => string;
 }
 
-const ansi = (code: string) => (s: string): string => `\u001b[${code}m${s}\u001b[0m`;
-
-/** Colours for a TTY, or identity functions. */
+/** Colours (picocolors' escape codes), or identity functions; whether is the caller's (the CLI's one rule, cli/output.ts `colorWanted`). */
 export const paint = (color: boolean): Paint => {
-  const id = (s: string): string => s;
-  return color
-    ? { bold: ansi('1'), dim: ansi('2'), red: ansi('31'), green: ansi('32'), yellow: ansi('33'), cyan: ansi('36') }
-    : { bold: id, dim: id, red: id, green: id, yellow: id, cyan: id };
+  const c = createColors(color);
+  return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 };
 
 /** Visible length of a string that may hold ANSI codes. */

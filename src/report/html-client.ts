@@ -4,7 +4,8 @@
  * `#prodshape-data` and draws the charts; every table and the verdict are
  * already in the HTML, so the page reads without it. Markers: events as
  * blue dashed lines, breaks as red lines, cold windows and saturation
- * stretches as shaded spans.
+ * stretches as shaded spans. When the profile has a clock, the x axes'
+ * ticks and the cursor read `95 s · 09:12`.
  */
 export const CLIENT_JS = String.raw`
 (function () {
@@ -42,6 +43,24 @@ export const CLIENT_JS = String.raw`
     });
     ctx.restore();
   }
+
+  // The profile clock by whole second (none: plain seconds).
+  var clockOf = {};
+  (data.clock || []).forEach(function (c) { clockOf[c[0]] = c[1]; });
+  var hasClock = (data.clock || []).length > 0;
+  function timeText(v) {
+    if (v === null || v === undefined) return '-';
+    var c = clockOf[Math.round(v)];
+    return Math.round(v) + ' s' + (c ? ' · ' + c : '');
+  }
+  // With the clock the labels are wider: ticks further apart. The labels drawn are kept in the chart's data-x-ticks (tests read them).
+  var xAxis = hasClock
+    ? { label: 'seconds since start · profile clock', space: 110, values: function (u, splits) {
+      var labels = splits.map(timeText);
+      if (u.root && u.root.parentNode) u.root.parentNode.setAttribute('data-x-ticks', labels.join('|'));
+      return labels;
+    } }
+    : { label: 'seconds since start' };
 
   function zeroBased(u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; }
 
@@ -94,8 +113,8 @@ export const CLIENT_JS = String.raw`
         y: opts.log ? { distr: 3, log: 10 } : { auto: true, range: zeroBased },
         y2: { auto: true, range: zeroBased },
       },
-      axes: [{ label: 'seconds since start' }, { label: opts.yLabel, size: 70 }].concat(opts.y2Label ? [{ scale: 'y2', side: 1, label: opts.y2Label, size: 60, grid: { show: false } }] : []),
-      series: [{ label: 't', value: function (u, v) { return v === null || v === undefined ? '-' : Math.round(v) + ' s'; } }].concat(series.map(function (s, i) {
+      axes: [xAxis, { label: opts.yLabel, size: 70 }].concat(opts.y2Label ? [{ scale: 'y2', side: 1, label: opts.y2Label, size: 60, grid: { show: false } }] : []),
+      series: [{ label: 't', value: function (u, v) { return timeText(v); } }].concat(series.map(function (s, i) {
         var dashed = (opts.dash || []).indexOf(i) >= 0;
         return { label: s, scale: (opts.y2 || []).indexOf(i) >= 0 ? 'y2' : 'y', value: withUnit(unitOf(i)), stroke: (opts.colors || palette)[i % palette.length], width: 1.5, dash: dashed ? [5, 4] : undefined, spanGaps: false, points: { show: false } };
       })),

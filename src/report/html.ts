@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ClassTimeline, Report, ReportBreak } from '../analyze/index.js';
-import { breakLabel } from '../analyze/index.js';
+import { breakLabel, fmtAtClock } from '../analyze/index.js';
+import { breakWhen } from './when.js';
 import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
 import { CLIENT_JS } from './html-client.js';
 import { formatPercentile, percentileTicks, percentileToX } from './percentile-axis.js';
@@ -81,7 +82,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 const num = (s: string): string => `<td class="num">${s}</td>`;
 
 const breakBlock = (b: ReportBreak, i: number): string => {
-  const where = [b.endpoint ?? 'all endpoints', b.t_s === null ? 'whole run' : `at ${fmtS(b.t_s)}`, b.offered_rps ? fmtRps(b.offered_rps) : '']
+  const where = [b.endpoint ?? 'all endpoints', breakWhen(b), b.offered_rps ? fmtRps(b.offered_rps) : '']
     .filter((x) => x !== '').join(' · ');
   return `<div class="break" id="break-${i + 1}"><span class="kind">${i + 1}. ${h(b.kind)}</span><span class="where">${h(where)}</span>`
     + `<div>${h(b.summary)}</div><details><summary>evidence</summary><pre><code>${h(JSON.stringify(b.evidence, null, 2))}</code></pre></details></div>`;
@@ -146,7 +147,7 @@ const tenantsTable = (r: Report): string => {
 
 const eventsTable = (r: Report): string => {
   if (r.events.length === 0) return '<p class="meta">The profile fired no events.</p>';
-  const body = r.events.map((e) => `<tr><td>${fmtS(e.t_s)}</td><td>${h(e.action)}</td><td>${e.ok ? '<span class="pass">ok</span>' : '<span class="failtxt">failed</span>'}</td>`
+  const body = r.events.map((e) => `<tr><td>${h(fmtAtClock(e.t_s, e.clock))}</td><td>${h(e.action)}</td><td>${e.ok ? '<span class="pass">ok</span>' : '<span class="failtxt">failed</span>'}</td>`
     + `${num(typeof e.duration_ms === 'number' ? `${e.duration_ms} ms` : '-')}<td>${h(typeof e.error === 'string' ? e.error : '')}</td></tr>`);
   return `<table id="events"><thead><tr><th>at</th><th>action</th><th>outcome</th><th class="num">took</th><th>error</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
 };
@@ -210,6 +211,8 @@ const classChart = (r: Report): string => {
 
 /** What the client script charts: the timelines plus markers. */
 const chartData = (r: Report): unknown => ({
+  // The profile clock by second, [t_s, "09:12"] (empty without one): the x axes' tick labels and the cursor's time.
+  clock: r.timeline.flatMap((x) => (x.clock === undefined ? [] : [[x.t_s, x.clock]])),
   timeline: r.timeline.map((x) => ({ t_s: x.t_s, offered_rps: x.offered_rps, achieved_rps: x.achieved_rps, errors: x.errors, p50_ms: x.p50_ms, p95_ms: x.p95_ms, p99_ms: x.p99_ms })),
   endpoint_timeline: r.endpoint_timeline,
   error_timeline: r.error_timeline ?? {},

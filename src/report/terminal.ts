@@ -4,6 +4,7 @@
  * asked (the CLI asks on a TTY with NO_COLOR unset). Returns a string.
  */
 import type { Report } from '../analyze/index.js';
+import { breakWhen } from './when.js';
 import { fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
 import { clip, fmtInt, hang, pad, paint, wrap, type Paint } from './format.js';
 
@@ -51,7 +52,7 @@ export const renderTerminal = (r: Report, opts: TerminalOptions = {}): string =>
   out.push('');
   const s = r.summary;
   out.push(...wrap(
-    `${fmtS(s.duration_s)}${s.interrupted === true ? ' (stopped early)' : ''} · ${fmtInt(s.requests)} requests · ${s.errors} errors${abortedText(s)} · ${s.dropped} dropped · offered ${fmtRps(s.offered_rps)} · achieved ${fmtRps(s.achieved_rps)}`,
+    `${fmtS(s.duration_s)}${r.profile_clock === undefined ? '' : ` (${r.profile_clock})`}${s.interrupted === true ? ' (stopped early)' : ''} · ${fmtInt(s.requests)} requests · ${s.errors} errors${abortedText(s)} · ${s.dropped} dropped · offered ${fmtRps(s.offered_rps)} · achieved ${fmtRps(s.achieved_rps)}`,
     width, '  ',
   ));
   out.push('');
@@ -69,7 +70,7 @@ export const renderTerminal = (r: Report, opts: TerminalOptions = {}): string =>
   out.push('', p.bold(`Breaks (${r.breaks.length})`));
   if (r.breaks.length === 0) out.push('  none: no endpoint broke under this load');
   r.breaks.forEach((b, i) => {
-    const head = [`${i + 1}. ${b.kind}`, b.endpoint ?? 'all endpoints', b.t_s === null ? 'whole run' : `at ${fmtS(b.t_s)}`, b.offered_rps ? fmtRps(b.offered_rps) : null]
+    const head = [`${i + 1}. ${b.kind}`, b.endpoint ?? 'all endpoints', breakWhen(b), b.offered_rps ? fmtRps(b.offered_rps) : null]
       .filter((x) => x !== null).join(' · ');
     out.push(`  ${p.bold(p.red(head))}`);
     out.push(...hang('     ', b.summary, width));

@@ -38,9 +38,9 @@ export const checkTransformFlags = (f: { speed?: number | undefined; rateScale?:
 };
 
 /** Hold a constant rate (also how a step is written: a hold at the new rate). */
-export interface HoldStage { kind: 'hold'; durationMs: number; rateRps: number }
+export interface HoldStage { kind: 'hold'; durationMs: number; rateRps: number; name?: string }
 /** Linear ramp from `fromRps` to `toRps` over the stage. */
-export interface RampStage { kind: 'ramp'; durationMs: number; fromRps: number; toRps: number }
+export interface RampStage { kind: 'ramp'; durationMs: number; fromRps: number; toRps: number; name?: string }
 export type Stage = HoldStage | RampStage;
 
 /** Arrival process: Poisson (exponential gaps, the default) or evenly spaced. */
@@ -57,6 +57,15 @@ export interface ProfileEvent { atMs: number; action: string; optional: boolean 
 /** What `prodshape fit` learnt from a log, kept in the profile it wrote. */
 export interface FitInfo { zipf_s?: number; [key: string]: unknown }
 
+/**
+ * The wall-clock time a profile stands for (`clock:` on every stage plus
+ * `clock_end:`): marks at each stage's start and at the profile's end, ms
+ * since the start (after `--speed`; `--duration` cuts no mark, so a cut run
+ * keeps the morning's mapping) -> minutes since midnight. Both increase
+ * strictly; between marks time maps linearly (traffic/clock.ts).
+ */
+export interface ProfileClock { marks: { atMs: number; minuteOfDay: number }[] }
+
 export interface Profile {
   name: string;
   /** Absolute path of the file it came from, or null when built in code. */
@@ -67,6 +76,8 @@ export interface Profile {
   stages: Stage[];
   events: ProfileEvent[];
   fit: FitInfo | null;
+  /** The profile clock, or null when the stages carry no `clock:`. */
+  clock: ProfileClock | null;
   /**
    * `demo: { peak_share: X }`: played against the bundled demo without
    * `--rate-scale`, the rates are scaled so the peak stands at X times the
@@ -77,12 +88,14 @@ export interface Profile {
   applied: { speed: number; rateScale: number; durationLimitMs: number | null };
 }
 
-const STAGE_KEYS = ['duration', 'rate', 'from', 'to', 'step', 'name'] as const;
+const STAGE_KEYS = ['duration', 'rate', 'from', 'to', 'step', 'name', 'clock'] as const;
 
 const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined => {
   const o = c.object(path, raw, { required: ['duration'], optional: STAGE_KEYS.filter((k) => k !== 'duration') });
   if (!o) return undefined;
   const durationMs = c.durationMs([...path, 'duration'], o.duration, { min: 1 });
+  const name = o.name === undefined ? undefined : c.string([...path, 'name'], o.name);
+  const named = name === undefined || name.trim() === '' ? {} : { name };
   const hasRamp = o.from !== undefined || o.to !== undefined;
   const hasRate = o.rate !== undefined || o.step !== undefined;
   if (hasRamp && hasRate) {
@@ -97,12 +110,60 @@ const parseStage = (c: Checker, path: DocPath, raw: unknown): Stage | undefined 
     const fromRps = c.number([...path, 'from'], o.from, { min: 0, max: MAX_RATE_RPS });
     const toRps = c.number([...path, 'to'], o.to, { min: 0, max: MAX_RATE_RPS });
     if (durationMs === undefined || fromRps === undefined || toRps === undefined) return undefined;
-    return { kind: 'ramp', durationMs, fromRps, toRps };
+    return { kind: 'ramp', durationMs, fromRps, toRps, ...named };
   }
   const key = o.rate !== undefined ? 'rate' : 'step';
   const rateRps = c.number([...path, key], o[key], { min: 0, max: MAX_RATE_RPS });
   if (durationMs === undefined || rateRps === undefined) return undefined;
-  return { kind: 'hold', durationMs, rateRps };
+  return { kind: 'hold', durationMs, rateRps, ...named };
+};
+
+const CLOCK_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const CLOCK_TEXT = 'a time of day "HH:MM" (00:00 to 23:59)';
+
+/** `"HH:MM"` -> minutes since midnight, or undefined after recording a problem. */
+const clockMinutes = (c: Checker, path: DocPath, raw: unknown): number | undefined => {
+  const text = c.string(path, raw, { pattern: CLOCK_PATTERN, patternText: CLOCK_TEXT });
+  const m = text === undefined ? null : CLOCK_PATTERN.exec(text);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+};
+
+/**
+ * The profile clock from the stages' `clock:` and the top-level `clock_end:`:
+ * every stage has one or none, and the times increase strictly up to
+ * `clock_end` (one day, no wrap past midnight). Null when none is given.
+ */
+const parseClock = (c: Checker, stagesRaw: readonly unknown[], stages: readonly (Stage | undefined)[], clockEndRaw: unknown): ProfileClock | null => {
+  const raws = stagesRaw.map((s) => (s !== null && typeof s === 'object' ? (s as Record<string, unknown>).clock : undefined));
+  const given = raws.filter((r) => r !== undefined).length;
+  if (given === 0 && clockEndRaw === undefined) return null;
+  if (given < raws.length) {
+    const i = raws.findIndex((r) => r === undefined);
+    c.problem(['stages', i], `needs \`clock: "HH:MM"\` like the other stages (either every stage has a clock or none)`);
+    return null;
+  }
+  if (clockEndRaw === undefined) {
+    c.problem(['stages', 0, 'clock'], 'needs a profile-level `clock_end: "HH:MM"` (the time the profile\'s end stands for)');
+    return null;
+  }
+  const minutes = [...raws.map((r, i) => clockMinutes(c, ['stages', i, 'clock'], r)), clockMinutes(c, ['clock_end'], clockEndRaw)];
+  const marks: ProfileClock['marks'] = [];
+  let atMs = 0;
+  for (let i = 0; i < minutes.length; i++) {
+    const m = minutes[i];
+    const prev = minutes[i - 1];
+    const path = i < raws.length ? ['stages', i, 'clock'] : ['clock_end'];
+    if (m !== undefined && prev !== undefined && m <= prev) c.problem(path, `expected a time after ${clockText(prev)} (the clock increases from stage to stage, within one day), got ${clockText(m)}`);
+    if (m !== undefined) marks.push({ atMs, minuteOfDay: m });
+    atMs += stages[i]?.durationMs ?? 0;
+  }
+  return marks.length === minutes.length ? { marks } : null;
+};
+
+/** Minutes since midnight as "HH:MM" (whole minutes, floored; 24:00 and past wrap). */
+export const clockText = (minuteOfDay: number): string => {
+  const m = ((Math.floor(minuteOfDay) % 1440) + 1440) % 1440;
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 };
 
 /** An editor's schema line (`# yaml-language-server: $schema=…`): a comment, but no part of a description. */
@@ -123,7 +184,7 @@ export const leadingComment = (text: string): string => {
 /** Validates a parsed profile document; throws an InputError listing every problem. */
 export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
   const c = createChecker(doc);
-  const o = c.object([], doc.value, { required: ['stages'], optional: ['name', 'arrival', 'events', 'description', 'fit', 'demo'] });
+  const o = c.object([], doc.value, { required: ['stages'], optional: ['name', 'arrival', 'events', 'description', 'fit', 'demo', 'clock_end'] });
   const name = o?.name === undefined ? fallbackName : c.string(['name'], o.name, { nonEmpty: true });
   const arrival = o?.arrival === undefined ? 'poisson' : c.oneOf(['arrival'], o.arrival, ['poisson', 'constant'] as const);
   const stagesRaw = o ? c.list(['stages'], o.stages, { min: 1 }) : undefined;
@@ -141,6 +202,7 @@ export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
   const fit = o?.fit === undefined ? null : (c.map(['fit'], o.fit)) ?? null;
   const demo = o?.demo === undefined ? undefined : c.object(['demo'], o.demo, { required: ['peak_share'] });
   const demoPeakShare = demo === undefined ? null : c.number(['demo', 'peak_share'], demo.peak_share, { min: 0, max: 10, exclusiveMin: true }) ?? null;
+  const clock = parseClock(c, stagesRaw ?? [], stages, o?.clock_end);
   const description = typeof o?.description === 'string' ? o.description : leadingComment(doc.text);
   const totalMs = stages.reduce((s, st) => s + (st?.durationMs ?? 0), 0);
   events.forEach((e, i) => {
@@ -155,6 +217,7 @@ export const profileFromDoc = (doc: YamlDoc, fallbackName: string): Profile => {
     stages: stages.filter((s): s is Stage => s !== undefined),
     events: events.sort((a, b) => a.atMs - b.atMs),
     fit,
+    clock,
     demoPeakShare,
     applied: { speed: 1, rateScale: 1, durationLimitMs: null },
   };
@@ -249,6 +312,7 @@ export const transformProfile = (
       : { ...st, durationMs: st.durationMs / speed, fromRps: st.fromRps * scale, toRps: st.toRps * scale },
   );
   let events = p.events.map((e) => ({ ...e, atMs: e.atMs / speed }));
+  const clock = p.clock === null ? null : { marks: p.clock.marks.map((m) => ({ ...m, atMs: m.atMs / speed })) };
   const limit = opts.durationLimitMs ?? null;
   if (limit !== null) {
     const cut: Stage[] = [];
@@ -269,6 +333,7 @@ export const transformProfile = (
     ...p,
     stages,
     events,
+    clock,
     applied: {
       speed: p.applied.speed * speed,
       rateScale: p.applied.rateScale * scale,

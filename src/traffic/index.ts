@@ -7,9 +7,11 @@
  *   and uniform picking (pure; the k6 exporter reuses it).
  * - `template.ts`: request templates (`{tenant}`, `{TABLE.id}`, `{uuid}`, …).
  * - `scenario-plan.ts`: scenario + profile + tenants → `PlannedRequest`s.
+ * - `clock.ts`: the profile clock (a run's second → "09:12").
  */
 export * from './plan.js';
 export * from './arrivals.js';
 export * from './tenants.js';
 export * from './template.js';
 export * from './scenario-plan.js';
+export * from './clock.js';

@@ -60,8 +60,8 @@ describe('prodshape replay (built CLI)', () => {
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(join(out, 'report.json'));
-    // Not a TTY: a plain live line every 5 s, on stderr.
-    expect(r.stderr).toMatch(/\d+(\.\d)?s\/7s {2}offered [\d.]+\/s {2}achieved [\d.]+\/s {2}p50 .+ {2}p99 .+ {2}errors \d+ {2}dropped \d+ {2}in flight \d+/);
+    // Not a TTY: a plain live line every 5 s, on stderr, with the profile's stage (spike-3x names its three).
+    expect(r.stderr).toMatch(/\d+(\.\d)?s\/7s {2}(baseline 1|spike 2|recovery 3)\/3 {2}offered [\d.]+\/s {2}achieved [\d.]+\/s {2}p50 .+ {2}p99 .+ {2}errors \d+ {2}dropped \d+ {2}in flight \d+/);
     for (const f of ['run.json', 'scenario.yaml', 'profile.yaml', 'windows.ndjson', 'tenants.ndjson', 'events.ndjson', 'report.json']) expect(existsSync(join(out, f))).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { summary: { requests: number }; timeline: { offered_rps: number }[]; endpoints: { name: string }[] };
     expect(reportSchemaErrors(report)).toEqual([]);

@@ -26,16 +26,19 @@ describe('formatLive', () => {
     expect(bar.replace(/-/g, '').length).toBe(Math.round(bar.length / 2));
   });
 
-  it('at 80 columns: short labels, every field, no bar', () => {
+  it('at 80 columns: short labels; p50 goes first to make room for the bar', () => {
     const line = formatLive(typical, 80);
     expect(line.length).toBeLessThanOrEqual(80);
-    expect(line).toBe('10.5s/20s off 20.9/s ach 20.9/s p50 5.13ms p99 44ms err 0 drop 0 infl 0');
+    expect(line).toBe('10.5s/20s [#########--------] off 20.9/s ach 20.9/s p99 44ms err 0 drop 0 infl 0');
+    // Without bars: every field.
+    expect(formatLive(typical, 80, { progressBar: false })).toBe('10.5s/20s off 20.9/s ach 20.9/s p50 5.13ms p99 44ms err 0 drop 0 infl 0');
   });
 
-  it('at 60 columns: p50 goes first', () => {
+  it('at 60 columns: p50, offered and achieved go before the bar', () => {
     const line = formatLive(typical, 60);
     expect(line.length).toBeLessThanOrEqual(60);
-    expect(line).toBe('10.5s/20s off 20.9/s ach 20.9/s p99 44ms err 0 drop 0 infl 0');
+    expect(line).toBe('10.5s/20s [##########---------] p99 44ms err 0 drop 0 infl 0');
+    expect(formatLive(typical, 60, { progressBar: false })).toBe('10.5s/20s off 20.9/s ach 20.9/s p99 44ms err 0 drop 0 infl 0');
   });
 
   it('at 40 columns: elapsed/total, p99, errors, dropped and in flight stay', () => {
@@ -52,11 +55,29 @@ describe('formatLive', () => {
       expect(line).toMatch(/drop(ped)? 7654321/);
       expect(line).toMatch(/(infl|in flight) 10000/);
     }
-    expect(formatLive(wide, 120)).toBe('59m59s/10h00m off 12345/s ach 9876/s p50 1.23s p99 29.5s err 1234567 drop 7654321 infl 10000');
+    expect(formatLive(wide, 120, { progressBar: false })).toBe('59m59s/10h00m off 12345/s ach 9876/s p50 1.23s p99 29.5s err 1234567 drop 7654321 infl 10000');
+  });
+
+  it('with a profile: its clock and stage after the time, then the bar; at 80 columns all three stay', () => {
+    const monday: LiveStatus = { ...typical, elapsedMs: 95_000, totalMs: 120_000, clock: '09:12', stage: { name: 'nine-am-ramp', index: 3, count: 6 } };
+    const at80 = formatLive(monday, 80);
+    expect(at80.length).toBeLessThanOrEqual(80);
+    expect(at80).toMatch(/^1m35s\/2m00s 09:12 · nine-am-ramp 3\/6 \[#+-+\] p99 44ms err 0 drop 0 infl 0$/);
+    // Wide: full labels and every field, the bar in what is left.
+    const at160 = formatLive(monday, 160);
+    expect(at160).toMatch(/^ 1m35s\/2m00s {2}09:12 · nine-am-ramp 3\/6 {2}\[#+-*\] {2}offered 20.9\/s {2}achieved 20.9\/s {2}p50 5.13 ms/);
+    // Narrower: the bar, then the stage go; the clock stays longer.
+    expect(formatLive(monday, 70)).toBe('1m35s/2m00s 09:12 · nine-am-ramp 3/6 p99 44ms err 0 drop 0 infl 0');
+    expect(formatLive(monday, 56)).toBe('1m35s/2m00s 09:12 p99 44ms err 0 drop 0 infl 0');
+    expect(formatLive(monday, 40)).toBe('1m35s/2m00s 09:12 err 0 drop 0 infl 0');
+    // Unnamed stages say `stage`; long names are cut.
+    expect(formatLive({ ...monday, clock: null, stage: { name: null, index: 1, count: 2 } }, 80)).toMatch(/^1m35s\/2m00s stage 1\/2 \[/);
+    expect(formatLive({ ...monday, stage: { name: 'a-very-long-stage-name-indeed', index: 1, count: 1 } }, 200)).toContain('09:12 · a-very-long-sta… 1/1');
   });
 
   it('never exceeds any width from 1 to 140, bars on or off, coloured or not', () => {
-    for (const s of [typical, wide, { ...typical, p50Ms: null, p99Ms: null, errors: 3, dropped: 1 }]) {
+    const placed: LiveStatus = { ...wide, clock: '23:59', stage: { name: 'a-very-long-stage-name-indeed', index: 12, count: 12 } };
+    for (const s of [typical, wide, placed, { ...typical, p50Ms: null, p99Ms: null, errors: 3, dropped: 1 }]) {
       for (let w = 1; w <= 140; w++) {
         expect(visibleLength(formatLive(s, w)), `${w}`).toBeLessThanOrEqual(w);
         expect(visibleLength(formatLive(s, w, { paint: red })), `${w} coloured`).toBeLessThanOrEqual(w);

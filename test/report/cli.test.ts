@@ -14,6 +14,7 @@ import { analyzeRunDir } from '../../src/analyze/index.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
 import { removeSynthRuns, synthRun, zipfTenants } from '../analyze/synth.js';
 import { ensureBuilt } from '../helpers/cli.js';
+import { richRun } from './fixture.js';
 
 const run = (args: string[]): { code: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined } });
@@ -54,6 +55,36 @@ describe('prodshape report DIR', () => {
     const report = JSON.parse(readFileSync(join(before, 'report.json'), 'utf8')) as unknown;
     expect(reportSchemaErrors(report)).toEqual([]);
     expect(readFileSync(join(before, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
+  it('a run whose profile has a clock: the terminal and report.json name it beside the seconds (schema-valid)', () => {
+    const dir = richRun(); // 45 minutes standing for 08:30–10:00, played at --speed 30 in 90 s; a deploy at 15 s
+    const r = run(['report', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2); // one SLO fails (the fixture's)
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(r.stdout).toMatch(/^90 s \(08:30–10:00\) · /m);
+    // 15 s of 30 (08:30–09:00) is 08:45: the cold-cache break, its window's end, the sentences.
+    expect(r.stdout).toMatch(/cold-cache · \S+ · at 15 s \(08:45\) to \d+ s \(08:\d\d\)/);
+    expect(r.stdout).toMatch(/After the deploy at 15 s \(08:45\)/);
+    expect(r.stdout).toMatch(/saturation · .* at \d+ s \(09:\d\d\) until \d+ s \(09:\d\d\)/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Record<string, unknown> & {
+      breaks: { kind: string; t_s: number | null; clock?: string; evidence: Record<string, unknown> }[];
+      events: { t_s: number; clock?: string }[]; timeline: { t_s: number; clock?: string }[];
+    };
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.profile_clock).toBe('08:30–10:00');
+    expect(report.events[0]).toMatchObject({ t_s: 15, clock: '08:45' });
+    expect(report.timeline[0]?.clock).toBe('08:30');
+    expect(report.timeline[60]).toMatchObject({ t_s: 60, clock: '09:30' });
+    for (const b of report.breaks) expect(b.clock === undefined).toBe(b.t_s === null);
+    const cold = report.breaks.find((b) => b.kind === 'cold-cache');
+    expect(cold?.evidence).toMatchObject({ start_s: 15, start_clock: '08:45' });
+    expect(cold?.evidence.end_clock).toMatch(/^08:\d\d$/);
+    // A run without a clock gets none of these fields.
+    const plain = JSON.parse(readFileSync(join(before, 'report.json'), 'utf8')) as Record<string, unknown>;
+    expect(plain.profile_clock).toBeUndefined();
+    expect(JSON.stringify(plain)).not.toMatch(/"clock"/);
   });
 
   it('exits 2 when an SLO fails and writes JUnit with --junit', () => {

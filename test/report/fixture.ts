@@ -3,13 +3,26 @@
  * into a pool of 10 slots (saturation, pool gauges), a dashboard that is slow
  * for the biggest tenants (skew), a deploy that makes requests slow for 5 s
  * (cold cache), a burst of 5xx on list-orders at 40-44 s with scattered 4xx
- * and timeouts in the last 10 s (errors by class), and SLOs of which one fails.
+ * and timeouts in the last 10 s (errors by class), SLOs of which one fails,
+ * and a profile with a clock played at --speed 30 (45 minutes standing for
+ * 08:30–10:00, in 90 s).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_FILES } from '../../src/run/format.js';
 import { ramp, synthRun, zipfTenants } from '../analyze/synth.js';
+
+/** The rich run's profile (as the run directory keeps it: before --speed 30): 0–30 s of the run is 08:30–09:00, 30–90 s is 09:00–10:00. */
+export const RICH_PROFILE = `name: breakpoint
+stages:
+  - { duration: 15m, from: 40, to: 160, clock: "08:30" }
+  - { duration: 30m, from: 160, to: 400, clock: "09:00" }
+clock_end: "10:00"
+`;
 
 export const richRun = (): string => {
   const tenants = zipfTenants(300, 100_000, 0);
-  return synthRun({
+  const dir = synthRun({
     seed: 3,
     durationS: 90,
     rate: ramp(40, 400, 90),
@@ -33,6 +46,8 @@ export const richRun = (): string => {
     },
     events: [{ t_s: 15, action: 'deploy' }],
     slo: ['p99<250ms', 'errors<1%'],
-    meta: { scenario: 'saas-orders', profile: 'breakpoint', target: 'http://127.0.0.1:8080' },
+    meta: { scenario: 'saas-orders', profile: 'breakpoint', target: 'http://127.0.0.1:8080', speed: 30 },
   });
+  writeFileSync(join(dir, RUN_FILES.profile), RICH_PROFILE);
+  return dir;
 };

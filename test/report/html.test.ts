@@ -86,6 +86,17 @@ describe('report.html in headless Chromium', () => {
 
     // Every chart has a canvas with drawn pixels.
     for (const id of CHART_IDS) expect(await drawnPixels(page, id), id).toBeGreaterThan(1000);
+    // The run's profile has a clock (08:30–10:00 over 90 s at --speed 30): the time charts' x ticks read `30 s · 09:00`.
+    for (const id of TIME_CHART_IDS) {
+      const ticks = ((await page.locator(`#${id}`).getAttribute('data-x-ticks')) ?? '').split('|');
+      expect(ticks.length, id).toBeGreaterThanOrEqual(2);
+      for (const tick of ticks) expect(tick, id).toMatch(/^\d+ s · (08|09):\d\d$/);
+      const zero = ticks.find((x) => x.startsWith('0 s'));
+      if (zero !== undefined) expect(zero).toBe('0 s · 08:30');
+    }
+    // The events table and the breaks name the clock too.
+    expect(await page.locator('#events tbody td').first().textContent()).toBe('15 s (08:45)');
+    expect((await page.locator('.break .where').allTextContents()).join(' ')).toMatch(/at 15 s \(08:45\) to \d+ s \(08:\d\d\)/);
 
     // Tables: endpoints, SLOs (one failing), tenant classes, slowest tenants, events; breaks with their summaries.
     expect(await page.locator('#endpoints tbody tr').count()).toBe(2);
@@ -164,6 +175,8 @@ describe('report.html in headless Chromium', () => {
     const legend = (await page.locator('#chart-latency .u-legend').textContent()) ?? '';
     expect(legend).toMatch(/\d ms/);
     expect((await page.locator('#chart-rps .u-legend').textContent()) ?? '').toMatch(/\d rps/);
+    // The cursor's time carries the profile clock.
+    expect((await page.locator('#chart-rps .u-legend .u-series').first().textContent()) ?? '').toMatch(/\d+ s · (08|09):\d\d/);
     expect((await page.locator('#chart-errors .u-legend').textContent()) ?? '').toMatch(/\d errors\/s/);
     expect((await page.locator('#chart-classes .u-legend').textContent()) ?? '').toMatch(/top 1% p99\S*\s*:?\s*\d+(\.\d+)? ms/);
     // Hovering the distribution: the legend names the percentile and quotes ms for all and each endpoint.

@@ -125,10 +125,11 @@ const everyFormProfile = {
   description: 'Every form the loader accepts.',
   arrival: 'constant',
   stages: [
-    { name: 'hold', duration: 30, rate: 10 },
-    { duration: '1h30m', step: 20 },
-    { name: 'ramp', duration: '1.5s', from: 0, to: 10_000_000 },
+    { name: 'hold', duration: 30, rate: 10, clock: '05:00' },
+    { duration: '1h30m', step: 20, clock: '06:30' },
+    { name: 'ramp', duration: '1.5s', from: 0, to: 10_000_000, clock: '23:00' },
   ],
+  clock_end: '23:59',
   events: [{ at: 0, action: 'deploy' }, { at: '1h', action: 'flush', optional: true }],
   fit: { zipf_s: 0.9, source: 'access.log' },
   demo: { peak_share: 1.5 },
@@ -180,6 +181,8 @@ const BAD: [string, Kind, object][] = [
   ['a stage of 0s', 'profile', withChange(everyFormProfile, ['stages', '1', 'duration'], '0s')],
   ['an event without an action', 'profile', withChange(everyFormProfile, ['events', '0', 'action'], undefined)],
   ['a demo peak share of 0', 'profile', withChange(everyFormProfile, ['demo', 'peak_share'], 0)],
+  ['a clock of 24:00', 'profile', withChange(everyFormProfile, ['stages', '2', 'clock'], '24:00')],
+  ['a clock_end of 9am', 'profile', withChange(everyFormProfile, ['clock_end'], '9am')],
   ['`stage` for `stages`', 'profile', withChange(withChange(everyFormProfile, ['stages'], undefined), ['stage'], [])],
 ];
 

@@ -31,6 +31,8 @@ import type { AnalysisContext, BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse, sparseCountAboveMs } from '../hist.js';
 import { binomialUpperTail, median, quantile } from '../stats.js';
 import { fmtMs, fmtS, fmtX, r3 } from '../text.js';
+import { fmtAt } from '../clock.js';
+import type { ProfileClock } from '../../traffic/clock.js';
 import type { ColdCacheBreak } from '../breaks.js';
 
 /** Event actions that reset warm state: deploys, restarts, cache flushes, rollouts. */
@@ -152,14 +154,14 @@ export const coldWindow = (ctx: AnalysisContext, bs: BinnedSeries, eventS: numbe
   return { ...result, found: true };
 };
 
-const summaryOf = (ev: EventRecord, r: ColdResult, affected: string[], cutBy: EventRecord | null): string => {
+const summaryOf = (ev: EventRecord, r: ColdResult, affected: string[], cutBy: EventRecord | null, clock: ProfileClock | null | undefined): string => {
   const who = r.endpoint === null ? (affected.length > 0 && affected.length <= 3 ? ` (${affected.join(', ')})` : '') : ` on ${r.endpoint}`;
   const span = r.recovered
     ? `for ${fmtS(r.windowS)} until it was back within 2x`
     : cutBy !== null
-      ? `and was still elevated ${fmtS(r.windowS)} later, when the ${cutBy.action} at ${fmtS(cutBy.t_s)} came (what follows is judged on its own)`
+      ? `and was still elevated ${fmtS(r.windowS)} later, when the ${cutBy.action} at ${fmtAt(cutBy.t_s, clock)} came (what follows is judged on its own)`
       : `and had not recovered when the run ended ${fmtS(r.windowS)} later`;
-  return `After the ${ev.action} at ${fmtS(ev.t_s)}, p99${who} was ${fmtMs(r.coldP99Ms)} (${fmtX(r.ratio)} the warm ${fmtMs(r.warmP99Ms)}) ${span}: `
+  return `After the ${ev.action} at ${fmtAt(ev.t_s, clock)}, p99${who} was ${fmtMs(r.coldP99Ms)} (${fmtX(r.ratio)} the warm ${fmtMs(r.warmP99Ms)}) ${span}: `
     + 'warm caches before taking traffic (preload the hot keys, or shift traffic gradually to new instances).';
 };
 
@@ -219,7 +221,7 @@ export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
       endpoint: best.endpoint,
       t_s: r3(ev.t_s),
       offered_rps: null,
-      summary: summaryOf(ev, best, affected.map((a) => a.endpoint ?? ''), !best.recovered && best.boundS != null ? next : null),
+      summary: summaryOf(ev, best, affected.map((a) => a.endpoint ?? ''), !best.recovered && best.boundS != null ? next : null, ctx.run.clock),
       evidence: {
         event: ev.action,
         event_ok: ev.ok,
@@ -227,7 +229,7 @@ export const detectColdCache = (ctx: AnalysisContext): ColdCacheOutput => {
         start_s: r3(ev.t_s),
         end_s: r3(ev.t_s + (best.windowS ?? 0)),
         recovered: best.recovered,
-        cut_by: !best.recovered && best.boundS != null && next !== null ? `${next.action} at ${fmtS(next.t_s)}` : null,
+        cut_by: !best.recovered && best.boundS != null && next !== null ? `${next.action} at ${fmtAt(next.t_s, ctx.run.clock)}` : null,
         cold_p99_ms: best.coldP99Ms,
         warm_p99_ms: best.warmP99Ms,
         ratio: best.ratio,

@@ -9,7 +9,8 @@
 import type { ErrorClass, EventRecord } from '../../run/format.js';
 import { totalOfferedRps, type AnalysisContext } from '../context.js';
 import type { Series } from '../series.js';
-import { fmtPct, fmtS, r2, r3 } from '../text.js';
+import { fmtPct, r2, r3 } from '../text.js';
+import { fmtAt } from '../clock.js';
 import type { ErrorsBreak } from '../breaks.js';
 
 export interface Burst {
@@ -108,8 +109,8 @@ export const detectErrors = (ctx: AnalysisContext): { breaks: ErrorsBreak[]; bur
     const cls = dominant(classes);
     const who = endpoints.length === 1 ? endpoints[0] ?? '' : `${endpoints.length} endpoints (${endpoints.join(', ')})`;
     const whole = fromS === 0 && toS >= ctx.length - 1;
-    const when = whole ? 'for the whole run' : `from ${fmtS(fromS)} to ${fmtS(toS)}`;
-    const ev = near.length > 0 ? `, around the ${near.map((e) => `${e.action} at ${fmtS(e.t_s)}`).join(' and ')}` : '';
+    const when = whole ? 'for the whole run' : `from ${fmtAt(fromS, ctx.run.clock)} to ${fmtAt(toS, ctx.run.clock)}`;
+    const ev = near.length > 0 ? `, around the ${near.map((e) => `${e.action} at ${fmtAt(e.t_s, ctx.run.clock)}`).join(' and ')}` : '';
     const classText = (Object.entries(classes) as [ErrorClass, number][]).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}: ${n}`).join(', ');
     return {
       kind: 'errors',

@@ -10,7 +10,8 @@
 import type { AnalysisContext } from '../context.js';
 import { latencyStats, mergeSparse } from '../hist.js';
 import { median } from '../stats.js';
-import { fmtMs, fmtPct, fmtRps, fmtS, fmtX, r2, r3 } from '../text.js';
+import { fmtMs, fmtPct, fmtRps, fmtX, r2, r3 } from '../text.js';
+import { fmtAt } from '../clock.js';
 import type { ReportBreak } from '../types.js';
 import { breakSpanS, type ColdCacheBreak, type PoolSaturationBreak, type SaturationBreak } from '../breaks.js';
 import type { DegradedSpan, Span } from '../span.js';
@@ -185,8 +186,8 @@ const poolSaturationBreak = (
     const cb = coldOf(e);
     const why = sat?.break
       ? `with the saturation of ${sat.endpoint ?? 'the run'} (p99 ${fmtMs(sat.break.p99AfterMs)})`
-      : cb ? `in the cold window after the ${cb.evidence.event} at ${fmtS(cb.t_s)}` : 'while overall p99 was over 2x its baseline';
-    return `from ${fmtS(e.firstWaitingS ?? e.fromS)} to ${fmtS(e.toS)}, up to ${e.maxWaiting} waiting, ${why}`;
+      : cb ? `in the cold window after the ${cb.evidence.event} at ${fmtAt(cb.t_s, ctx.run.clock)}` : 'while overall p99 was over 2x its baseline';
+    return `from ${fmtAt(e.firstWaitingS ?? e.fromS, ctx.run.clock)} to ${fmtAt(e.toS, ctx.run.clock)}, up to ${e.maxWaiting} waiting, ${why}`;
   };
   const start = ep.firstWaitingS ?? ep.fromS;
   const offered = ctx.length > 0 ? r2(ctx.series.overall.offered[Math.min(ctx.length - 1, Math.floor(start))] ?? 0) : null;
