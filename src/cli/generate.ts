@@ -12,7 +12,7 @@ import { checkOutputDir } from '../core/out-paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
-import { registerSecret } from '../core/secrets.js';
+import { registerSecret, safeDecode } from '../core/secrets.js';
 import { err, out } from './output.js';
 
 /**
@@ -41,22 +41,33 @@ const stopOnSignals = (stop: AbortController): (() => void) => {
 const dbName = (url: string): string => (/^(mysql|mariadb):/.test(url) ? 'MySQL/MariaDB' : 'PostgreSQL');
 
 /**
- * A MySQL URL with its host replaced by the address checked against the
- * safety rule (loopback and private networks unless --allow-remote), so no
- * second DNS lookup can move the load elsewhere.
+ * A `--to` database URL checked against the safety rule (loopback and private
+ * networks unless --allow-remote), with its host replaced by the checked
+ * address so no second DNS lookup can move the load elsewhere. A PostgreSQL
+ * URL keeps its host name when it asks for TLS (`sslmode`: certificate
+ * checks need the name) or names a socket (no host, or `host=` in the query), which is
+ * local by definition.
  */
-const pinnedMysqlUrl = async (url: string, allowRemote: boolean): Promise<string> => {
-  registerSecret(url);
+const pinnedDbUrl = async (url: string, allowRemote: boolean): Promise<string> => {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw inputError('--to', 'expected a URL: mysql://user:password@host:port/database');
+    throw inputError('--to', 'expected a URL: postgres://user:password@host:port/database or mysql://…');
   }
-  if (parsed.pathname.replace(/^\//, '') === '') throw inputError('--to', 'the URL names no database: mysql://user:password@host:port/database');
+  // The password, not the whole URL: a refusal below names the host it refused.
+  if (parsed.password !== '') {
+    registerSecret(parsed.password);
+    registerSecret(safeDecode(parsed.password));
+  }
+  const mysql = /^(mysql|mariadb):/.test(url);
+  if (mysql && parsed.pathname.replace(/^\//, '') === '') throw inputError('--to', 'the URL names no database: mysql://user:password@host:port/database');
+  if (!mysql && (parsed.hostname === '' || parsed.searchParams.has('host'))) return url;
   const { checkReach } = await import('../engine/reach.js');
   const pins = await checkReach([{ url: parsed, field: '--to', file: null, line: null }], { allowRemote });
   const address = pins[0]?.addresses[0]?.address;
+  // `localhost` stays a name: the server may listen on 127.0.0.1 or ::1 only, and the name is loopback either way.
+  if ((!mysql && parsed.searchParams.has('sslmode')) || parsed.hostname === 'localhost') return url;
   if (address !== undefined) parsed.hostname = address.includes(':') ? `[${address}]` : address;
   return parsed.toString();
 };
@@ -86,7 +97,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
       .option('to', { type: 'string', describe: 'Load into this database: postgres://user:pass@host:port/db (COPY), or mysql:// / mariadb:// (LOAD DATA); keys, indexes, ANALYZE' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
-      .option('allow-remote', { type: 'boolean', default: false, describe: 'With a mysql:// --to: allow a host outside loopback and private networks' })
+      .option('allow-remote', { type: 'boolean', default: false, describe: 'With --to: allow a database host outside loopback and private networks' })
       .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
       .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
@@ -103,7 +114,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     if (a.to !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\//.test(a.to)) throw inputError('--to', 'expected a database URL: postgres://user:password@host:port/database, or mysql:// / mariadb://');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
     checkOutputDir(a.out, '--out', a.force);
-    const to = a.to !== undefined && /^(mysql|mariadb):/.test(a.to) ? await pinnedMysqlUrl(a.to, a['allow-remote']) : a.to;
+    const to = a.to === undefined ? undefined : await pinnedDbUrl(a.to, a['allow-remote']);
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');

@@ -71,6 +71,9 @@ describe('prodshape generate (built CLI)', () => {
       [['--scenario', 'saas-orders', '--out', 'y', '--replace'], /--replace: only goes with --to/],
       [['--scenario', 'saas-orders', '--out', 'y', '--to', 'http://x'], /--to: expected a database URL: postgres:\/\//],
       [['--scenario', 'saas-orders', '--out', 'y', '--to', 'mysql://x'], /--to: the URL names no database/],
+      // A database outside loopback and private networks, refused before any connection (as replay's --target is).
+      [['--scenario', 'saas-orders', '--out', 'y', '--to', 'postgres://me:hunter2pw@8.8.8.8:5432/db'], /--to: postgres:\/\/me:\*+@8\.8\.8\.8:5432\/db: 8\.8\.8\.8 \(public\), outside loopback and private networks[\s\S]*--allow-remote/],
+      [['--scenario', 'saas-orders', '--out', 'y', '--to', 'postgresql://me@169.254.169.254/db'], /--to: postgresql:\/\/me@169\.254\.169\.254\/db: 169\.254\.169\.254 \(link-local[^)]*\), outside loopback and private networks/],
       [['--scenario', 'saas-orders', '--out', 'y', '--workers', 'two'], /--workers: expected auto or a whole number from 0 to 64, got "two"/],
       [['--scenario', 'saas-orders'], /Missing required argument: out/],
     ];
@@ -79,6 +82,7 @@ describe('prodshape generate (built CLI)', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stdout, args.join(' ')).toBe('');
+      expect(r.stderr, args.join(' ')).not.toContain('hunter2pw');
     }
     expect(existsSync(join(work, 'y'))).toBe(false);
   });
