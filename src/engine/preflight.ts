@@ -2,7 +2,7 @@
  * Checks made before a replay sends anything, before even the target check:
  * every SLO in force (the scenario's `slo:` and `--slo`) parses and names an
  * endpoint the run has, the observers' URLs (`observe.prometheus`,
- * `observe.postgres.url`, `--pg`) are well formed, and every `http:` action's
+ * `observe.prometheus_server.url`, `observe.postgres.url`, `--pg`) are well formed, and every `http:` action's
  * path is a path. A problem found only after the load was sent would cost the
  * run (and a bad SLO in run.json would break `report DIR` for good), so all of
  * them are reported at once as one InputError (exit 1), naming the flag or the
@@ -40,6 +40,10 @@ export const scrapeUrlProblem = (text: string): string | null => {
   return 'expected a path on the target such as /metrics, or a URL such as http://127.0.0.1:9090/metrics';
 };
 
+/** Why `text` is not a Prometheus server's base URL (http(s), a host), or null when it is. The value (it may hold a token) is never quoted. */
+export const serverUrlProblem = (text: string): string | null =>
+  /^https?:\/\//i.test(text) && URL.canParse(text) && new URL(text).hostname !== '' ? null : 'expected the Prometheus server\'s base URL, such as http://127.0.0.1:9090';
+
 /** Why `text` is not a PostgreSQL URL, or null when it is. The value (it may hold a password) is never quoted. */
 export const postgresUrlProblem = (text: string): string | null =>
   /^postgres(ql)?:\/\//i.test(text) && URL.canParse(text) ? null : 'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/app';
@@ -76,6 +80,9 @@ const scenarioProblems = (scenario: Scenario, doc: YamlDoc | null): Problem[] =>
   const prom = scenario.observe.prometheus === null ? null : expanded(scenario.observe.prometheus);
   const promProblem = prom === null ? null : scrapeUrlProblem(prom);
   if (promProblem !== null) at(['observe', 'prometheus'], 'observe.prometheus', promProblem);
+  const server = scenario.observe.prometheusServer === null ? null : expanded(scenario.observe.prometheusServer.url);
+  const serverProblem = server === null ? null : serverUrlProblem(server);
+  if (serverProblem !== null) at(['observe', 'prometheus_server', 'url'], 'observe.prometheus_server.url', serverProblem);
   const pg = scenario.observe.postgres === null ? null : expanded(scenario.observe.postgres.url);
   const pgProblem = pg === null ? null : postgresUrlProblem(pg);
   if (pgProblem !== null) at(['observe', 'postgres', 'url'], 'observe.postgres.url', pgProblem);
