@@ -9,7 +9,7 @@ import type { DatabaseSection } from '../../src/observe/findings.js';
 
 const section: DatabaseSection = {
   statements: { available: false, top_by_total: [], top_by_mean: [], dealloc: null, timeline: [] },
-  activity: null, activity_timeline: [], plans: [], log: { entries: 0, slowest: [] }, capacity: null, warnings: [],
+  activity: null, activity_timeline: [], plans: [], log: { entries: 0, slowest: [] }, capacity: null, pool_instances: null, warnings: [],
 };
 
 const reportWith = (summary: string, how: string | null): Report => ({
