@@ -25,6 +25,8 @@ export interface PreflightInput {
   endpoints: readonly string[] | null;
   /** `--pg URL`. */
   pgUrl: string | null;
+  /** `--out-prometheus URL`. */
+  outPrometheus?: string | null;
 }
 
 /** Expands `${ENV}`; null when a variable is unset (the observer is then off with a warning, not an error). */
@@ -40,9 +42,17 @@ export const scrapeUrlProblem = (text: string): string | null => {
   return 'expected a path on the target such as /metrics, or a URL such as http://127.0.0.1:9090/metrics';
 };
 
-/** Why `text` is not a Prometheus server's base URL (http(s), a host), or null when it is. The value (it may hold a token) is never quoted. */
+/** Why `text` is not an http(s) URL with a host (`expected`, else), or null when it is. The value (it may hold a token) is never quoted. */
+const httpUrlProblem = (text: string, expected: string): string | null =>
+  /^https?:\/\//i.test(text) && URL.canParse(text) && new URL(text).hostname !== '' ? null : expected;
+
+/** Why `text` is not a Prometheus server's base URL, or null when it is. */
 export const serverUrlProblem = (text: string): string | null =>
-  /^https?:\/\//i.test(text) && URL.canParse(text) && new URL(text).hostname !== '' ? null : 'expected the Prometheus server\'s base URL, such as http://127.0.0.1:9090';
+  httpUrlProblem(text, 'expected the Prometheus server\'s base URL, such as http://127.0.0.1:9090');
+
+/** Why `text` is not a remote-write URL (`--out-prometheus`), or null when it is. */
+export const remoteWriteUrlProblem = (text: string): string | null =>
+  httpUrlProblem(text, 'expected a remote-write URL, such as http://127.0.0.1:9090/api/v1/write');
 
 /** Why `text` is not a PostgreSQL URL, or null when it is. The value (it may hold a password) is never quoted. */
 export const postgresUrlProblem = (text: string): string | null =>
@@ -58,9 +68,11 @@ const actionPathProblem = (path: string): string | null =>
     ? null
     : `expected a path on the target such as /admin/deploy (or //host:port/path, http://host/path for another host), got ${JSON.stringify(path)}`;
 
-/** The checks on flags alone (`--slo` syntax, `--pg`): what the CLI can refuse before starting anything. */
-export const flagProblems = (slo: readonly string[], pgUrl: string | null): Problem[] => {
+/** The checks on flags alone (`--slo` syntax, `--pg`, `--out-prometheus`): what the CLI can refuse before starting anything. */
+export const flagProblems = (slo: readonly string[], pgUrl: string | null, outPrometheus: string | null = null): Problem[] => {
   const problems: Problem[] = [];
+  const write = outPrometheus === null ? null : remoteWriteUrlProblem(outPrometheus);
+  if (write !== null) problems.push({ file: null, line: null, field: '--out-prometheus', message: write });
   for (const text of slo) {
     const r = parseSlo(text);
     if (typeof r === 'string') problems.push({ file: null, line: null, field: '--slo', message: r });
@@ -114,7 +126,7 @@ export const preflightProblems = (input: PreflightInput): Problem[] => {
     }
   }
   // With the endpoints known, parseSlos checks --slo's syntax and endpoints together.
-  const problems = flagProblems(input.endpoints === null ? input.slo : [], input.pgUrl);
+  const problems = flagProblems(input.endpoints === null ? input.slo : [], input.pgUrl, input.outPrometheus ?? null);
   if (input.endpoints !== null) {
     const specs = [
       ...(scenario?.slo ?? []).map((text, i) => ({ text, source: { file: scenario?.file ?? null, field: `slo[${i}]` } })),
