@@ -30,3 +30,16 @@ describe('databaseHtml without plans', () => {
     expect(html).toContain('permission denied for table orders');
   });
 });
+
+describe('databaseHtml with a Prometheus server\'s per-instance pool', () => {
+  it('lists each instance with its largest readings, escaped', () => {
+    const r = { ...reportWith('x', null), database: { ...section, pool_instances: [
+      { instance: '10.0.0.1:8080', max_in_use: 10, max_waiting: 3, size: 10 },
+      { instance: '<b>10.0.0.2:8080', max_in_use: 7, max_waiting: null, size: 10 },
+    ] } } as unknown as Report;
+    const html = databaseHtml(r);
+    expect(html).toMatch(/<table id="pool-instances">.*<td>10\.0\.0\.1:8080<\/td><td class="num">10<\/td><td class="num">3<\/td><td class="num">10<\/td>/s);
+    expect(html).toContain('<td>&lt;b&gt;10.0.0.2:8080</td><td class="num">7</td><td class="num">-</td>');
+    expect(databaseHtml(reportWith('x', null))).not.toContain('pool-instances');
+  });
+});

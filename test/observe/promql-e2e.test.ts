@@ -91,6 +91,7 @@ const startFront = (ports: number[]): Promise<Server> => {
 };
 
 interface Report {
+  pool: { note: string };
   breaks: { kind: string; evidence: Record<string, unknown>; summary: string }[];
   diagnosis: { id: string; status: string; summary: string }[];
   database?: { capacity: { instances: number; pool_size: number | null; configured: number | null; hold_ms: number; hold_source: string; sentence: string } | null; pool_instances: { instance: string; max_in_use: number | null; max_waiting: number | null; size: number | null }[] | null };
@@ -199,7 +200,9 @@ observe:
     cpSync(out, copy, { recursive: true });
     const dead = await runCli(['report', copy, '--prometheus', 'http://127.0.0.1:1'], { env: { NO_COLOR: '1' } });
     expect(dead.stderr).toMatch(/query_range on http:\/\/127\.0\.0\.1:1\/ failed/);
-    expect(readReport(copy).breaks.some((b) => b.kind === 'pool-saturation')).toBe(false);
+    const deadReport = readReport(copy);
+    expect(deadReport.breaks.some((b) => b.kind === 'pool-saturation')).toBe(false);
+    expect(deadReport.pool.note).toMatch(/none of 1 scrapes held the gauges \(1 failed\); check observe\.prometheus_server/);
     const again = await runCli(['report', copy, '--prometheus', prom?.url.href ?? ''], { env: { NO_COLOR: '1' } });
     expect(again.stderr).toContain(`(${INSTANCES} instances)`);
     const reread = readReport(copy);
