@@ -2,17 +2,19 @@
  * The Prometheus server observer without a Prometheus: long windows read in
  * pieces Prometheus accepts (a loopback server that answers query_range and
  * records what it was asked), a server that does not answer (recorded and
- * warned, never thrown), and the capacity math over gauges summed across
+ * warned, never thrown), `report DIR --prometheus`'s window and the capacity math over gauges summed across
  * instances (divided by the instance count the series name).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capacityFrom, poolByInstance, type Observed } from '../../src/observe/findings.js';
 import { createMetaSink } from '../../src/observe/meta.js';
-import { createPromqlObserver, readServerPool } from '../../src/observe/promql-server.js';
+import { createPromqlObserver, readServerPool, rereadPrometheus } from '../../src/observe/promql-server.js';
+import { InputError } from '../../src/core/errors.js';
+import { window, writeRunDir } from '../helpers/rundir.js';
 import { PROMQL_POOL_NAMES } from '../../src/scenario/scenario.js';
 
 /** A query_range endpoint: one series per query, instance "a", value = step index; records each (start, end, step). */
@@ -69,6 +71,30 @@ describe('reading a run\'s window from a Prometheus server', () => {
       expect(lines.filter((l) => l.includes('query_range on'))).toHaveLength(1);
       const recs = readFileSync(join(dir, 'promql.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ok: boolean });
       expect(recs).toEqual([expect.objectContaining({ ok: false, t_s: 0 })]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('report DIR --prometheus (rereadPrometheus)', () => {
+  it('reads the window of run.json with the queries of the run\'s scenario, keeping observe.json\'s other fields', async () => {
+    const dir = writeRunDir({ meta: { started_at_ms: 5_000_000, duration_s: 12.4 }, windows: [window(0, 'a', [5])] });
+    try {
+      writeFileSync(join(dir, 'scenario.yaml'), 'name: s\nendpoints: [{ name: a, path: /a }]\nobserve:\n  prometheus_server:\n    url: "${PROM_URL}"\n    step: 2s\n    pool: { size: pool_size }\n');
+      writeFileSync(join(dir, 'observe.json'), JSON.stringify({ prometheus: null, postgres: null, instances: 3, warnings: ['query_range on x failed: old', 'kept'] }));
+      asked.length = 0;
+      const m = await rereadPrometheus(dir, new URL(base));
+      expect(asked).toEqual([{ query: 'pool_size', start: 5000, end: 5014, step: 2 }]);
+      expect(m.instances).toEqual(['a']);
+      const written = JSON.parse(readFileSync(join(dir, 'observe.json'), 'utf8')) as { instances: number; warnings: string[]; prometheus_server: { url: string; step_ms: number } };
+      expect(written).toMatchObject({ instances: 3, warnings: ['kept'], prometheus_server: { url: `${base}/`, step_ms: 2000 } });
+      expect(readFileSync(join(dir, 'promql.ndjson'), 'utf8').trim().split('\n')).toHaveLength(8);
+      // A run whose scenario names no server: exit 1, naming the flag.
+      writeFileSync(join(dir, 'scenario.yaml'), 'name: s\nendpoints: [{ name: a, path: /a }]\n');
+      const e = await rereadPrometheus(dir, new URL(base)).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as Error).message).toMatch(/--prometheus: the run's scenario .* has no observe\.prometheus_server/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
