@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { inputError } from '../core/errors.js';
 import { damagedRecord, readRecords } from '../run/ndjson.js';
 import {
-  RUN_FILES,
+  OBSERVE_FILES, RUN_FILES,
   type EventRecord, type RunMeta, type ScrapeRecord, type TenantRecord, type WindowRecord,
 } from '../run/index.js';
 import { runClock, type ProfileClock } from '../traffic/clock.js';
@@ -21,6 +21,7 @@ export interface LoadedRun {
   windows: WindowRecord[];
   tenants: TenantRecord[];
   events: EventRecord[];
+  /** metrics.ndjson (scraped) and promql.ndjson (read from a Prometheus server), in time order. */
   scrapes: ScrapeRecord[];
   /** The scenario's text as recorded, or null. */
   scenarioText: string | null;
@@ -34,6 +35,9 @@ export type OnWarning = (message: string) => void;
 /** One record file of the run directory, each record checked (run/ndjson.ts `readRecords`: a torn last line is a warning). */
 const readChecked = <T>(dir: string, name: string, check: (v: unknown) => FieldProblem | null, onWarning: OnWarning): Promise<T[]> =>
   readRecords<T>(join(dir, name), onWarning, { check });
+
+/** Records in time order (a stable sort: scrapes of one time keep their file order). */
+const byTime = <T extends { t_s: number }>(xs: T[]): T[] => xs.sort((a, b) => a.t_s - b.t_s);
 
 /** Loads a run directory; a missing, unreadable or damaged file is an input error naming the file, line and field. */
 export const loadRun = async (dir: string, onWarning: OnWarning = () => undefined): Promise<LoadedRun> => {
@@ -58,7 +62,10 @@ export const loadRun = async (dir: string, onWarning: OnWarning = () => undefine
     windows: await readChecked<WindowRecord>(dir, RUN_FILES.windows, checkWindowRecord, onWarning),
     tenants: await readChecked<TenantRecord>(dir, RUN_FILES.tenants, checkTenantRecord, onWarning),
     events: await readChecked<EventRecord>(dir, RUN_FILES.events, checkEventRecord, onWarning),
-    scrapes: await readChecked<ScrapeRecord>(dir, RUN_FILES.metrics, checkScrapeRecord, onWarning),
+    scrapes: byTime([
+      ...await readChecked<ScrapeRecord>(dir, RUN_FILES.metrics, checkScrapeRecord, onWarning),
+      ...await readChecked<ScrapeRecord>(dir, OBSERVE_FILES.promql, checkScrapeRecord, onWarning),
+    ]),
     scenarioText: existsSync(scenarioFile) ? await readFile(scenarioFile, 'utf8') : null,
     clock: runClock(profileText, (meta as RunMeta).speed, onWarning),
   };

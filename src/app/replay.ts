@@ -31,6 +31,7 @@ import type { LiveStatus, RunPlanOptions, RunResult } from '../engine/run.js';
 import { checkTargetReachable, resolveTarget } from '../engine/target.js';
 import { checkReach, type PinnedHost, type Resolver } from '../engine/reach.js';
 import { outboundUrls } from '../engine/outbound.js';
+import { registerSecret } from '../core/secrets.js';
 import type { Dispatcher } from 'undici';
 import type { TrackedTenant } from '../engine/recorder.js';
 
@@ -70,6 +71,8 @@ export interface ReplayCommonOptions {
   instances?: number;
   /** Why there is no PostgreSQL to observe (the demo on PGlite), said instead of the scenario's unset `${DATABASE_URL}`. */
   postgresOff?: string | null;
+  /** `--out-prometheus URL`: remote-write the run's per-second numbers there after the run [none]. */
+  outPrometheus?: string | null;
   /** `--force`: write into a non-empty `--out` directory (a previous run's files in it are replaced) and over an existing `--log-requests` file [false]. */
   force?: boolean;
 }
@@ -151,11 +154,17 @@ export const prepareReplayOutputs = (outDir: string, logRequestsFile: string | n
  */
 export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult> => {
   const cwd = opts.cwd ?? process.cwd();
-  checkBeforeLoad({ scenario: opts.scenario ?? null, slo: opts.slo ?? [], endpoints: opts.meta.endpoints, pgUrl: opts.pgUrl ?? null });
+  const outPrometheus = opts.outPrometheus ?? null;
+  checkBeforeLoad({ scenario: opts.scenario ?? null, slo: opts.slo ?? [], endpoints: opts.meta.endpoints, pgUrl: opts.pgUrl ?? null, outPrometheus });
   const target = await resolveTarget(opts.target);
   let reach: { pins: PinnedHost[]; dispatcher: Dispatcher } | undefined;
   try {
-    const urls = outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []);
+    const writeUrl = outPrometheus === null ? null : new URL(outPrometheus);
+    if (writeUrl !== null && writeUrl.password !== '') registerSecret(decodeURIComponent(writeUrl.password));
+    const urls = [
+      ...outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []),
+      ...(writeUrl === null ? [] : [{ url: writeUrl, field: '--out-prometheus', file: null, line: null }]),
+    ];
     const pins = await checkReach(urls, { allowRemote: opts.allowRemote ?? false, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
     const { createReachAgent } = await import('../engine/pinned.js');
     reach = { pins, dispatcher: createReachAgent(pins) };
@@ -196,6 +205,10 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     // run.json holds every SLO in force (the scenario's and --slo's): the report judges those.
     const { finishObservedRun } = await import('./report.js');
     const finished = await finishObservedRun(run.dir, { junitFile: opts.junitFile ? resolve(cwd, opts.junitFile) : null, print, ...opts.render });
+    if (writeUrl !== null) {
+      const { writeRunSeries } = await import('./out-prometheus.js');
+      await writeRunSeries(run.dir, finished.report, run.meta.started_at_ms, writeUrl, reach.dispatcher, opts.log ?? print);
+    }
     return { ...run, reportFile: finished.reportFile, exitCode: finished.exitCode };
   } finally {
     await reach?.dispatcher.close();

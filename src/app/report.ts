@@ -6,6 +6,12 @@
  * observer); this is where they are chosen.
  */
 import { analyzeRunDir, type AnalyzeOptions, type Report } from '../analyze/index.js';
+import { inputError } from '../core/errors.js';
+import { registerSecret } from '../core/secrets.js';
+import { serverUrlProblem } from '../engine/preflight.js';
+import { checkReach, type Resolver } from '../engine/reach.js';
+import { rereadPrometheus } from '../observe/promql-server.js';
+import type { PrometheusServerMeta } from '../observe/files.js';
 import { observeExtension } from '../observe/extension.js';
 import { databaseHtml } from '../observe/html.js';
 import { finishRun, writeReports, type FinishOptions, type FinishResult } from '../report/index.js';
@@ -24,3 +30,27 @@ export const finishObservedRun = (dir: string, opts: FinishOptions): Promise<Fin
 /** `writeReports` with the observe stage's report.html block. */
 export const writeObservedReports = (dir: string, report: Report, opts: { html?: boolean; junitFile?: string | null } = {}): ReturnType<typeof writeReports> =>
   writeReports(dir, report, { htmlSections: OBSERVED.htmlSections, ...opts });
+
+/**
+ * `report DIR --prometheus URL`: reads the run's window again from a
+ * Prometheus server with the queries of the run's `observe.prometheus_server`
+ * (promql.ndjson and observe.json replaced), for a run whose server was
+ * unreachable during the run. The URL obeys the safety rule like every
+ * outbound URL (InputError naming `--prometheus`; `allowRemote` lifts it) and
+ * connections go to the checked addresses only. A server that does not answer
+ * is recorded in observe.json (`error`), not thrown: the report says so.
+ */
+export const rereadPrometheusFor = async (dir: string, text: string, opts: { allowRemote: boolean; resolve?: Resolver }): Promise<PrometheusServerMeta> => {
+  const problem = serverUrlProblem(text);
+  if (problem !== null) throw inputError('--prometheus', problem);
+  const url = new URL(text);
+  if (url.password !== '') registerSecret(decodeURIComponent(url.password));
+  const pins = await checkReach([{ url, field: '--prometheus', file: null, line: null }], { allowRemote: opts.allowRemote, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+  const { createReachAgent } = await import('../engine/pinned.js');
+  const dispatcher = createReachAgent(pins);
+  try {
+    return await rereadPrometheus(dir, url, dispatcher);
+  } finally {
+    await dispatcher.close();
+  }
+};

@@ -38,6 +38,7 @@ interface ReplayArgs {
   'log-requests'?: string;
   'allow-remote': boolean;
   pg?: string;
+  'out-prometheus'?: string;
   instances: number;
   force: boolean;
 }
@@ -101,7 +102,7 @@ const checkReplayFlags = (a: ReplayArgs) => {
   }
   if (a.log === undefined && a.profile === undefined) throw inputError('--profile', 'is required', { hint: 'e.g. --profile spike-3x (monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' });
   // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
-  const flagged = flagProblems(a.slo, a.pg ?? null);
+  const flagged = flagProblems(a.slo, a.pg ?? null, a['out-prometheus'] ?? null);
   if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
   checkTransformFlags({ speed: a.speed, rateScale: a['rate-scale'] }, { zeroScale: true });
   // Outputs are checked before anything starts (the demo, the inputs); replayPlan creates them before the first request.
@@ -171,6 +172,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
       .option('log-requests', { type: 'string', describe: 'write every request (intended time, latency, status, endpoint, tenant) as NDJSON to FILE' })
       .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
+      .option('out-prometheus', { type: 'string', describe: "after the run, remote-write its per-second rates, errors and p50/p95/p99 per endpoint to this URL (a Prometheus with --web.enable-remote-write-receiver: http://HOST:9090/api/v1/write)" })
       .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
       .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
       .option('force', { type: 'boolean', default: false, describe: 'write into a non-empty --out directory (replacing a previous run\'s files) and over an existing --log-requests file' })
@@ -203,6 +205,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         allowRemote: a['allow-remote'],
         // The demo's PostgreSQL (the embedded server, or DATABASE_URL) is observed like a user's staging database.
         pgUrl: a.pg ?? demo?.child.pgUrl ?? null,
+        outPrometheus: a['out-prometheus'] ?? null,
         force: a.force,
         signal: ac.signal,
         forceSignal: force.signal,

@@ -2,13 +2,14 @@
  * `prodshape report DIR`: re-analyses a run directory and re-renders
  * report.json, report.html and the terminal summary, so the analysis can
  * improve without re-running load. Exit 4 for an interrupted run, else 2 when
- * an SLO fails. `--slo` replaces the SLOs recorded in run.json.
+ * an SLO fails. `--slo` replaces the SLOs recorded in run.json. `--prometheus
+ * URL` first reads the run's pool gauges again from a Prometheus server.
  * (`report --from-k6 FILE --out DIR` belongs to the k6 importer.)
  */
 import type { Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
 import { ensureOutputFile } from '../core/out-paths.js';
-import { analyzeObservedRun, finishObservedRun, writeObservedReports } from '../app/report.js';
+import { analyzeObservedRun, finishObservedRun, rereadPrometheusFor, writeObservedReports } from '../app/report.js';
 import { exitCodeOf } from '../report/index.js';
 import { importK6ForReport } from './k6.js';
 import { err, out, terminalWidth, useColor } from './output.js';
@@ -22,6 +23,8 @@ interface ReportArgs {
   'from-k6'?: string[];
   out?: string;
   force?: boolean;
+  prometheus?: string;
+  'allow-remote'?: boolean;
 }
 
 
@@ -36,8 +39,11 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('from-k6', { type: 'string', array: true, describe: 'import k6 results (k6 run --out json=FILE, .gz too; one file per runner) into --out DIR, then report' })
       .option('out', { type: 'string', describe: 'with --from-k6: the run directory to create' })
       .option('force', { type: 'boolean', default: false, describe: 'with --from-k6: import into a non-empty --out directory (a previous run\'s files in it are replaced)' })
+      .option('prometheus', { type: 'string', describe: "read the run's pool gauges again from this Prometheus server (base URL; the queries of the run's observe.prometheus_server)" })
+      .option('allow-remote', { type: 'boolean', default: false, describe: 'with --prometheus: allow a server outside loopback and private networks' })
       .example('$0 report runs/monday', 're-render a run')
       .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI')
+      .example('$0 report runs/monday --prometheus http://127.0.0.1:9090', "re-read the run's pool gauges from a Prometheus server, then re-render")
       .example('$0 report --from-k6 runner-*.json.gz --out runs/k6-spike', 'read k6 results (k6 run --out json=…) into a run directory and report'),
   handler: async (argv) => {
     const k6Files = argv['from-k6'];
@@ -52,6 +58,11 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     if (argv.junit !== undefined) ensureOutputFile(argv.junit, '--junit', true);
     const slo = argv.slo ?? [];
     const onWarning = (m: string): void => err(`warning: ${m}`);
+    if (argv.prometheus !== undefined) {
+      const read = await rereadPrometheusFor(argv.dir, argv.prometheus, { allowRemote: argv['allow-remote'] === true });
+      if (read.error !== null) onWarning(`query_range on ${read.url} failed: ${read.error}; the report has no pool gauges from it`);
+      else err(`read the run's window from ${read.url}${read.instances === null ? '' : ` (${read.instances.length} instance${read.instances.length === 1 ? '' : 's'})`}`);
+    }
     if (argv.json) {
       const report = await analyzeObservedRun(argv.dir, { slo, onWarning });
       await writeObservedReports(argv.dir, report, { html: argv.html, junitFile: argv.junit ?? null });

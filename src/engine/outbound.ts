@@ -1,6 +1,7 @@
 /**
  * Every URL a replay sends to: the target, the scenario's Prometheus scrape
- * URL (`observe.prometheus`, relative to the target or a full URL) and the
+ * URL (`observe.prometheus`, relative to the target or a full URL), its
+ * Prometheus server (`observe.prometheus_server.url`) and the
  * `http` actions the profile's events fire (`//host/path` names another
  * host), each with the scenario field, file and line it comes from. The
  * replay checks them all against the safety rule before any load (reach.ts).
@@ -40,6 +41,11 @@ export const outboundUrls = (
     const ex = expandEnv(prom);
     const url = ex.ok && URL.canParse(ex.value, target.href) ? resolveScrapeUrl(ex.value, target) : null;
     if (url !== null) urls.push({ url, field: 'observe.prometheus', file, line: lineOf(['observe', 'prometheus']) });
+  }
+  const server = scenario?.observe.prometheusServer;
+  if (server != null) {
+    const ex = expandEnv(server.url);
+    if (ex.ok && URL.canParse(ex.value)) urls.push({ url: new URL(ex.value), field: 'observe.prometheus_server.url', file, line: lineOf(['observe', 'prometheus_server', 'url']) });
   }
   for (const name of new Set(events.map((e) => e.action))) {
     const a = actions[name];

@@ -2,7 +2,7 @@
  * Checks made before a replay sends anything, before even the target check:
  * every SLO in force (the scenario's `slo:` and `--slo`) parses and names an
  * endpoint the run has, the observers' URLs (`observe.prometheus`,
- * `observe.postgres.url`, `--pg`) are well formed, and every `http:` action's
+ * `observe.prometheus_server.url`, `observe.postgres.url`, `--pg`) are well formed, and every `http:` action's
  * path is a path. A problem found only after the load was sent would cost the
  * run (and a bad SLO in run.json would break `report DIR` for good), so all of
  * them are reported at once as one InputError (exit 1), naming the flag or the
@@ -25,6 +25,8 @@ export interface PreflightInput {
   endpoints: readonly string[] | null;
   /** `--pg URL`. */
   pgUrl: string | null;
+  /** `--out-prometheus URL`. */
+  outPrometheus?: string | null;
 }
 
 /** Expands `${ENV}`; null when a variable is unset (the observer is then off with a warning, not an error). */
@@ -40,6 +42,18 @@ export const scrapeUrlProblem = (text: string): string | null => {
   return 'expected a path on the target such as /metrics, or a URL such as http://127.0.0.1:9090/metrics';
 };
 
+/** Why `text` is not an http(s) URL with a host (`expected`, else), or null when it is. The value (it may hold a token) is never quoted. */
+const httpUrlProblem = (text: string, expected: string): string | null =>
+  /^https?:\/\//i.test(text) && URL.canParse(text) && new URL(text).hostname !== '' ? null : expected;
+
+/** Why `text` is not a Prometheus server's base URL, or null when it is. */
+export const serverUrlProblem = (text: string): string | null =>
+  httpUrlProblem(text, 'expected the Prometheus server\'s base URL, such as http://127.0.0.1:9090');
+
+/** Why `text` is not a remote-write URL (`--out-prometheus`), or null when it is. */
+export const remoteWriteUrlProblem = (text: string): string | null =>
+  httpUrlProblem(text, 'expected a remote-write URL, such as http://127.0.0.1:9090/api/v1/write');
+
 /** Why `text` is not a PostgreSQL URL, or null when it is. The value (it may hold a password) is never quoted. */
 export const postgresUrlProblem = (text: string): string | null =>
   /^postgres(ql)?:\/\//i.test(text) && URL.canParse(text) ? null : 'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/app';
@@ -54,9 +68,11 @@ const actionPathProblem = (path: string): string | null =>
     ? null
     : `expected a path on the target such as /admin/deploy (or //host:port/path, http://host/path for another host), got ${JSON.stringify(path)}`;
 
-/** The checks on flags alone (`--slo` syntax, `--pg`): what the CLI can refuse before starting anything. */
-export const flagProblems = (slo: readonly string[], pgUrl: string | null): Problem[] => {
+/** The checks on flags alone (`--slo` syntax, `--pg`, `--out-prometheus`): what the CLI can refuse before starting anything. */
+export const flagProblems = (slo: readonly string[], pgUrl: string | null, outPrometheus: string | null = null): Problem[] => {
   const problems: Problem[] = [];
+  const write = outPrometheus === null ? null : remoteWriteUrlProblem(outPrometheus);
+  if (write !== null) problems.push({ file: null, line: null, field: '--out-prometheus', message: write });
   for (const text of slo) {
     const r = parseSlo(text);
     if (typeof r === 'string') problems.push({ file: null, line: null, field: '--slo', message: r });
@@ -76,6 +92,9 @@ const scenarioProblems = (scenario: Scenario, doc: YamlDoc | null): Problem[] =>
   const prom = scenario.observe.prometheus === null ? null : expanded(scenario.observe.prometheus);
   const promProblem = prom === null ? null : scrapeUrlProblem(prom);
   if (promProblem !== null) at(['observe', 'prometheus'], 'observe.prometheus', promProblem);
+  const server = scenario.observe.prometheusServer === null ? null : expanded(scenario.observe.prometheusServer.url);
+  const serverProblem = server === null ? null : serverUrlProblem(server);
+  if (serverProblem !== null) at(['observe', 'prometheus_server', 'url'], 'observe.prometheus_server.url', serverProblem);
   const pg = scenario.observe.postgres === null ? null : expanded(scenario.observe.postgres.url);
   const pgProblem = pg === null ? null : postgresUrlProblem(pg);
   if (pgProblem !== null) at(['observe', 'postgres', 'url'], 'observe.postgres.url', pgProblem);
@@ -107,7 +126,7 @@ export const preflightProblems = (input: PreflightInput): Problem[] => {
     }
   }
   // With the endpoints known, parseSlos checks --slo's syntax and endpoints together.
-  const problems = flagProblems(input.endpoints === null ? input.slo : [], input.pgUrl);
+  const problems = flagProblems(input.endpoints === null ? input.slo : [], input.pgUrl, input.outPrometheus ?? null);
   if (input.endpoints !== null) {
     const specs = [
       ...(scenario?.slo ?? []).map((text, i) => ({ text, source: { file: scenario?.file ?? null, field: `slo[${i}]` } })),

@@ -7,6 +7,8 @@
  *
  *   metrics.ndjson        ScrapeRecord (+ `duration_ms`): one line per Prometheus scrape.
  *                         `values` keys are `name` or `name{label="v",…}` with labels sorted.
+ *   promql.ndjson         ObservedScrapeRecord lines read from a Prometheus server with
+ *                         query_range over the run's window, one per step (`duration_ms` 0).
  *   pg-activity.ndjson    ActivityRecord: one line per pg_stat_activity poll (each second):
  *                         client connections of the observed database by state, those
  *                         waiting on locks, and the same per application_name.
@@ -150,8 +152,25 @@ export interface LogRecord {
   shape: string | null;
 }
 
+/** What observe.json says about a Prometheus server read with query_range (`observe.prometheus_server`). */
+export interface PrometheusServerMeta {
+  /** The server URL, redacted. */
+  url: string;
+  step_ms: number;
+  /** The PromQL of each pool gauge (`in_use`, `waiting`, `size`). */
+  queries: Record<string, string>;
+  /** The names the results are recorded under in promql.ndjson (`promql:pool_in_use`, …). */
+  pool: Record<string, string>;
+  /** Distinct `instance` labels of the results (the service's instances), or null when the series carry none. */
+  instances: string[] | null;
+  /** Why the window could not be read (null when it was). */
+  error: string | null;
+}
+
 export interface ObserveMeta {
   prometheus: { url: string; interval_ms: number; pool: Record<string, string> | null } | null;
+  /** Absent in run directories written before the server form existed. */
+  prometheus_server?: PrometheusServerMeta | null;
   postgres: {
     server_version: string | null;
     max_connections: number | null;

@@ -65,9 +65,26 @@ export const latestPlans = (plans: readonly PlanRecord[]): PlanRecord[] => {
 
 // ---------------------------------------------------------------- capacity
 
-/** Capacity from the loaded files; `instances` overrides the run's `--instances`. */
+/**
+ * The pool gauges' names and how to read them: scraped gauges are one
+ * instance's; a Prometheus server's are the whole service's (summed over its
+ * series), so they are divided by the instance count, which is the number of
+ * distinct `instance` labels the results carried (else `--instances`).
+ */
+export const poolSource = (o: Observed, instances?: number): { pool: PoolGauges | null; instances: number; perInstance: number } => {
+  const server = o.meta?.prometheus_server ?? null;
+  if (server != null) {
+    const n = instances ?? (server.instances !== null && server.instances.length > 0 ? server.instances.length : o.meta?.instances ?? 1);
+    return { pool: server.pool, instances: n, perInstance: 1 / n };
+  }
+  return { pool: o.meta?.prometheus?.pool ?? null, instances: instances ?? o.meta?.instances ?? 1, perInstance: 1 };
+};
+
+/** Capacity from the loaded files; `instances` overrides the run's `--instances` (and a Prometheus server's instance count). */
 export const capacityFrom = (o: Observed, instances?: number): Capacity | null => {
-  const pool = poolPerSecond(o.scrapes, o.meta?.prometheus?.pool ?? null);
+  const src = poolSource(o, instances);
+  const scale = (x: number | null | undefined): number | null => (x == null ? null : x * src.perInstance);
+  const pool = poolPerSecond(o.scrapes, src.pool);
   const poolAt = new Map(pool.map((p) => [p.t_s, p]));
   const dbAt = new Map<number, number[]>();
   for (const a of o.activity) {
@@ -80,7 +97,7 @@ export const capacityFrom = (o: Observed, instances?: number): Capacity | null =
     const db = dbAt.get(t_s);
     return {
       t_s, offeredRps, completedRps: o.completed[t_s] ?? 0,
-      poolInUse: p?.in_use ?? null, poolWaiting: p?.waiting ?? null, poolSize: p?.size ?? null,
+      poolInUse: scale(p?.in_use), poolWaiting: scale(p?.waiting), poolSize: scale(p?.size),
       dbBusy: db === undefined ? null : db.reduce((s, x) => s + x, 0) / db.length,
     };
   });
@@ -89,7 +106,7 @@ export const capacityFrom = (o: Observed, instances?: number): Capacity | null =
     seconds,
     statementsExecMs: deltas.length === 0 ? null : deltas.reduce((s, d) => s + d.total_exec_ms, 0),
     requests: o.completed.reduce((s, x) => s + x, 0),
-    instances: instances ?? o.meta?.instances ?? 1,
+    instances: src.instances,
     maxConnections: o.meta?.postgres?.max_connections ?? null,
   });
 };
@@ -127,6 +144,33 @@ export const statementsTimeline = (statements: readonly StatementsRecord[]): { f
   });
 };
 
+/** One instance's pool as a Prometheus server reported it: the largest readings of its own series over the run. */
+export interface InstancePool { instance: string; max_in_use: number | null; max_waiting: number | null; size: number | null }
+
+/**
+ * The per-instance pool series a Prometheus server's results carry (their
+ * `instance` label), largest readings over the run; null without a server or
+ * when the queries summed the instances away.
+ */
+export const poolByInstance = (o: Observed): InstancePool[] | null => {
+  const pool = o.meta?.prometheus_server?.pool;
+  if (pool == null) return null;
+  const by = new Map<string, InstancePool>();
+  const fields = [['in_use', 'max_in_use'], ['waiting', 'max_waiting'], ['size', 'size']] as const;
+  for (const r of o.scrapes) {
+    if (!r.ok) continue;
+    for (const [key, v] of Object.entries(r.values)) {
+      const instance = /[{,]instance="((?:[^"\\]|\\.)*)"/.exec(key)?.[1];
+      const field = fields.find(([k]) => pool[k] !== undefined && key.startsWith(`${pool[k]}{`))?.[1];
+      if (instance === undefined || field === undefined || !Number.isFinite(v)) continue;
+      const row = by.get(instance) ?? { instance, max_in_use: null, max_waiting: null, size: null };
+      row[field] = Math.max(row[field] ?? v, v);
+      by.set(instance, row);
+    }
+  }
+  return by.size === 0 ? null : [...by.values()].sort((a, b) => (a.instance < b.instance ? -1 : 1));
+};
+
 /** What report.json carries about the database (report.database): top statements, activity peaks and timelines, plans, log, warnings. */
 export interface DatabaseSection {
   statements: { available: boolean; top_by_total: StatementDelta[]; top_by_mean: StatementDelta[]; dealloc: number | null; timeline: ReturnType<typeof statementsTimeline> };
@@ -135,6 +179,8 @@ export interface DatabaseSection {
   plans: Pick<PlanRecord, 'query' | 'queryid' | 'source' | 'bucket' | 'tenant' | 'tenant_rows' | 'ok' | 'error' | 'fingerprint' | 'shape' | 'tree' | 'execution_ms' | 'flags'>[];
   log: { entries: number; slowest: LogRecord[] };
   capacity: Capacity | null;
+  /** Each instance's pool, when a Prometheus server gave per-instance series (observe.prometheus_server). */
+  pool_instances: InstancePool[] | null;
   warnings: string[];
 }
 
@@ -157,6 +203,7 @@ export const databaseSection = (o: Observed, instances?: number): DatabaseSectio
     })),
     log: { entries: o.log.length, slowest: [...o.log].sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 10) },
     capacity: capacityFrom(o, instances),
+    pool_instances: poolByInstance(o),
     warnings: [...(o.meta?.warnings ?? []), ...o.problems],
   };
 };

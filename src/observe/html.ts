@@ -1,6 +1,6 @@
 /**
  * The report.html block for what the observers saw (report.database): the
- * capacity sentence, the statements that took the database's time, the plans
+ * capacity sentence, each instance's pool (from a Prometheus server), the statements that took the database's time, the plans
  * with their flags, pg_stat_activity peaks and the observers' warnings.
  * Returns '' when the run had no observer. Uses report.html's styles (tables,
  * `.num`, `.meta`); all text is escaped.
@@ -42,6 +42,15 @@ const plansTable = (d: DatabaseSection, r: Report): string => {
   return `<table id="plans"><thead><tr><th>query</th><th>tenant bucket</th><th>plan</th><th class="num">execution</th><th>flags</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 };
 
+/** Each instance's pool as the Prometheus server reported it (largest readings), or '' without per-instance series. */
+const instancesTable = (d: DatabaseSection): string => {
+  const rows = d.pool_instances ?? [];
+  if (rows.length === 0) return '';
+  const cell = (x: number | null): string => num(x === null ? '-' : fmtInt(x));
+  return `<table id="pool-instances"><thead><tr><th>instance (from the Prometheus server)</th><th class="num">most in use</th><th class="num">most waiting</th><th class="num">pool size</th></tr></thead>`
+    + `<tbody>${rows.map((p) => `<tr><td>${h(p.instance)}</td>${cell(p.max_in_use)}${cell(p.max_waiting)}${cell(p.size)}</tr>`).join('')}</tbody></table>`;
+};
+
 /** The Database section of report.html, or '' without observer data. */
 export const databaseHtml = (r: Report): string => {
   const d = r.database as DatabaseSection | undefined;
@@ -51,5 +60,5 @@ export const databaseHtml = (r: Report): string => {
     + `${a.waiting_lock.value} waiting on locks, ${a.total.value} client connections.</p>`;
   const capacity = d.capacity === null ? '' : `<p id="capacity"><b>Capacity.</b> ${h(d.capacity.sentence)}</p>`;
   const warnings = d.warnings.length === 0 ? '' : `<ul class="notes">${d.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>`;
-  return `<h2>Database</h2>\n${capacity}${activity}<h3>Statements</h3>${statementsTable(d)}<h3>Plans</h3>${plansTable(d, r)}${warnings}`;
+  return `<h2>Database</h2>\n${capacity}${instancesTable(d)}${activity}<h3>Statements</h3>${statementsTable(d)}<h3>Plans</h3>${plansTable(d, r)}${warnings}`;
 };

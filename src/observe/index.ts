@@ -1,6 +1,7 @@
 /**
  * The observe stage's public face. `createObservers` returns the observers a
  * scenario asks for (a Prometheus scrape when `observe.prometheus` is set, a
+ * Prometheus server read after the run when `observe.prometheus_server` is, a
  * PostgreSQL observer when `observe.postgres.url` or `--pg URL` is given); the
  * engine drives them (types.ts). `findings.ts` reads what they wrote for the
  * report; `plans-file.ts` is the `prodshape plans` snapshot format.
@@ -13,6 +14,7 @@ import type { Scenario } from '../scenario/scenario.js';
 import { createMetaSink, type MetaSink } from './meta.js';
 import { createPostgresObserver, type PostgresObserverOptions } from './postgres.js';
 import { createPrometheusObserver, selectorsFor } from './prometheus.js';
+import { createPromqlObserver } from './promql-server.js';
 import type { Observer } from '../engine/observer.js';
 
 export type { Observer, RunContext } from '../engine/observer.js';
@@ -31,6 +33,8 @@ export interface ObserveOptions {
    * the embedded PGlite): said instead of "${VAR} is not set", and kept in observe.json.
    */
   postgresOff?: string | null;
+  /** Wait after the run before reading the Prometheus server's window [its step + 1 s]. */
+  promqlSettleMs?: number;
   /** Intervals and limits of the PostgreSQL observer (tests and benchmarks shorten them). */
   postgres?: Pick<PostgresObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'planCheckIntervalMs' | 'slowest' | 'explainTimeoutMs'>;
 }
@@ -70,14 +74,21 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
   const observers: Observer[] = [];
   const spec = scenario?.observe;
   const promUrl = spec?.prometheus == null ? null : expandField(spec.prometheus, 'observe.prometheus', meta);
+  // With a Prometheus server, the pool is its queries; a scrape then keeps only `metrics` and the defaults.
+  const scrapedPool = spec?.prometheusServer == null ? spec?.pool ?? null : null;
   if (spec != null && promUrl !== null) {
     observers.push(createPrometheusObserver({
       spec: promUrl,
       intervalMs: spec.prometheusIntervalMs,
-      selectors: selectorsFor(spec.pool, spec.metrics),
-      pool: spec.pool,
+      selectors: selectorsFor(scrapedPool, spec.metrics),
+      pool: scrapedPool,
       meta,
     }));
+  }
+  const server = spec?.prometheusServer ?? null;
+  const serverUrl = server === null ? null : expandField(server.url, 'observe.prometheus_server.url', meta);
+  if (server !== null && serverUrl !== null) {
+    observers.push(createPromqlObserver({ url: serverUrl, spec: server, meta, ...(opts.promqlSettleMs !== undefined ? { settleMs: opts.promqlSettleMs } : {}) }));
   }
   let url: string | null = null;
   if (opts.pgUrl != null && opts.pgUrl !== '') {

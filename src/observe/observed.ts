@@ -16,6 +16,7 @@ import {
 /** The observe files of a run directory, loaded (missing files are empty). */
 export interface Observed {
   meta: ObserveMeta | null;
+  /** metrics.ndjson and promql.ndjson, in time order. */
   scrapes: ObservedScrapeRecord[];
   activity: ActivityRecord[];
   statements: StatementsRecord[];
@@ -54,7 +55,10 @@ export const loadObserved = async (runDir: string): Promise<Observed> => {
   }
   return {
     meta,
-    scrapes: await readAll(runDir, OBSERVE_FILES.metrics, problems),
+    scrapes: [
+      ...await readAll<ObservedScrapeRecord>(runDir, OBSERVE_FILES.metrics, problems),
+      ...await readAll<ObservedScrapeRecord>(runDir, OBSERVE_FILES.promql, problems),
+    ].sort((a, b) => a.t_s - b.t_s),
     activity: await readAll(runDir, OBSERVE_FILES.activity, problems),
     statements: await readAll(runDir, OBSERVE_FILES.statements, problems),
     plans: await readAll(runDir, OBSERVE_FILES.plans, problems),

@@ -11,6 +11,8 @@
  *                       (the biggest also per window of TENANT_WINDOW_S seconds)
  *   events.ndjson       EventRecord lines: one per profile event fired
  *   metrics.ndjson      ScrapeRecord lines: one per Prometheus scrape (observe stage)
+ *   promql.ndjson       ScrapeRecord lines: one per query_range step read from a
+ *                       Prometheus server (observe stage); read together with metrics.ndjson
  *   report.json         the analysis (docs/design.md "report.json"; docs/report.schema.json)
  *   report.html         the rendered report
  *   requests.ndjson     optional (--log-requests): RequestRecord lines
@@ -48,6 +50,8 @@ export const RUN_FILES = {
  */
 export const OBSERVE_FILES = {
   metrics: 'metrics.ndjson',
+  /** The same records as metrics.ndjson, read from a Prometheus server with query_range (`observe.prometheus_server`). */
+  promql: 'promql.ndjson',
   activity: 'pg-activity.ndjson',
   statements: 'pg-statements.ndjson',
   plans: 'pg-plans.ndjson',

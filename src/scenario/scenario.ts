@@ -46,6 +46,23 @@ export type Action =
 /** Prometheus gauges that mean "pool" (names of series in the target's /metrics). */
 export interface PoolGauges { in_use?: string; waiting?: string; size?: string }
 
+/**
+ * The names a Prometheus server's pool queries are recorded under
+ * (`observe.prometheus_server.pool`): what `ObserveSpec.pool` holds then, so
+ * the pool detector and the capacity estimate read them like scraped gauges.
+ */
+export const PROMQL_POOL_NAMES = { in_use: 'promql:pool_in_use', waiting: 'promql:pool_waiting', size: 'promql:pool_size' } as const;
+
+/** A Prometheus server that has the service's pool gauges (`observe.prometheus_server`). */
+export interface PrometheusServerSpec {
+  /** Base URL of the server (`http://127.0.0.1:9090`); may hold `${ENV}`. */
+  url: string;
+  /** `query_range` resolution, ms (default 1000). */
+  stepMs: number;
+  /** PromQL expressions for the pool: in use, waiting, size (each optional). */
+  pool: PoolGauges;
+}
+
 export interface ObserveSpec {
   /** `/metrics` (relative to the target) or a full URL; null when not scraped. */
   prometheus: string | null;
@@ -53,7 +70,13 @@ export interface ObserveSpec {
   prometheusIntervalMs: number;
   /** Extra series names (or prefixes ending in `*`) to keep from each scrape. */
   metrics: string[];
+  /**
+   * The pool gauge names the analysis reads: `observe.pool` (scraped), or
+   * PROMQL_POOL_NAMES when `observe.prometheus_server.pool` gives queries.
+   */
   pool: PoolGauges | null;
+  /** A Prometheus server read with `query_range` over the run's window, or null. */
+  prometheusServer: PrometheusServerSpec | null;
   /** PostgreSQL observer: URL template and optional server log path. */
   postgres: { url: string; log: string | null } | null;
 }
@@ -166,28 +189,50 @@ const parseAction = (c: Checker, path: DocPath, raw: unknown): Action | undefine
   return mp === undefined ? undefined : { kind: 'http', ...mp, headers, body: o.body, timeoutMs };
 };
 
+/** `{ in_use, waiting, size }`: each a non-empty string when present. */
+const parsePoolKeys = (c: Checker, path: DocPath, raw: unknown): PoolGauges | null => {
+  const po = c.object(path, raw, { optional: ['in_use', 'waiting', 'size'] });
+  if (!po) return null;
+  const pool: PoolGauges = {};
+  for (const k of ['in_use', 'waiting', 'size'] as const) {
+    if (po[k] !== undefined) {
+      const s = c.string([...path, k], po[k], { nonEmpty: true });
+      if (s !== undefined) pool[k] = s;
+    }
+  }
+  return pool;
+};
+
+/** `observe.prometheus_server: { url, step?, pool: { in_use, waiting, size } }`. */
+const parsePrometheusServer = (c: Checker, path: DocPath, raw: unknown): PrometheusServerSpec | null => {
+  const o = c.object(path, raw, { required: ['url', 'pool'], optional: ['step'] });
+  if (!o) return null;
+  const url = o.url === undefined ? undefined : c.string([...path, 'url'], o.url, { nonEmpty: true });
+  const stepMs = o.step === undefined ? 1000 : c.durationMs([...path, 'step'], o.step, { min: 100 });
+  const pool = o.pool === undefined ? null : parsePoolKeys(c, [...path, 'pool'], o.pool);
+  if (pool !== null && Object.keys(pool).length === 0) c.problem([...path, 'pool'], 'expected at least one of in_use, waiting, size (a PromQL query each)');
+  if (url === undefined || stepMs === undefined || pool === null) return null;
+  return { url, stepMs, pool };
+};
+
 const parseObserve = (c: Checker, path: DocPath, raw: unknown): ObserveSpec => {
-  const none: ObserveSpec = { prometheus: null, prometheusIntervalMs: 1000, metrics: [], pool: null, postgres: null };
+  const none: ObserveSpec = { prometheus: null, prometheusIntervalMs: 1000, metrics: [], pool: null, prometheusServer: null, postgres: null };
   if (raw === undefined || raw === null) return none;
-  const o = c.object(path, raw, { optional: ['prometheus', 'interval', 'metrics', 'pool', 'postgres'] });
+  const o = c.object(path, raw, { optional: ['prometheus', 'interval', 'metrics', 'pool', 'prometheus_server', 'postgres'] });
   if (!o) return none;
   const prometheus = o.prometheus === undefined ? null : (c.string([...path, 'prometheus'], o.prometheus, { nonEmpty: true }) ?? null);
   const prometheusIntervalMs = o.interval === undefined ? 1000 : (c.durationMs([...path, 'interval'], o.interval, { min: 100 }) ?? 1000);
   const metrics = o.metrics === undefined ? [] : (c.list([...path, 'metrics'], o.metrics) ?? []).map((m, i) => c.string([...path, 'metrics', i], m, { nonEmpty: true }) ?? '');
   let pool: PoolGauges | null = null;
   if (o.pool !== undefined) {
-    const po = c.object([...path, 'pool'], o.pool, { optional: ['in_use', 'waiting', 'size'] });
-    if (po) {
-      pool = {};
-      for (const k of ['in_use', 'waiting', 'size'] as const) {
-        if (po[k] !== undefined) {
-          const s = c.string([...path, 'pool', k], po[k], { nonEmpty: true });
-          if (s !== undefined) pool[k] = s;
-        }
-      }
-    }
-    if (prometheus === null) c.problem([...path, 'pool'], 'pool gauges are read from Prometheus: set `observe.prometheus` too');
+    pool = parsePoolKeys(c, [...path, 'pool'], o.pool);
+    if (prometheus === null) c.problem([...path, 'pool'], 'pool gauges are read from Prometheus: set `observe.prometheus` too (or give PromQL queries in `observe.prometheus_server.pool`)');
   }
+  const prometheusServer = o.prometheus_server === undefined ? null : parsePrometheusServer(c, [...path, 'prometheus_server'], o.prometheus_server);
+  if (prometheusServer !== null && o.pool !== undefined) {
+    c.problem([...path, 'pool'], 'the pool comes from one place: scraped gauge names here, or PromQL queries in `observe.prometheus_server.pool`, not both');
+  }
+  if (prometheusServer !== null) pool = Object.fromEntries(Object.keys(prometheusServer.pool).map((k) => [k, PROMQL_POOL_NAMES[k as keyof PoolGauges]]));
   let postgres: ObserveSpec['postgres'] = null;
   if (o.postgres !== undefined) {
     const pg = c.object([...path, 'postgres'], o.postgres, { required: ['url'], optional: ['log'] });
@@ -195,7 +240,7 @@ const parseObserve = (c: Checker, path: DocPath, raw: unknown): ObserveSpec => {
     const log = pg?.log === undefined ? null : (c.string([...path, 'postgres', 'log'], pg.log, { nonEmpty: true }) ?? null);
     if (url !== undefined) postgres = { url, log };
   }
-  return { prometheus, prometheusIntervalMs, metrics: metrics.filter((m) => m !== ''), pool, postgres };
+  return { prometheus, prometheusIntervalMs, metrics: metrics.filter((m) => m !== ''), pool, prometheusServer, postgres };
 };
 
 const parseTenants = (c: Checker, path: DocPath, raw: unknown, dir: string): TenantSource | null => {

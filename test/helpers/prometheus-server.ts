@@ -78,3 +78,21 @@ export const startPrometheus = async (binary: string, targets: string[]): Promis
   await stop();
   throw new Error(`Prometheus did not become ready on ${url.href}: ${stderr}`);
 };
+
+/**
+ * Waits until Prometheus has scraped each of `targets` instances of job `svc`
+ * at least `times` times (bounded: `timeoutMs`, 20 s by default), so a
+ * window read afterwards holds every instance from its first step.
+ */
+export const waitScraped = async (prom: TestPrometheus, targets: number, times = 3, timeoutMs = 20_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const now = Date.now() / 1000;
+    const body = new URLSearchParams({ query: 'count_over_time(up{job="svc"}[1m])', time: String(now) });
+    const r = await fetch(new URL('/api/v1/query', prom.url), { method: 'POST', body }).then((x) => x.json() as Promise<{ data?: { result?: Array<{ value?: [number, string] }> } }>, () => null);
+    const result = r?.data?.result ?? [];
+    if (result.length === targets && result.every((x) => Number(x.value?.[1] ?? 0) >= times)) return;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  throw new Error(`Prometheus did not scrape ${targets} targets ${times} times within ${timeoutMs} ms`);
+};

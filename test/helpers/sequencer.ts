@@ -18,6 +18,7 @@ export const SLOW_FIRST = [
   'test/analyze/detectors.test.ts',
   'test/engine/stop.test.ts',
   'test/logs/replay-run.test.ts',
+  'test/observe/promql-e2e.test.ts',
   'test/data/atomic-load.test.ts',
   'test/engine/cli.test.ts',
   'test/pg/embedded.test.ts',

@@ -11,7 +11,7 @@ import { registerSecret, clearSecrets } from '../../src/core/secrets.js';
 import { poolEpisodes, poolSeries } from '../../src/analyze/detect/pool.js';
 import { distinctLabel, parseMatrix, PromqlError, queryRange, rangeToScrapes, readWindow } from '../../src/observe/promql.js';
 import { remoteWrite, RemoteWriteError } from '../../src/observe/remote-write.js';
-import { prometheusBinary, startPrometheus, type TestPrometheus } from '../helpers/prometheus-server.js';
+import { prometheusBinary, startPrometheus, waitScraped, type TestPrometheus } from '../helpers/prometheus-server.js';
 
 const bin = prometheusBinary();
 
@@ -47,14 +47,7 @@ describe.skipIf(bin.skip !== null)(`PromQL query_range against a real Prometheus
     }
     windowStartS = Date.now() / 1000;
     prom = await startPrometheus(bin.path ?? '', services.map((s) => `127.0.0.1:${portOf(s)}`));
-    // Until every instance has been scraped at least 3 times (bounded: 20 s).
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const now = Date.now() / 1000;
-      const series = await queryRange(prom.url, 'count_over_time(up{job="svc"}[1m])', { startS: now, endS: now, stepS: 1 }, { timeoutMs: 2000 }).catch(() => []);
-      if (series.length === INSTANCES.length && series.every((s) => (s.points[0]?.[1] ?? 0) >= 3)) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitScraped(prom, INSTANCES.length);
   }, 60_000);
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { fmtAt } from '../clock.js';
 import type { ReportBreak } from '../types.js';
 import { breakSpanS, type ColdCacheBreak, type PoolSaturationBreak, type SaturationBreak } from '../breaks.js';
 import type { DegradedSpan, Span } from '../span.js';
-import type { PoolGauges } from '../../scenario/scenario.js';
+import { PROMQL_POOL_NAMES, type PoolGauges } from '../../scenario/scenario.js';
 import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import { detectColdCache } from './cold-cache.js';
 import { detectErrors } from './errors.js';
@@ -125,8 +125,14 @@ const poolAnalysis = (ctx: AnalysisContext): { series: PoolSeries | null; base: 
   }
   const series = poolSeries(gauges, ctx.run.scrapes);
   if (series.samples.length === 0) {
-    const why = ctx.run.scrapes.length === 0 ? 'no scrapes were recorded (metrics.ndjson)' : `none of ${ctx.run.scrapes.length} scrapes held the gauges${series.failedScrapes ? ` (${series.failedScrapes} failed)` : ''}`;
-    return { series: null, base: { status: 'no-scrapes', note: `Not observed: ${why}; check observe.prometheus and the gauge names`, gauges, maxima: null, timeline: [] } };
+    const names: readonly string[] = Object.values(PROMQL_POOL_NAMES);
+    const server = [gauges.in_use, gauges.waiting, gauges.size].some((g) => g !== undefined && names.includes(g));
+    const file = server ? 'promql.ndjson' : 'metrics.ndjson';
+    const why = ctx.run.scrapes.length === 0 ? `no scrapes were recorded (${file})` : `none of ${ctx.run.scrapes.length} scrapes held the gauges${series.failedScrapes ? ` (${series.failedScrapes} failed)` : ''}`;
+    const check = server
+      ? 'check observe.prometheus_server and its queries (observe.json says why a read failed; `prodshape report DIR --prometheus URL` reads the window again)'
+      : 'check observe.prometheus and the gauge names';
+    return { series: null, base: { status: 'no-scrapes', note: `Not observed: ${why}; ${check}`, gauges, maxima: null, timeline: [] } };
   }
   return { series, base: { status: 'gauges', note: '', gauges, maxima: poolMaxima(series.samples), timeline: poolTimeline(series.samples) } };
 };

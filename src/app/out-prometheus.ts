@@ -1,0 +1,35 @@
+/**
+ * `replay --out-prometheus URL`: after the run and its report, the run's
+ * per-second numbers (observe/run-series.ts) are sent to a Prometheus
+ * remote-write receiver in one request (a run's series are small). The URL
+ * was checked with the run's other outbound URLs before any load; a refusal
+ * or an unreachable receiver is a warning (the run and its report stand), and
+ * nothing is retried.
+ */
+import { basename } from 'node:path';
+import type { Dispatcher } from 'undici';
+import type { Report } from '../analyze/index.js';
+import { errorMessage } from '../core/errors.js';
+import { redact, redactUrl } from '../core/secrets.js';
+import { remoteWrite } from '../observe/remote-write.js';
+import { runSeries } from '../observe/run-series.js';
+
+/** Timeout of the write. */
+const WRITE_TIMEOUT_MS = 30_000;
+
+/** Writes the run's series; says what was written, or why not, on `log`. Never throws for the receiver's sake. */
+export const writeRunSeries = async (
+  runDir: string, report: Report, startedAtMs: number, url: URL, dispatcher: Dispatcher, log: (line: string) => void,
+): Promise<boolean> => {
+  const series = runSeries(report, { startedAtMs, run: basename(runDir), scenario: report.scenario ?? '' });
+  try {
+    await remoteWrite(url, series, { timeoutMs: WRITE_TIMEOUT_MS, dispatcher });
+    const samples = series.reduce((n, s) => n + s.samples.length, 0);
+    log(`wrote ${series.length} series (${samples} samples, run="${basename(runDir)}") to ${redactUrl(url)}`);
+    return true;
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code;
+    log(`warning: remote write to ${redactUrl(url)} failed: ${redact(errorMessage(e))}${cause ? ` (${cause})` : ''}; the run and its report are complete`);
+    return false;
+  }
+};
