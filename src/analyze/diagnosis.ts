@@ -12,7 +12,8 @@
 import type { LoadedRun } from './load.js';
 import type { DetectorOutput } from './detect/index.js';
 import { skewQuotesP99 } from './detect/skew.js';
-import { fmtMs, fmtRps, fmtS } from './text.js';
+import { fmtMs, fmtS } from '../core/duration.js';
+import { fmtRps } from '../core/numbers.js';
 import { DIAGNOSIS_STEPS, type DiagnosisStep, type ReportBreak, type StepId } from './types.js';
 import { breaksOfKind } from './breaks.js';
 import type { DegradedSpan } from './span.js';

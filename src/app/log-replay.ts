@@ -22,6 +22,8 @@ import {
   logReplayDurationMs, logReplayStream, primedStream, scanLogForReplay,
   type LogPlanArgs, type LogReplayOptions, type LogReplayStats, type LogScan,
 } from '../traffic/logs/replay-source.js';
+import { formatDurationMs } from '../core/duration.js';
+import { fmtInt } from '../core/numbers.js';
 
 /** Options of `runLogReplay`: the replay flags (as for a profile replay) plus the log's. */
 export interface LogReplayRunOptions extends Omit<ReplayOptions, 'scenario' | 'profile'> {
@@ -39,16 +41,9 @@ export interface LogReplayResult extends Omit<ReplayResult, 'profile'> {
 }
 
 const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const num = (n: number): string => n.toLocaleString('en-US');
+const num = fmtInt;
 
-/** Compact `3d 11h`, `49m 50s`, `12.5s`. */
-const span = (ms: number): string => {
-  const s = ms / 1000;
-  if (s < 60) return `${+s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-};
+const span = formatDurationMs;
 
 /** The lines printed before a log replay starts: what was read and what will be sent. */
 export const describeLogScan = (scan: LogScan, opts: LogReplayOptions): string[] => {

@@ -32,6 +32,7 @@ import { checkReach, type PinnedHost, type Resolver } from '../engine/reach.js';
 import { outboundUrls } from '../engine/outbound.js';
 import type { Dispatcher } from 'undici';
 import type { TrackedTenant } from '../engine/recorder.js';
+import { formatDurationMs } from '../core/duration.js';
 
 /** Options every replay shares (the `replay` command's common flags). Defaults in brackets. */
 export interface ReplayCommonOptions {
@@ -212,7 +213,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
   const profile = transformProfile(loadedProfile, { speed: opts.speed ?? 1, rateScale: opts.rateScale ?? 1, durationLimitMs: opts.durationMs ?? null });
   const events = eventsForActions(profile.events, Object.keys(scenario.actions));
   checkEvents(events.fire, scenario, profile.file);
-  for (const e of events.skipped) opts.log?.(`event ${e.action} at ${e.atMs / 1000}s skipped: optional, and the scenario defines no ${e.action} action`);
+  for (const e of events.skipped) opts.log?.(`event ${e.action} at ${formatDurationMs(e.atMs)} skipped: optional, and the scenario defines no ${e.action} action`);
   const dataDir = opts.dataDir ? resolve(cwd, opts.dataDir) : null;
   const tenants = await loadTenantTable({ dataDir, scenario });
   const templates = compileScenarioRequests(scenario, tenants?.table ?? null);

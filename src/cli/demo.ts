@@ -17,6 +17,7 @@ import { durationFlagMs } from '../core/duration.js';
 import { registerSecret } from '../core/secrets.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo, type Demo } from '../demo/index.js';
 import { err, out } from './output.js';
+import { fmtS } from '../core/duration.js';
 
 /** The port `prodshape demo` listens on unless told otherwise (0: a free one). */
 export const DEFAULT_DEMO_PORT = 7878;
@@ -101,7 +102,7 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
     out(`prodshape demo: ${demo.url}`);
     out(`  database  ${describeBackend(databaseUrl, demo)}, pool of ${demo.db.poolSize}`);
     if (pg !== null) out(`            observe it: --pg 'postgres://postgres:PASSWORD@127.0.0.1:${pg.port}/demo' (PASSWORD in ${pg.passwordFile})`);
-    if (demo.warm !== null) out(`  cache     the biggest ${demo.warm.tenants} tenants' dashboards warm (${demo.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${(demo.warm.ms / 1000).toFixed(1)} s; --no-warm starts cold)`);
+    if (demo.warm !== null) out(`  cache     the biggest ${demo.warm.tenants} tenants' dashboards warm (${demo.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${fmtS(demo.warm.ms / 1000)}; --no-warm starts cold)`);
     out(`  dataset   saas-orders seed ${a.seed} scale ${ds.manifest.scale ?? '?'}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
     out(`            ${ds.dir}`);
     out(`  try       curl ${demo.url}/   (routes)   curl ${demo.url}/metrics`);

@@ -9,7 +9,9 @@ import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { checkOutputDir } from '../core/out-paths.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { formatCount, formatRate, progressReporter } from '../data/progress.js';
+import { formatRate, progressReporter } from '../data/progress.js';
+import { fmtS } from '../core/duration.js';
+import { fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { err, out } from './output.js';
 
@@ -109,12 +111,12 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const elapsedS = (performance.now() - started) / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
     const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? 'PostgreSQL' : null].filter((x) => x !== null).join(' and ');
-    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${formatCount(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${elapsedS.toFixed(1)} s (${formatRate(total / elapsedS)} rows/s)`);
+    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${formatRate(total / elapsedS)} rows/s)`);
     const width = Math.max(...Object.keys(manifest.tables).map((t) => t.length));
-    for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${formatCount(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
+    for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${fmtInt(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
     const s = manifest.summary as ManifestSummary | undefined;
     if (s !== undefined && manifest.tenant_table !== undefined) {
-      out(`${formatCount(s.tenants)} tenants by ${manifest.tenant_table}: biggest ${formatCount(s.max)} · median ${formatCount(s.median)} (${s.max_over_median}x) · p99 ${formatCount(s.p99)} · top 10 hold ${(s.top10_share * 100).toFixed(1)}% · Gini ${s.gini.toFixed(2)}`);
+      out(`${fmtInt(s.tenants)} tenants by ${manifest.tenant_table}: biggest ${fmtInt(s.max)} · median ${fmtInt(s.median)} (${s.max_over_median}x) · p99 ${fmtInt(s.p99)} · top 10 hold ${fmtPct(s.top10_share, 1)} · Gini ${s.gini.toFixed(2)}`);
     }
     out(`manifest: ${join(a.out, 'manifest.json')} · schema: ${join(a.out, 'schema.sql')}`);
   },

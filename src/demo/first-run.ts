@@ -35,6 +35,7 @@ import { leftBaseline, PROBE_ACHIEVED_RATIO } from '../analyze/thresholds.js';
 
 export { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, DEMO_SCENARIO_FILE, isDemoScenario } from './defaults.js';
 import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.js';
+import { fmtS } from '../core/duration.js';
 
 /**
  * Where the first run puts a profile's peak rate, as a share of the demo's
@@ -245,7 +246,7 @@ export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTa
   try {
     const manifest = await readManifest(join(child.dataDir, 'manifest.json'));
     const scenario = await loadScenario(DEMO_SCENARIO_FILE);
-    const warm = child.warm === null ? 'started cold' : `the biggest ${child.warm.tenants} tenants' dashboards cached (${child.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${(child.warm.ms / 1000).toFixed(1)} s)`;
+    const warm = child.warm === null ? 'started cold' : `the biggest ${child.warm.tenants} tenants' dashboards cached (${child.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${fmtS(child.warm.ms / 1000)})`;
     log(`demo at ${child.url} (${child.embeddedPg ? 'embedded PostgreSQL' : child.backend}, pool ${child.poolSize}); ${warm}`);
     let capacityRps: number | null = null;
     let rateScale = opts.rateScale ?? null;

@@ -33,6 +33,7 @@ import { createShares, type MainSink, type ShareHandle } from './shares.js';
 import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
 import { r3 as round3 } from '../core/round.js';
+import { formatDurationMs } from '../core/duration.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
 export const LAG_WARN_MS = 5;
@@ -209,10 +210,10 @@ const scheduleEvents = (opts: RunPlanOptions, t0EpochMs: number, io: {
     if (io.stopped()) return;
     // Timers work in whole milliseconds and may fire a fraction early: never start an event before its time.
     nap(Math.min(2, ev.atMs - nowMs()));
-    io.log(`event ${ev.action} at ${(ev.atMs / 1000).toFixed(1)}s`);
+    io.log(`event ${ev.action} at ${formatDurationMs(ev.atMs)}`);
     running.push(fireEvent(ev, opts.actions ?? {}, context, nowMs).then(async (rec) => {
       records.push(rec);
-      io.log(`event ${rec.action}: ${rec.ok ? 'ok' : `failed (${rec.error ?? 'error'})`} in ${((rec.end_ms - rec.start_ms) / 1000).toFixed(2)} s`);
+      io.log(`event ${rec.action}: ${rec.ok ? 'ok' : `failed (${rec.error ?? 'error'})`} in ${formatDurationMs(rec.end_ms - rec.start_ms)}`);
       io.dir.event(rec);
       await io.observers.onEvent(rec);
     }));

@@ -12,6 +12,7 @@
 import { InputError, type Problem } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { SECRET_HEADER } from '../core/secrets.js';
+import { fmtPct } from '../core/numbers.js';
 import { eventsForActions, expectedArrivals, peakRateRps, profileDurationMs, type Profile } from '../scenario/profile.js';
 import type { HttpMethod, Scenario, TenantPick } from '../scenario/scenario.js';
 import { compileScenarioRequests } from '../traffic/template.js';
@@ -311,7 +312,7 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   const { warnings, pickers } = b;
   const arrival = profileToK6Arrival(profile);
   if (arrival.rateRoundingError > 0) {
-    warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${(arrival.rateRoundingError * 100).toFixed(3)}%)`);
+    warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${fmtPct(arrival.rateRoundingError, 3)})`);
   }
   const usesTenants = pickers.length > 0 && table !== null;
   // Replay tracks the same tenants (app/replay.ts): the heaviest, plus seeded samples of small and empty ones.

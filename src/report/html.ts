@@ -12,9 +12,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Report, ReportBreak } from '../analyze/index.js';
 import { breakLabel } from '../analyze/index.js';
-import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
+import { fmtMs, fmtS } from '../core/duration.js';
+import { fmtCount, fmtInt, fmtPct, fmtRps } from '../core/numbers.js';
 import { CLIENT_JS } from './html-client.js';
-import { escapeHtml as h, fmtInt, jsonForScript } from './format.js';
+import { escapeHtml as h, jsonForScript } from './format.js';
 
 const require = createRequire(import.meta.url);
 let uplotAssets: { js: string; css: string } | null = null;

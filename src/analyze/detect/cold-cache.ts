@@ -30,7 +30,9 @@ import type { Span } from '../span.js';
 import type { AnalysisContext, BinnedSeries } from '../context.js';
 import { latencyStats, mergeSparse, sparseCountAboveMs } from '../hist.js';
 import { binomialUpperTail, median, quantile } from '../stats.js';
-import { fmtMs, fmtS, fmtX, r3 } from '../text.js';
+import { fmtMs, fmtS } from '../../core/duration.js';
+import { fmtX } from '../../core/numbers.js';
+import { r3 } from '../../core/round.js';
 import type { ColdCacheBreak } from '../breaks.js';
 
 /** Event actions that reset warm state: deploys, restarts, cache flushes, rollouts. */

@@ -9,7 +9,9 @@
 import type { ErrorClass, EventRecord } from '../../run/format.js';
 import { totalOfferedRps, type AnalysisContext } from '../context.js';
 import type { Series } from '../series.js';
-import { fmtPct, fmtS, r2, r3 } from '../text.js';
+import { fmtS } from '../../core/duration.js';
+import { fmtPct } from '../../core/numbers.js';
+import { r2, r3 } from '../../core/round.js';
 import type { ErrorsBreak } from '../breaks.js';
 
 export interface Burst {
