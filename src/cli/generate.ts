@@ -7,12 +7,12 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
-import { checkOutputDir } from '../core/out-paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatRate, progressReporter } from '../data/progress.js';
 import { fmtS } from '../core/duration.js';
 import { fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
+import { FORCE, option, OUT, readOutDir, SEED } from './flags.js';
 import { err, out } from './output.js';
 
 /**
@@ -56,8 +56,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   builder: (y) =>
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed: the same scenario, seed and scale give byte-identical output' })
+      .option(...option(OUT, { demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' }))
+      .option(...option(SEED))
       .option('scale', { type: 'number', default: 1, describe: 'Multiplies every table\'s rows (and the number of tenants)' })
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
       .option('to', { type: 'string', describe: 'Load into this PostgreSQL: postgres://user:pass@host:port/db (COPY, indexes, ANALYZE)' })
@@ -65,18 +65,18 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
       .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
-      .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty --out directory (its files of the same names are overwritten)' })
+      .option(...option(FORCE, { describe: 'Write into a non-empty --out directory (its files of the same names are overwritten)' }))
       .example('$0 generate --scenario saas-orders --out data/', 'CSV files, schema.sql and manifest.json in data/')
       .example('$0 generate --scenario saas-orders --out data/ --to postgres://app@localhost/staging --replace', 'Load into PostgreSQL'),
   handler: async (a) => {
-    if (!Number.isFinite(a.seed) || !Number.isInteger(a.seed)) throw inputError('--seed', `expected a whole number, got ${String(a.seed)}`);
+    SEED.read(a);
     if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
     const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
     if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
     if (a.to !== undefined && !/^postgres(ql)?:\/\//.test(a.to)) throw inputError('--to', 'expected a PostgreSQL URL: postgres://user:password@host:port/database');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
-    checkOutputDir(a.out, '--out', a.force);
+    readOutDir(a);
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');

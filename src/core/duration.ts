@@ -44,6 +44,18 @@ export const formatDurationMs = (ms: number): string => {
   return `${Math.floor(totalS / 86_400)}d ${Math.floor((totalS % 86_400) / 3600)}h`;
 };
 
+/**
+ * Milliseconds as a duration files and flags accept (parseDurationMs reads it
+ * back exactly), in the largest exact unit: `1h`, `90m`, `45s`, `1500ms`.
+ */
+export const formatExactDurationMs = (ms: number): string => {
+  const r = Math.round(ms);
+  if (r > 0 && r % 3_600_000 === 0) return `${r / 3_600_000}h`;
+  if (r > 0 && r % 60_000 === 0) return `${r / 60_000}m`;
+  if (r % 1000 === 0) return `${r / 1000}s`;
+  return `${r}ms`;
+};
+
 /** A latency in milliseconds for tables and sentences: `0.84 ms`, `41 ms`, `2.10 s`, `12.5 s`; `-` for null. */
 export const fmtMs = (ms: number | null | undefined): string => {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';

@@ -34,6 +34,7 @@ import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
 import { r3 as round3 } from '../core/round.js';
 import { formatDurationMs } from '../core/duration.js';
+import { RUN_DEFAULTS } from './defaults.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
 export const LAG_WARN_MS = 5;
@@ -118,13 +119,13 @@ export interface RunResult {
 interface Settings { workers: number; connections: number; maxInflight: number | null; timeoutMs: number; graceMs: number }
 
 const settingsOf = (opts: RunPlanOptions): Settings => {
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workers = Math.max(1, Math.floor(opts.workers ?? RUN_DEFAULTS.workers));
   return {
     workers,
-    connections: Math.max(workers, opts.connections ?? 100),
-    maxInflight: opts.maxInflight === undefined ? 10_000 : opts.maxInflight,
-    timeoutMs: opts.timeoutMs ?? 30_000,
-    graceMs: opts.graceMs ?? 5000,
+    connections: Math.max(workers, opts.connections ?? RUN_DEFAULTS.connections),
+    maxInflight: opts.maxInflight === undefined ? RUN_DEFAULTS.maxInflight : opts.maxInflight,
+    timeoutMs: opts.timeoutMs ?? RUN_DEFAULTS.timeoutMs,
+    graceMs: opts.graceMs ?? RUN_DEFAULTS.graceMs,
   };
 };
 

@@ -17,6 +17,8 @@ export const MAX_RATE_RPS = 10_000_000;
 export const MAX_PROFILE_DURATION_MS = 30 * 86_400_000;
 /** Bounds of the `--speed` flag (a factor): beyond them a profile lasts for ever or no time at all. */
 export const SPEED_RANGE = { min: 0.001, max: 1_000_000 } as const;
+/** `--speed` and `--rate-scale` when not given: the profile as written. */
+export const TRANSFORM_DEFAULTS = { speed: 1, rateScale: 1 } as const;
 /** Largest `--rate-scale` (a factor). */
 export const MAX_RATE_SCALE = 1_000_000;
 
@@ -237,8 +239,8 @@ export const transformProfile = (
   p: Profile,
   opts: { speed?: number; rateScale?: number; durationLimitMs?: number | null },
 ): Profile => {
-  const speed = opts.speed ?? 1;
-  const scale = opts.rateScale ?? 1;
+  const speed = opts.speed ?? TRANSFORM_DEFAULTS.speed;
+  const scale = opts.rateScale ?? TRANSFORM_DEFAULTS.rateScale;
   if (!(speed > 0) || !(scale >= 0)) throw new RangeError('speed must be > 0 and rate scale >= 0');
   let stages: Stage[] = p.stages.map((st) =>
     st.kind === 'hold'

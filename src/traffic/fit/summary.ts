@@ -2,8 +2,8 @@
 import { roundSig } from '../../core/round.js';
 import { pText } from './stats.js';
 import type { FitResult } from './fit.js';
-import { localTime, offsetText, yamlDuration } from './write.js';
-import { formatDurationMs } from '../../core/duration.js';
+import { localTime, offsetText } from './write.js';
+import { formatDurationMs, formatExactDurationMs as yamlDuration } from '../../core/duration.js';
 import { fmtInt, fmtPct } from '../../core/numbers.js';
 
 const num = fmtInt;

@@ -11,17 +11,9 @@ import { isQueryId, pseudonym } from '../logs/remap.js';
 import type { TemplateStats } from './endpoints.js';
 import type { FitResult } from './fit.js';
 import { roundSig } from '../../core/round.js';
-import { formatDurationMs } from '../../core/duration.js';
+import { formatDurationMs, formatExactDurationMs as yamlDuration } from '../../core/duration.js';
 import { fmtInt, fmtPct } from '../../core/numbers.js';
 
-/** Milliseconds as a duration a profile accepts, in the largest exact unit: `1h`, `90m`, `45s`, `1500ms`. */
-export const yamlDuration = (ms: number): string => {
-  const r = Math.round(ms);
-  if (r > 0 && r % 3_600_000 === 0) return `${r / 3_600_000}h`;
-  if (r > 0 && r % 60_000 === 0) return `${r / 60_000}m`;
-  if (r % 1000 === 0) return `${r / 1000}s`;
-  return `${r}ms`;
-};
 
 /** `2015-05-17 10:05:03` in the given offset. */
 export const localTime = (ms: number, offsetMin: number): string =>
