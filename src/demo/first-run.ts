@@ -22,12 +22,12 @@ import { scenarioPlan } from '../traffic/scenario-plan.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { buildTenantTable, tenantsFromManifest, type TenantTable } from '../traffic/tenants.js';
 import type { Stage } from '../scenario/profile.js';
-import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { resolveNamed } from '../core/paths.js';
 import { inputError } from '../core/errors.js';
 import { loadProfile, peakRateRps, profileDurationMs } from '../scenario/profile.js';
 import { createRng, type Rng } from '../core/rng.js';
+import { monotonicClock, type Clock, type WaitClock } from '../core/clock.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { DEMO_SCENARIO_FILE } from './defaults.js';
@@ -105,13 +105,13 @@ export const mixSampler = (scenario: Scenario, manifest: Manifest, rng: Rng): ((
  * passed; returns completed requests and errors. Through an undici Pool (as
  * the engine sends): `fetch` costs enough CPU per request to measure itself.
  */
-const closedLoop = async (url: string, concurrency: number, next: () => string | null, durationMs: number): Promise<{ done: number; errors: number; ms: number }> => {
+const closedLoop = async (url: string, concurrency: number, next: () => string | null, durationMs: number, clock: Clock): Promise<{ done: number; errors: number; ms: number }> => {
   const pool = new Pool(url, { connections: concurrency });
-  const t0 = performance.now();
+  const t0 = clock.nowMs();
   let done = 0;
   let errors = 0;
   const loop = async (): Promise<void> => {
-    for (let path = next(); path !== null && performance.now() - t0 < durationMs; path = next()) {
+    for (let path = next(); path !== null && clock.nowMs() - t0 < durationMs; path = next()) {
       const r = await pool.request({ method: 'GET', path });
       await r.body.dump();
       if (r.statusCode < 400) done++;
@@ -123,7 +123,7 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
   } finally {
     await pool.close();
   }
-  return { done, errors, ms: performance.now() - t0 };
+  return { done, errors, ms: clock.nowMs() - t0 };
 };
 
 /**
@@ -132,12 +132,13 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
  * `roundMs` after a short warm-up (a machine shared with other work gives
  * noisy rounds; the median ignores one bad one).
  */
-export const measureCapacityRps = async (url: string, next: () => MixRequest, opts: { concurrency: number; rounds?: number; roundMs?: number }): Promise<number> => {
+export const measureCapacityRps = async (url: string, next: () => MixRequest, opts: { concurrency: number; rounds?: number; roundMs?: number; clock?: Clock }): Promise<number> => {
   const path = (): string => next().path;
-  await closedLoop(url, opts.concurrency, path, 300);
+  const clock = opts.clock ?? monotonicClock;
+  await closedLoop(url, opts.concurrency, path, 300, clock);
   const rates: number[] = [];
   for (let i = 0; i < (opts.rounds ?? 3); i++) {
-    const r = await closedLoop(url, opts.concurrency, path, opts.roundMs ?? 1000);
+    const r = await closedLoop(url, opts.concurrency, path, opts.roundMs ?? 1000, clock);
     rates.push((r.done / r.ms) * 1000);
   }
   rates.sort((a, b) => a - b);
@@ -174,7 +175,7 @@ export const probeKneeRps = (seconds: readonly ProbeSecond[]): number | null => 
  * 2-core machine. Library calls only (plan, engine); the engine's own
  * recording goes to a temporary directory, removed after.
  */
-export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable; scenario: Scenario; guessRps: number }): Promise<number> => {
+export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable; scenario: Scenario; guessRps: number; clock?: WaitClock }): Promise<number> => {
   const dir = await mkdtemp(join(tmpdir(), 'prodshape-probe-'));
   try {
     const endpoints = opts.scenario.endpoints.filter((e) => e.method === 'GET');
@@ -190,7 +191,7 @@ export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable
       onLive: (s) => seconds.push({ offeredRps: s.offeredRps, achievedRps: s.achievedRps, p50Ms: s.p50Ms }),
       log: () => undefined,
     });
-    await drained(opts.url, 20_000);
+    await drained(opts.url, 20_000, opts.clock ?? monotonicClock);
     return probeKneeRps(seconds) ?? toRps;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -201,12 +202,12 @@ export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable
 const PROBE_MS = 12_000;
 
 /** Waits (at most `timeoutMs`) until nothing waits for the demo's pool: the probe's backlog is served. */
-const drained = async (url: string, timeoutMs: number): Promise<void> => {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
+const drained = async (url: string, timeoutMs: number, clock: WaitClock): Promise<void> => {
+  const t0 = clock.nowMs();
+  while (clock.nowMs() - t0 < timeoutMs) {
     const h = (await (await fetch(`${url}/healthz`)).json()) as { pool?: { inUse?: number; waiting?: number } };
     if ((h.pool?.waiting ?? 0) === 0 && (h.pool?.inUse ?? 0) === 0) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await clock.sleep(200);
   }
 };
 
