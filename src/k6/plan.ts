@@ -25,31 +25,30 @@ import { formatK6Duration, profileToK6Arrival, sizeVus, type K6Arrival, type VuS
 /** A way of picking tenants: by rows or uniformly, among the tenants that have ids in `tables`. */
 export interface TenantPicker { mode: TenantPick; tables: string[] }
 
-export interface PlannedEndpoint {
-  name: string;
-  weight: number;
-  /** weight / total weight. */
-  share: number;
+/** An HTTP request as the script sends it (an endpoint's or an action's). */
+export interface PlannedHttp {
   method: HttpMethod;
   /** Templates as written in the scenario (the script compiles them). */
   path: string;
   headers: Record<string, string>;
   /** A JSON body template, a text body template, or none. */
   body: { json: unknown } | { text: string } | null;
-  /** Index into the plan's `pickers`, or null when nothing in the request names a tenant. */
-  picker: number | null;
   timeoutMs: number;
 }
 
-export interface PlannedAction {
+export interface PlannedEndpoint extends PlannedHttp {
+  name: string;
+  weight: number;
+  /** weight / total weight. */
+  share: number;
+  /** Index into the plan's `pickers`, or null when nothing in the request names a tenant. */
+  picker: number | null;
+}
+
+export interface PlannedAction extends PlannedHttp {
   name: string;
   /** Exported function the event scenario runs (`action_deploy`). */
   fn: string;
-  method: HttpMethod;
-  path: string;
-  headers: Record<string, string>;
-  body: { json: unknown } | { text: string } | null;
-  timeoutMs: number;
 }
 
 export interface PlannedEvent {
