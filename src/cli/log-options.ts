@@ -82,13 +82,16 @@ export const readLogFilterArgs = (argv: Record<string, unknown>): LogFilterOptio
 export const durationFlag = (argv: Record<string, unknown>, name: string): number | undefined =>
   argv[name] === undefined ? undefined : durationFlagMs(`--${name}`, argv[name]);
 
+/** The `replay --help` heading of the access-log-only flags. */
+export const LOG_REPLAY_GROUP = 'Log replay (--log only):';
+
 /** Flags of `replay --log` beyond the replay's own: the log, the filters (safe methods by default), and the stream's knobs. */
 export const logReplayFlags: Record<string, Options> = {
-  ...Object.fromEntries(Object.entries(logSourceFlags).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
-  ...Object.fromEntries(Object.entries(logFilterFlags(false)).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
-  jitter: { type: 'string', default: '1s', describe: 'with --rate-scale: largest time shift of a duplicated arrival (log time)', group: 'Log replay (--log):' },
-  'reorder-window': { type: 'string', default: '60s', describe: 'how far out of order log lines may be (log time)', group: 'Log replay (--log):' },
-  'max-endpoints': { type: 'number', default: 20, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: 'Log replay (--log):' },
+  ...Object.fromEntries(Object.entries(logSourceFlags).map(([k, v]) => [k, { ...v, group: LOG_REPLAY_GROUP }])),
+  ...Object.fromEntries(Object.entries(logFilterFlags(false)).map(([k, v]) => [k, { ...v, group: LOG_REPLAY_GROUP }])),
+  jitter: { type: 'string', default: '1s', describe: 'with --rate-scale: largest time shift of a duplicated arrival (log time)', group: LOG_REPLAY_GROUP },
+  'reorder-window': { type: 'string', default: '60s', describe: 'how far out of order log lines may be (log time)', group: LOG_REPLAY_GROUP },
+  'max-endpoints': { type: 'number', default: 20, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: LOG_REPLAY_GROUP },
 };
 
 /** The log part of `runLogReplay`'s options from the flags. */
