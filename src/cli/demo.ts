@@ -17,6 +17,7 @@ import { durationFlagMs } from '../core/duration.js';
 import { registerSecret } from '../core/secrets.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo, type Demo } from '../demo/index.js';
 import { err, out } from './output.js';
+import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
 /** The port `prodshape demo` listens on unless told otherwise (0: a free one). */
 export const DEFAULT_DEMO_PORT = 7878;
@@ -111,9 +112,15 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   await stopped;
 };
 
+/** `--help` headings, most used first. */
+const DEMO_HELP_GROUPS: readonly HelpGroup[] = [
+  ['Service:', ['port', 'host', 'pool', 'acquire-timeout', 'warm', 'json']],
+  ['Data:', ['scale', 'seed', 'database-url', 'pglite', 'replace']],
+];
+
 export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y: Argv) =>
-    y
+    withHelpGroups(y, DEMO_HELP_GROUPS)
       .option('port', { type: 'number', default: DEFAULT_DEMO_PORT, describe: 'Port to listen on (0: a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
       .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })

@@ -12,6 +12,7 @@ import { loadScenario } from '../scenario/scenario.js';
 import { formatCount, formatRate, progressReporter } from '../data/progress.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { err, out } from './output.js';
+import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
 /**
  * SIGINT/SIGTERM while generating: the first aborts `stop` (the load drops
@@ -50,9 +51,16 @@ interface GenerateArgs {
   force: boolean;
 }
 
+/** `--help` headings, most used first. */
+const GENERATE_HELP_GROUPS: readonly HelpGroup[] = [
+  ['Input:', ['scenario', 'scale', 'seed']],
+  ['Output:', ['out', 'format', 'to', 'replace', 'force']],
+  ['Speed:', ['workers', 'chunk-rows', 'quiet']],
+];
+
 export const generateCommand: CommandModule<object, GenerateArgs> = {
   builder: (y) =>
-    y
+    withHelpGroups(y, GENERATE_HELP_GROUPS)
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
       .option('out', { type: 'string', demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' })
       .option('seed', { type: 'number', default: 1, describe: 'Seed: the same scenario, seed and scale give byte-identical output' })

@@ -1,4 +1,4 @@
-/** `replay --help` groups its flags under headings, most used first, access-log-only flags last, within 80 columns. */
+/** `--help` groups the flags of the larger commands under headings, most used first (replay: access-log-only flags last), within 80 columns. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 
@@ -31,5 +31,25 @@ describe('replay --help', () => {
     expect(log).not.toContain('target');
     const wide = r.stdout.split('\n').filter((l) => l.length > 80);
     expect(wide).toEqual([]);
+  });
+});
+
+describe('generate, k6 and demo --help', () => {
+  beforeAll(() => ensureBuilt());
+
+  it.each([
+    ['generate', ['Input:', 'Output:', 'Speed:', 'Options:'], ['scenario', 'out', 'to', 'workers', 'chunk-rows']],
+    ['k6', ['Input:', 'Traffic:', 'Output:', 'Options:'], ['scenario', 'profile', 'speed', 'max-vus', 'out', 'slo']],
+    ['demo', ['Service:', 'Data:', 'Options:'], ['port', 'pool', 'warm', 'database-url', 'pglite']],
+  ])('%s: headings in order, every flag once, 80 columns', async (command, headings, some) => {
+    const r = await runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    const groups = sections(r.stdout).filter(([h]) => h !== 'Examples:');
+    expect(groups.map(([h]) => h)).toEqual(headings);
+    const flags = groups.flatMap(([, f]) => f);
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(flags).toEqual(expect.arrayContaining(some));
+    expect(groups.at(-1)![1].sort()).toEqual(['help', 'version']);
+    expect(r.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
   });
 });
