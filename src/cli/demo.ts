@@ -18,6 +18,7 @@ import { registerSecret } from '../core/secrets.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo, type Demo } from '../demo/index.js';
 import { durationFlag, option, SEED } from './flags.js';
 import { err, out } from './output.js';
+import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
 const ACQUIRE_TIMEOUT = durationFlag('acquire-timeout', {
   default: formatExactDurationMs(DEFAULT_ACQUIRE_TIMEOUT_MS), describe: 'Wait for a pool connection before answering 503 (0: forever)',
@@ -116,9 +117,15 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
   await stopped;
 };
 
+/** `--help` headings, most used first. */
+const DEMO_HELP_GROUPS: readonly HelpGroup[] = [
+  ['Service:', ['port', 'host', 'pool', 'acquire-timeout', 'warm', 'json']],
+  ['Data:', ['scale', 'seed', 'database-url', 'pglite', 'replace']],
+];
+
 export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y: Argv) =>
-    y
+    withHelpGroups(y, DEMO_HELP_GROUPS)
       .option('port', { type: 'number', default: DEFAULT_DEMO_PORT, describe: 'Port to listen on (0: a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
       .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })

@@ -16,6 +16,7 @@ import type { ManifestSummary } from '../data/manifest.js';
 import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SEED } from './flags.js';
 import { registerSecret, safeDecode } from '../core/secrets.js';
 import { err, out } from './output.js';
+import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
 /**
  * SIGINT/SIGTERM while generating: the first aborts `stop` (the load drops
@@ -89,9 +90,16 @@ interface GenerateArgs {
   force: boolean;
 }
 
+/** `--help` headings, most used first. */
+const GENERATE_HELP_GROUPS: readonly HelpGroup[] = [
+  ['Input:', ['scenario', 'scale', 'seed']],
+  ['Output:', ['out', 'format', 'to', 'replace', 'force']],
+  ['Speed:', ['workers', 'chunk-rows', 'quiet']],
+];
+
 export const generateCommand: CommandModule<object, GenerateArgs> = {
   builder: (y) =>
-    y
+    withHelpGroups(y, GENERATE_HELP_GROUPS)
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
       .option(...option(OUT, { demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' }))
       .option(...option(SEED))

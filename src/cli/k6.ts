@@ -17,6 +17,7 @@ import { formatK6Duration } from '../k6/stages.js';
 import { RUN_DEFAULTS } from '../engine/defaults.js';
 import { DURATION, FORCE, option, OUT, positiveNumber, RATE_SCALE, readOutFile, SLO, SPEED, TARGET } from './flags.js';
 import { err, out } from './output.js';
+import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
 interface K6Args {
   scenario: string;
@@ -41,9 +42,16 @@ const show = (file: string): string => {
   return rel === '' || rel.startsWith('..') ? file : rel;
 };
 
+/** `--help` headings, most used first. */
+const K6_HELP_GROUPS: readonly HelpGroup[] = [
+  ['Input:', ['scenario', 'profile', 'data', 'target']],
+  ['Traffic:', ['speed', 'rate-scale', 'duration', 'expected-latency', 'max-vus', 'tenant-tags']],
+  ['Output:', ['out', 'format', 'slo', 'force']],
+];
+
 export const k6Command: CommandModule<object, K6Args> = {
   builder: (y: Argv) =>
-    y
+    withHelpGroups(y, K6_HELP_GROUPS)
       .option('scenario', { type: 'string', demandOption: true, describe: 'scenario: a YAML path or a name in ./scenarios' })
       .option('profile', { type: 'string', demandOption: true, describe: 'profile: a YAML path or a name in ./profiles' })
       .option(...option(OUT, { demandOption: true, describe: 'the script to write (*.ts, or *.js for k6 < 0.57); its tenant data file goes beside it' }))

@@ -87,13 +87,16 @@ const REORDER_WINDOW = durationFlag('reorder-window', {
   default: formatExactDurationMs(LOG_REPLAY_DEFAULTS.reorderWindowMs), describe: 'how far out of order log lines may be (log time)', group: 'Log replay (--log):',
 }, { zeroOk: true });
 
+/** The `replay --help` heading of the access-log-only flags. */
+export const LOG_REPLAY_GROUP = 'Log replay (--log only):';
+
 /** Flags of `replay --log` beyond the replay's own: the log, the filters (safe methods by default), and the stream's knobs. */
 export const logReplayFlags: Record<string, Options> = {
-  ...Object.fromEntries(Object.entries(logSourceFlags).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
-  ...Object.fromEntries(Object.entries(logFilterFlags(false)).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
-  [JITTER.name]: JITTER.option,
-  [REORDER_WINDOW.name]: REORDER_WINDOW.option,
-  'max-endpoints': { type: 'number', default: LOG_REPLAY_DEFAULTS.maxEndpoints, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: 'Log replay (--log):' },
+  ...Object.fromEntries(Object.entries(logSourceFlags).map(([k, v]) => [k, { ...v, group: LOG_REPLAY_GROUP }])),
+  ...Object.fromEntries(Object.entries(logFilterFlags(false)).map(([k, v]) => [k, { ...v, group: LOG_REPLAY_GROUP }])),
+  [JITTER.name]: { ...JITTER.option, group: LOG_REPLAY_GROUP },
+  [REORDER_WINDOW.name]: { ...REORDER_WINDOW.option, group: LOG_REPLAY_GROUP },
+  'max-endpoints': { type: 'number', default: LOG_REPLAY_DEFAULTS.maxEndpoints, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: LOG_REPLAY_GROUP },
 };
 
 /** The log part of `runLogReplay`'s options from the flags. */

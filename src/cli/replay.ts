@@ -13,7 +13,8 @@ import type { runReplay } from '../app/replay.js';
 import type { DemoTarget } from '../demo/first-run.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario } from '../demo/defaults.js';
 import { ALLOW_REMOTE, DURATION, durationFlag, FORCE, GRACE, option, OUT, positiveNumber, RATE_SCALE, readOutDir, SLO, SPEED, TARGET } from './flags.js';
-import { logReplayFlags, readLogReplayArgs } from './log-options.js';
+import { LOG_REPLAY_GROUP, logReplayFlags, readLogReplayArgs } from './log-options.js';
+import { withHelpGroups, type HelpGroup } from './help-groups.js';
 import { paint as paintFor, wrap } from '../report/format.js';
 import { err, out, streamColumns, terminalWidth, useColor } from './output.js';
 
@@ -146,9 +147,20 @@ const stopSignals = (): { ac: AbortController; force: AbortController; dispose: 
   };
 };
 
+/** `replay --help` headings, most used first; the access-log-only flags (log-options.ts) come last. */
+const REPLAY_HELP_GROUPS: readonly HelpGroup[] = [
+  ['Target:', ['target', 'scenario', 'allow-remote', 'instances']],
+  ['Traffic:', ['profile', 'log', 'speed', 'rate-scale', 'duration', 'seed', 'workers', 'connections', 'max-inflight', 'timeout', 'grace']],
+  ['Data:', ['data']],
+  ['Output:', ['out', 'force', 'slo', 'junit', 'log-requests']],
+  ['Observers:', ['pg']],
+  ['Options:', ['help', 'version']],
+  [LOG_REPLAY_GROUP, []],
+];
+
 export const replayCommand: CommandModule<object, ReplayArgs> = {
   builder: (y: Argv) =>
-    (y.options(logReplayFlags) as Argv)
+    (withHelpGroups(y, REPLAY_HELP_GROUPS).options(logReplayFlags) as Argv)
       .usage('$0 replay --scenario S --profile P --target URL [--out DIR] [options]')
       .option('scenario', { type: 'string', describe: 'scenario file or name (./scenarios, then the package\'s)' })
       .option('profile', { type: 'string', describe: 'profile file or name (./profiles, then the package\'s: monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' })

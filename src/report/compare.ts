@@ -4,6 +4,7 @@ import { breakLabel } from '../analyze/index.js';
 import { fmtMs } from '../core/duration.js';
 import { fmtInt, fmtPct, fmtRps } from '../core/numbers.js';
 import { clip, hang, pad, paint, type Paint } from './format.js';
+import { fittedNames } from './fit-names.js';
 
 const change = (d: PercentileDelta, p: Paint): string => {
   if (d.change === null || d.delta_ms === null) return '';
@@ -24,18 +25,20 @@ export const renderComparison = (c: Comparison, opts: { color?: boolean; width?:
   out.push(`offered ${fmtRps(o.offered_rps[0])} → ${fmtRps(o.offered_rps[1])} · achieved ${fmtRps(o.achieved_rps[0])} → ${fmtRps(o.achieved_rps[1])} · errors ${fmtPct(o.error_rate[0])} → ${fmtPct(o.error_rate[1])}`);
   out.push('');
   const nameW = Math.max(10, width - 68);
+  const shown = fittedNames(c.endpoints.map((e) => e.name), nameW);
   out.push(p.dim(`${pad('endpoint', nameW)} ${pad('requests A/B', 13, 'right')} ${pad('p50 A → B', 18, 'right')} ${pad('p99 A → B', 18, 'right')} ${pad('p99', 6, 'right')}  `));
   for (const e of c.endpoints) {
     const req = `${fmtInt(e.requests.a)}/${fmtInt(e.requests.b)}`;
     const p50 = `${fmtMs(e.p50.a)} → ${fmtMs(e.p50.b)}`;
     const p99 = `${fmtMs(e.p99.a)} → ${fmtMs(e.p99.b)}`;
     const tag = e.verdict === 'slower' ? p.red('slower') : e.verdict === 'faster' ? p.green('faster') : e.in !== 'both' ? p.yellow(`only ${e.in.toUpperCase()}`) : '';
-    out.push(`${pad(clip(e.name, nameW), nameW)} ${pad(req, 13, 'right')} ${pad(p50, 18, 'right')} ${pad(p99, 18, 'right')} ${pad(change(e.p99, p), 6, 'right')}  ${tag}`);
+    out.push(`${pad(shown.get(e.name) ?? clip(e.name, nameW), nameW)} ${pad(req, 13, 'right')} ${pad(p50, 18, 'right')} ${pad(p99, 18, 'right')} ${pad(change(e.p99, p), 6, 'right')}  ${tag}`);
   }
   if (c.slo.length > 0) {
     out.push('', p.bold('SLOs (A → B)'));
     const word = (x: boolean | null): string => (x === null ? '-' : x ? p.green('pass') : p.red('FAIL'));
-    for (const s of c.slo) out.push(`  ${pad(clip(s.spec, 30), 30)} ${word(s.a)} → ${word(s.b)}`);
+    const specs = fittedNames(c.slo.map((s) => s.spec), 30);
+    for (const s of c.slo) out.push(`  ${pad(specs.get(s.spec) ?? clip(s.spec, 30), 30)} ${word(s.a)} → ${word(s.b)}`);
   }
   out.push('', p.bold(`New breaks in B (${c.new_breaks.length})`));
   if (c.new_breaks.length === 0) out.push('  none');

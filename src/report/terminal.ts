@@ -8,6 +8,7 @@ import { fmtMs, fmtS } from '../core/duration.js';
 import { fmtInt, fmtPct, fmtRps } from '../core/numbers.js';
 import { clip, hang, pad, paint, wrap, type Paint } from './format.js';
 import { breakWhen } from './when.js';
+import { fittedNames } from './fit-names.js';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -22,10 +23,11 @@ const statusPaint = (p: Paint, status: string): ((s: string) => string) =>
 
 const endpointTable = (r: Report, p: Paint, width: number): string[] => {
   const nameW = Math.max(10, width - 62);
+  const shown = fittedNames([...r.endpoints.map((e) => e.name), 'all'], nameW);
   const head = `${pad('endpoint', nameW)} ${pad('requests', 9, 'right')} ${pad('errors', 7, 'right')} ${pad('p50', 9, 'right')} ${pad('p95', 9, 'right')} ${pad('p99', 9, 'right')} ${pad('max', 9, 'right')}`;
   const row = (name: string, requests: number, errors: number, p50: number | null, p95: number | null, p99: number | null, max: number | null, bold = false): string => {
     const errText = errors === 0 ? '0' : fmtPct(errors / Math.max(1, requests));
-    const line = `${pad(clip(name, nameW), nameW)} ${pad(fmtInt(requests), 9, 'right')} ${pad(errors > 0 ? p.red(errText) : errText, 7, 'right')} ${pad(fmtMs(p50), 9, 'right')} ${pad(fmtMs(p95), 9, 'right')} ${pad(fmtMs(p99), 9, 'right')} ${pad(fmtMs(max), 9, 'right')}`;
+    const line = `${pad(shown.get(name) ?? clip(name, nameW), nameW)} ${pad(fmtInt(requests), 9, 'right')} ${pad(errors > 0 ? p.red(errText) : errText, 7, 'right')} ${pad(fmtMs(p50), 9, 'right')} ${pad(fmtMs(p95), 9, 'right')} ${pad(fmtMs(p99), 9, 'right')} ${pad(fmtMs(max), 9, 'right')}`;
     return bold ? p.bold(line) : line;
   };
   const s = r.summary;
@@ -62,9 +64,10 @@ export const renderTerminal = (r: Report, opts: TerminalOptions = {}): string =>
   if (r.slo.length > 0) {
     out.push('', p.bold('SLOs'));
     const specW = Math.min(28, Math.max(...r.slo.map((x) => x.spec.length)));
+    const specs = fittedNames(r.slo.map((x) => x.spec), specW);
     for (const x of r.slo) {
       const mark = x.pass ? p.green('pass') : p.red('FAIL');
-      out.push(...hang(`  ${mark} ${pad(clip(x.spec, specW), specW)}  `, x.message, width));
+      out.push(...hang(`  ${mark} ${pad(specs.get(x.spec) ?? clip(x.spec, specW), specW)}  `, x.message, width));
     }
   }
 

@@ -153,4 +153,16 @@ describe('terminal rendering', () => {
     // eslint-disable-next-line no-control-regex
     expect(renderTerminal(r, { color: false })).not.toMatch(/\u001b\[/);
   });
+
+  it('keeps long endpoint names that share a prefix apart in the 80-column table', async () => {
+    const r = await analyzeRunDir(after);
+    const long = ['get-tenants-tenant-orders', 'get-tenants-tenant-dashboard'];
+    const renamed = { ...r, endpoints: r.endpoints.map((e, i) => ({ ...e, name: long[i % 2]! })) };
+    const rows = renderTerminal(renamed, { width: 80 }).split('\n').filter((l) => l.startsWith('get-'));
+    expect(rows).toHaveLength(2);
+    const shown = rows.map((l) => l.split(' ')[0]!);
+    expect(new Set(shown).size).toBe(2);
+    expect(shown.find((n) => n.endsWith('-orders'))).toBeDefined();
+    for (const l of rows) expect(l.length).toBeLessThanOrEqual(80);
+  });
 });
