@@ -93,7 +93,7 @@ interface GenerateArgs {
 /** `--help` headings, most used first. */
 const GENERATE_HELP_GROUPS: readonly HelpGroup[] = [
   ['Input:', ['scenario', 'scale', 'seed']],
-  ['Output:', ['out', 'format', 'to', 'replace', 'force']],
+  ['Output:', ['out', 'format', 'to', 'replace', 'allow-remote', 'force']],
   ['Speed:', ['workers', 'chunk-rows', 'quiet']],
 ];
 

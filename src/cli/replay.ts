@@ -152,7 +152,7 @@ const REPLAY_HELP_GROUPS: readonly HelpGroup[] = [
   ['Target:', ['target', 'scenario', 'allow-remote', 'instances']],
   ['Traffic:', ['profile', 'log', 'speed', 'rate-scale', 'duration', 'seed', 'workers', 'connections', 'max-inflight', 'timeout', 'grace']],
   ['Data:', ['data']],
-  ['Output:', ['out', 'force', 'slo', 'junit', 'log-requests']],
+  ['Output:', ['out', 'force', 'slo', 'junit', 'log-requests', 'out-prometheus']],
   ['Observers:', ['pg']],
   ['Options:', ['help', 'version']],
   [LOG_REPLAY_GROUP, []],
