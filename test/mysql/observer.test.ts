@@ -18,6 +18,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
+import { reportSchemaErrors } from '../helpers/schema.js';
 import { mariadbBinaries, startMariadb, tearDown, type MariadbTestServer } from '../helpers/mariadb-server.js';
 
 const found = mariadbBinaries();
@@ -94,6 +95,7 @@ plans:
     expect(observe.mysql).toMatchObject({ server_version: expect.stringMatching(/^MariaDB \d+\.\d+$/) as unknown, statements: true });
 
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(reportSchemaErrors(report)).toEqual([]);
     const db = report.database;
     expect(db?.statements.available, JSON.stringify(observe.warnings)).toBe(true);
     const top = db?.statements.top_by_total ?? [];
