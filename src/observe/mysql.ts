@@ -9,7 +9,8 @@
  * in the PostgreSQL observer's record forms and files (mysql-stats.ts maps
  * the rows), so the report's database section and the diagnosis read them
  * unchanged. Plain EXPLAIN only: nothing is ANALYZEd (executed). It uses two
- * connections: one for the polls, one read-only session for the EXPLAINs.
+ * connections: one for the polls, one read-only session for the EXPLAINs,
+ * both to the address the replay checked against the safety rule (`pins`).
  * Nothing here is fatal to the run: an unreachable server, performance_schema
  * off or a failing statement is recorded and warned about once.
  */
@@ -26,7 +27,7 @@ import { aggregateActivity, failedActivity } from './activity.js';
 import { OBSERVE_FILES, type StatementsRecord } from './files.js';
 import type { MetaSink } from './meta.js';
 import { explainMysqlTarget, readOnlySession, type ReadOnlyVariable } from './mysql-plans.js';
-import { digestSnapshot, isObserverDigest, pollDigests, pollProcesslist } from './mysql-stats.js';
+import { digestSnapshot, isObserverDigest, pinnedMysqlHost, pollDigests, pollProcesslist } from './mysql-stats.js';
 import { loadTenants, planTargets, type PlanTarget } from './params.js';
 import { MAX_STATEMENTS_PER_LINE } from './postgres.js';
 import { diffSnapshots, type StatementsSnapshot } from './statements.js';
@@ -158,9 +159,15 @@ const probe = async (s: MysqlObserverState, c: RunContext, monitor: mysql.Connec
 };
 
 const setup = async (s: MysqlObserverState, c: RunContext): Promise<boolean> => {
+  const host = pinnedMysqlHost(s.opts.url, c.pins);
+  if (host === null) {
+    s.meta.warn('MySQL/MariaDB observer off: its host did not resolve when the replay checked it against the safety rule');
+    return false;
+  }
+  const extra = host === undefined ? {} : { host };
   try {
-    s.monitor = await connectMysql(s.opts.url, 'PS_DB_UNREACHABLE');
-    s.explainer = await connectMysql(s.opts.url, 'PS_DB_UNREACHABLE');
+    s.monitor = await connectMysql(s.opts.url, 'PS_DB_UNREACHABLE', extra);
+    s.explainer = await connectMysql(s.opts.url, 'PS_DB_UNREACHABLE', extra);
     await probe(s, c, s.monitor, s.explainer);
     return true;
   } catch (e) {

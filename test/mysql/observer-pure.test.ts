@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { aggregateActivity } from '../../src/observe/activity.js';
-import { activityRowOf, digestSnapshot, isObserverDigest, PS_PER_MS, type DigestRow, type ProcessRow } from '../../src/observe/mysql-stats.js';
+import { activityRowOf, digestSnapshot, isObserverDigest, pinnedMysqlHost, PS_PER_MS, type DigestRow, type ProcessRow } from '../../src/observe/mysql-stats.js';
 import { diffSnapshots } from '../../src/observe/statements.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
 import { preflightProblems } from '../../src/engine/preflight.js';
@@ -84,6 +84,17 @@ describe('observe.mysql in a scenario', () => {
 
   it('refuses a scenario whose observe.mysql has no url or an unknown key', () => {
     expect(() => parseScenario('name: s\nendpoints:\n  - name: a\n    path: /a\nobserve:\n  mysql:\n    uri: x\n')).toThrow(/observe\.mysql/);
+  });
+
+  it('connects to the address the safety rule checked', () => {
+    const pins = [{ host: 'db.internal', addresses: [{ address: '10.0.0.7', family: 4 as const }] }];
+    expect(pinnedMysqlHost('mysql://u:p@db.internal:3306/shop', pins)).toBe('10.0.0.7');
+    expect(pinnedMysqlHost('mysql://u:p@DB.internal/shop', pins)).toBe('10.0.0.7');
+    expect(pinnedMysqlHost('mysql://u:p@other.internal/shop', pins)).toBeNull();
+    expect(pinnedMysqlHost('mysql://u:p@localhost/shop', pins)).toBe('localhost');
+    expect(pinnedMysqlHost('mysql://u:p@127.0.0.1:3307/shop', [])).toBe('127.0.0.1');
+    expect(pinnedMysqlHost('mysql://u:p@[::1]:3307/shop', [])).toBe('::1');
+    expect(pinnedMysqlHost('mysql://u:p@db.internal/shop', undefined)).toBeUndefined();
   });
 
   it('is among the URLs the safety rule checks', () => {
