@@ -17,6 +17,10 @@ import type { PinnedHost } from '../engine/reach.js';
 import type { ActivityRow } from './activity.js';
 import type { StatementCounters, StatementsSnapshot } from './statements.js';
 
+/** How to turn on what the statement deltas need, for the warning when it is off. */
+export const ENABLE_DIGESTS_HINT =
+  'to enable it: start the server with performance_schema=ON (my.cnf [mysqld] performance_schema=ON, then restart); the statements_digest consumer and the statement/% instruments are on by default';
+
 /** Picoseconds (performance_schema timers) per millisecond. */
 export const PS_PER_MS = 1e9;
 

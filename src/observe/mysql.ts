@@ -27,7 +27,7 @@ import { aggregateActivity, failedActivity } from './activity.js';
 import { OBSERVE_FILES, type StatementsRecord } from './files.js';
 import type { MetaSink } from './meta.js';
 import { explainMysqlTarget, readOnlySession, type ReadOnlyVariable } from './mysql-plans.js';
-import { digestSnapshot, isObserverDigest, pinnedMysqlHost, pollDigests, pollProcesslist } from './mysql-stats.js';
+import { digestSnapshot, ENABLE_DIGESTS_HINT, isObserverDigest, pinnedMysqlHost, pollDigests, pollProcesslist } from './mysql-stats.js';
 import { loadTenants, planTargets, type PlanTarget } from './params.js';
 import { MAX_STATEMENTS_PER_LINE } from './postgres.js';
 import { diffSnapshots, type StatementsSnapshot } from './statements.js';
@@ -46,10 +46,6 @@ export interface MysqlObserverOptions {
   /** Statement timeout of each EXPLAIN, ms (default 30 s). */
   explainTimeoutMs?: number;
 }
-
-/** How to turn on what the statement deltas need, for the warning when it is off. */
-export const ENABLE_DIGESTS_HINT =
-  'to enable it: start the server with performance_schema=ON (my.cnf [mysqld] performance_schema=ON, then restart); the statements_digest consumer and the statement/% instruments are on by default';
 
 interface MysqlObserverState {
   opts: MysqlObserverOptions;

@@ -26,6 +26,7 @@ const PASSWORD = 'Observe-Pw-4471';
 const SERVICE_SQL = 'SELECT id, total FROM orders WHERE tenant_id = ? ORDER BY created_at DESC LIMIT 10';
 
 interface Report {
+  diagnosis: { id: string; status: string; summary: string }[];
   database?: {
     statements: { available: boolean; top_by_total: { query: string; calls: number; total_exec_ms: number }[] };
     activity: { total: { value: number } } | null;
@@ -115,6 +116,13 @@ plans:
       expect(p.ok, p.error ?? '').toBe(true);
       expect(p.shape).toMatch(/on orders/);
     }
+
+    // Diagnosis steps 2 and 5 read the same records: observed, not "the observer was not on".
+    const step = (id: string) => report.diagnosis.find((d) => d.id === id);
+    expect(step('slow-queries')?.status, step('slow-queries')?.summary).not.toBe('not-observed');
+    expect(step('slow-queries')?.summary).toMatch(/`orders`/);
+    expect(step('plans')?.status, step('plans')?.summary).not.toBe('not-observed');
+    expect(step('plans')?.summary).toMatch(/tenant-orders/);
 
     for (const f of await readdir(out)) {
       const text = await readFile(join(out, f), 'utf8');
