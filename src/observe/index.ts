@@ -48,10 +48,10 @@ export interface ObserveOptions {
  * variable is not set: an observer is optional, and a scenario may name one
  * that only some environments have (the demo's `${DATABASE_URL}`).
  */
-const expandField = (template: string, field: string, meta: MetaSink): string | null => {
+const expandField = (template: string, field: string, meta: MetaSink, orElse = ', or pass --pg URL for the database'): string | null => {
   const r = expandEnv(template);
   if (r.ok) return r.value;
-  meta.warn(`${field}: \${${r.missing.join('}, ${')}} is not set in the environment, so this observer is off (export it, or pass --pg URL for the database)`);
+  meta.warn(`${field}: \${${r.missing.join('}, ${')}} is not set in the environment, so this observer is off (export it${orElse})`);
   return null;
 };
 
@@ -117,7 +117,7 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
       ...opts.postgres,
     }));
   }
-  const mysqlUrl = spec?.mysql == null ? null : expandField(spec.mysql.url, 'observe.mysql.url', meta);
+  const mysqlUrl = spec?.mysql == null ? null : expandField(spec.mysql.url, 'observe.mysql.url', meta, '');
   if (mysqlUrl !== null) {
     registerSecret(mysqlUrl);
     observers.push(createMysqlObserver({ url: mysqlUrl, plans: scenario?.plans ?? [], tenantSource: scenario?.tenants ?? null, meta, ...opts.mysql }));

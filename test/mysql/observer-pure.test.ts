@@ -12,6 +12,7 @@ import { diffSnapshots } from '../../src/observe/statements.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
 import { preflightProblems } from '../../src/engine/preflight.js';
 import { outboundUrls } from '../../src/engine/outbound.js';
+import { createObservers } from '../../src/observe/index.js';
 
 const APP = 'SELECT `id` , `total` FROM `orders` WHERE `tenant_id` = ? LIMIT ?';
 const row = (digest: string, text: string, calls: number, ms: number, rows = 0): DigestRow =>
@@ -84,6 +85,17 @@ describe('observe.mysql in a scenario', () => {
 
   it('refuses a scenario whose observe.mysql has no url or an unknown key', () => {
     expect(() => parseScenario('name: s\nendpoints:\n  - name: a\n    path: /a\nobserve:\n  mysql:\n    uri: x\n')).toThrow(/observe\.mysql/);
+  });
+
+  it('makes a MySQL observer, or none with a warning when its ${VAR} is not set', () => {
+    const names = (url: string): string[] => createObservers(parseScenario(scenario(url))).map((o) => o.name);
+    process.env.PS_MYOBS_TEST_URL = 'mysql://u:pw@127.0.0.1:3306/shop';
+    try {
+      expect(names('${PS_MYOBS_TEST_URL}')).toEqual(['mysql']);
+    } finally {
+      delete process.env.PS_MYOBS_TEST_URL;
+    }
+    expect(names('${PS_MYOBS_TEST_URL}')).toEqual(['observe-meta']);
   });
 
   it('connects to the address the safety rule checked', () => {
