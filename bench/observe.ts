@@ -2,9 +2,10 @@
  * Observer costs. Run: `npx tsx bench/observe.ts` (with PRODSHAPE_TEST_DATABASE_URL
  * set, e.g. after `eval "$(bash scripts/test-pg.sh start)"`, for the PostgreSQL part).
  *
- *  1. Parsing a large /metrics page (prom-client, ~10k series): prodshape's parser
+ *  1. Parsing a large /metrics page (the demo's Node.js process metrics plus a
+ *     labelled histogram, ~10k series): prodshape's parser
  *     against parse-prometheus-text-format, ms per page.
- *  2. Scrape round trip against a local prom-client server: p50/p99 ms.
+ *  2. Scrape round trip against a local /metrics server: p50/p99 ms.
  *  3. PostgreSQL: one pg_stat_activity poll, one pg_stat_statements snapshot with
  *     ~1,000 distinct statements, plain EXPLAIN vs EXPLAIN ANALYZE of a small query,
  *     and a closed loop of primary-key SELECTs for 5 s without and with the
@@ -13,7 +14,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import client from 'prom-client';
+import { formatExposition } from '../src/core/prom-text.js';
+import { histogram } from '../src/demo/instruments.js';
+import { createProcessMetrics } from '../src/demo/process-metrics.js';
 import pg from 'pg';
 import { parseExposition } from '../src/core/prom-parse.js';
 import { scrapeOnce, selectorsFor } from '../src/observe/prometheus.js';
@@ -41,13 +44,15 @@ const time = async (n: number, f: () => unknown): Promise<number[]> => {
 };
 const line = (name: string, xs: number[]): void => console.log(`${name.padEnd(44)} p50 ${pct(xs, 50).toFixed(3)} ms  p99 ${pct(xs, 99).toFixed(3)} ms  (n=${xs.length})`);
 
-const reg = new client.Registry();
-client.collectDefaultMetrics({ register: reg });
-const h = new client.Histogram({ name: 'http_request_duration_seconds', help: 'h', labelNames: ['route', 'method', 'status'], registers: [reg] });
+const processMetrics = createProcessMetrics();
+// The usual client-library default buckets, seconds.
+const h = histogram('http_request_duration_seconds', 'h', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 for (let r = 0; r < 200; r++) for (const m of ['GET', 'POST']) h.observe({ route: `/r${r}`, method: m, status: '200' }, Math.random());
-const g = new client.Gauge({ name: 'app_db_pool_in_use', help: 'g', registers: [reg] });
-g.set(3);
-const text = await reg.metrics();
+const page = async (): Promise<string> => formatExposition([
+  ...(await processMetrics.families()), h.family(),
+  { name: 'app_db_pool_in_use', help: 'g', type: 'gauge', samples: [{ labels: {}, value: 3 }] },
+]);
+const text = await page();
 const series = parseExposition(text).samples.length;
 console.log(`/metrics page: ${series} series, ${(text.length / 1024).toFixed(0)} KiB`);
 line('parse (prodshape)', await time(200, () => parseExposition(text)));
@@ -56,7 +61,7 @@ const other = 'parse-prometheus-text-format';
 const { default: parsePrometheusTextFormat } = (await import(other)) as { default: (t: string) => object[] };
 line('parse (parse-prometheus-text-format)', await time(200, () => parsePrometheusTextFormat(text)));
 
-const server = createServer((_req, res) => void reg.metrics().then((t) => res.end(t)));
+const server = createServer((_req, res) => void page().then((t) => res.end(t)));
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
 const sel = selectorsFor({ in_use: 'app_db_pool_in_use' }, ['http_request_duration_seconds*']);

@@ -5,7 +5,7 @@
  * (`clock` beside `t_s`, `start_clock` beside `start_s`, …). Pure.
  */
 import { clockAt, type ProfileClock } from '../traffic/clock.js';
-import { fmtS } from './text.js';
+import { fmtS } from '../core/duration.js';
 
 /** The instants of report.json and the clock field each gets beside it (durations such as `window_s` get none). */
 export const CLOCK_FIELDS: Readonly<Record<string, string>> = {

@@ -6,7 +6,8 @@
  * gone in B, or in both (with the saturation rate's change). Pure.
  */
 import { breakLabel } from './verdict.js';
-import { fmtMs, fmtRps } from './text.js';
+import { fmtMs } from '../core/duration.js';
+import { fmtRps } from '../core/numbers.js';
 import type { Report, ReportBreak, ReportEndpoint } from './types.js';
 
 export interface CompareOptions {

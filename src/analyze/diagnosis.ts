@@ -12,7 +12,8 @@
 import type { LoadedRun } from './load.js';
 import type { DetectorOutput } from './detect/index.js';
 import { skewQuotesP99 } from './detect/skew.js';
-import { fmtMs, fmtRps } from './text.js';
+import { fmtMs } from '../core/duration.js';
+import { fmtRps } from '../core/numbers.js';
 import { fmtAt } from './clock.js';
 import type { ProfileClock } from '../traffic/clock.js';
 import { DIAGNOSIS_STEPS, type DiagnosisStep, type ReportBreak, type StepId } from './types.js';

@@ -8,7 +8,7 @@ import type { AnalysisContext } from './context.js';
 import { latencyStats, mergeSparse } from './hist.js';
 import type { Series } from './series.js';
 import { tenantsOf, type HealthyRange } from './detect/skew.js';
-import { r2 } from './text.js';
+import { r2 } from '../core/round.js';
 import type { ReportEndpoint, ReportEndpointTimeline, ReportEvent, ReportSummary, ReportTenant, ReportTimelineRow } from './types.js';
 
 import { sum } from "./util.js";

@@ -6,7 +6,8 @@
  * generator lag, dropped arrivals, too few samples).
  */
 import type { SloResult } from './slo.js';
-import { fmtMs, fmtPct, fmtRps, fmtS, fmtX } from './text.js';
+import { fmtMs, fmtS } from '../core/duration.js';
+import { fmtPct, fmtRps, fmtX } from '../core/numbers.js';
 import type { ReportBreak, ReportSummary, Verdict } from './types.js';
 import { fmtAtClock } from './clock.js';
 

@@ -19,9 +19,12 @@ import { loadScenario } from '../scenario/scenario.js';
 import { WHOLE_PLAN } from '../traffic/arrivals.js';
 import { loadTenantTable } from '../traffic/tenants.js';
 import {
-  logReplayDurationMs, logReplayStream, primedStream, scanLogForReplay,
+  LOG_REPLAY_DEFAULTS, logReplayDurationMs, logReplayStream, primedStream, scanLogForReplay,
   type LogPlanArgs, type LogReplayOptions, type LogReplayStats, type LogScan,
 } from '../traffic/logs/replay-source.js';
+import { formatDurationMs } from '../core/duration.js';
+import { fmtInt } from '../core/numbers.js';
+import { RUN_DEFAULTS } from '../engine/defaults.js';
 
 /** Options of `runLogReplay`: the replay flags (as for a profile replay) plus the log's. */
 export interface LogReplayRunOptions extends Omit<ReplayOptions, 'scenario' | 'profile'> {
@@ -39,16 +42,9 @@ export interface LogReplayResult extends Omit<ReplayResult, 'profile'> {
 }
 
 const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const num = (n: number): string => n.toLocaleString('en-US');
+const num = fmtInt;
 
-/** Compact `3d 11h`, `49m 50s`, `12.5s`. */
-const span = (ms: number): string => {
-  const s = ms / 1000;
-  if (s < 60) return `${+s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-};
+const span = formatDurationMs;
 
 /** The lines printed before a log replay starts: what was read and what will be sent. */
 export const describeLogScan = (scan: LogScan, opts: LogReplayOptions): string[] => {
@@ -59,8 +55,8 @@ export const describeLogScan = (scan: LogScan, opts: LogReplayOptions): string[]
       (filtered.length > 0 ? `; filtered out: ${filtered.map(([why, n]) => `${num(n)} ${why}`).join(', ')}` : '') +
       (unrepl.length > 0 ? `; not requests: ${unrepl.map(([why, n]) => `${num(n)} ${why}`).join(', ')}` : ''),
     `log spans ${new Date(scan.firstMs).toISOString()} → ${new Date(scan.lastMs).toISOString()} (${span(scan.lastMs - scan.firstMs)}), ` +
-      `played in ${span(logReplayDurationMs(scan, opts))} at --speed ${opts.speed ?? 1}` +
-      ((opts.rateScale ?? 1) === 1 ? '' : `, x${opts.rateScale ?? 1} by duplicated arrivals (jitter ±${opts.jitterMs ?? 1000} ms)`),
+      `played in ${span(logReplayDurationMs(scan, opts))} at --speed ${opts.speed ?? RUN_DEFAULTS.speed}` +
+      ((opts.rateScale ?? RUN_DEFAULTS.rateScale) === 1 ? '' : `, x${opts.rateScale ?? RUN_DEFAULTS.rateScale} by duplicated arrivals (jitter ±${opts.jitterMs ?? LOG_REPLAY_DEFAULTS.jitterMs} ms)`),
   ];
   if (scan.log.malformed > 0) {
     lines.push(`${num(scan.log.malformed)} malformed line${scan.log.malformed === 1 ? '' : 's'} skipped (first at line ${scan.log.malformedSamples.map((s) => s.line).join(', ')}); --strict makes them fatal`);
@@ -79,13 +75,13 @@ export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplay
   const logFile = resolve(cwd, opts.logFile);
   const seed = opts.seed ?? randomInt(1, 2 ** 31);
   const replayOpts: LogReplayOptions = {
-    ...opts.replay, speed: opts.speed ?? 1, rateScale: opts.rateScale ?? 1, durationLimitMs: opts.durationMs ?? null, seed,
+    ...opts.replay, speed: opts.speed ?? RUN_DEFAULTS.speed, rateScale: opts.rateScale ?? RUN_DEFAULTS.rateScale, durationLimitMs: opts.durationMs ?? null, seed,
   };
   const scan = await scanLogForReplay(logFile, replayOpts);
   for (const line of describeLogScan(scan, replayOpts)) say(line);
 
   const table = tenants?.table ?? null;
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workers = Math.max(1, Math.floor(opts.workers ?? RUN_DEFAULTS.workers));
   const stats: LogReplayStats = { reorder: { late: 0, maxLateMs: 0, peakHeld: 0 }, remap: { tenants: scan.tenants.length, idsInRange: 0, idsPseudonymized: 0 }, planned: 0 };
   const args: LogPlanArgs = { scan, options: replayOpts, dataDir };
   const plan: PlanSource = workers === 1
@@ -94,7 +90,7 @@ export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplay
   const extra = {
     log_file: logFile, log_format: scan.format, log_first: new Date(scan.firstMs).toISOString(), log_last: new Date(scan.lastMs).toISOString(),
     log_kept: scan.kept, log_lines: scan.log.lines, log_malformed: scan.log.malformed, log_malformed_lines: scan.log.malformedSamples.map((s) => s.line),
-    log_filtered: scan.filtered, jitter_ms: replayOpts.jitterMs ?? 1000, reorder_window_ms: replayOpts.reorderWindowMs ?? 60_000,
+    log_filtered: scan.filtered, jitter_ms: replayOpts.jitterMs ?? LOG_REPLAY_DEFAULTS.jitterMs, reorder_window_ms: replayOpts.reorderWindowMs ?? LOG_REPLAY_DEFAULTS.reorderWindowMs,
     scenario_file: scenarioFile, data_dir: dataDir, duration_limit_ms: replayOpts.durationLimitMs ?? null,
   };
   /** What only the stream knew at its end (one thread): requests planned, late lines, ids remapped. */
@@ -106,22 +102,22 @@ export const runLogReplay = async (opts: LogReplayRunOptions): Promise<LogReplay
     await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
     run.meta.extra = meta.extra;
     if (stats.reorder.late > 0) {
-      say(`${num(stats.reorder.late)} log lines came more than ${(replayOpts.reorderWindowMs ?? 60_000) / 1000}s out of order and were sent late (up to ${span(stats.reorder.maxLateMs)}); raise --reorder-window`);
+      say(`${num(stats.reorder.late)} log lines came more than ${formatDurationMs(replayOpts.reorderWindowMs ?? LOG_REPLAY_DEFAULTS.reorderWindowMs)} out of order and were sent late (up to ${span(stats.reorder.maxLateMs)}); raise --reorder-window`);
     }
   };
   const result = await replayPlan({
     ...opts,
     workers,
-    timeoutMs: opts.timeoutMs ?? scenario?.timeoutMs ?? 30_000,
+    timeoutMs: opts.timeoutMs ?? scenario?.timeoutMs ?? RUN_DEFAULTS.timeoutMs,
     plan,
     plannedDurationMs: logReplayDurationMs(scan, replayOpts),
     name: basename(logFile).replace(/[^A-Za-z0-9_.-]+/g, '-'),
     trackedTenants: table === null ? null : trackedTenantsFor(table, seed),
     events: [],
     actions: scenario?.actions ?? {},
-    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1 }),
+    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? RUN_DEFAULTS.instances }),
     meta: {
-      scenario: scenario?.name ?? null, profile: `log:${basename(logFile)}`, seed, speed: replayOpts.speed ?? 1, rateScale: replayOpts.rateScale ?? 1,
+      scenario: scenario?.name ?? null, profile: `log:${basename(logFile)}`, seed, speed: replayOpts.speed ?? RUN_DEFAULTS.speed, rateScale: replayOpts.rateScale ?? RUN_DEFAULTS.rateScale,
       arrival: 'log', endpoints: scan.endpoints, slo: scenario?.slo ?? [], extra,
     },
     files: { scenarioText: scenario?.sourceText ?? null },

@@ -34,6 +34,8 @@ import { outboundUrls } from '../engine/outbound.js';
 import { registerSecret } from '../core/secrets.js';
 import type { Dispatcher } from 'undici';
 import type { TrackedTenant } from '../engine/recorder.js';
+import { formatDurationMs } from '../core/duration.js';
+import { RUN_DEFAULTS } from '../engine/defaults.js';
 
 /** Options every replay shares (the `replay` command's common flags). Defaults in brackets. */
 export interface ReplayCommonOptions {
@@ -223,17 +225,17 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
   const profileFile = resolveNamed('profiles', opts.profile, '--profile', cwd);
   const scenario = await loadScenario(scenarioFile);
   const loadedProfile = await loadProfile(profileFile);
-  const profile = transformProfile(loadedProfile, { speed: opts.speed ?? 1, rateScale: opts.rateScale ?? 1, durationLimitMs: opts.durationMs ?? null });
+  const profile = transformProfile(loadedProfile, { speed: opts.speed ?? RUN_DEFAULTS.speed, rateScale: opts.rateScale ?? RUN_DEFAULTS.rateScale, durationLimitMs: opts.durationMs ?? null });
   const events = eventsForActions(profile.events, Object.keys(scenario.actions));
   checkEvents(events.fire, scenario, profile.file);
-  for (const e of events.skipped) opts.log?.(`event ${e.action} at ${e.atMs / 1000}s skipped: optional, and the scenario defines no ${e.action} action`);
+  for (const e of events.skipped) opts.log?.(`event ${e.action} at ${formatDurationMs(e.atMs)} skipped: optional, and the scenario defines no ${e.action} action`);
   const dataDir = opts.dataDir ? resolve(cwd, opts.dataDir) : null;
   const tenants = await loadTenantTable({ dataDir, scenario });
   const templates = compileScenarioRequests(scenario, tenants?.table ?? null);
 
   const seed = opts.seed ?? randomInt(1, 2 ** 31);
   const tracked = tenants === null ? null : trackedTenantsFor(tenants.table, seed);
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workers = Math.max(1, Math.floor(opts.workers ?? RUN_DEFAULTS.workers));
   const args: ScenarioPlanArgs = {
     scenarioFile, scenarioText: scenario.sourceText, profile: { arrival: profile.arrival, stages: profile.stages }, dataDir, seed,
   };
@@ -254,7 +256,7 @@ export const runReplay = async (opts: ReplayOptions): Promise<ReplayResult & { p
     trackedTenants: tracked,
     events: events.fire,
     actions: scenario.actions,
-    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? 1, postgresOff: opts.postgresOff ?? null }),
+    observers: createObservers(scenario, { pgUrl: opts.pgUrl ?? null, instances: opts.instances ?? RUN_DEFAULTS.instances, postgresOff: opts.postgresOff ?? null }),
     meta: {
       scenario: scenario.name, profile: profile.name, seed, speed: profile.applied.speed, rateScale: profile.applied.rateScale,
       arrival: profile.arrival, endpoints: scenario.endpoints.map((e) => e.name), slo: scenario.slo,

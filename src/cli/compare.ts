@@ -10,7 +10,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
-import { checkOutputFile, prepareOutputFile } from '../core/out-paths.js';
+import { prepareOutputFile } from '../core/out-paths.js';
+import { FORCE, option, OUT, readOutFile, SLO } from './flags.js';
 import { compareReports, type Report } from '../analyze/index.js';
 import { analyzeObservedRun } from '../app/report.js';
 import { RUN_FILES } from '../run/format.js';
@@ -61,17 +62,17 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     y
       .positional('a', { type: 'string', demandOption: true, describe: 'the earlier run (directory or report.json)' })
       .positional('b', { type: 'string', demandOption: true, describe: 'the later run (directory or report.json)' })
-      .option('slo', { type: 'string', array: true, describe: 'SLOs to judge both runs by (repeatable)' })
+      .option(...option(SLO, { describe: 'SLOs to judge both runs by (repeatable)' }))
       .option('threshold', { type: 'string', default: '10%', describe: 'a p99 increase above this counts as slower' })
       .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' })
-      .option('out', { type: 'string', describe: 'also write the comparison JSON to this file' })
+      .option(...option(OUT, { describe: 'also write the comparison JSON to this file' }))
       .option('fail-on-regression', { type: 'boolean', default: false, describe: 'exit 2 when B is slower, has new breaks or newly failing SLOs' })
-      .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing --out file' })
+      .option(...option(FORCE, { describe: 'overwrite an existing --out file' }))
       .example('$0 compare runs/v1.4 runs/v1.5', 'before and after a release'),
   handler: async (argv) => {
     const regressionPct = parseThreshold(argv.threshold);
-    if (argv.out !== undefined) checkOutputFile(argv.out, '--out', argv.force);
-    const slo = argv.slo ?? [];
+    readOutFile(argv);
+    const slo = SLO.read(argv);
     const [a, b] = await Promise.all([loadSide(argv.a, slo), loadSide(argv.b, slo)]);
     const cmp = compareReports(a, b, [argv.a, argv.b], { regressionPct });
     if (argv.out !== undefined) {

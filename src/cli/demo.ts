@@ -13,10 +13,15 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { inputError } from '../core/errors.js';
-import { durationFlagMs } from '../core/duration.js';
+import { formatExactDurationMs, fmtS } from '../core/duration.js';
 import { registerSecret } from '../core/secrets.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo, type Demo } from '../demo/index.js';
+import { durationFlag, option, SEED } from './flags.js';
 import { err, out } from './output.js';
+
+const ACQUIRE_TIMEOUT = durationFlag('acquire-timeout', {
+  default: formatExactDurationMs(DEFAULT_ACQUIRE_TIMEOUT_MS), describe: 'Wait for a pool connection before answering 503 (0: forever)',
+}, { zeroOk: true });
 
 /** The port `prodshape demo` listens on unless told otherwise (0: a free one). */
 export const DEFAULT_DEMO_PORT = 7878;
@@ -39,8 +44,8 @@ const checkArgs = (a: DemoArgs): { acquireTimeoutMs: number } => {
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw inputError('--port', `expected a port from 0 to 65535, got ${a.port}`);
   if (!Number.isInteger(a.pool) || a.pool < 1 || a.pool > 1000) throw inputError('--pool', `expected a pool size from 1 to 1000, got ${a.pool}`);
   if (a.scale !== undefined && !(a.scale > 0 && a.scale <= 100)) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${a.scale}`);
-  if (!Number.isInteger(a.seed)) throw inputError('--seed', `expected an integer seed, got ${a.seed}`);
-  return { acquireTimeoutMs: durationFlagMs('--acquire-timeout', a['acquire-timeout'], { zeroOk: true }) };
+  SEED.read(a);
+  return { acquireTimeoutMs: ACQUIRE_TIMEOUT.read(a) ?? DEFAULT_ACQUIRE_TIMEOUT_MS };
 };
 
 /** A URL with its password masked (for people and for the --json line). */
@@ -101,7 +106,7 @@ const run = async (a: ArgumentsCamelCase<DemoArgs>): Promise<void> => {
     out(`prodshape demo: ${demo.url}`);
     out(`  database  ${describeBackend(databaseUrl, demo)}, pool of ${demo.db.poolSize}`);
     if (pg !== null) out(`            observe it: --pg 'postgres://postgres:PASSWORD@127.0.0.1:${pg.port}/demo' (PASSWORD in ${pg.passwordFile})`);
-    if (demo.warm !== null) out(`  cache     the biggest ${demo.warm.tenants} tenants' dashboards warm (${demo.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${(demo.warm.ms / 1000).toFixed(1)} s; --no-warm starts cold)`);
+    if (demo.warm !== null) out(`  cache     the biggest ${demo.warm.tenants} tenants' dashboards warm (${demo.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${fmtS(demo.warm.ms / 1000)}; --no-warm starts cold)`);
     out(`  dataset   saas-orders seed ${a.seed} scale ${ds.manifest.scale ?? '?'}: ${ds.manifest.tables.orders ?? 0} orders over ${ds.manifest.tenants.length} tenants`);
     out(`            ${ds.dir}`);
     out(`  try       curl ${demo.url}/   (routes)   curl ${demo.url}/metrics`);
@@ -117,12 +122,12 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('port', { type: 'number', default: DEFAULT_DEMO_PORT, describe: 'Port to listen on (0: a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
       .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })
-      .option('acquire-timeout', { type: 'string', default: `${DEFAULT_ACQUIRE_TIMEOUT_MS / 1000}s`, describe: 'Wait for a pool connection before answering 503 (0: forever)' })
+      .option(...option(ACQUIRE_TIMEOUT))
       .option('scale', {
         type: 'number', defaultDescription: `${DEFAULT_DEMO_SCALE.postgres} on PostgreSQL, ${DEFAULT_DEMO_SCALE.pglite} on PGlite`,
         describe: 'Dataset scale (3: 552k orders, the biggest tenant ~22k; 10: 1.84M, ~57k)',
       })
-      .option('seed', { type: 'number', default: DEFAULT_DEMO_SEED, describe: 'Dataset seed' })
+      .option(...option(SEED, { default: DEFAULT_DEMO_SEED, describe: 'Dataset seed' }))
       .option('database-url', {
         type: 'string', default: process.env.DATABASE_URL, defaultDescription: '$DATABASE_URL',
         describe: 'PostgreSQL to load and use; without it, an embedded PostgreSQL server under the cache directory',

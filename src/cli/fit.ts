@@ -11,7 +11,8 @@ import { checkOutputFile, prepareOutputFile } from '../core/out-paths.js';
 import { parseProfile } from '../scenario/profile.js';
 import { parseScenario } from '../scenario/scenario.js';
 import { fitLog, formatFitSummary, profileYaml, scenarioYaml, tenantsCsv } from '../traffic/fit/index.js';
-import { durationFlag, logFilterFlags, logSourceFlags, readLogFilterArgs, readLogSourceArgs } from './log-options.js';
+import { durationFlag, FORCE, OUT } from './flags.js';
+import { logFilterFlags, logSourceFlags, readLogFilterArgs, readLogSourceArgs } from './log-options.js';
 import { out } from './output.js';
 
 const nameOf = (file: string): string => basename(file, extname(file));
@@ -29,28 +30,30 @@ const writeText = async (file: string, flag: string, text: string): Promise<void
   await writeFile(file, text);
 };
 
+const INTERVAL = durationFlag('interval', { describe: 'rate-curve interval, e.g. 1m or 1h (default: from the span, at most 120 intervals)' });
+
 export const fitCommand: CommandModule = {
   builder: (y) =>
     y
       .usage('$0 fit --log FILE --out profiles/NAME.yaml [--scenario-out scenarios/NAME.yaml]')
       .options({
         log: { type: 'string', demandOption: true, describe: 'access log (combined, common, nginx JSON or CSV; plain or gzip)' },
-        out: { type: 'string', demandOption: true, describe: 'profile file to write' },
+        [OUT.name]: { ...OUT.option, demandOption: true, describe: 'profile file to write' },
         'scenario-out': { type: 'string', describe: 'scenario file to write (fitted endpoints and weights)' },
         name: { type: 'string', describe: 'name of the profile and scenario (default: from the file names)' },
-        interval: { type: 'string', describe: 'rate-curve interval, e.g. 1m or 1h (default: from the span, at most 120 intervals)' },
+        [INTERVAL.name]: INTERVAL.option,
         smooth: { type: 'number', default: 3, describe: 'smoothing width in intervals (1 = none)' },
         'max-stages': { type: 'number', default: 48, describe: 'most stages in the profile' },
         tolerance: { type: 'number', default: 0.05, describe: 'largest stage misfit, as a share of the mean rate' },
         'max-endpoints': { type: 'number', default: 20, describe: 'endpoints in the scenario (the most requested)' },
         daily: { type: 'boolean', default: false, describe: 'write one average day instead of the whole span' },
-        force: { type: 'boolean', default: false, describe: 'overwrite existing --out and --scenario-out files' },
+        [FORCE.name]: { ...FORCE.option, describe: 'overwrite existing --out and --scenario-out files' },
         ...logSourceFlags,
         ...logFilterFlags(true),
       }),
   handler: async (argv) => {
     const a = argv as Record<string, unknown>;
-    const intervalMs = durationFlag(a, 'interval');
+    const intervalMs = INTERVAL.read(a) ?? undefined;
     if (intervalMs !== undefined && intervalMs % 1000 !== 0) throw inputError('--interval', 'expected whole seconds, e.g. 30s, 5m, 1h');
     const smooth = positiveInt(a, 'smooth');
     if (smooth !== undefined && smooth % 2 === 0) throw inputError('--smooth', `expected an odd number of intervals (1, 3, 5, …), got ${smooth}`);

@@ -8,10 +8,12 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
-import { checkOutputDir } from '../core/out-paths.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { formatCount, formatRate, progressReporter } from '../data/progress.js';
+import { formatRate, progressReporter } from '../data/progress.js';
+import { fmtS } from '../core/duration.js';
+import { fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
+import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SEED } from './flags.js';
 import { registerSecret, safeDecode } from '../core/secrets.js';
 import { err, out } from './output.js';
 
@@ -91,30 +93,30 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   builder: (y) =>
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed: the same scenario, seed and scale give byte-identical output' })
+      .option(...option(OUT, { demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' }))
+      .option(...option(SEED))
       .option('scale', { type: 'number', default: 1, describe: 'Multiplies every table\'s rows (and the number of tenants)' })
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
       .option('to', { type: 'string', describe: 'Load into this database: postgres://user:pass@host:port/db (COPY), or mysql:// / mariadb:// (LOAD DATA); keys, indexes, ANALYZE' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
-      .option('allow-remote', { type: 'boolean', default: false, describe: 'With --to: allow a database host outside loopback and private networks' })
+      .option(...option(ALLOW_REMOTE, { describe: 'With --to: allow a database host outside loopback and private networks' }))
       .option('workers', { type: 'string', default: 'auto', describe: 'Worker threads making rows: a number (0: the main thread) or auto (cores - 1 for big file outputs); output is the same for any count' })
       .option('chunk-rows', { type: 'number', default: 8192, describe: 'Rows per chunk (memory use); output is the same for any size' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress display' })
-      .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty --out directory (its files of the same names are overwritten)' })
+      .option(...option(FORCE, { describe: 'Write into a non-empty --out directory (its files of the same names are overwritten)' }))
       .example('$0 generate --scenario saas-orders --out data/', 'CSV files, schema.sql and manifest.json in data/')
       .example('$0 generate --scenario saas-orders --out data/ --to postgres://app@localhost/staging --replace', 'Load into PostgreSQL')
       .example('$0 generate --scenario saas-orders --out data/ --to mysql://app@127.0.0.1:3306/staging', 'Load into MySQL/MariaDB'),
   handler: async (a) => {
-    if (!Number.isFinite(a.seed) || !Number.isInteger(a.seed)) throw inputError('--seed', `expected a whole number, got ${String(a.seed)}`);
+    SEED.read(a);
     if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
     const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
     if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
     if (a.to !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\//.test(a.to)) throw inputError('--to', 'expected a database URL: postgres://user:password@host:port/database, or mysql:// / mariadb://');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
-    checkOutputDir(a.out, '--out', a.force);
-    const to = a.to === undefined ? undefined : await pinnedDbUrl(a.to, a['allow-remote']);
+    readOutDir(a);
+    const to = a.to === undefined ? undefined : await pinnedDbUrl(a.to, ALLOW_REMOTE.read(a));
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');
@@ -149,12 +151,12 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const elapsedS = (performance.now() - started) / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
     const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? dbName(a.to) : null].filter((x) => x !== null).join(' and ');
-    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${formatCount(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${elapsedS.toFixed(1)} s (${formatRate(total / elapsedS)} rows/s)`);
+    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${formatRate(total / elapsedS)} rows/s)`);
     const width = Math.max(...Object.keys(manifest.tables).map((t) => t.length));
-    for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${formatCount(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
+    for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${fmtInt(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
     const s = manifest.summary as ManifestSummary | undefined;
     if (s !== undefined && manifest.tenant_table !== undefined) {
-      out(`${formatCount(s.tenants)} tenants by ${manifest.tenant_table}: biggest ${formatCount(s.max)} · median ${formatCount(s.median)} (${s.max_over_median}x) · p99 ${formatCount(s.p99)} · top 10 hold ${(s.top10_share * 100).toFixed(1)}% · Gini ${s.gini.toFixed(2)}`);
+      out(`${fmtInt(s.tenants)} tenants by ${manifest.tenant_table}: biggest ${fmtInt(s.max)} · median ${fmtInt(s.median)} (${s.max_over_median}x) · p99 ${fmtInt(s.p99)} · top 10 hold ${fmtPct(s.top10_share, 1)} · Gini ${s.gini.toFixed(2)}`);
     }
     out(`manifest: ${join(a.out, 'manifest.json')} · schema: ${join(a.out, 'schema.sql')}`);
   },

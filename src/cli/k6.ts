@@ -8,15 +8,14 @@
  */
 import { relative } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { inputError } from '../core/errors.js';
 import { durationFlagMs, formatDurationMs } from '../core/duration.js';
-import { checkOutputFile } from '../core/out-paths.js';
-import { checkTransformFlags } from '../scenario/profile.js';
 import { resolveNamed } from '../core/paths.js';
 import { commandLine } from '../core/shell.js';
 import { exportK6 } from '../k6/export.js';
 import { importK6Results } from '../k6/import.js';
 import { formatK6Duration } from '../k6/stages.js';
+import { RUN_DEFAULTS } from '../engine/defaults.js';
+import { DURATION, FORCE, option, OUT, positiveNumber, RATE_SCALE, readOutFile, SLO, SPEED, TARGET } from './flags.js';
 import { err, out } from './output.js';
 
 interface K6Args {
@@ -36,13 +35,6 @@ interface K6Args {
   format?: 'ts' | 'js';
 }
 
-const positive = (flag: string, value: number, allowZero = false): number => {
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw inputError(flag, `expected a number ${allowZero ? '>= 0' : '> 0'}, got ${String(value)}`);
-  }
-  return value;
-};
-
 /** A path for people: relative to the working directory when inside it. */
 const show = (file: string): string => {
   const rel = relative(process.cwd(), file);
@@ -54,36 +46,37 @@ export const k6Command: CommandModule<object, K6Args> = {
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'scenario: a YAML path or a name in ./scenarios' })
       .option('profile', { type: 'string', demandOption: true, describe: 'profile: a YAML path or a name in ./profiles' })
-      .option('out', { type: 'string', demandOption: true, describe: 'the script to write (*.ts, or *.js for k6 < 0.57); its tenant data file goes beside it' })
+      .option(...option(OUT, { demandOption: true, describe: 'the script to write (*.ts, or *.js for k6 < 0.57); its tenant data file goes beside it' }))
       .option('format', { choices: ['ts', 'js'] as const, describe: 'ts: TypeScript (k6 >= 0.57); js: ES2017 JavaScript (older k6, verified on v0.47). Default: from the extension of --out' })
       .option('data', { type: 'string', describe: 'dataset directory from `prodshape generate` (its manifest.json gives the tenants)' })
-      .option('speed', { type: 'number', default: 1, describe: 'compress time: 10 plays a 60-minute profile in 6 minutes' })
-      .option('rate-scale', { type: 'number', default: 1, describe: 'multiply every rate' })
-      .option('duration', { type: 'string', describe: 'cut the (compressed) profile after this long, e.g. 5m' })
-      .option('target', { type: 'string', describe: 'default base URL baked into the script (k6 run -e TARGET=… overrides it)' })
-      .option('slo', { type: 'string', array: true, describe: "SLO as a k6 threshold, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
+      .option(...option(SPEED, { default: RUN_DEFAULTS.speed }))
+      .option(...option(RATE_SCALE, { default: RUN_DEFAULTS.rateScale }))
+      .option(...option(DURATION, { describe: 'cut the (compressed) profile after this long, e.g. 5m' }))
+      .option(...option(TARGET, { describe: 'default base URL baked into the script (k6 run -e TARGET=… overrides it)' }))
+      .option(...option(SLO, { describe: "SLO as a k6 threshold, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" }))
       .option('expected-latency', { type: 'string', default: '100ms', describe: 'latency expected at the peak, for sizing VUs by Little\'s law' })
       .option('max-vus', { type: 'number', describe: 'cap on VUs (requests in flight); default: enough for 10x the expected latency' })
       .option('tenant-tags', { type: 'number', default: 200, describe: 'track the N largest tenants (tagged with their id), plus samples of small and empty ones, as replay does' })
-      .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing script (and its data file)' })
+      .option(...option(FORCE, { describe: 'overwrite an existing script (and its data file)' }))
       .example('$0 k6 --scenario saas-orders --data data/ --profile spike-3x --out spike.ts', 'then: k6 run -e TARGET=http://staging:8080 --out json=results.json.gz spike.ts')
       .strict(),
   handler: async (args) => {
-    checkTransformFlags({ speed: args.speed, rateScale: args['rate-scale'] }, { zeroScale: true });
-    checkOutputFile(args.out, '--out', args.force);
+    const speed = SPEED.read(args) ?? RUN_DEFAULTS.speed;
+    const rateScale = RATE_SCALE.read(args) ?? RUN_DEFAULTS.rateScale;
+    const outFile = readOutFile(args) ?? args.out;
     const scenarioFile = resolveNamed('scenarios', args.scenario, '--scenario');
     const profileFile = resolveNamed('profiles', args.profile, '--profile');
     const maxVus = args['max-vus'];
-    const result = await exportK6(scenarioFile, profileFile, args.out, {
+    const result = await exportK6(scenarioFile, profileFile, outFile, {
       dataDir: args.data ?? null,
-      speed: positive('--speed', args.speed),
-      rateScale: positive('--rate-scale', args['rate-scale'], true),
-      durationLimitMs: args.duration === undefined ? null : durationFlagMs('--duration', args.duration),
-      target: args.target ?? null,
-      slo: args.slo ?? [],
+      speed,
+      rateScale,
+      durationLimitMs: DURATION.read(args),
+      target: TARGET.read(args) ?? null,
+      slo: SLO.read(args),
       expectedLatencyMs: durationFlagMs('--expected-latency', args['expected-latency']),
-      maxVus: maxVus === undefined ? null : Math.ceil(positive('--max-vus', maxVus)),
-      tenantTags: Math.floor(positive('--tenant-tags', args['tenant-tags'], true)),
+      maxVus: maxVus === undefined ? null : Math.ceil(positiveNumber('--max-vus', maxVus)),
+      tenantTags: Math.floor(positiveNumber('--tenant-tags', args['tenant-tags'], { zeroOk: true })),
       command: commandLine(['prodshape', ...process.argv.slice(2)]),
       ...(args.format === undefined ? {} : { format: args.format }),
     });

@@ -5,7 +5,9 @@
  */
 import type { Options } from 'yargs';
 import { inputError } from '../core/errors.js';
-import { durationFlagMs } from '../core/duration.js';
+import { formatExactDurationMs } from '../core/duration.js';
+import { LOG_REPLAY_DEFAULTS } from '../traffic/logs/replay-source.js';
+import { durationFlag } from './flags.js';
 import type { LogFilterOptions } from '../traffic/logs/filter.js';
 import type { LogReplayRunOptions } from '../app/log-replay.js';
 import { LOG_FIELDS, LOG_FORMATS, type FieldMapping, type LogField, type LogSourceOptions } from '../traffic/logs/types.js';
@@ -78,25 +80,27 @@ export const readLogFilterArgs = (argv: Record<string, unknown>): LogFilterOptio
   };
 };
 
-/** A duration flag in ms (`30s`, `1h`, or seconds), or undefined when absent. */
-export const durationFlag = (argv: Record<string, unknown>, name: string): number | undefined =>
-  argv[name] === undefined ? undefined : durationFlagMs(`--${name}`, argv[name]);
+const JITTER = durationFlag('jitter', {
+  default: formatExactDurationMs(LOG_REPLAY_DEFAULTS.jitterMs), describe: 'with --rate-scale: largest time shift of a duplicated arrival (log time)', group: 'Log replay (--log):',
+}, { zeroOk: true });
+const REORDER_WINDOW = durationFlag('reorder-window', {
+  default: formatExactDurationMs(LOG_REPLAY_DEFAULTS.reorderWindowMs), describe: 'how far out of order log lines may be (log time)', group: 'Log replay (--log):',
+}, { zeroOk: true });
 
 /** Flags of `replay --log` beyond the replay's own: the log, the filters (safe methods by default), and the stream's knobs. */
 export const logReplayFlags: Record<string, Options> = {
   ...Object.fromEntries(Object.entries(logSourceFlags).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
   ...Object.fromEntries(Object.entries(logFilterFlags(false)).map(([k, v]) => [k, { ...v, group: 'Log replay (--log):' }])),
-  jitter: { type: 'string', default: '1s', describe: 'with --rate-scale: largest time shift of a duplicated arrival (log time)', group: 'Log replay (--log):' },
-  'reorder-window': { type: 'string', default: '60s', describe: 'how far out of order log lines may be (log time)', group: 'Log replay (--log):' },
-  'max-endpoints': { type: 'number', default: 20, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: 'Log replay (--log):' },
+  [JITTER.name]: JITTER.option,
+  [REORDER_WINDOW.name]: REORDER_WINDOW.option,
+  'max-endpoints': { type: 'number', default: LOG_REPLAY_DEFAULTS.maxEndpoints, describe: 'endpoints reported by template (the busiest); the rest are `other`', group: 'Log replay (--log):' },
 };
 
 /** The log part of `runLogReplay`'s options from the flags. */
 export const readLogReplayArgs = (argv: Record<string, unknown>): LogReplayRunOptions['replay'] => {
   const { tenantSegments, ...filter } = readLogFilterArgs(argv);
-  const zeroOk = (name: string): number | undefined => (argv[name] === undefined ? undefined : durationFlagMs(`--${name}`, argv[name], { zeroOk: true }));
-  const jitterMs = zeroOk('jitter');
-  const reorderWindowMs = zeroOk('reorder-window');
+  const jitterMs = JITTER.read(argv) ?? undefined;
+  const reorderWindowMs = REORDER_WINDOW.read(argv) ?? undefined;
   return {
     source: readLogSourceArgs(argv),
     filter,

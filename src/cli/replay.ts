@@ -4,15 +4,15 @@
  * and the report. Thin: parses flags, calls `runReplay`, prints.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { durationFlagMs } from '../core/duration.js';
 import { InputError, inputError } from '../core/errors.js';
 import { flagProblems } from '../engine/preflight.js';
-import { checkOutputDir, checkOutputFile } from '../core/out-paths.js';
-import { checkTransformFlags } from '../scenario/profile.js';
+import { checkOutputFile } from '../core/out-paths.js';
+import { RUN_DEFAULTS } from '../engine/defaults.js';
 import { formatLive } from '../engine/live.js';
 import type { runReplay } from '../app/replay.js';
 import type { DemoTarget } from '../demo/first-run.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario } from '../demo/defaults.js';
+import { ALLOW_REMOTE, DURATION, durationFlag, FORCE, GRACE, option, OUT, positiveNumber, RATE_SCALE, readOutDir, SLO, SPEED, TARGET } from './flags.js';
 import { logReplayFlags, readLogReplayArgs } from './log-options.js';
 import { paint as paintFor, wrap } from '../report/format.js';
 import { err, out, streamColumns, terminalWidth, useColor } from './output.js';
@@ -43,12 +43,8 @@ interface ReplayArgs {
   force: boolean;
 }
 
-const durationFlag = (flag: string, v: string | undefined): number | null => (v === undefined ? null : durationFlagMs(flag, v));
-
-const positive = (flag: string, v: number, integer = false): number => {
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw inputError(flag, `expected a ${integer ? 'whole ' : ''}number > 0, got ${v}`);
-  return v;
-};
+const TIMEOUT = durationFlag('timeout', { describe: 'request timeout [the scenario\'s `timeout`, 30s]' });
+const whole = (flag: string, v: number): number => positiveNumber(flag, v, { integer: true });
 
 /**
  * Live view on stderr (so stdout stays clean). On a TTY: redrawn in place
@@ -104,21 +100,22 @@ const checkReplayFlags = (a: ReplayArgs) => {
   // Flags that would only fail after the load was sent are refused before anything starts (the demo included).
   const flagged = flagProblems(a.slo, a.pg ?? null, a['out-prometheus'] ?? null);
   if (flagged.length > 0) throw new InputError(flagged, { code: 'PS_PREFLIGHT', hint: 'nothing was sent: fix the flags named above and run again' });
-  checkTransformFlags({ speed: a.speed, rateScale: a['rate-scale'] }, { zeroScale: true });
+  const speed = SPEED.read(a);
+  const rateScale = RATE_SCALE.read(a);
   // Outputs are checked before anything starts (the demo, the inputs); replayPlan creates them before the first request.
-  if (a.out !== undefined) checkOutputDir(a.out, '--out', a.force);
+  readOutDir(a);
   if (a['log-requests'] !== undefined) checkOutputFile(a['log-requests'], '--log-requests', a.force);
   if (a.junit !== undefined) checkOutputFile(a.junit, '--junit', true);
   return {
-    speed: a.speed,
-    rateScale: a['rate-scale'],
-    durationMs: durationFlag('--duration', a.duration),
-    workers: positive('--workers', a.workers, true),
-    connections: positive('--connections', a.connections ?? (a.target === undefined && a.log === undefined ? DEMO_CONNECTIONS : 100), true),
-    maxInflight: a['max-inflight'] === 0 ? null : positive('--max-inflight', a['max-inflight'], true),
-    timeoutMs: durationFlag('--timeout', a.timeout),
-    graceMs: durationFlag('--grace', a.grace) ?? 5000,
-    instances: positive('--instances', a.instances, true),
+    speed,
+    rateScale,
+    durationMs: DURATION.read(a),
+    workers: whole('--workers', a.workers),
+    connections: whole('--connections', a.connections ?? (a.target === undefined && a.log === undefined ? DEMO_CONNECTIONS : RUN_DEFAULTS.connections)),
+    maxInflight: a['max-inflight'] === 0 ? null : whole('--max-inflight', a['max-inflight']),
+    timeoutMs: TIMEOUT.read(a),
+    graceMs: GRACE.read(a) ?? RUN_DEFAULTS.graceMs,
+    instances: whole('--instances', a.instances),
   };
 };
 
@@ -155,27 +152,27 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .usage('$0 replay --scenario S --profile P --target URL [--out DIR] [options]')
       .option('scenario', { type: 'string', describe: 'scenario file or name (./scenarios, then the package\'s)' })
       .option('profile', { type: 'string', describe: 'profile file or name (./profiles, then the package\'s: monday-9am, post-deploy-cold, spike-3x, steady, breakpoint)' })
-      .option('target', { type: 'string', describe: 'base URL of the service under test (loopback/private networks only unless --allow-remote)' })
-      .option('out', { type: 'string', describe: 'run directory [runs/<profile>-<timestamp>]' })
+      .option(...option(TARGET))
+      .option(...option(OUT, { describe: 'run directory [runs/<profile>-<timestamp>]' }))
       .option('data', { type: 'string', describe: 'dataset directory from `prodshape generate` (its manifest.json gives tenants)' })
       .option('log', { type: 'string', describe: 'replay an access log instead of a profile' })
-      .option('speed', { type: 'number', defaultDescription: '1; without --target, about 2 minutes', describe: 'compress time: 10 plays a 60-minute profile in 6 minutes' })
-      .option('rate-scale', { type: 'number', defaultDescription: '1; without --target, fitted to the demo', describe: 'multiply every rate' })
-      .option('duration', { type: 'string', describe: 'stop after this long (after --speed), e.g. 90s' })
-      .option('workers', { type: 'number', default: 1, describe: 'worker threads sharing the schedule' })
-      .option('connections', { type: 'number', defaultDescription: '100; 1000 against the bundled demo', describe: 'connections to the target (split between workers)' })
-      .option('max-inflight', { type: 'number', default: 10_000, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
-      .option('timeout', { type: 'string', describe: 'request timeout [the scenario\'s `timeout`, 30s]' })
-      .option('grace', { type: 'string', default: '5s', describe: 'after Ctrl-C, SIGTERM or a dead target, how long in-flight requests may finish (those still waiting then count as aborted)' })
+      .option(...option(SPEED, { defaultDescription: `${RUN_DEFAULTS.speed}; without --target, about 2 minutes` }))
+      .option(...option(RATE_SCALE, { defaultDescription: `${RUN_DEFAULTS.rateScale}; without --target, fitted to the demo` }))
+      .option(...option(DURATION))
+      .option('workers', { type: 'number', default: RUN_DEFAULTS.workers, describe: 'worker threads sharing the schedule' })
+      .option('connections', { type: 'number', defaultDescription: `${RUN_DEFAULTS.connections}; ${DEMO_CONNECTIONS} against the bundled demo`, describe: 'connections to the target (split between workers)' })
+      .option('max-inflight', { type: 'number', default: RUN_DEFAULTS.maxInflight, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
+      .option(...option(TIMEOUT))
+      .option(...option(GRACE))
       .option('seed', { type: 'string', describe: 'seed of every random choice [random; recorded in run.json]' })
-      .option('slo', { type: 'string', array: true, default: [] as string[], describe: "SLO to check, repeatable: 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%'" })
+      .option(...option(SLO, { default: [] as string[] }))
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
       .option('log-requests', { type: 'string', describe: 'write every request (intended time, latency, status, endpoint, tenant) as NDJSON to FILE' })
-      .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target outside loopback and private networks' })
+      .option(...option(ALLOW_REMOTE))
       .option('out-prometheus', { type: 'string', describe: "after the run, remote-write its per-second rates, errors and p50/p95/p99 per endpoint to this URL (a Prometheus with --web.enable-remote-write-receiver: http://HOST:9090/api/v1/write)" })
       .option('pg', { type: 'string', describe: 'PostgreSQL to observe (pg_stat_statements, pg_stat_activity, EXPLAIN) [the scenario\'s observe.postgres.url]' })
-      .option('instances', { type: 'number', default: 1, describe: 'copies of the service behind one database (capacity math)' })
-      .option('force', { type: 'boolean', default: false, describe: 'write into a non-empty --out directory (replacing a previous run\'s files) and over an existing --log-requests file' })
+      .option('instances', { type: 'number', default: RUN_DEFAULTS.instances, describe: 'copies of the service behind one database (capacity math)' })
+      .option(...option(FORCE, { describe: 'write into a non-empty --out directory (replacing a previous run\'s files) and over an existing --log-requests file' }))
       .example('$0 replay --scenario saas-orders --data data/ --profile spike-3x --target http://127.0.0.1:8080', 'a dataset from prodshape generate, replayed against your staging service')
       .example('$0 replay --scenario demo --data DIR --profile monday-9am --target http://127.0.0.1:7878 --speed 30 --slo "p99<300ms"', 'against `prodshape demo` (it prints its dataset DIR)')
       .example('$0 replay --log access.log.gz --target http://127.0.0.1:8080 --speed 100 --rate-scale 3', ''),
@@ -194,15 +191,15 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         ...(a.target !== undefined ? { target: a.target } : demo !== null ? { target: demo.url } : {}),
         ...(a.out !== undefined ? { outDir: a.out } : {}),
         dataDir: a.data ?? demo?.dataDir ?? null,
-        speed: speed ?? demo?.speed ?? 1,
-        rateScale: rateScale ?? demo?.rateScale ?? 1,
+        speed: speed ?? demo?.speed ?? RUN_DEFAULTS.speed,
+        rateScale: rateScale ?? demo?.rateScale ?? RUN_DEFAULTS.rateScale,
         durationMs: flags.durationMs, workers: flags.workers, connections: flags.connections, maxInflight: flags.maxInflight,
         timeoutMs: flags.timeoutMs, graceMs: flags.graceMs, instances: flags.instances,
         seed,
-        slo: a.slo,
+        slo: SLO.read(a),
         junitFile: a.junit ?? null,
         logRequestsFile: a['log-requests'] ?? null,
-        allowRemote: a['allow-remote'],
+        allowRemote: ALLOW_REMOTE.read(a),
         // The demo's PostgreSQL (the embedded server, or DATABASE_URL) is observed like a user's staging database.
         pgUrl: a.pg ?? demo?.child.pgUrl ?? null,
         outPrometheus: a['out-prometheus'] ?? null,

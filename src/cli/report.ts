@@ -11,6 +11,7 @@ import { inputError } from '../core/errors.js';
 import { ensureOutputFile } from '../core/out-paths.js';
 import { analyzeObservedRun, finishObservedRun, rereadPrometheusFor, writeObservedReports } from '../app/report.js';
 import { exitCodeOf } from '../report/index.js';
+import { ALLOW_REMOTE, FORCE, option, OUT, SLO } from './flags.js';
 import { importK6ForReport } from './k6.js';
 import { err, out, terminalWidth, useColor } from './output.js';
 
@@ -32,15 +33,15 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   builder: (y: Argv) =>
     y
       .positional('dir', { type: 'string', describe: 'run directory written by `prodshape replay --out DIR`' })
-      .option('slo', { type: 'string', array: true, describe: "SLO to check instead of the run's own (run.json): 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%' (repeatable)" })
+      .option(...option(SLO, { describe: "SLO to check instead of the run's own (run.json): 'p99<300ms', 'list-orders:p95<100ms', 'errors<1%' (repeatable)" }))
       .option('junit', { type: 'string', describe: 'also write JUnit XML (one test case per SLO) to this file' })
       .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout instead of the summary' })
       .option('html', { type: 'boolean', default: true, describe: 'write report.html (--no-html to skip)' })
       .option('from-k6', { type: 'string', array: true, describe: 'import k6 results (k6 run --out json=FILE, .gz too; one file per runner) into --out DIR, then report' })
-      .option('out', { type: 'string', describe: 'with --from-k6: the run directory to create' })
-      .option('force', { type: 'boolean', default: false, describe: 'with --from-k6: import into a non-empty --out directory (a previous run\'s files in it are replaced)' })
+      .option(...option(OUT, { describe: 'with --from-k6: the run directory to create' }))
+      .option(...option(FORCE, { describe: 'with --from-k6: import into a non-empty --out directory (a previous run\'s files in it are replaced)' }))
       .option('prometheus', { type: 'string', describe: "read the run's pool gauges again from this Prometheus server (base URL; the queries of the run's observe.prometheus_server)" })
-      .option('allow-remote', { type: 'boolean', default: false, describe: 'with --prometheus: allow a server outside loopback and private networks' })
+      .option(...option(ALLOW_REMOTE, { describe: 'with --prometheus: allow a server outside loopback and private networks' }))
       .example('$0 report runs/monday', 're-render a run')
       .example("$0 report runs/monday --slo 'p99<300ms' --junit junit.xml", 'check an SLO in CI')
       .example('$0 report runs/monday --prometheus http://127.0.0.1:9090', "re-read the run's pool gauges from a Prometheus server, then re-render")

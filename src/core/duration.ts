@@ -31,21 +31,45 @@ export const parseDurationMs = (value: unknown): number | null => {
   return Number.isFinite(totalMs) ? totalMs : null;
 };
 
-/** Formats milliseconds compactly for people: `850ms`, `12.5s`, `3m20s`, `1h05m`. */
+/**
+ * Formats milliseconds compactly for people (how long something took or will
+ * take): `850ms`, `12.5s`, `3m20s`, `1h05m`, `3d 11h`.
+ */
 export const formatDurationMs = (ms: number): string => {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
   const totalS = Math.round(ms / 1000);
   if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, '0')}s`;
-  return `${Math.floor(totalS / 3600)}h${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}m`;
+  if (totalS < 86_400) return `${Math.floor(totalS / 3600)}h${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(totalS / 86_400)}d ${Math.floor((totalS % 86_400) / 3600)}h`;
 };
 
-/** Formats a latency in milliseconds for tables: `0.84 ms`, `41 ms`, `2.1 s`. */
-export const formatLatencyMs = (ms: number | null): string => {
-  if (ms === null || !Number.isFinite(ms)) return '-';
+/**
+ * Milliseconds as a duration files and flags accept (parseDurationMs reads it
+ * back exactly), in the largest exact unit: `1h`, `90m`, `45s`, `1500ms`.
+ */
+export const formatExactDurationMs = (ms: number): string => {
+  const r = Math.round(ms);
+  if (r > 0 && r % 3_600_000 === 0) return `${r / 3_600_000}h`;
+  if (r > 0 && r % 60_000 === 0) return `${r / 60_000}m`;
+  if (r % 1000 === 0) return `${r / 1000}s`;
+  return `${r}ms`;
+};
+
+/** A latency in milliseconds for tables and sentences: `0.84 ms`, `41 ms`, `2.10 s`, `12.5 s`; `-` for null. */
+export const fmtMs = (ms: number | null | undefined): string => {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+};
+
+/** An offset into a run, in seconds: `4.5 s`, `45 s`, `2m05s`; `-` for null. */
+export const fmtS = (s: number | null | undefined): string => {
+  if (s === null || s === undefined) return '-';
+  if (s < 120) return `${+s.toFixed(s < 10 && s % 1 !== 0 ? 1 : 0)} s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
 };
 
 /** Longest duration a flag accepts: 30 days, in ms (no run means more). */

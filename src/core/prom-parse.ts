@@ -10,6 +10,7 @@
  * strict per line, and reports the lines it could not read instead of throwing,
  * so one bad line does not lose a scrape.
  */
+import { escapeLabelValue } from './prom-text.js';
 
 export interface Sample {
   name: string;
@@ -98,13 +99,11 @@ export const parseExposition = (text: string): ParsedExposition => {
   return { samples, types, errors };
 };
 
-const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
 /** The series key stored in metrics.ndjson: `name`, or `name{a="x",b="y"}` with labels sorted by name. */
 export const seriesKey = (name: string, labels: Record<string, string>): string => {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return name;
-  return `${name}{${keys.map((k) => `${k}="${escapeLabel(labels[k] ?? '')}"`).join(',')}}`;
+  return `${name}{${keys.map((k) => `${k}="${escapeLabelValue(labels[k] ?? '')}"`).join(',')}}`;
 };
 
 /** Splits a series key back into its metric name and label text (`{…}` or ''). */

@@ -1,20 +1,51 @@
 /**
  * Seeded random sources. Every random choice prodshape makes (data, arrivals,
  * tenant picks) comes from one of these, so a seed reproduces a run's inputs
- * exactly. `alea` from seedrandom: fast, 32-bit state, good statistics.
+ * exactly.
+ *
+ * The generator is sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG from
+ * PractRand: 128 bits of state, 32-bit output, passes PractRand and TestU01's
+ * BigCrush), inlined here because it is a dozen lines. Its state comes from
+ * the first 16 bytes of SHA-256 of `seed/stream`, so every stream name gets
+ * 128 independent seed bits (no 32-bit seed collisions between streams), and
+ * the first 12 outputs are thrown away as PractRand's own seeding does.
+ * Outputs are multiples of 2^-32 on [0, 1). docs/benchmarks.md ("Random
+ * numbers") has why this and not pure-rand: it is faster for our use.
  */
-import seedrandom from 'seedrandom';
+import { createHash } from 'node:crypto';
 
 /** A uniform random source on [0, 1). */
 export type Rng = () => number;
+
+const TWO_POW_32 = 4294967296;
+const WARM_UP_DRAWS = 12;
+
+/** sfc32 on four 32-bit words of state; each call returns a uniform double on [0, 1) with 32 random bits. */
+export const sfc32 = (a0: number, b0: number, c0: number, d0: number): Rng => {
+  let a = a0 | 0;
+  let b = b0 | 0;
+  let c = c0 | 0;
+  let d = d0 | 0;
+  return () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / TWO_POW_32;
+  };
+};
 
 /**
  * Creates a seeded source. `stream` names an independent sub-stream, so adding
  * draws to one part of the program never shifts another's (e.g. `orders/chunk-3`).
  */
 export const createRng = (seed: number | string, stream = ''): Rng => {
-  const prng = seedrandom.alea(`${seed}/${stream}`);
-  return () => prng();
+  const h = createHash('sha256').update(`${seed}/${stream}`).digest();
+  const rng = sfc32(h.readUInt32LE(0), h.readUInt32LE(4), h.readUInt32LE(8), h.readUInt32LE(12));
+  for (let k = 0; k < WARM_UP_DRAWS; k++) rng();
+  return rng;
 };
 
 /** Uniform integer in [0, n). */

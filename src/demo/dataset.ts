@@ -17,6 +17,7 @@ import { VERSION } from '../core/version.js';
 import { dataSpecHash, generateToDir, readManifest, type Manifest } from '../data/index.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { inputError } from '../core/errors.js';
+import { fmtS } from '../core/duration.js';
 
 /**
  * Default dataset size per backend. Embedded PGlite: scale 3 (6,000 tenants,
@@ -80,7 +81,7 @@ export const ensureDataset = async (opts: DatasetOptions = {}): Promise<Dataset>
       // Another process may have finished the same dataset first: use it.
       if (!existsSync(manifestFile)) throw e;
     }
-    opts.log?.(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    opts.log?.(`generated in ${fmtS((Date.now() - t0) / 1000)}`);
   }
   return { key, dir, manifestFile, manifest: await readManifest(manifestFile), files: filesIn(dir) };
 };

@@ -73,6 +73,24 @@ export class PoolTimeoutError extends Error {
   }
 }
 
+/**
+ * A connection from `acquire`, the wait told to `onAcquired` (ms on `clock`);
+ * an error `isTimeout` recognises becomes a PoolTimeoutError. Both backends acquire through it.
+ */
+export const acquireTimed = async <C>(
+  clock: Clock, acquireTimeoutMs: number, acquire: () => Promise<C>, isTimeout: (e: unknown) => boolean, onAcquired?: (waitMs: number) => void,
+): Promise<C> => {
+  const t0 = clock.nowMs();
+  let conn: C;
+  try {
+    conn = await acquire();
+  } catch (e) {
+    throw isTimeout(e) ? new PoolTimeoutError(acquireTimeoutMs) : e;
+  }
+  onAcquired?.(clock.nowMs() - t0);
+  return conn;
+};
+
 /** The default pool size: small on purpose, so a 3x spike queues on it. */
 export const DEFAULT_POOL_SIZE = 4;
 
@@ -119,15 +137,8 @@ export const openPostgres = async (url: string, opts: DbOptions = {}): Promise<D
     poolSize,
     clock,
     withConnection: async (fn, onAcquired) => {
-      const t0 = clock.nowMs();
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (e) {
-        if (acquireTimeoutMs > 0 && /timeout exceeded when trying to connect/i.test(errorMessage(e))) throw new PoolTimeoutError(acquireTimeoutMs);
-        throw e;
-      }
-      onAcquired?.(clock.nowMs() - t0);
+      const client = await acquireTimed(clock, acquireTimeoutMs, () => pool.connect(),
+        (e) => acquireTimeoutMs > 0 && /timeout exceeded when trying to connect/i.test(errorMessage(e)), onAcquired);
       let failed: unknown;
       try {
         return await fn({ query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await client.query<R>(sql, params as unknown[] | undefined)).rows });

@@ -22,12 +22,12 @@ import { scenarioPlan } from '../traffic/scenario-plan.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { buildTenantTable, tenantsFromManifest, type TenantTable } from '../traffic/tenants.js';
 import type { Stage } from '../scenario/profile.js';
-import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { resolveNamed } from '../core/paths.js';
 import { inputError } from '../core/errors.js';
 import { loadProfile, peakRateRps, profileDurationMs } from '../scenario/profile.js';
 import { createRng, type Rng } from '../core/rng.js';
+import { monotonicClock, type Clock, type WaitClock } from '../core/clock.js';
 import { readManifest, type Manifest } from '../data/manifest.js';
 import { loadScenario, type Scenario } from '../scenario/scenario.js';
 import { DEMO_SCENARIO_FILE } from './defaults.js';
@@ -35,6 +35,7 @@ import { leftBaseline, PROBE_ACHIEVED_RATIO } from '../analyze/thresholds.js';
 
 export { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, DEMO_SCENARIO_FILE, isDemoScenario } from './defaults.js';
 import { startDemoChild, type DemoChild, type DemoChildOptions } from './child.js';
+import { fmtS } from '../core/duration.js';
 
 /**
  * Where the first run puts a profile's peak rate, as a share of the demo's
@@ -104,13 +105,13 @@ export const mixSampler = (scenario: Scenario, manifest: Manifest, rng: Rng): ((
  * passed; returns completed requests and errors. Through an undici Pool (as
  * the engine sends): `fetch` costs enough CPU per request to measure itself.
  */
-const closedLoop = async (url: string, concurrency: number, next: () => string | null, durationMs: number): Promise<{ done: number; errors: number; ms: number }> => {
+const closedLoop = async (url: string, concurrency: number, next: () => string | null, durationMs: number, clock: Clock): Promise<{ done: number; errors: number; ms: number }> => {
   const pool = new Pool(url, { connections: concurrency });
-  const t0 = performance.now();
+  const t0 = clock.nowMs();
   let done = 0;
   let errors = 0;
   const loop = async (): Promise<void> => {
-    for (let path = next(); path !== null && performance.now() - t0 < durationMs; path = next()) {
+    for (let path = next(); path !== null && clock.nowMs() - t0 < durationMs; path = next()) {
       const r = await pool.request({ method: 'GET', path });
       await r.body.dump();
       if (r.statusCode < 400) done++;
@@ -122,7 +123,7 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
   } finally {
     await pool.close();
   }
-  return { done, errors, ms: performance.now() - t0 };
+  return { done, errors, ms: clock.nowMs() - t0 };
 };
 
 /**
@@ -131,12 +132,13 @@ const closedLoop = async (url: string, concurrency: number, next: () => string |
  * `roundMs` after a short warm-up (a machine shared with other work gives
  * noisy rounds; the median ignores one bad one).
  */
-export const measureCapacityRps = async (url: string, next: () => MixRequest, opts: { concurrency: number; rounds?: number; roundMs?: number }): Promise<number> => {
+export const measureCapacityRps = async (url: string, next: () => MixRequest, opts: { concurrency: number; rounds?: number; roundMs?: number; clock?: Clock }): Promise<number> => {
   const path = (): string => next().path;
-  await closedLoop(url, opts.concurrency, path, 300);
+  const clock = opts.clock ?? monotonicClock;
+  await closedLoop(url, opts.concurrency, path, 300, clock);
   const rates: number[] = [];
   for (let i = 0; i < (opts.rounds ?? 3); i++) {
-    const r = await closedLoop(url, opts.concurrency, path, opts.roundMs ?? 1000);
+    const r = await closedLoop(url, opts.concurrency, path, opts.roundMs ?? 1000, clock);
     rates.push((r.done / r.ms) * 1000);
   }
   rates.sort((a, b) => a - b);
@@ -173,7 +175,7 @@ export const probeKneeRps = (seconds: readonly ProbeSecond[]): number | null => 
  * 2-core machine. Library calls only (plan, engine); the engine's own
  * recording goes to a temporary directory, removed after.
  */
-export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable; scenario: Scenario; guessRps: number }): Promise<number> => {
+export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable; scenario: Scenario; guessRps: number; clock?: WaitClock }): Promise<number> => {
   const dir = await mkdtemp(join(tmpdir(), 'prodshape-probe-'));
   try {
     const endpoints = opts.scenario.endpoints.filter((e) => e.method === 'GET');
@@ -189,7 +191,7 @@ export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable
       onLive: (s) => seconds.push({ offeredRps: s.offeredRps, achievedRps: s.achievedRps, p50Ms: s.p50Ms }),
       log: () => undefined,
     });
-    await drained(opts.url, 20_000);
+    await drained(opts.url, 20_000, opts.clock ?? monotonicClock);
     return probeKneeRps(seconds) ?? toRps;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -200,12 +202,12 @@ export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable
 const PROBE_MS = 12_000;
 
 /** Waits (at most `timeoutMs`) until nothing waits for the demo's pool: the probe's backlog is served. */
-const drained = async (url: string, timeoutMs: number): Promise<void> => {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
+const drained = async (url: string, timeoutMs: number, clock: WaitClock): Promise<void> => {
+  const t0 = clock.nowMs();
+  while (clock.nowMs() - t0 < timeoutMs) {
     const h = (await (await fetch(`${url}/healthz`)).json()) as { pool?: { inUse?: number; waiting?: number } };
     if ((h.pool?.waiting ?? 0) === 0 && (h.pool?.inUse ?? 0) === 0) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await clock.sleep(200);
   }
 };
 
@@ -245,7 +247,7 @@ export const prepareDemoTarget = async (opts: DemoTargetOptions): Promise<DemoTa
   try {
     const manifest = await readManifest(join(child.dataDir, 'manifest.json'));
     const scenario = await loadScenario(DEMO_SCENARIO_FILE);
-    const warm = child.warm === null ? 'started cold' : `the biggest ${child.warm.tenants} tenants' dashboards cached (${child.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${(child.warm.ms / 1000).toFixed(1)} s)`;
+    const warm = child.warm === null ? 'started cold' : `the biggest ${child.warm.tenants} tenants' dashboards cached (${child.warm.source === 'snapshot' ? 'restored from the cache directory' : 'computed'} in ${fmtS(child.warm.ms / 1000)})`;
     log(`demo at ${child.url} (${child.embeddedPg ? 'embedded PostgreSQL' : child.backend}, pool ${child.poolSize}); ${warm}`);
     let capacityRps: number | null = null;
     let rateScale = opts.rateScale ?? null;

@@ -16,6 +16,7 @@ import { openPostgres, type DbOptions, type DemoDb } from './db.js';
 import { openPglite } from './pglite.js';
 import type { Dataset } from './dataset.js';
 import { AFTER_LOAD, CREATE_TABLES, DROP_SCHEMA, LOADS, META_TABLE, SCHEMA_VERSION } from './sql.js';
+import { fmtS } from '../core/duration.js';
 
 export interface PrepareOptions extends DbOptions {
   dataset: Dataset;
@@ -67,7 +68,7 @@ const preparePostgres = async (url: string, opts: PrepareOptions): Promise<DemoD
       const t0 = Date.now();
       opts.log?.(`loading ${opts.dataset.manifest.tables.orders ?? 0} orders into PostgreSQL`);
       await loadDataset(db, opts.dataset);
-      opts.log?.(`loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      opts.log?.(`loaded in ${fmtS((Date.now() - t0) / 1000)}`);
     }
     return db;
   } catch (e) {
@@ -100,7 +101,7 @@ const preparePglite = async (opts: PrepareOptions): Promise<DemoDb> => {
     await db.close();
     throw e;
   }
-  opts.log?.(`loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  opts.log?.(`loaded in ${fmtS((Date.now() - t0) / 1000)}`);
   return db;
 };
 

@@ -12,7 +12,7 @@ import { monotonicClock } from '../core/clock.js';
 import { RunError, errorMessage } from '../core/errors.js';
 import { startModuleWorker } from '../core/module-start.js';
 import { GateTimeoutError, createGate } from './gate.js';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_POOL_SIZE, PoolTimeoutError, type DbOptions, type DemoDb, type Row } from './db.js';
+import { acquireTimed, DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_POOL_SIZE, type DbOptions, type DemoDb, type Row } from './db.js';
 import type { WorkerCommand, WorkerInit, WorkerReply, WorkerRequest } from './pglite-protocol.js';
 
 /** An error PGlite raised: carries the SQLSTATE `code` like node-postgres's errors. */
@@ -109,14 +109,7 @@ export const openPglite = async (opts: PgliteOptions = {}): Promise<PgliteDb> =>
     poolSize,
     clock,
     withConnection: async (fn, onAcquired) => {
-      const t0 = clock.nowMs();
-      let release: () => void;
-      try {
-        release = await gate.acquire(acquireTimeoutMs);
-      } catch (e) {
-        throw e instanceof GateTimeoutError ? new PoolTimeoutError(acquireTimeoutMs) : e;
-      }
-      onAcquired?.(clock.nowMs() - t0);
+      const release = await acquireTimed(clock, acquireTimeoutMs, () => gate.acquire(acquireTimeoutMs), (e) => e instanceof GateTimeoutError, onAcquired);
       try {
         return await fn({ query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await send({ op: 'query', sql, params: [...(params ?? [])] })) as R[] });
       } finally {

@@ -228,8 +228,8 @@ const adminRoutes = (s: DemoState): Route[] => [
 /** /metrics, /healthz and / (which lists `routes`, itself included once the list is complete). */
 const serviceRoutes = (s: DemoState, routes: Route[]): Route[] => [
   route('GET', '/metrics', async (_p, _url, res) => {
-    const text = await s.metrics.registry.metrics();
-    res.writeHead(200, { 'content-type': s.metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+    const text = await s.metrics.scrape();
+    res.writeHead(200, { 'content-type': s.metrics.contentType, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }),
   route('GET', '/healthz', (_p, _url, res) => {

@@ -7,14 +7,12 @@
  * share on fake time (test/engine/fake-clock.ts).
  */
 
-import type { Clock } from '../core/clock.js';
+import { realAfter, realSleep, type WaitClock } from '../core/clock.js';
 
-/** Time and waits of a share: a core Clock whose origin is the run's time zero, plus the waits. Injectable for tests. */
-export interface RunClock extends Clock {
+/** Time and waits of a run and its shares: a core WaitClock whose origin is the run's time zero, plus the scheduler's waits. Injectable for tests. */
+export interface RunClock extends WaitClock {
   /** Milliseconds since the run's time zero (negative before it). */
   nowMs(): number;
-  /** Resolves after about `ms` (a timer: >= 1 ms granularity, often late under load). */
-  sleep(ms: number): Promise<void>;
   /** Resolves after pending I/O callbacks ran (one turn of the event loop). */
   yieldIo(): Promise<void>;
   /** Blocks the thread for `ms` (sub-millisecond, no CPU, no I/O meanwhile). Keep it short. */
@@ -33,7 +31,6 @@ export const nap = (ms: number): void => {
   if (ms > 0) Atomics.wait(napCell, 0, 0, ms);
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const yieldIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const every = (ms: number, fn: () => void): (() => void) => {
   const timer = setInterval(fn, ms);
@@ -43,5 +40,5 @@ const every = (ms: number, fn: () => void): (() => void) => {
 /** A real clock whose zero is the epoch time `t0EpochMs`. */
 export const createRunClock = (t0EpochMs: number): RunClock => {
   const offset = performance.timeOrigin - t0EpochMs;
-  return { nowMs: () => offset + performance.now(), sleep, yieldIo, nap, every };
+  return { nowMs: () => offset + performance.now(), sleep: realSleep, after: realAfter, yieldIo, nap, every };
 };

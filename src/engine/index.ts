@@ -14,6 +14,7 @@
  * See docs/replay.md for the run directory and the flags.
  */
 export type { Observer, RunContext } from './observer.js';
+export { RUN_DEFAULTS } from './defaults.js';
 export { runPlan, LAG_WARN_MS, type RunPlanOptions, type RunResult, type LiveStatus } from './run.js';
 export { loadRecipe, type PlanFactory, type PlanRecipe, type PlanSource } from './plan-source.js';
 export { checkTargetAllowed, checkTargetReachable, isLocalAddress, parseTarget, publicTarget, resolveTarget, type ResolvedTarget } from './target.js';

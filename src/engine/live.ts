@@ -16,7 +16,7 @@
  * Elapsed/total is never dropped; a line that still does not fit is cut to
  * `widthCols` (only below about 16 columns).
  */
-import { formatDurationMs, formatLatencyMs } from '../core/duration.js';
+import { formatDurationMs, fmtMs } from '../core/duration.js';
 import type { LiveStatus } from './live-totals.js';
 
 const rps = (x: number): string => (x >= 100 ? String(Math.round(x)) : x.toFixed(1));
@@ -48,8 +48,8 @@ export interface LiveOptions {
 /** One piece of a line: its plain text, and whether it is painted red. */
 interface Piece { text: string; alarm: boolean }
 
-/** A latency in ms as `formatLatencyMs` writes it; short: without the space before the unit (`44ms`). */
-const latency = (ms: number | null, short: boolean): string => (short ? formatLatencyMs(ms).replace(' ', '') : formatLatencyMs(ms));
+/** A latency in ms as `fmtMs` writes it; short: without the space before the unit (`44ms`). */
+const latency = (ms: number | null, short: boolean): string => (short ? fmtMs(ms).replace(' ', '') : fmtMs(ms));
 
 /** `nine-am-ramp 3/6` (`stage 3/6` when unnamed). */
 const stageText = (st: NonNullable<LiveStatus['stage']>): string => {

@@ -20,11 +20,11 @@ import type { ErrorClass, EventRecord, RunMeta } from '../run/format.js';
 import { createHistogram, maxMs, percentileMs, type Histogram } from '../run/histogram.js';
 import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
-import { epochNowMs, nap } from './clock.js';
-import { fireEvent } from './events.js';
+import { createRunClock, type RunClock } from './clock.js';
+import { scheduleEvents } from './event-timers.js';
 import { createLiveTotals, type LiveStatus } from './live-totals.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
-import { createObserverSet, type ObserverSet } from './observer-set.js';
+import { createObserverSet } from './observer-set.js';
 import type { PlanSource } from './plan-source.js';
 import { emptyErrorCounts, type ShareTotals, type TrackedTenant } from './recorder.js';
 import { createRunDir, type RunDirWriter } from './run-dir.js';
@@ -33,6 +33,7 @@ import { createShares, type MainSink, type ShareHandle } from './shares.js';
 import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
 import { r3 as round3 } from '../core/round.js';
+import { RUN_DEFAULTS } from './defaults.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
 export const LAG_WARN_MS = 5;
@@ -99,6 +100,8 @@ export interface RunPlanOptions {
    * `http` actions go through `dispatcher`. Without it, connections resolve names themselves.
    */
   reach?: { pins: PinnedHost[]; dispatcher: Dispatcher };
+  /** The main thread's clock from time zero (`t0EpochMs`): event timers and the live line [createRunClock; tests: fake time]. */
+  clock?: (t0EpochMs: number) => RunClock;
   /** Delay between the end of setup and time zero, ms [50 in process, 300 with workers]. */
   leadMs?: number;
 }
@@ -117,13 +120,13 @@ export interface RunResult {
 interface Settings { workers: number; connections: number; maxInflight: number | null; timeoutMs: number; graceMs: number }
 
 const settingsOf = (opts: RunPlanOptions): Settings => {
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workers = Math.max(1, Math.floor(opts.workers ?? RUN_DEFAULTS.workers));
   return {
     workers,
-    connections: Math.max(workers, opts.connections ?? 100),
-    maxInflight: opts.maxInflight === undefined ? 10_000 : opts.maxInflight,
-    timeoutMs: opts.timeoutMs ?? 30_000,
-    graceMs: opts.graceMs ?? 5000,
+    connections: Math.max(workers, opts.connections ?? RUN_DEFAULTS.connections),
+    maxInflight: opts.maxInflight === undefined ? RUN_DEFAULTS.maxInflight : opts.maxInflight,
+    timeoutMs: opts.timeoutMs ?? RUN_DEFAULTS.timeoutMs,
+    graceMs: opts.graceMs ?? RUN_DEFAULTS.graceMs,
   };
 };
 
@@ -195,29 +198,6 @@ const finishMeta = (meta: RunMeta, s: Summed, stopReason: string | null, planned
     log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
     log('         Latencies include the generator\'s own delay. Give it a CPU of its own (other processes compete for it), use --workers, or lower --rate-scale.');
   }
-};
-
-/** The profile's events, each fired on the main thread at its intended time (never early), then written and told to the observers. */
-const scheduleEvents = (opts: RunPlanOptions, t0EpochMs: number, io: {
-  dir: RunDirWriter; observers: ObserverSet; signal: AbortSignal; stopped: () => boolean; log: (line: string) => void;
-}): { timers: NodeJS.Timeout[]; records: EventRecord[]; running: Promise<void>[] } => {
-  const records: EventRecord[] = [];
-  const running: Promise<void>[] = [];
-  const nowMs = (): number => epochNowMs() - t0EpochMs;
-  const context = { target: opts.target, runDir: io.dir.dir, signal: io.signal, ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}) };
-  const timers = (opts.events ?? []).map((ev) => setTimeout(() => {
-    if (io.stopped()) return;
-    // Timers work in whole milliseconds and may fire a fraction early: never start an event before its time.
-    nap(Math.min(2, ev.atMs - nowMs()));
-    io.log(`event ${ev.action} at ${(ev.atMs / 1000).toFixed(1)}s`);
-    running.push(fireEvent(ev, opts.actions ?? {}, context, nowMs).then(async (rec) => {
-      records.push(rec);
-      io.log(`event ${rec.action}: ${rec.ok ? 'ok' : `failed (${rec.error ?? 'error'})`} in ${((rec.end_ms - rec.start_ms) / 1000).toFixed(2)} s`);
-      io.dir.event(rec);
-      await io.observers.onEvent(rec);
-    }));
-  }, Math.max(0, t0EpochMs + ev.atMs - epochNowMs())));
-  return { timers, records, running };
 };
 
 /** Creates the shares and waits until each is ready; on a failure stops them, removes the run directory and rethrows. */
@@ -305,11 +285,15 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   control = stops;
 
   for (const sh of shares) sh.start(t0EpochMs);
-  const events = scheduleEvents(opts, t0EpochMs, { dir: out, observers, signal: stops.eventSignal, stopped: () => stops.reason() !== null, log });
-  const liveTimer = setInterval(() => {
-    const status = live.tick(epochNowMs() - t0EpochMs, opts.plannedDurationMs);
+  const clock = opts.clock?.(t0EpochMs) ?? createRunClock(t0EpochMs);
+  const context = { target: opts.target, runDir: out.dir, signal: stops.eventSignal, ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}) };
+  const events = scheduleEvents(opts.events ?? [], opts.actions ?? {}, context, clock, {
+    write: (rec) => out.event(rec), told: (rec) => observers.onEvent(rec), stopped: () => stops.reason() !== null, log,
+  });
+  const stopLive = clock.every(1000, () => {
+    const status = live.tick(clock.nowMs(), opts.plannedDurationMs);
     if (status !== null) opts.onLive?.(status);
-  }, 1000);
+  });
 
   let results: Awaited<ShareHandle['done']>[];
   try {
@@ -320,8 +304,8 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     await Promise.allSettled(shares.map((sh) => sh.done));
     throw e;
   } finally {
-    clearInterval(liveTimer);
-    for (const t of events.timers) clearTimeout(t);
+    stopLive();
+    events.cancel();
     stops.detachAbort();
   }
   // Events still running: they end at their own timeout, or now on a forced stop.

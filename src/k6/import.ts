@@ -42,6 +42,7 @@ import { openLineBatches, openLines } from '../core/lines.js';
 import { parseK6Line, peekMetricName, type K6PointLine } from './k6-json.js';
 import { createWindowBuilder } from './window-builder.js';
 import { round3 } from '../core/round.js';
+import { fmtS } from '../core/duration.js';
 
 /** The metrics the importer reads; every other line is counted and skipped unparsed. */
 const USED = new Set(['http_req_duration', 'dropped_iterations', 'prodshape_meta', 'prodshape_tenant_rows']);
@@ -438,7 +439,7 @@ const runMetaOf = (s: ImportState, m: K6RunMetadata, t: ImportTimes, endpoints: 
   connections: 0,
   max_inflight: m.max_vus ?? null,
   interrupted: t.endsEarly,
-  interrupt_reason: t.endsEarly ? `the k6 results end ${((t.plannedS ?? 0) - t.measuredS).toFixed(1)} s before the profile does (k6 stopped early?)` : null,
+  interrupt_reason: t.endsEarly ? `the k6 results end ${fmtS((t.plannedS ?? 0) - t.measuredS)} before the profile does (k6 stopped early?)` : null,
   lag_ms: { p50: null, p99: null, max: null },
   extra: { imported_by: `prodshape ${VERSION}`, k6: k6Extra(s, m) },
 });

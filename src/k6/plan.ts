@@ -12,6 +12,7 @@
 import { InputError, type Problem } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { SECRET_HEADER } from '../core/secrets.js';
+import { fmtPct } from '../core/numbers.js';
 import { eventsForActions, expectedArrivals, peakRateRps, profileDurationMs, type Profile } from '../scenario/profile.js';
 import type { HttpMethod, Scenario, TenantPick } from '../scenario/scenario.js';
 import { compileScenarioRequests } from '../traffic/template.js';
@@ -24,31 +25,30 @@ import { formatK6Duration, profileToK6Arrival, sizeVus, type K6Arrival, type VuS
 /** A way of picking tenants: by rows or uniformly, among the tenants that have ids in `tables`. */
 export interface TenantPicker { mode: TenantPick; tables: string[] }
 
-export interface PlannedEndpoint {
-  name: string;
-  weight: number;
-  /** weight / total weight. */
-  share: number;
+/** An HTTP request as the script sends it (an endpoint's or an action's). */
+export interface PlannedHttp {
   method: HttpMethod;
   /** Templates as written in the scenario (the script compiles them). */
   path: string;
   headers: Record<string, string>;
   /** A JSON body template, a text body template, or none. */
   body: { json: unknown } | { text: string } | null;
-  /** Index into the plan's `pickers`, or null when nothing in the request names a tenant. */
-  picker: number | null;
   timeoutMs: number;
 }
 
-export interface PlannedAction {
+export interface PlannedEndpoint extends PlannedHttp {
+  name: string;
+  weight: number;
+  /** weight / total weight. */
+  share: number;
+  /** Index into the plan's `pickers`, or null when nothing in the request names a tenant. */
+  picker: number | null;
+}
+
+export interface PlannedAction extends PlannedHttp {
   name: string;
   /** Exported function the event scenario runs (`action_deploy`). */
   fn: string;
-  method: HttpMethod;
-  path: string;
-  headers: Record<string, string>;
-  body: { json: unknown } | { text: string } | null;
-  timeoutMs: number;
 }
 
 export interface PlannedEvent {
@@ -311,7 +311,7 @@ export const buildK6Plan = (inp: PlanInputs): PlanResult => {
   const { warnings, pickers } = b;
   const arrival = profileToK6Arrival(profile);
   if (arrival.rateRoundingError > 0) {
-    warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${(arrival.rateRoundingError * 100).toFixed(3)}%)`);
+    warnings.push(`rates were rounded to whole iterations per ${arrival.timeUnit} (largest error ${fmtPct(arrival.rateRoundingError, 3)})`);
   }
   const usesTenants = pickers.length > 0 && table !== null;
   // Replay tracks the same tenants (app/replay.ts): the heaviest, plus seeded samples of small and empty ones.

@@ -18,6 +18,7 @@
  * Pure.
  */
 import { round3 } from '../core/round.js';
+import { fmtInt } from '../core/numbers.js';
 
 export type HoldSource = 'pool-gauges' | 'pg-activity' | 'pg-statements';
 
@@ -143,7 +144,8 @@ const SOURCE_TEXT: Record<HoldSource, string> = {
   'pg-statements': 'query execution time from pg_stat_statements',
 };
 
-const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
+const n0 = fmtInt;
+/** A hold time in ms: one decimal below 10 (`6.0`), whole above. */
 const ms1 = (x: number): string => (x >= 10 ? n0(x) : x.toFixed(1));
 
 /** The capacity estimate and its sentence, or null when the run has no way to measure the hold time. */

@@ -16,6 +16,8 @@ import {
 } from './findings.js';
 import { ENABLE_STATEMENTS_HINT, runDeltas, topStatements } from './statements.js';
 import { ENABLE_DIGESTS_HINT } from './mysql-stats.js';
+import { fmtMs } from '../core/duration.js';
+import { fmtInt } from '../core/numbers.js';
 
 /** A diagnosis step as the observers fill it (the analysis adds step number, id and title). */
 export interface StepFinding {
@@ -42,8 +44,8 @@ export const shortSql = (sql: string, max = 110): string => {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 };
 const short = shortSql;
-const ms = (x: number | null): string => (x === null ? '?' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(2)} ms`);
-const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
+const ms = fmtMs;
+const n0 = fmtInt;
 
 const describeSlow = (q: SlowQuery): string =>
   `\`${short(q.query)}\` took ${Math.round(q.share * 100)}% of the database time there: ${n0(q.calls)} calls, mean ${ms(q.mean_exec_ms)}` +

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { PlanFlag } from './files.js';
 import { round3 } from '../core/round.js';
+import { fmtInt } from '../core/numbers.js';
 
 /** A node of EXPLAIN's JSON plan (the keys read here; PostgreSQL writes many more). */
 export interface PlanNode {
@@ -93,7 +94,7 @@ export const FLAG_LIMITS = {
   filterRatio: 10,
 } as const;
 
-const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+const fmt = fmtInt;
 
 /** Nodes that read all their input before returning a row: a Limit above them does not cut their input short. */
 const BLOCKING = new Set(['Sort', 'Hash', 'Aggregate', 'SetOp', 'Unique', 'WindowAgg', 'Materialize', 'Incremental Sort']);

@@ -6,8 +6,9 @@
  * `.num`, `.meta`); all text is escaped.
  */
 import type { Report } from '../analyze/index.js';
-import { fmtMs } from '../analyze/text.js';
-import { escapeHtml as h, fmtInt } from '../report/format.js';
+import { fmtMs } from '../core/duration.js';
+import { fmtInt } from '../core/numbers.js';
+import { escapeHtml as h } from '../report/format.js';
 import { shortSql } from './diagnosis.js';
 import type { DatabaseSection } from './findings.js';
 

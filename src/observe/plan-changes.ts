@@ -9,6 +9,8 @@ import type { EventRecord } from '../run/index.js';
 import type { PlanRecord } from './files.js';
 import { loadObserved, type Observed } from './observed.js';
 import { round3 } from '../core/round.js';
+import { fmtMs } from '../core/duration.js';
+import { fmtInt } from '../core/numbers.js';
 
 /** One plan change of a query in one bucket. */
 export interface PlanChange {
@@ -51,7 +53,6 @@ export const planChanges = (plans: readonly PlanRecord[]): PlanChange[] => {
 };
 
 const BUCKET_ORDER = ['biggest', 'median', 'empty', 'fixed'];
-const msText = (x: number | null): string => (x === null ? '?' : x >= 10 ? `${Math.round(x).toLocaleString('en-US')} ms` : `${x.toFixed(2)} ms`);
 
 /** The event that most plausibly caused a change: the last one that ran between the last sighting of the old plan and the first of the new. */
 const causeOf = (c: PlanChange, events: readonly EventRecord[]): EventRecord | null =>
@@ -107,10 +108,10 @@ export const planRegressionBreaksFrom = (o: Pick<Observed, 'plans' | 'events'>):
     const c = g[0] as PlanChange;
     const cause = causeOf(c, o.events);
     const t_s = cause === null ? c.first_after_s : cause.t_s;
-    const who = c.bucket === 'fixed' ? '' : ` for the ${c.bucket} tenant${c.tenant === null ? '' : ` (${c.tenant}${c.tenant_rows === null ? '' : `, ${c.tenant_rows.toLocaleString('en-US')} rows`})`}`;
+    const who = c.bucket === 'fixed' ? '' : ` for the ${c.bucket} tenant${c.tenant === null ? '' : ` (${c.tenant}${c.tenant_rows === null ? '' : `, ${fmtInt(c.tenant_rows)} rows`})`}`;
     const others = g.length > 1 ? ` (also ${g.slice(1).map((x) => x.bucket).join(', ')})` : '';
-    const timing = (c.before.execution_ms !== null && c.after.execution_ms !== null ? `; execution ${msText(c.before.execution_ms)} → ${msText(c.after.execution_ms)}` : '')
-      + (c.before.rows_examined != null && c.after.rows_examined != null ? `, ${c.before.rows_examined.toLocaleString('en-US')} → ${c.after.rows_examined.toLocaleString('en-US')} rows examined` : '');
+    const timing = (c.before.execution_ms !== null && c.after.execution_ms !== null ? `; execution ${fmtMs(c.before.execution_ms)} → ${fmtMs(c.after.execution_ms)}` : '')
+      + (c.before.rows_examined != null && c.after.rows_examined != null ? `, ${fmtInt(c.before.rows_examined)} → ${fmtInt(c.after.rows_examined)} rows examined` : '');
     const when = cause === null ? `at ${Math.round(c.first_after_s)} s` : `after the ${cause.action} event at ${Math.round(cause.t_s)} s`;
     return {
       kind: 'plan-regression' as const,

@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { RunError, errorMessage } from '../core/errors.js';
+import { monotonicClock, type WaitClock } from '../core/clock.js';
 import type { PgBinaries } from './binaries.js';
 
 /** The unprivileged user a root process runs the server as. */
@@ -188,14 +189,12 @@ export const runningPostmaster = (dataDir: string): number | null => {
   }
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Waits until `pid` is gone, at most `timeoutMs`; true when it is. */
-const waitGone = async (pid: number, timeoutMs: number): Promise<boolean> => {
-  const t0 = Date.now();
+const waitGone = async (pid: number, timeoutMs: number, clock: WaitClock): Promise<boolean> => {
+  const t0 = clock.nowMs();
   while (pidAlive(pid)) {
-    if (Date.now() - t0 >= timeoutMs) return false;
-    await sleep(50);
+    if (clock.nowMs() - t0 >= timeoutMs) return false;
+    await clock.sleep(50);
   }
   return true;
 };
@@ -203,9 +202,9 @@ const waitGone = async (pid: number, timeoutMs: number): Promise<boolean> => {
 /**
  * Stops a postmaster: SIGINT (fast shutdown: sessions are ended, a
  * checkpoint written), then SIGQUIT (immediate) after `fastMs`, then SIGKILL
- * after 5 s more. Resolves once the process is gone.
+ * after 5 s more. Resolves once the process is gone. Waits on `clock` [the real one].
  */
-export const stopPostmaster = async (pid: number, fastMs = 15_000): Promise<void> => {
+export const stopPostmaster = async (pid: number, fastMs = 15_000, clock: WaitClock = monotonicClock): Promise<void> => {
   for (const [sig, waitMs] of [['SIGINT', fastMs], ['SIGQUIT', 5000], ['SIGKILL', 5000]] as const) {
     try {
       process.kill(pid, sig);
@@ -213,7 +212,7 @@ export const stopPostmaster = async (pid: number, fastMs = 15_000): Promise<void
       if ((e as NodeJS.ErrnoException).code === 'ESRCH') return;
       throw e;
     }
-    if (await waitGone(pid, waitMs)) return;
+    if (await waitGone(pid, waitMs, clock)) return;
   }
 };
 
@@ -232,6 +231,8 @@ export interface StartOptions {
   password: string | null;
   /** How long to wait for the server to accept connections, ms (default 60 s). */
   readyTimeoutMs?: number;
+  /** What the start-up wait reads and sleeps on [the real clock]. */
+  clock?: WaitClock;
 }
 
 export interface RunningServer {
@@ -276,7 +277,8 @@ const startOnce = async (opts: StartOptions, port: number): Promise<RunningServe
   child.once('error', (e) => (state.exit = errorMessage(e)));
   const url = serverUrl(port, opts.password);
   const timeoutMs = opts.readyTimeoutMs ?? 60_000;
-  const t0 = Date.now();
+  const clock = opts.clock ?? monotonicClock;
+  const t0 = clock.nowMs();
   for (;;) {
     if (state.exit !== null) {
       const text = (await readFile(opts.logFile, 'utf8')).slice(startedAt);
@@ -284,14 +286,14 @@ const startOnce = async (opts: StartOptions, port: number): Promise<RunningServe
       throw new RunError('PS_PG_START', `PostgreSQL exited (${state.exit}) while starting:\n${text.trimEnd().split('\n').slice(-15).join('\n')}`);
     }
     if (await accepts(url)) break;
-    if (Date.now() - t0 > timeoutMs) {
-      if (child.pid !== undefined) await stopPostmaster(child.pid, 5000);
+    if (clock.nowMs() - t0 > timeoutMs) {
+      if (child.pid !== undefined) await stopPostmaster(child.pid, 5000, clock);
       throw new RunError('PS_PG_START', `PostgreSQL did not accept connections within ${timeoutMs / 1000} s; its log:\n${await logTail(opts.logFile)}`);
     }
-    await sleep(100);
+    await clock.sleep(100);
   }
   const pid = child.pid as number;
-  return { pid, port, url, stop: () => stopPostmaster(pid) };
+  return { pid, port, url, stop: () => stopPostmaster(pid, undefined, clock) };
 };
 
 /** Starts the server on a free port of 127.0.0.1 (up to three ports, should another process take one first). */

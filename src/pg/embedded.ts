@@ -30,6 +30,7 @@ import {
 } from './cluster.js';
 import { tryLock, type Lock } from './lock.js';
 import { startWatchdog } from './watchdog.js';
+import { fmtS } from '../core/duration.js';
 
 /**
  * The demo server's settings: a pool of 4 plus admin and observer
@@ -128,7 +129,7 @@ const ensureCluster = async (bin: PgBinaries, dir: string, log: (line: string) =
   const t0 = Date.now();
   log(`creating a PostgreSQL ${major} cluster in ${dataDir} (once; ${bin.source})`);
   await initCluster({ bin, dataDir, user: serverUser(), password });
-  log(`cluster created in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`cluster created in ${fmtS((Date.now() - t0) / 1000)}`);
   return password;
 };
 
@@ -213,7 +214,7 @@ export const startEmbeddedPg = async (opts: EmbeddedOptions): Promise<EmbeddedPg
       await stop();
       throw e;
     }
-    log(`PostgreSQL ready on 127.0.0.1:${server.port} in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${server.pid}; log ${logFile})`);
+    log(`PostgreSQL ready on 127.0.0.1:${server.port} in ${fmtS((Date.now() - t0) / 1000)} (pid ${server.pid}; log ${logFile})`);
     return { url: serverUrl(server.port, password, DEMO_DATABASE), port: server.port, pid: server.pid, dir, passwordFile: join(dir, PASSWORD_FILE), logFile, stop };
   } catch (e) {
     await lock.release();

@@ -1,8 +1,9 @@
 /** Terminal rendering of `prodshape compare A B`: per-endpoint percentile deltas, new and resolved breaks, SLO changes. */
 import type { Comparison, PercentileDelta } from '../analyze/index.js';
 import { breakLabel } from '../analyze/index.js';
-import { fmtMs, fmtPct, fmtRps } from '../analyze/text.js';
-import { clip, fmtInt, hang, pad, paint, type Paint } from './format.js';
+import { fmtMs } from '../core/duration.js';
+import { fmtInt, fmtPct, fmtRps } from '../core/numbers.js';
+import { clip, hang, pad, paint, type Paint } from './format.js';
 
 const change = (d: PercentileDelta, p: Paint): string => {
   if (d.change === null || d.delta_ms === null) return '';

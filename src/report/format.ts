@@ -41,9 +41,6 @@ export const hang = (prefix: string, text: string, width: number): string[] => {
 /** Cuts `s` to `n` characters with an ellipsis. */
 export const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`);
 
-/** Thousands separators: 12,345. */
-export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
 /** ANSI styling that is a no-op when colours are off. */
 export interface Paint {
   bold: (s: string) => string;

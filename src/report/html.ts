@@ -11,13 +11,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fmtMs, fmtS } from '../core/duration.js';
+import { fmtCount, fmtInt, fmtPct, fmtRps } from '../core/numbers.js';
+import { CLIENT_JS } from './html-client.js';
 import type { ClassTimeline, Report, ReportBreak } from '../analyze/index.js';
 import { breakLabel, fmtAtClock } from '../analyze/index.js';
 import { breakWhen } from './when.js';
-import { fmtCount, fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
-import { CLIENT_JS } from './html-client.js';
 import { formatPercentile, percentileTicks, percentileToX } from './percentile-axis.js';
-import { escapeHtml as h, fmtInt, jsonForScript } from './format.js';
+import { escapeHtml as h, jsonForScript } from './format.js';
 
 const require = createRequire(import.meta.url);
 let uplotAssets: { js: string; css: string } | null = null;

@@ -4,9 +4,10 @@
  * asked (the CLI asks on a TTY with NO_COLOR unset). Returns a string.
  */
 import type { Report } from '../analyze/index.js';
+import { fmtMs, fmtS } from '../core/duration.js';
+import { fmtInt, fmtPct, fmtRps } from '../core/numbers.js';
+import { clip, hang, pad, paint, wrap, type Paint } from './format.js';
 import { breakWhen } from './when.js';
-import { fmtMs, fmtPct, fmtRps, fmtS } from '../analyze/text.js';
-import { clip, fmtInt, hang, pad, paint, wrap, type Paint } from './format.js';
 
 export interface TerminalOptions {
   color?: boolean;

@@ -9,6 +9,7 @@
 import { InputError, inputError } from '../core/errors.js';
 import { formatDurationMs } from '../core/duration.js';
 import { createChecker, readYamlFile, parseYaml, type Checker, type DocPath, type YamlDoc } from '../core/yaml-doc.js';
+import { fmtInt } from '../core/numbers.js';
 
 /** Highest rate a stage may reach, in the file and after `--rate-scale`: requests per second. No real run comes near. */
 export const MAX_RATE_RPS = 10_000_000;
@@ -16,6 +17,8 @@ export const MAX_RATE_RPS = 10_000_000;
 export const MAX_PROFILE_DURATION_MS = 30 * 86_400_000;
 /** Bounds of the `--speed` flag (a factor): beyond them a profile lasts for ever or no time at all. */
 export const SPEED_RANGE = { min: 0.001, max: 1_000_000 } as const;
+/** `--speed` and `--rate-scale` when not given: the profile as written. */
+export const TRANSFORM_DEFAULTS = { speed: 1, rateScale: 1 } as const;
 /** Largest `--rate-scale` (a factor). */
 export const MAX_RATE_SCALE = 1_000_000;
 
@@ -28,12 +31,12 @@ export const checkTransformFlags = (f: { speed?: number | undefined; rateScale?:
   const { speed, rateScale } = f;
   if (speed !== undefined && !(speed > 0 && Number.isFinite(speed))) throw inputError('--speed', `expected a number > 0, got ${String(speed)}`);
   if (speed !== undefined && !(speed >= SPEED_RANGE.min && speed <= SPEED_RANGE.max)) {
-    throw inputError('--speed', `expected a number from ${SPEED_RANGE.min} to ${SPEED_RANGE.max.toLocaleString('en-US')} (durations divide by it), got ${String(speed)}`);
+    throw inputError('--speed', `expected a number from ${SPEED_RANGE.min} to ${fmtInt(SPEED_RANGE.max)} (durations divide by it), got ${String(speed)}`);
   }
   const min = opts.zeroScale ? 0 : Number.MIN_VALUE;
   if (rateScale !== undefined && !(rateScale >= min && Number.isFinite(rateScale))) throw inputError('--rate-scale', `expected a number ${opts.zeroScale ? '>= 0' : '> 0'}, got ${String(rateScale)}`);
   if (rateScale !== undefined && rateScale > MAX_RATE_SCALE) {
-    throw inputError('--rate-scale', `expected at most ${MAX_RATE_SCALE.toLocaleString('en-US')} (rates multiply by it; a stage may reach ${MAX_RATE_RPS.toLocaleString('en-US')} requests/s), got ${String(rateScale)}`);
+    throw inputError('--rate-scale', `expected at most ${fmtInt(MAX_RATE_SCALE)} (rates multiply by it; a stage may reach ${fmtInt(MAX_RATE_RPS)} requests/s), got ${String(rateScale)}`);
   }
 };
 
@@ -284,7 +287,7 @@ const checkTransformedBounds = (file: string | null, stages: Stage[], t: { speed
   stages.forEach((st, i) => {
     const peak = st.kind === 'hold' ? st.rateRps : Math.max(st.fromRps, st.toRps);
     if (peak > MAX_RATE_RPS) {
-      throw new InputError([{ file: where, line: null, field: `stages[${i}]`, message: `with --rate-scale ${t.scale} the rate reaches ${peak.toPrecision(3)} requests/s, above the limit of ${MAX_RATE_RPS.toLocaleString('en-US')} requests/s` }], { hint: 'lower --rate-scale or the stage\'s rate' });
+      throw new InputError([{ file: where, line: null, field: `stages[${i}]`, message: `with --rate-scale ${t.scale} the rate reaches ${peak.toPrecision(3)} requests/s, above the limit of ${fmtInt(MAX_RATE_RPS)} requests/s` }], { hint: 'lower --rate-scale or the stage\'s rate' });
     }
   });
   const totalMs = profileDurationMs({ stages });
@@ -303,8 +306,8 @@ export const transformProfile = (
   p: Profile,
   opts: { speed?: number; rateScale?: number; durationLimitMs?: number | null },
 ): Profile => {
-  const speed = opts.speed ?? 1;
-  const scale = opts.rateScale ?? 1;
+  const speed = opts.speed ?? TRANSFORM_DEFAULTS.speed;
+  const scale = opts.rateScale ?? TRANSFORM_DEFAULTS.rateScale;
   if (!(speed > 0) || !(scale >= 0)) throw new RangeError('speed must be > 0 and rate scale >= 0');
   let stages: Stage[] = p.stages.map((st) =>
     st.kind === 'hold'

@@ -86,6 +86,9 @@ export interface ObserveSpec {
 /** A critical query for `prodshape plans` and EXPLAIN: params name dataset sources like `{tenant}`. */
 export interface PlanQuery { name: string; sql: string; params: string[] }
 
+/** A request's timeout when the scenario's `timeout` (and `--timeout`) do not set one, ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface Scenario {
   name: string;
   /** Absolute path of the file, or null when parsed from text. */
@@ -277,7 +280,7 @@ export const scenarioFromDoc = (doc: YamlDoc, file: string | null, fallbackName:
   const dir = file === null ? process.cwd() : dirname(file);
   const o = c.object([], doc.value, { required: ['name'], optional: TOP_KEYS.filter((k) => k !== 'name') }) ?? {};
   const name = c.string(['name'], o.name, { nonEmpty: true }) ?? fallbackName;
-  const timeoutMs = o.timeout === undefined ? 30_000 : (c.durationMs(['timeout'], o.timeout, { min: 1 }) ?? 30_000);
+  const timeoutMs = o.timeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : (c.durationMs(['timeout'], o.timeout, { min: 1 }) ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const data = o.data === undefined || o.data === null ? null : (parseDataSpec(c, ['data'], o.data) ?? null);
   const tenants = parseTenants(c, ['tenants'], o.tenants, dir);
   const endpointsRaw = o.endpoints === undefined ? [] : (c.list(['endpoints'], o.endpoints) ?? []);

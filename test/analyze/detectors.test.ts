@@ -150,10 +150,15 @@ describe('data skew', () => {
     const records = readFileSync(join(dir, 'tenants.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TenantRecord);
     const whole = tenantsOf(records, 'dashboard', 1).find((x) => x.tenant === 't0001');
     expect(whole?.p99_ms ?? 0).toBeGreaterThan(1000);
-    // The report's slowest tenants (whole-run p99, the spike's) carry their healthy latency beside it.
-    const slowest = r.tenants.slowest[0]!;
-    expect(slowest.p99_ms).toBeGreaterThan(1000);
-    expect(slowest.healthy?.p99_ms ?? Infinity).toBeLessThan(1.5 * 122);
+    // The report's slowest tenants (whole-run p99, the spike's) carry their healthy latency beside it. The top of that
+    // list is whichever small tenant the spike caught; whether it also has the 20 requests needed in the healthy windows
+    // is chance (no healthy latency for the first one in 7 of 29 seeds with the former generator, 13 of 29 with sfc32),
+    // so the claim is made for every listed tenant that has them, and at least one must.
+    const slowest = r.tenants.slowest;
+    expect(slowest[0]!.p99_ms).toBeGreaterThan(1000);
+    const withHealthy = slowest.filter((t) => t.healthy != null);
+    expect(withHealthy.length).toBeGreaterThan(0);
+    for (const t of withHealthy) expect(t.healthy!.p99_ms, t.tenant).toBeLessThan(1.5 * 122);
     expect(b.summary).toMatch(/biggest \(latency over the healthy seconds\): t0001 \(100k rows, p50 [\d.]+ ms, p99 [\d.]+ ms\)/);
   });
 
@@ -375,7 +380,9 @@ describe('controls: Poisson noise, nothing planted', () => {
       seed: 56, durationS: 50, rate: () => 200, endpoints: eps, slots: 10, serviceMs: (q) => (q.t >= 20 ? 60 : 5),
       lagMs: (_q, rng) => rng() * 0.5,
     }), ['p99<100ms']);
-    expect(only(r, 'saturation').t_s!).toBeGreaterThanOrEqual(20);
+    // The service time grows at 20 s; the break's first second lands at 18-21 s depending on the arrivals' draws
+    // (seeds 1-15: 18 in 4 of them with the former generator, in 2 with sfc32), so 2 s of slack before the change.
+    expect(only(r, 'saturation').t_s!).toBeGreaterThanOrEqual(18);
   });
 
   it('reports no break on a busy but stable pool (80% utilisation)', async () => {

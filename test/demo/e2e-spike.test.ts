@@ -78,23 +78,24 @@ const medianP99Ms = (report: CliRun['report'], fromS: number, toS: number): numb
 
 /**
  * Saturation in the spike: two seconds of slack each side (windows are whole seconds and the fit is to a probe made
- * moments before). With `earlyWhenMeasured`, a saturation named before the spike is accepted when the run's own
- * seconds from it to the spike had a median p99 over the SLO: that run was past its target's capacity before the
- * spike (k6 costs the 2-core machine more CPU than the native engine, and its demo is a second process warmed for
- * seconds, not by the native path's 12-s probe), and saying so is the right verdict. It must still be named, and no
- * later than the spike's end.
+ * moments before). A saturation named before the spike is accepted when the run's own seconds from it to the spike
+ * had a median p99 over the SLO: that run was past its target's capacity before the spike, and saying so is the
+ * right verdict. The rates are fitted to a capacity measured before the run; a machine that gets busier after the
+ * measurement (a shared CI machine) serves less during it, and k6 costs the 2-core machine more CPU than the native
+ * engine. It must still be named, and no later than the spike's end. Returns whether it was in the spike.
  */
-const expectSaturationInSpike = (name: string, report: CliRun['report'], described: string, earlyWhenMeasured = false): void => {
+const expectSaturationInSpike = (name: string, report: CliRun['report'], described: string): boolean => {
   const sat = report.breaks.find((b) => b.kind === 'saturation');
   expect.soft(sat, `${name} names no saturation\n${described}`).toBeDefined();
   const tS = sat?.t_s ?? Number.NaN;
-  const before = tS < SPIKE_FROM_S - 2 && earlyWhenMeasured ? medianP99Ms(report, tS, SPIKE_FROM_S) : null;
+  const before = tS < SPIKE_FROM_S - 2 ? medianP99Ms(report, tS, SPIKE_FROM_S) : null;
   if (before !== null) {
     expect.soft(before, `${name} saturation at ${tS} s, before the spike: median p99 of its seconds up to the spike\n${described}`).toBeGreaterThan(SLO_P99_MS);
   } else {
     expect.soft(tS, `${name} saturation time\n${described}`).toBeGreaterThanOrEqual(SPIKE_FROM_S - 2);
   }
   expect.soft(tS, `${name} saturation time\n${described}`).toBeLessThanOrEqual(SPIKE_TO_S + 2);
+  return before === null;
 };
 
 describe('spike-3x against the demo (embedded PostgreSQL)', () => {
@@ -110,10 +111,10 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     native = run;
     expect([0, 2], run.stderr).toContain(run.code);
     expect(reportSchemaErrors(run.report)).toEqual([]);
-    expectSaturationInSpike('native', run.report, run.stdout);
-    // At an offered rate above the baseline's (100 rps in the profile, times the fitted scale).
+    const inSpike = expectSaturationInSpike('native', run.report, run.stdout);
+    // In the spike: at an offered rate above the baseline's (100 rps in the profile, times the fitted scale).
     const saturation = run.report.breaks.find((b) => b.kind === 'saturation');
-    expect(saturation?.offered_rps).toBeGreaterThan(1.5 * 100 * run.meta.rate_scale);
+    if (inSpike) expect(saturation?.offered_rps, run.stdout).toBeGreaterThan(1.5 * 100 * run.meta.rate_scale);
     const pool = run.report.breaks.find((b) => b.kind === 'pool-saturation');
     expect(pool, run.stdout).toBeDefined();
     expect(pool!.evidence).toMatchObject({ pool_size: 4 });
@@ -147,7 +148,7 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
       expect(reportSchemaErrors(report)).toEqual([]);
 
       const described = `native:\n${native.stdout}\nk6:\n${imported.stdout}`;
-      expectSaturationInSpike('k6', report, described, true);
+      expectSaturationInSpike('k6', report, described);
       // The same skewed tenant, when k6 names one. k6's fixed VU pool drops arrivals in a spike twice past the demo's
       // capacity (the native open model drops none); the skew detector judges the healthy seconds, which then hold too few
       // of the biggest tenants' requests to judge: k6 naming none is accepted only when it dropped arrivals.

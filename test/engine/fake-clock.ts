@@ -52,6 +52,15 @@ export const createFakeClock = (startMs = 0): FakeClock => {
       await turn();
       advanceTo(now);
     },
+    after: (ms, fn) => {
+      let cancelled = false;
+      at(now + Math.max(0, ms), () => {
+        if (!cancelled) fn();
+      });
+      return () => {
+        cancelled = true;
+      };
+    },
     every: (ms, fn) => {
       let stopped = false;
       const tick = (t: number): void =>

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import client from 'prom-client';
+import { formatExposition } from '../../src/core/prom-text.js';
+import { histogram } from '../../src/demo/instruments.js';
 import { parseExposition, seriesKey } from '../../src/core/prom-parse.js';
 import { parseSelector, selectSeries, selectorsFor } from '../../src/observe/prometheus.js';
 import { resolveScrapeUrl } from '../../src/scenario/scrape-url.js';
 
 describe('Prometheus text parser', () => {
-  it('reads prom-client output with labelled histograms intact', async () => {
-    const reg = new client.Registry();
-    const g = new client.Gauge({ name: 'app_db_pool_in_use', help: 'in use', labelNames: ['pool'], registers: [reg] });
-    g.set({ pool: 'main' }, 3);
-    g.set({ pool: 'replica' }, 1);
-    const h = new client.Histogram({ name: 'http_request_duration_seconds', help: 'h', labelNames: ['route'], registers: [reg], buckets: [0.1, 1] });
+  it('reads labelled histograms intact', () => {
+    const h = histogram('http_request_duration_seconds', 'h', [0.1, 1]);
     h.observe({ route: '/a' }, 0.2);
     h.observe({ route: '/b' }, 0.05);
-    const p = parseExposition(await reg.metrics());
+    const p = parseExposition(formatExposition([
+      { name: 'app_db_pool_in_use', help: 'in use', type: 'gauge', samples: [{ labels: { pool: 'main' }, value: 3 }, { labels: { pool: 'replica' }, value: 1 }] },
+      h.family(),
+    ]));
     expect(p.errors).toEqual([]);
     expect(p.types.get('http_request_duration_seconds')).toBe('histogram');
     const v = Object.fromEntries(p.samples.map((s) => [seriesKey(s.name, s.labels), s.value]));

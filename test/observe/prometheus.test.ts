@@ -1,13 +1,13 @@
 /**
  * The Prometheus observer against a real /metrics endpoint (node:http +
- * prom-client on 127.0.0.1): scrapes are parsed, kept series are the ones
+ * prodshape's exposition writer on 127.0.0.1): scrapes are parsed, kept series are the ones
  * asked for, each scrape lands in the right second of the run, and failures
  * (500, refused) are recorded without stopping anything.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import client from 'prom-client';
+import { EXPOSITION_CONTENT_TYPE, formatExposition } from '../../src/core/prom-text.js';
 import { createObservers } from '../../src/observe/index.js';
 import { loadObserved, poolPerSecond } from '../../src/observe/findings.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
@@ -21,20 +21,19 @@ afterEach(async () => {
 
 /** A /metrics server whose `run_elapsed_seconds` gauge reads the run's clock when scraped. */
 const start = async (startedAtMs: () => number, mode: { status: number }) => {
-  const reg = new client.Registry();
-  new client.Gauge({ name: 'run_elapsed_seconds', help: 'seconds since the run started, read at scrape time', registers: [reg], collect() { this.set((Date.now() - startedAtMs()) / 1000); } });
-  const inUse = new client.Gauge({ name: 'app_db_pool_in_use', help: 'in use', labelNames: ['pool'], registers: [reg] });
-  new client.Gauge({ name: 'app_db_pool_size', help: 'size', registers: [reg] }).set(10);
-  new client.Gauge({ name: 'unrelated_series', help: 'not kept', registers: [reg] }).set(1);
-  new client.Counter({ name: 'cache_hits_total', help: 'hits', registers: [reg] }).inc(3);
-  inUse.set({ pool: 'main' }, 4);
-  inUse.set({ pool: 'replica' }, 2);
+  const scrape = (): string => formatExposition([
+    { name: 'run_elapsed_seconds', help: 'seconds since the run started, read at scrape time', type: 'gauge', samples: [{ labels: {}, value: (Date.now() - startedAtMs()) / 1000 }] },
+    { name: 'app_db_pool_in_use', help: 'in use', type: 'gauge', samples: [{ labels: { pool: 'main' }, value: 4 }, { labels: { pool: 'replica' }, value: 2 }] },
+    { name: 'app_db_pool_size', help: 'size', type: 'gauge', samples: [{ labels: {}, value: 10 }] },
+    { name: 'unrelated_series', help: 'not kept', type: 'gauge', samples: [{ labels: {}, value: 1 }] },
+    { name: 'cache_hits_total', help: 'hits', type: 'counter', samples: [{ labels: {}, value: 3 }] },
+  ]);
   server = createServer((req, res) => {
     if (req.url !== '/metrics' || mode.status !== 200) {
       res.writeHead(mode.status === 200 ? 404 : mode.status).end('nope');
       return;
     }
-    void reg.metrics().then((text) => res.writeHead(200, { 'content-type': reg.contentType }).end(text));
+    res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE }).end(scrape());
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,6 +1,6 @@
 /**
  * The observers inside a real `prodshape replay` (built CLI) against a small
- * local service on real PostgreSQL: a pg pool with prom-client gauges, an
+ * local service on real PostgreSQL: a pg pool with its gauges on /metrics, an
  * endpoint reading one tenant's tickets, and a `migrate` action that makes
  * recipe B (docs/algorithms.md §9) happen mid-run (UPDATE, then ANALYZE). The run
  * directory gets the scrapes, pg_stat_activity, statement deltas and plans;
@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import client from 'prom-client';
+import { formatExposition } from '../../src/core/prom-text.js';
 import { capacity, loadObserved, planRegressionBreaks, slowQueriesFrom } from '../../src/observe/findings.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
@@ -46,10 +46,12 @@ describe.skipIf(skipWithoutPg())('observers in a replay (built CLI)', () => {
     mkdirSync(join(dir, 'data'));
     writeFileSync(join(dir, 'data', 'manifest.json'), JSON.stringify({ seed: 1, scenario: 'tickets', tables: { tickets: 50000 }, tenants: sizes.rows.map((r) => ({ id: r.id, rows: Number(r.rows) })) }));
 
-    const reg = new client.Registry();
-    new client.Gauge({ name: 'app_db_pool_in_use', help: 'checked out', registers: [reg], collect() { this.set(pool.totalCount - pool.idleCount); } });
-    new client.Gauge({ name: 'app_db_pool_waiting', help: 'waiting', registers: [reg], collect() { this.set(pool.waitingCount); } });
-    new client.Gauge({ name: 'app_db_pool_size', help: 'max', registers: [reg] }).set(4);
+    const gauge = (name: string, help: string, value: number) => ({ name, help, type: 'gauge' as const, samples: [{ labels: {}, value }] });
+    const scrape = (): string => formatExposition([
+      gauge('app_db_pool_in_use', 'checked out', pool.totalCount - pool.idleCount),
+      gauge('app_db_pool_waiting', 'waiting', pool.waitingCount),
+      gauge('app_db_pool_size', 'max', 4),
+    ]);
     server = createServer((req, res) => {
       const fail = (e: unknown) => res.writeHead(500).end(String(e));
       const m = /^\/tenants\/(\d+)\/tickets/.exec(req.url ?? '');
@@ -59,7 +61,7 @@ describe.skipIf(skipWithoutPg())('observers in a replay (built CLI)', () => {
       } else if (req.url === '/admin/migrate' && req.method === 'POST') {
         pool.query("UPDATE tickets SET status = 'failed' WHERE random() < 0.70").then(() => pool.query('ANALYZE tickets')).then(() => res.end('migrated'), fail);
       } else if (req.url === '/metrics') {
-        void reg.metrics().then((t) => res.end(t));
+        res.end(scrape());
       } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -70,12 +70,13 @@ describe('report.html charts beyond the timeline', () => {
       expect(counts.reduce((a, b) => a + b, 0), cls).toBe(byClass.find((x) => x.endpoint === 'dashboard' && x.tenant_class === cls)?.requests);
     }
     // Before the ramp saturates (and outside the 15-20 s cold window), dashboard's top 1% pay 60 ms more than the rest
-    // (20-30 ms): their p99 is at least twice the rest's in most such bins with both.
+    // (20-30 ms): their p99 is at least twice the rest's in most (over half) such bins with both. Which bins make it is
+    // the draws' luck: over seeds 1-10 the share ran 5/7-7/7 with the former generator (alea) and 4/7-7/7 with sfc32.
     const healthy = view.t_s.map((t, i) => ({ t, i })).filter(({ t }) => t >= 25 && t + view.bin_s <= 60);
     const pairs = healthy.map(({ i }) => [view.p99_ms.top1?.[i], view.p99_ms.rest?.[i]] as const)
       .filter((p): p is readonly [number, number] => typeof p[0] === 'number' && typeof p[1] === 'number');
     expect(pairs.length).toBeGreaterThanOrEqual(3);
-    expect(pairs.filter(([top, rest]) => top >= 2 * rest).length / pairs.length).toBeGreaterThanOrEqual(0.8);
+    expect(pairs.filter(([top, rest]) => top >= 2 * rest).length / pairs.length).toBeGreaterThan(0.5);
     // All endpoints together are charted too; the page shows the skewed endpoint.
     expect(Object.keys(tl.all?.p99_ms ?? {}).sort()).toEqual(['rest', 'top1', 'top10']);
     const html = renderHtml(rich);

@@ -9,7 +9,8 @@
 import type { ErrorClass, EventRecord } from '../../run/format.js';
 import { totalOfferedRps, type AnalysisContext } from '../context.js';
 import type { Series } from '../series.js';
-import { fmtPct, r2, r3 } from '../text.js';
+import { fmtPct } from '../../core/numbers.js';
+import { r2, r3 } from '../../core/round.js';
 import { fmtAt } from '../clock.js';
 import type { ErrorsBreak } from '../breaks.js';
 

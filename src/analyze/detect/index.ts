@@ -10,7 +10,9 @@
 import type { AnalysisContext } from '../context.js';
 import { latencyStats, mergeSparse } from '../hist.js';
 import { median } from '../stats.js';
-import { fmtMs, fmtPct, fmtRps, fmtX, r2, r3 } from '../text.js';
+import { fmtMs } from '../../core/duration.js';
+import { fmtPct, fmtRps, fmtX } from '../../core/numbers.js';
+import { r2, r3 } from '../../core/round.js';
 import { fmtAt } from '../clock.js';
 import type { ReportBreak } from '../types.js';
 import { breakSpanS, type ColdCacheBreak, type PoolSaturationBreak, type SaturationBreak } from '../breaks.js';

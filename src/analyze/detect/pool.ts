@@ -12,7 +12,7 @@ import { parseScenario, type PoolGauges } from '../../scenario/scenario.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ScrapeRecord } from '../../run/format.js';
 import type { LoadedRun } from '../load.js';
-import { r2 } from '../text.js';
+import { r2 } from '../../core/round.js';
 import { gaugeValue } from '../../core/prom-parse.js';
 
 /** One scrape's pool reading; null where the gauge is not named or absent. */

@@ -21,7 +21,7 @@ import { latencyStats, mergeSparse } from '../hist.js';
 import { kneedle } from '../kneedle.js';
 import { p99ThresholdMs } from '../../scenario/slo.js';
 import { isotonicIncreasing, median, movingAverage, quantile } from '../stats.js';
-import { r2, r3 } from '../text.js';
+import { r2, r3 } from '../../core/round.js';
 import { derivedLatencyThreshold, type Thresholds } from '../thresholds.js';
 import type { Span } from '../span.js';
 import type { SaturationRule } from '../breaks.js';

@@ -20,7 +20,9 @@ import type { AnalysisContext } from '../context.js';
 import { decodeSparse, latencyStats, mergeSparse, sparseCountAboveMs, type LatencyStats, type Sparse } from '../hist.js';
 import { rangeLatency, type Series } from '../series.js';
 import { binomialUpperTail, median, spearman } from '../stats.js';
-import { fmtCount, fmtMs, fmtX, r3 } from '../text.js';
+import { fmtMs } from '../../core/duration.js';
+import { fmtCount, fmtX } from '../../core/numbers.js';
+import { r3 } from '../../core/round.js';
 import type { DataSkewBreak } from '../breaks.js';
 import type { Span } from '../span.js';
 

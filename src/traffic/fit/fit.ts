@@ -17,6 +17,7 @@ import { curveToStages } from './segments.js';
 import { pearson, pText } from './stats.js';
 import type { ZipfFit } from './zipf.js';
 import { inputError } from '../../core/errors.js';
+import { fmtPct } from '../../core/numbers.js';
 
 /** Options of a fit. Defaults in brackets. */
 export interface FitOptions {
@@ -171,7 +172,7 @@ export const fitLog = async (file: string, opts: FitOptions = {}): Promise<FitRe
   return result;
 };
 
-const pct = (x: number): string => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+const pct = (x: number): string => fmtPct(x, x < 0.1 ? 1 : 0);
 
 /** Things a user should know before trusting the fit. */
 export const fitWarnings = (f: FitResult): string[] => {

@@ -6,5 +6,5 @@ export { chooseIntervalS, rateCurve, smooth, type RateCurve } from './curve.js';
 export { curveToStages, segmentCurve } from './segments.js';
 export { createTimeBins, type TimeBins } from './bins.js';
 export { createEndpointAggregator, type EndpointsResult, type TemplateStats } from './endpoints.js';
-export { fitBlock, profileYaml, scenarioPath, scenarioYaml, tenantsCsv, yamlDuration } from './write.js';
+export { fitBlock, profileYaml, scenarioPath, scenarioYaml, tenantsCsv } from './write.js';
 export { formatFitSummary } from './summary.js';

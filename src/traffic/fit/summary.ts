@@ -2,9 +2,11 @@
 import { roundSig } from '../../core/round.js';
 import { pText } from './stats.js';
 import type { FitResult } from './fit.js';
-import { localTime, offsetText, spanText, yamlDuration } from './write.js';
+import { localTime, offsetText } from './write.js';
+import { formatDurationMs, formatExactDurationMs as yamlDuration } from '../../core/duration.js';
+import { fmtInt, fmtPct } from '../../core/numbers.js';
 
-const num = (n: number): string => n.toLocaleString('en-US');
+const num = fmtInt;
 const rps = (x: number): string => `${roundSig(x, 3)} req/s`;
 
 /** Summary lines for people (no trailing newline). `topN` endpoints are listed (default 8). */
@@ -15,10 +17,10 @@ export const formatFitSummary = (f: FitResult, topN = 8): string => {
   L.push(`Fitted ${f.file} (${f.log.format}): ${num(f.requests)} request${f.requests === 1 ? '' : 's'}` +
     `${f.log.malformed > 0 ? `, ${num(f.log.malformed)} malformed lines (first at line ${f.log.malformedSamples.map((s) => s.line).join(', ')})` : ', no malformed lines'}` +
     `${skipped > 0 ? `, ${num(skipped)} filtered out` : ''}${unrepl > 0 ? `, ${num(unrepl)} without a request` : ''}`);
-  L.push(`  span       ${localTime(f.firstMs, f.offsetMin)} → ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${spanText(f.lastMs - f.firstMs)}`);
+  L.push(`  span       ${localTime(f.firstMs, f.offsetMin)} → ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${formatDurationMs(f.lastMs - f.firstMs)}`);
   L.push(`  rate       mean ${rps(f.meanRps)}, peak ${rps(f.peakRps)} (${(f.meanRps > 0 ? f.peakRps / f.meanRps : 0).toFixed(2)}x mean) in ${yamlDuration(f.curve.intervalS * 1000)} intervals`);
   L.push(`  profile    ${f.stages.length} stage${f.stages.length === 1 ? '' : 's'}${f.shape === 'day' ? ' (one average day)' : ''}` +
-    `, within ${(100 * f.stagesError).toFixed(1)}% RMS of the ${f.shape === 'day' ? 'daily shape' : 'curve'}` +
+    `, within ${fmtPct(f.stagesError, 1)} RMS of the ${f.shape === 'day' ? 'daily shape' : 'curve'}` +
     `${f.stagesCorrelation === null ? '' : ` (correlation ${f.stagesCorrelation.toFixed(3)})`}`);
   const d = f.daily;
   if (d !== null) {
@@ -36,7 +38,7 @@ export const formatFitSummary = (f: FitResult, topN = 8): string => {
   const z = f.zipf;
   if (z !== null) {
     const what = z.basis === 'tenant' ? 'tenant popularity' : z.basis === 'id' ? `{${z.placeholder}} popularity in ${z.endpoint ?? ''}` : 'path popularity (no ids in paths)';
-    L.push(`  zipf       s = ${z.fit.s.toFixed(2)} over ${what}: ${num(z.fit.ids)} ids, top id ${(100 * z.fit.topShare).toFixed(1)}% of requests;` +
+    L.push(`  zipf       s = ${z.fit.s.toFixed(2)} over ${what}: ${num(z.fit.ids)} ids, top id ${fmtPct(z.fit.topShare, 1)} of requests;` +
       ` KS ${z.fit.ks.toFixed(3)}, R² ${z.fit.r2.toFixed(2)} (${z.fit.quality} fit)`);
   } else {
     L.push('  zipf       too few requests per id to fit an exponent');

@@ -11,15 +11,9 @@ import { isQueryId, pseudonym } from '../logs/remap.js';
 import type { TemplateStats } from './endpoints.js';
 import type { FitResult } from './fit.js';
 import { roundSig } from '../../core/round.js';
+import { formatDurationMs, formatExactDurationMs as yamlDuration } from '../../core/duration.js';
+import { fmtInt, fmtPct } from '../../core/numbers.js';
 
-/** Milliseconds as a duration a profile accepts, in the largest exact unit: `1h`, `90m`, `45s`, `1500ms`. */
-export const yamlDuration = (ms: number): string => {
-  const r = Math.round(ms);
-  if (r > 0 && r % 3_600_000 === 0) return `${r / 3_600_000}h`;
-  if (r > 0 && r % 60_000 === 0) return `${r / 60_000}m`;
-  if (r % 1000 === 0) return `${r / 1000}s`;
-  return `${r}ms`;
-};
 
 /** `2015-05-17 10:05:03` in the given offset. */
 export const localTime = (ms: number, offsetMin: number): string =>
@@ -31,14 +25,6 @@ export const offsetText = (offsetMin: number): string => {
   return `${offsetMin < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 };
 
-/** `3d 11h`, `2h 05m`, `42s`. */
-export const spanText = (ms: number): string => {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-};
 
 const stageLine = (st: Stage): string =>
   st.kind === 'hold'
@@ -105,18 +91,18 @@ export const fitBlock = (f: FitResult): Record<string, unknown> => {
 export const profileYaml = (f: FitResult, name: string): string => {
   const span = f.lastMs - f.firstMs;
   const head = [
-    `Fitted by \`prodshape fit\` from ${basename(f.file)} (${f.log.format}): ${f.requests.toLocaleString('en-US')} request${f.requests === 1 ? '' : 's'}`,
-    `from ${localTime(f.firstMs, f.offsetMin)} to ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${spanText(span)}.`,
+    `Fitted by \`prodshape fit\` from ${basename(f.file)} (${f.log.format}): ${fmtInt(f.requests)} request${f.requests === 1 ? '' : 's'}`,
+    `from ${localTime(f.firstMs, f.offsetMin)} to ${localTime(f.lastMs, f.offsetMin)} (${offsetText(f.offsetMin)}), ${formatDurationMs(span)}.`,
     f.shape === 'day'
       ? `One average day (mean rate per hour of the day), ${f.stages.length} stage${f.stages.length === 1 ? '' : 's'}.`
       : `Rate curve in ${yamlDuration(f.curve.intervalS * 1000)} intervals, smoothed over ${f.curve.smoothWindow}; ${f.stages.length} stage${f.stages.length === 1 ? '' : 's'}` +
-        ` (within ${(100 * f.stagesError).toFixed(1)}% RMS of the curve).`,
+        ` (within ${fmtPct(f.stagesError, 1)} RMS of the curve).`,
     `Mean ${roundSig(f.meanRps, 3)} req/s, peak ${roundSig(f.peakRps, 3)} req/s.` +
       (f.zipf === null ? '' : ` Zipf s = ${f.zipf.fit.s.toFixed(2)} over ${f.zipf.placeholder} popularity (${f.zipf.fit.quality} fit).`),
   ];
   if (span >= 600_000) {
     head.push(
-      `--speed 100 plays its ${spanText(span)} in ${spanText(span / 100)} at the same rates; add --rate-scale 100 to send all of its`,
+      `--speed 100 plays its ${formatDurationMs(span)} in ${formatDurationMs(span / 100)} at the same rates; add --rate-scale 100 to send all of its`,
       'requests in that time (as `replay --log --speed 100` does), --rate-scale 300 for three times the traffic.',
     );
   }
@@ -171,7 +157,6 @@ export const scenarioPath = (t: TemplateStats): string => {
 export const tenantsCsv = (f: FitResult): string =>
   ['tenant_id,requests', ...f.endpoints.tenantCounts.map((n, i) => `${i + 1},${n}`), ''].join('\n');
 
-const pctText = (share: number): string => `${(100 * share).toFixed(2)}%`;
 
 /**
  * The scenario file's text: the fitted endpoints with weights in percent of
@@ -184,7 +169,7 @@ export const scenarioYaml = (f: FitResult, name: string, opts: { tenantsCsvFile?
   const keptShare = kept.reduce((s, t) => s + t.share, 0);
   const head = [
     `Fitted by \`prodshape fit\` from ${basename(f.file)}: the ${kept.length} most requested of ${f.endpoints.templates.length} endpoint templates`,
-    `(${(100 * keptShare).toFixed(1)}% of ${f.requests.toLocaleString('en-US')} requests). Weights are percent of all requests.`,
+    `(${fmtPct(keptShare, 1)} of ${fmtInt(f.requests)} requests). Weights are percent of all requests.`,
     'Each endpoint\'s template is in the comment above it. Ids the log held are replaced so the scenario runs without',
     'a dataset: {int:MIN:MAX} over the range seen, {uuid}, pseudonyms. With a generated dataset, use {TABLE.id} instead.',
   ];
@@ -200,7 +185,7 @@ export const scenarioYaml = (f: FitResult, name: string, opts: { tenantsCsvFile?
   lines.push('endpoints:');
   for (const t of kept) {
     const ids = t.placeholders.filter((p) => p.name !== 'tenant').map((p) => `{${p.name}}: ${p.distinct} distinct${p.zipf ? `, Zipf s = ${p.zipf.s.toFixed(2)}` : ''}`);
-    lines.push(`  # ${t.method} ${t.template}: ${pctText(t.share)} of requests${ids.length > 0 ? `; ${ids.join('; ')}` : ''}`);
+    lines.push(`  # ${t.method} ${t.template}: ${fmtPct(t.share, 2)} of requests${ids.length > 0 ? `; ${ids.join('; ')}` : ''}`);
     lines.push(`  - name: ${t.name}`);
     lines.push(`    weight: ${Math.max(0.01, Math.round(t.share * 10_000) / 100)}`);
     lines.push(`    method: ${t.method}`);

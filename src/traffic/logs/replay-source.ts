@@ -34,6 +34,7 @@ import { createIdRemapper, type RemapStats } from './remap.js';
 import { createReorderBuffer, type Keyed, type ReorderStats } from './reorder.js';
 import { byPopularity, createTemplater, nameTemplates, type TemplateOptions } from './template.js';
 import type { LogSourceOptions, LogStats } from './types.js';
+import { TRANSFORM_DEFAULTS } from '../../scenario/profile.js';
 
 /** How to replay a log. Defaults in brackets. Everything but `dataset` is plain data (it crosses to worker threads). */
 export interface LogReplayOptions {
@@ -96,9 +97,12 @@ const check = (ok: boolean, flag: string, message: string): void => {
   if (!ok) throw inputError(flag, message);
 };
 
+/** A log replay's knobs when not given (`--jitter`, `--reorder-window`, `--max-endpoints`). */
+export const LOG_REPLAY_DEFAULTS = { jitterMs: 1000, reorderWindowMs: 60_000, maxEndpoints: 20 } as const;
+
 /** Checks the numeric options (InputErrors naming the flag). */
 export const checkLogReplayOptions = (opts: LogReplayOptions): void => {
-  const { speed = 1, rateScale = 1, jitterMs = 1000, reorderWindowMs = 60_000, maxEndpoints = 20 } = opts;
+  const { speed = TRANSFORM_DEFAULTS.speed, rateScale = TRANSFORM_DEFAULTS.rateScale, jitterMs = LOG_REPLAY_DEFAULTS.jitterMs, reorderWindowMs = LOG_REPLAY_DEFAULTS.reorderWindowMs, maxEndpoints = LOG_REPLAY_DEFAULTS.maxEndpoints } = opts;
   check(Number.isFinite(speed) && speed > 0, '--speed', `expected a number > 0, got ${speed}`);
   check(Number.isFinite(rateScale) && rateScale > 0, '--rate-scale', `expected a number > 0, got ${rateScale}`);
   check(Number.isFinite(jitterMs) && jitterMs >= 0, '--jitter', `expected a duration >= 0, got ${jitterMs} ms`);
@@ -144,7 +148,7 @@ export const scanLogForReplay = async (file: string, opts: LogReplayOptions = {}
     });
   }
   const ranked = [...templateCounts.values()].sort(byPopularity);
-  const maxEndpoints = opts.maxEndpoints ?? 20;
+  const maxEndpoints = opts.maxEndpoints ?? LOG_REPLAY_DEFAULTS.maxEndpoints;
   const names = nameTemplates(ranked);
   const endpointOf: Record<string, string> = {};
   ranked.forEach((t, i) => (endpointOf[`${t.method} ${t.template}`] = i < maxEndpoints ? (names[i] as string) : OTHER_ENDPOINT));
@@ -174,9 +178,9 @@ export async function* logReplayStream(
   stats: LogReplayStats = { reorder: { late: 0, maxLateMs: 0, peakHeld: 0 }, remap: { tenants: 0, idsInRange: 0, idsPseudonymized: 0 }, planned: 0 },
 ): AsyncGenerator<PlannedRequest[]> {
   const { firstMs } = scan;
-  const speed = opts.speed ?? 1;
-  const rateScale = opts.rateScale ?? 1;
-  const jitterMs = opts.jitterMs ?? 1000;
+  const speed = opts.speed ?? TRANSFORM_DEFAULTS.speed;
+  const rateScale = opts.rateScale ?? TRANSFORM_DEFAULTS.rateScale;
+  const jitterMs = opts.jitterMs ?? LOG_REPLAY_DEFAULTS.jitterMs;
   const limit = opts.durationLimitMs ?? null;
   const seed = opts.seed ?? 1;
   const reader = await openLog(scan.file, { ...opts.source, format: scan.format });
@@ -184,7 +188,7 @@ export async function* logReplayStream(
   const filter = createLogFilter(opts.filter);
   const remapper = createIdRemapper({ table, logTenants: scan.tenants, logTenantCounts: scan.tenantCounts, seed });
   const rng = createRng(seed, 'log-replay');
-  const reorder = createReorderBuffer<PlannedRequest>(opts.reorderWindowMs ?? 60_000);
+  const reorder = createReorderBuffer<PlannedRequest>(opts.reorderWindowMs ?? LOG_REPLAY_DEFAULTS.reorderWindowMs);
   // Extra copies move by up to ±jitter: a second buffer of twice that restores order.
   const jittered = createReorderBuffer<PlannedRequest>(2 * jitterMs);
   stats.reorder = reorder.stats;
