@@ -8,6 +8,7 @@ import type { Scenario } from '../scenario/scenario.js';
 import type { Manifest } from '../data/manifest.js';
 import type { EventRecord } from '../run/format.js';
 import type { Dispatcher } from 'undici';
+import type { PinnedHost } from './reach.js';
 
 export interface RunContext {
   /** The run directory (exists, writable). */
@@ -33,6 +34,12 @@ export interface RunContext {
    * connects to the checked addresses only, follows no redirect [undici's global dispatcher].
    */
   dispatcher?: Dispatcher;
+  /**
+   * The hosts checked against the safety rule at the start, with their
+   * checked addresses: an observer connecting by other means than HTTP (a
+   * database driver) connects to one of these instead of resolving again.
+   */
+  pins?: readonly PinnedHost[];
 }
 
 export interface Observer {

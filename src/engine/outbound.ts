@@ -1,7 +1,8 @@
 /**
  * Every URL a replay sends to: the target, the scenario's Prometheus scrape
  * URL (`observe.prometheus`, relative to the target or a full URL), its
- * Prometheus server (`observe.prometheus_server.url`) and the
+ * Prometheus server (`observe.prometheus_server.url`), the MySQL/MariaDB it
+ * observes (`observe.mysql.url`) and the
  * `http` actions the profile's events fire (`//host/path` names another
  * host), each with the scenario field, file and line it comes from. The
  * replay checks them all against the safety rule before any load (reach.ts).
@@ -46,6 +47,13 @@ export const outboundUrls = (
   if (server != null) {
     const ex = expandEnv(server.url);
     if (ex.ok && URL.canParse(ex.value)) urls.push({ url: new URL(ex.value), field: 'observe.prometheus_server.url', file, line: lineOf(['observe', 'prometheus_server', 'url']) });
+  }
+  const mysql = scenario?.observe.mysql;
+  if (mysql != null) {
+    const ex = expandEnv(mysql.url);
+    if (ex.ok && URL.canParse(ex.value) && new URL(ex.value).hostname !== '') {
+      urls.push({ url: new URL(ex.value), field: 'observe.mysql.url', file, line: lineOf(['observe', 'mysql', 'url']) });
+    }
   }
   for (const name of new Set(events.map((e) => e.action))) {
     const a = actions[name];

@@ -2,7 +2,7 @@
  * Checks made before a replay sends anything, before even the target check:
  * every SLO in force (the scenario's `slo:` and `--slo`) parses and names an
  * endpoint the run has, the observers' URLs (`observe.prometheus`,
- * `observe.prometheus_server.url`, `observe.postgres.url`, `--pg`) are well formed, and every `http:` action's
+ * `observe.prometheus_server.url`, `observe.postgres.url`, `observe.mysql.url`, `--pg`) are well formed, and every `http:` action's
  * path is a path. A problem found only after the load was sent would cost the
  * run (and a bad SLO in run.json would break `report DIR` for good), so all of
  * them are reported at once as one InputError (exit 1), naming the flag or the
@@ -58,6 +58,12 @@ export const remoteWriteUrlProblem = (text: string): string | null =>
 export const postgresUrlProblem = (text: string): string | null =>
   /^postgres(ql)?:\/\//i.test(text) && URL.canParse(text) ? null : 'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/app';
 
+/** Why `text` is not a MySQL/MariaDB URL with a database, or null when it is. The value (it may hold a password) is never quoted. */
+export const mysqlUrlProblem = (text: string): string | null =>
+  /^(mysql|mariadb):\/\//i.test(text) && URL.canParse(text) && new URL(text).hostname !== '' && new URL(text).pathname.replace(/^\//, '') !== ''
+    ? null
+    : 'expected a MySQL/MariaDB URL with a database, such as mysql://user:password@127.0.0.1:3306/app';
+
 /**
  * Why an `http:` action's path (expanded) is not a URL an action can call, or
  * null when it is: a path on the target (`/admin/deploy`), or another host
@@ -98,6 +104,9 @@ const scenarioProblems = (scenario: Scenario, doc: YamlDoc | null): Problem[] =>
   const pg = scenario.observe.postgres === null ? null : expanded(scenario.observe.postgres.url);
   const pgProblem = pg === null ? null : postgresUrlProblem(pg);
   if (pgProblem !== null) at(['observe', 'postgres', 'url'], 'observe.postgres.url', pgProblem);
+  const my = scenario.observe.mysql === null ? null : expanded(scenario.observe.mysql.url);
+  const myProblem = my === null ? null : mysqlUrlProblem(my);
+  if (myProblem !== null) at(['observe', 'mysql', 'url'], 'observe.mysql.url', myProblem);
   for (const [name, a] of Object.entries(scenario.actions)) {
     if (a.kind !== 'http') continue;
     const path = expandEnv(a.path);

@@ -277,7 +277,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
 
   const observers = createObserverSet(opts.observers ?? [], {
     runDir: out.dir, target: opts.target, scenario: opts.scenario ?? null, manifest: opts.manifest ?? null, log,
-    ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}),
+    ...(opts.reach ? { dispatcher: opts.reach.dispatcher, pins: opts.reach.pins } : {}),
   });
   const t0EpochMs = await observers.start(opts.leadMs ?? (s.workers > 1 ? 300 : 50) + ((opts.observers ?? []).length > 0 ? 500 : 0));
   meta.started_at_ms = Math.round(t0EpochMs);

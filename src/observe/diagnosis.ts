@@ -15,6 +15,7 @@ import {
   type DatabaseSection, type Observed, type SlowQuery,
 } from './findings.js';
 import { ENABLE_STATEMENTS_HINT, runDeltas, topStatements } from './statements.js';
+import { ENABLE_DIGESTS_HINT } from './mysql-stats.js';
 import { fmtMs } from '../core/duration.js';
 import { fmtInt } from '../core/numbers.js';
 
@@ -55,11 +56,19 @@ const offFinding = (o: Observed): StepFinding | null => (o.meta?.postgres_off ==
   status: 'not-observed', summary: `Not observed: ${o.meta.postgres_off}.`, details: [], how_to_enable: null,
 });
 
+/** The observed database's statement source (PostgreSQL's, else MySQL's observer), or null when neither observer was on. */
+const observedDatabase = (o: Observed): { statements: boolean; off: string; hint: string } | null => {
+  if (o.meta?.postgres != null) return { statements: o.meta.postgres.statements, off: 'pg_stat_statements was not available', hint: ENABLE_STATEMENTS_HINT };
+  if (o.meta?.mysql != null) return { statements: o.meta.mysql.statements, off: 'performance_schema statement digests were not available', hint: ENABLE_DIGESTS_HINT };
+  return null;
+};
+
 /** Step 2: the statements that ran in the degraded windows, compared with the rest of the run. */
 export const slowQueriesFinding = (o: Observed, spans: readonly Span[]): StepFinding | null => {
-  if (o.meta?.postgres == null) return offFinding(o);
-  if (!o.meta.postgres.statements) {
-    return { status: 'not-observed', summary: 'pg_stat_statements was not available on the observed database, so statement times were not recorded.', details: [], how_to_enable: ENABLE_STATEMENTS_HINT };
+  const db = observedDatabase(o);
+  if (db === null) return offFinding(o);
+  if (!db.statements) {
+    return { status: 'not-observed', summary: `${db.off} on the observed database, so statement times were not recorded.`, details: [], how_to_enable: db.hint };
   }
   if (spans.length === 0) {
     const top = topStatements(runDeltas(o.statements.filter((r) => r.ok)), 3).byTotal;
@@ -98,7 +107,7 @@ const planText = (p: Pick<PlanRecord, 'query' | 'bucket' | 'tenant' | 'shape' | 
 
 /** Step 5: plan changes during the run, then the plans of the slowest statements and of the critical queries, with their flags. */
 export const plansFinding = (o: Observed): StepFinding | null => {
-  if (o.meta?.postgres == null) return offFinding(o);
+  if (observedDatabase(o) === null) return offFinding(o);
   const regressions = planRegressionBreaksFrom(o);
   const latest = latestPlans(o.plans);
   const ok = latest.filter((p) => p.ok);

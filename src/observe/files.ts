@@ -1,6 +1,8 @@
 /**
  * The observe stage's files in the run directory, beside `metrics.ndjson`
- * (src/run/format.ts `ScrapeRecord`). Every file is optional: an observer that
+ * (src/run/format.ts `ScrapeRecord`). The `pg-` files are also what the
+ * MySQL/MariaDB observer (`observe.mysql`, mysql.ts) writes, in the same
+ * record forms (see mysql-stats.ts for how its counters map). Every file is optional: an observer that
  * is not configured writes nothing, and readers treat a missing file as "not
  * observed". Times are seconds since the run's time zero (`t_s`, fractional),
  * on the engine's clock. Everything written has passed through `redactDeep`.
@@ -177,6 +179,8 @@ export interface ObserveMeta {
     statements: boolean;
     log: string | null;
   } | null;
+  /** The MySQL/MariaDB observer (`observe.mysql`): the server and whether statement digests answered. Absent before it existed. */
+  mysql?: { server_version: string | null; statements: boolean } | null;
   /** `--instances`: copies of the service behind one database (capacity math). */
   instances: number;
   /** Warnings for people (missing extension with how to enable it, failures). */

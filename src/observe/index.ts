@@ -2,7 +2,8 @@
  * The observe stage's public face. `createObservers` returns the observers a
  * scenario asks for (a Prometheus scrape when `observe.prometheus` is set, a
  * Prometheus server read after the run when `observe.prometheus_server` is, a
- * PostgreSQL observer when `observe.postgres.url` or `--pg URL` is given); the
+ * PostgreSQL observer when `observe.postgres.url` or `--pg URL` is given, a
+ * MySQL/MariaDB observer when `observe.mysql.url` is); the
  * engine drives them (types.ts). `findings.ts` reads what they wrote for the
  * report; `plans-file.ts` is the `prodshape plans` snapshot format.
  */
@@ -12,6 +13,7 @@ import { expandEnv } from '../core/env.js';
 import { registerSecret } from '../core/secrets.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { createMetaSink, type MetaSink } from './meta.js';
+import { createMysqlObserver, type MysqlObserverOptions } from './mysql.js';
 import { createPostgresObserver, type PostgresObserverOptions } from './postgres.js';
 import { createPrometheusObserver, selectorsFor } from './prometheus.js';
 import { createPromqlObserver } from './promql-server.js';
@@ -37,6 +39,8 @@ export interface ObserveOptions {
   promqlSettleMs?: number;
   /** Intervals and limits of the PostgreSQL observer (tests and benchmarks shorten them). */
   postgres?: Pick<PostgresObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'planCheckIntervalMs' | 'slowest' | 'explainTimeoutMs'>;
+  /** Intervals of the MySQL/MariaDB observer. */
+  mysql?: Pick<MysqlObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'explainTimeoutMs'>;
 }
 
 /**
@@ -44,10 +48,10 @@ export interface ObserveOptions {
  * variable is not set: an observer is optional, and a scenario may name one
  * that only some environments have (the demo's `${DATABASE_URL}`).
  */
-const expandField = (template: string, field: string, meta: MetaSink): string | null => {
+const expandField = (template: string, field: string, meta: MetaSink, orElse = ', or pass --pg URL for the database'): string | null => {
   const r = expandEnv(template);
   if (r.ok) return r.value;
-  meta.warn(`${field}: \${${r.missing.join('}, ${')}} is not set in the environment, so this observer is off (export it, or pass --pg URL for the database)`);
+  meta.warn(`${field}: \${${r.missing.join('}, ${')}} is not set in the environment, so this observer is off (export it${orElse})`);
   return null;
 };
 
@@ -112,6 +116,11 @@ export const createObservers = (scenario: Scenario | null, opts: ObserveOptions 
       meta,
       ...opts.postgres,
     }));
+  }
+  const mysqlUrl = spec?.mysql == null ? null : expandField(spec.mysql.url, 'observe.mysql.url', meta, '');
+  if (mysqlUrl !== null) {
+    registerSecret(mysqlUrl);
+    observers.push(createMysqlObserver({ url: mysqlUrl, plans: scenario?.plans ?? [], tenantSource: scenario?.tenants ?? null, meta, ...opts.mysql }));
   }
   if (observers.length === 0 && meta.meta.warnings.length > 0) observers.push(metaOnlyObserver(meta));
   return observers;

@@ -103,7 +103,7 @@ export const explainMysqlReadOnly = async (c: mysql.Connection, sql: string, par
 };
 
 /** EXPLAINs one plan target into a PlanRecord; failures become a record with `ok: false`. */
-const explainMysqlTarget = async (c: mysql.Connection, target: PlanTarget, when: PlanWhen, roVariable: ReadOnlyVariable): Promise<PlanRecord> => {
+export const explainMysqlTarget = async (c: mysql.Connection, target: PlanTarget, when: PlanWhen, roVariable: ReadOnlyVariable): Promise<PlanRecord> => {
   const { base, failed } = planRecordOf(target, when, false);
   if (target.error !== null) return failed(target.error);
   try {
@@ -116,7 +116,7 @@ const explainMysqlTarget = async (c: mysql.Connection, target: PlanTarget, when:
 };
 
 /** A read-only session with a statement timeout (`timeoutMs`) and 2 s lock waits; returns the server's name and major version, and its read-only variable. */
-const readOnlySession = async (c: mysql.Connection, timeoutMs: number): Promise<{ server: string; roVariable: ReadOnlyVariable }> => {
+export const readOnlySession = async (c: mysql.Connection, timeoutMs: number): Promise<{ server: string; roVariable: ReadOnlyVariable }> => {
   const [v] = await c.query('SELECT VERSION() AS v');
   const version = String((v as { v: string | undefined }[])[0]?.v ?? '');
   const mariadb = /mariadb/i.test(version);

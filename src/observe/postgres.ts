@@ -14,11 +14,11 @@
  * failing statement is recorded and warned about once.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import pg from 'pg';
 import { errorMessage } from '../core/errors.js';
-import { redact, redactDeep } from '../core/secrets.js';
-import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
+import { redact } from '../core/secrets.js';
+import type { NdjsonWriter } from '../run/ndjson.js';
+import { writeRecord } from './record-writers.js';
 import type { EventRecord } from '../run/format.js';
 import type { PlanQuery, TenantSource } from '../scenario/scenario.js';
 import { aggregateActivity, failedActivity, pollActivity } from './activity.js';
@@ -113,15 +113,7 @@ const observerState = (opts: PostgresObserverOptions): PgObserverState => ({
 // Records taken before time zero (at start, before the engine fixes it) carry t_s 0.
 const nowS = (s: PgObserverState): number => (s.ctx === null ? 0 : Math.max(0, s.ctx.nowMs()) / 1000);
 
-const write = async (s: PgObserverState, file: string, rec: unknown): Promise<void> => {
-  if (s.ctx === null) return;
-  let w = s.writers.get(file);
-  if (w === undefined) {
-    w = createNdjsonWriter(join(s.ctx.runDir, file));
-    s.writers.set(file, w);
-  }
-  await w.write(redactDeep(rec));
-};
+const write = (s: PgObserverState, file: string, rec: unknown): Promise<void> => writeRecord(s.writers, s.ctx?.runDir ?? null, file, rec);
 
 /** Serialises EXPLAIN work on its connection (BEGIN … ROLLBACK must not interleave). */
 const onExplainer = <T>(s: PgObserverState, work: (c: pg.Client) => Promise<T>): Promise<T | null> => {

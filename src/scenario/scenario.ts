@@ -79,6 +79,8 @@ export interface ObserveSpec {
   prometheusServer: PrometheusServerSpec | null;
   /** PostgreSQL observer: URL template and optional server log path. */
   postgres: { url: string; log: string | null } | null;
+  /** MySQL/MariaDB observer: URL template (`mysql://` or `mariadb://`). */
+  mysql: { url: string } | null;
 }
 
 /** A critical query for `prodshape plans` and EXPLAIN: params name dataset sources like `{tenant}`. */
@@ -219,9 +221,9 @@ const parsePrometheusServer = (c: Checker, path: DocPath, raw: unknown): Prometh
 };
 
 const parseObserve = (c: Checker, path: DocPath, raw: unknown): ObserveSpec => {
-  const none: ObserveSpec = { prometheus: null, prometheusIntervalMs: 1000, metrics: [], pool: null, prometheusServer: null, postgres: null };
+  const none: ObserveSpec = { prometheus: null, prometheusIntervalMs: 1000, metrics: [], pool: null, prometheusServer: null, postgres: null, mysql: null };
   if (raw === undefined || raw === null) return none;
-  const o = c.object(path, raw, { optional: ['prometheus', 'interval', 'metrics', 'pool', 'prometheus_server', 'postgres'] });
+  const o = c.object(path, raw, { optional: ['prometheus', 'interval', 'metrics', 'pool', 'prometheus_server', 'postgres', 'mysql'] });
   if (!o) return none;
   const prometheus = o.prometheus === undefined ? null : (c.string([...path, 'prometheus'], o.prometheus, { nonEmpty: true }) ?? null);
   const prometheusIntervalMs = o.interval === undefined ? 1000 : (c.durationMs([...path, 'interval'], o.interval, { min: 100 }) ?? 1000);
@@ -243,7 +245,13 @@ const parseObserve = (c: Checker, path: DocPath, raw: unknown): ObserveSpec => {
     const log = pg?.log === undefined ? null : (c.string([...path, 'postgres', 'log'], pg.log, { nonEmpty: true }) ?? null);
     if (url !== undefined) postgres = { url, log };
   }
-  return { prometheus, prometheusIntervalMs, metrics: metrics.filter((m) => m !== ''), pool, prometheusServer, postgres };
+  let mysql: ObserveSpec['mysql'] = null;
+  if (o.mysql !== undefined) {
+    const my = c.object([...path, 'mysql'], o.mysql, { required: ['url'] });
+    const url = my ? c.string([...path, 'mysql', 'url'], my.url, { nonEmpty: true }) : undefined;
+    if (url !== undefined) mysql = { url };
+  }
+  return { prometheus, prometheusIntervalMs, metrics: metrics.filter((m) => m !== ''), pool, prometheusServer, postgres, mysql };
 };
 
 const parseTenants = (c: Checker, path: DocPath, raw: unknown, dir: string): TenantSource | null => {

@@ -114,6 +114,7 @@ const everyFormScenario = {
     metrics: ['app_cache_*'],
     pool: { in_use: 'pool_in_use' },
     postgres: { url: '${DATABASE_URL}', log: '/var/log/postgresql.log' },
+    mysql: { url: '${SHOP_DB_URL}' },
   },
   plans: [{ name: 'pending', sql: 'SELECT 1 WHERE $1 IS NOT NULL', params: ['{tenant}'] }],
   slo: ['p99<300ms', 'list-orders:p95<=0.1s', 'errors<0.01', 'MAX < 5s', 'dropped<0.1%', 'p99.9<800us'],
