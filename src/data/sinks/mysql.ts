@@ -251,6 +251,8 @@ const finish = async (s: State, ds: Dataset, step: (what: string) => void): Prom
 /** Kills the load's sessions and drops its new tables from a fresh connection. Never throws. */
 const cleanUp = async (s: State): Promise<void> => {
   s.stopped.abort();
+  // Never connected (the server refused the first connection): the load made nothing to drop.
+  if (s.conns.length === 0 && s.swap === 'no') return;
   for (const st of s.streams) st.destroy(stoppedError());
   if (s.swap === 'renaming') await s.renamed.catch(() => undefined);
   let control: mysql.Connection | null = null;
