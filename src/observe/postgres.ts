@@ -98,6 +98,8 @@ interface PgObserverState {
   /** `plans:` entries the read-only guard refused: warned about once, never EXPLAINed again. */
   refusedPlans: Set<string>;
   explainChain: Promise<unknown>;
+  /** Work on `monitor`, one query at a time (see onMonitor). */
+  monitorChain: Promise<unknown>;
   logParser: LogParser | null;
   /** Bytes of the server log already read. */
   logOffset: number;
@@ -107,7 +109,7 @@ interface PgObserverState {
 const observerState = (opts: PostgresObserverOptions): PgObserverState => ({
   opts, meta: opts.meta, ctx: null, monitor: null, explainer: null, versionNum: 0, statementsOn: false, prevSnap: null,
   texts: new Map(), ignore: new Set(), runStatements: [], writers: new Map(), tickers: [], targets: [], tenants: null,
-  lastFingerprint: new Map(), refusedPlans: new Set(), explainChain: Promise.resolve(), logParser: null, logOffset: 0, stopped: false,
+  lastFingerprint: new Map(), refusedPlans: new Set(), explainChain: Promise.resolve(), monitorChain: Promise.resolve(), logParser: null, logOffset: 0, stopped: false,
 });
 
 // Records taken before time zero (at start, before the engine fixes it) carry t_s 0.
@@ -115,18 +117,35 @@ const nowS = (s: PgObserverState): number => (s.ctx === null ? 0 : Math.max(0, s
 
 const write = (s: PgObserverState, file: string, rec: unknown): Promise<void> => writeRecord(s.writers, s.ctx?.runDir ?? null, file, rec);
 
-/** Serialises EXPLAIN work on its connection (BEGIN … ROLLBACK must not interleave). */
-const onExplainer = <T>(s: PgObserverState, work: (c: pg.Client) => Promise<T>): Promise<T | null> => {
-  const run = s.explainChain.then(async () => (s.explainer === null ? null : work(s.explainer)));
-  s.explainChain = run.catch((e: unknown) => s.meta.warn(`EXPLAIN failed: ${errorMessage(e)}`));
+/** Runs `work` once every earlier call on the same chain has settled: one query at a time on one connection. */
+const chained = <T>(s: PgObserverState, chain: 'explainChain' | 'monitorChain', work: () => Promise<T>): Promise<T> => {
+  const run = s[chain].then(work);
+  s[chain] = run.catch(() => undefined);
   return run;
 };
+
+/** Serialises EXPLAIN work on its connection (BEGIN … ROLLBACK must not interleave). */
+const onExplainer = <T>(s: PgObserverState, work: (c: pg.Client) => Promise<T>): Promise<T | null> => {
+  const run = chained(s, 'explainChain', async () => (s.explainer === null ? null : work(s.explainer)));
+  run.catch((e: unknown) => s.meta.warn(`EXPLAIN failed: ${errorMessage(e)}`));
+  return run;
+};
+
+/**
+ * Serialises the polling connection's work: the activity poll (every second) and the statements snapshot (every
+ * 2 s) would otherwise overlap on one client, which node-postgres queues but deprecates (a warning on the user's
+ * terminal). Null when the connection is closed.
+ */
+const onMonitor = <T>(s: PgObserverState, work: (c: pg.Client) => Promise<T>): Promise<T | null> =>
+  chained(s, 'monitorChain', async () => (s.monitor === null ? null : work(s.monitor)));
 
 const pollActivityOnce = async (s: PgObserverState): Promise<void> => {
   if (s.monitor === null) return;
   const t_s = round3(nowS(s));
   try {
-    await write(s, OBSERVE_FILES.activity, aggregateActivity(t_s, await pollActivity(s.monitor)));
+    const rows = await onMonitor(s, pollActivity);
+    if (rows === null) return;
+    await write(s, OBSERVE_FILES.activity, aggregateActivity(t_s, rows));
   } catch (e) {
     s.meta.warn(`pg_stat_activity poll failed: ${errorMessage(e)} (recorded; the run goes on)`);
     await write(s, OBSERVE_FILES.activity, failedActivity(t_s, redact(errorMessage(e))));
@@ -167,7 +186,9 @@ const snapshotStatements = async (s: PgObserverState, label: string): Promise<vo
   const t_s = round3(nowS(s));
   let rec: StatementsRecord;
   try {
-    rec = await statementsRecord(s, s.monitor, t_s, label);
+    const got = await onMonitor(s, (m) => statementsRecord(s, m, t_s, label));
+    if (got === null) return;
+    rec = got;
   } catch (e) {
     s.meta.warn(`pg_stat_statements snapshot failed: ${errorMessage(e)}`);
     rec = { t_s, label, ok: false, error: redact(errorMessage(e)), dealloc: null, reset: false, statements: [] };
@@ -320,6 +341,7 @@ const stopObserving = async (s: PgObserverState): Promise<void> => {
     s.stopped = true;
     await readLog(s, true);
   }
+  await s.monitorChain;
   for (const w of s.writers.values()) await w.close();
   s.writers.clear();
   for (const client of [s.monitor, s.explainer]) {
