@@ -164,7 +164,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
     const writeUrl = outPrometheus === null ? null : new URL(outPrometheus);
     if (writeUrl !== null && writeUrl.password !== '') registerSecret(decodeURIComponent(writeUrl.password));
     const urls = [
-      ...outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? []),
+      ...outboundUrls(target.url, opts.scenario ?? null, opts.actions ?? {}, opts.events ?? [], opts.pgUrl ?? null),
       ...(writeUrl === null ? [] : [{ url: writeUrl, field: '--out-prometheus', file: null, line: null }]),
     ];
     const pins = await checkReach(urls, { allowRemote: opts.allowRemote ?? false, ...(opts.resolve ? { resolve: opts.resolve } : {}) });

@@ -15,6 +15,7 @@ import { fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SEED } from './flags.js';
 import { registerSecret, safeDecode } from '../core/secrets.js';
+import { dbHostUrls, pinnedDbUrl } from '../engine/db-host.js';
 import { err, out } from './output.js';
 import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
@@ -51,7 +52,7 @@ const dbName = (url: string): string => (/^(mysql|mariadb):/.test(url) ? 'MySQL/
  * checks need the name) or names a socket (no host, or `host=` in the query), which is
  * local by definition.
  */
-const pinnedDbUrl = async (url: string, allowRemote: boolean): Promise<string> => {
+const checkedDbUrl = async (url: string, allowRemote: boolean): Promise<string> => {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -65,14 +66,14 @@ const pinnedDbUrl = async (url: string, allowRemote: boolean): Promise<string> =
   }
   const mysql = /^(mysql|mariadb):/.test(url);
   if (mysql && parsed.pathname.replace(/^\//, '') === '') throw inputError('--to', 'the URL names no database: mysql://user:password@host:port/database');
-  if (!mysql && (parsed.hostname === '' || parsed.searchParams.has('host'))) return url;
+  const hosts = dbHostUrls(url, { field: '--to' }, process.env);
+  if (hosts.length === 0) return url; // a Unix socket
   const { checkReach } = await import('../engine/reach.js');
-  const pins = await checkReach([{ url: parsed, field: '--to', file: null, line: null }], { allowRemote });
-  const address = pins[0]?.addresses[0]?.address;
-  // `localhost` stays a name: the server may listen on 127.0.0.1 or ::1 only, and the name is loopback either way.
-  if ((!mysql && parsed.searchParams.has('sslmode')) || parsed.hostname === 'localhost') return url;
-  if (address !== undefined) parsed.hostname = address.includes(':') ? `[${address}]` : address;
-  return parsed.toString();
+  const pins = await checkReach(hosts.map((h) => ({ url: h, field: '--to', file: null, line: null })), { allowRemote });
+  const pinned = pinnedDbUrl(url, pins);
+  // checkReach refuses a host that does not resolve, so the host is among the pins.
+  if (pinned === null) throw inputError('--to', `the host ${parsed.hostname} did not resolve`);
+  return pinned;
 };
 
 interface GenerateArgs {
@@ -124,7 +125,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     if (a.to !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\//.test(a.to)) throw inputError('--to', 'expected a database URL: postgres://user:password@host:port/database, or mysql:// / mariadb://');
     if (a.replace && a.to === undefined) throw inputError('--replace', 'only goes with --to (it drops and recreates tables in that database)');
     readOutDir(a);
-    const to = a.to === undefined ? undefined : await pinnedDbUrl(a.to, ALLOW_REMOTE.read(a));
+    const to = a.to === undefined ? undefined : await checkedDbUrl(a.to, ALLOW_REMOTE.read(a));
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');

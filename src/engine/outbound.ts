@@ -1,8 +1,9 @@
 /**
  * Every URL a replay sends to: the target, the scenario's Prometheus scrape
  * URL (`observe.prometheus`, relative to the target or a full URL), its
- * Prometheus server (`observe.prometheus_server.url`), the MySQL/MariaDB it
- * observes (`observe.mysql.url`) and the
+ * Prometheus server (`observe.prometheus_server.url`), the databases it
+ * observes (`observe.postgres.url` or `--pg`, `observe.mysql.url`: each host
+ * the connection may go to, none for a Unix socket) and the
  * `http` actions the profile's events fire (`//host/path` names another
  * host), each with the scenario field, file and line it comes from. The
  * replay checks them all against the safety rule before any load (reach.ts).
@@ -15,6 +16,7 @@ import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
 import { actionUrl } from './events.js';
 import type { ReachUrl } from './reach.js';
+import { dbHostUrls } from './db-host.js';
 
 /** A line finder for the scenario's fields (null without a file). The text was loaded from that file, so it parses. */
 const lineFinder = (scenario: Scenario | null): ((path: DocPath) => number | null) => {
@@ -33,6 +35,8 @@ export const outboundUrls = (
   scenario: Scenario | null,
   actions: Readonly<Record<string, Action>>,
   events: readonly ProfileEvent[],
+  /** `--pg`: the PostgreSQL the observer reads instead of `observe.postgres.url`. */
+  pgUrl: string | null = null,
 ): ReachUrl[] => {
   const lineOf = lineFinder(scenario);
   const file = scenario?.file ?? null;
@@ -48,12 +52,17 @@ export const outboundUrls = (
     const ex = expandEnv(server.url);
     if (ex.ok && URL.canParse(ex.value)) urls.push({ url: new URL(ex.value), field: 'observe.prometheus_server.url', file, line: lineOf(['observe', 'prometheus_server', 'url']) });
   }
-  const mysql = scenario?.observe.mysql;
-  if (mysql != null) {
-    const ex = expandEnv(mysql.url);
-    if (ex.ok && URL.canParse(ex.value) && new URL(ex.value).hostname !== '') {
-      urls.push({ url: new URL(ex.value), field: 'observe.mysql.url', file, line: lineOf(['observe', 'mysql', 'url']) });
-    }
+  const databases: { text: string | undefined; field: string; file: string | null; line: number | null }[] = [
+    // --pg replaces observe.postgres.url (observers.ts): only the one used is reached.
+    pgUrl != null
+      ? { text: pgUrl, field: '--pg', file: null, line: null }
+      : { text: scenario?.observe.postgres?.url, field: 'observe.postgres.url', file, line: lineOf(['observe', 'postgres', 'url']) },
+    { text: scenario?.observe.mysql?.url, field: 'observe.mysql.url', file, line: lineOf(['observe', 'mysql', 'url']) },
+  ];
+  for (const db of databases) {
+    const ex = db.text === undefined ? null : expandEnv(db.text);
+    if (ex?.ok !== true) continue;
+    for (const url of dbHostUrls(ex.value, db, process.env)) urls.push({ url, field: db.field, file: db.file, line: db.line });
   }
   for (const name of new Set(events.map((e) => e.action))) {
     const a = actions[name];

@@ -13,7 +13,7 @@
  * The row mappings are pure; the two polls are the I/O at the edge.
  */
 import type mysql from 'mysql2/promise';
-import type { PinnedHost } from '../engine/reach.js';
+import { pinnedDbHost } from '../engine/db-host.js';
 import type { ActivityRow } from './activity.js';
 import type { StatementCounters, StatementsSnapshot } from './statements.js';
 
@@ -99,17 +99,5 @@ export const activityRowOf = (r: ProcessRow): ActivityRow => {
 export const pollProcesslist = async (c: mysql.Connection, ownIds: readonly number[]): Promise<ActivityRow[]> =>
   ((await c.query(PROCESSLIST_SQL, [ownIds.length === 0 ? [-1] : [...ownIds]]))[0] as ProcessRow[]).map(activityRowOf);
 
-/**
- * The host to connect to for `url` given the hosts the replay checked
- * against the safety rule (`pins`, RunContext): the checked address of the
- * URL's host, so no second DNS lookup can move the connection elsewhere;
- * `localhost` and an address literal stay as written; undefined without pins
- * (the URL's host as is). Null when pins are given but the host is not among
- * them (it did not resolve when checked): the observer then stays off. Pure.
- */
-export const pinnedMysqlHost = (url: string, pins: readonly PinnedHost[] | undefined): string | null | undefined => {
-  if (pins === undefined) return undefined;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || /^[\d.]+$/.test(host) || host.includes(':')) return host;
-  return pins.find((p) => p.host.toLowerCase() === host)?.addresses[0]?.address ?? null;
-};
+/** The MySQL/MariaDB observer connects to the checked address (see pinnedDbHost). */
+export const pinnedMysqlHost = pinnedDbHost;

@@ -34,6 +34,7 @@ import {
 } from './statements.js';
 import { startTicker, type Ticker } from './ticker.js';
 import type { Observer, RunContext } from '../engine/observer.js';
+import { pinnedDbUrl } from '../engine/db-host.js';
 import { round3 } from '../core/round.js';
 
 export interface PostgresObserverOptions {
@@ -294,11 +295,17 @@ const loadPlanTargets = async (s: PgObserverState, c: RunContext): Promise<void>
 
 /** Connects both connections and prepares what the run observes; false when the server cannot be reached. */
 const setup = async (s: PgObserverState, c: RunContext): Promise<boolean> => {
+  // The address the replay checked against the safety rule, so no second DNS lookup can move the connection.
+  const url = pinnedDbUrl(s.opts.url, c.pins);
+  if (url === null) {
+    s.meta.warn('PostgreSQL observer off: its host did not resolve when the replay checked it against the safety rule');
+    return false;
+  }
   let monitor: pg.Client;
   try {
-    monitor = await connect(s.opts.url);
+    monitor = await connect(url);
     s.monitor = monitor;
-    s.explainer = await connect(s.opts.url);
+    s.explainer = await connect(url);
   } catch (e) {
     s.meta.warn(`cannot connect to PostgreSQL: ${errorMessage(e)}; the run goes on without the PostgreSQL observer`);
     return false;

@@ -99,6 +99,23 @@ describe('the safety rule for scrape URLs and HTTP actions (built CLI)', () => {
     expect(r.stderr).toContain('--target: http://169.254.169.254/: 169.254.169.254 (link-local), outside loopback and private networks');
   }, 180_000);
 
+  it('refuses a public PostgreSQL to observe (observe.postgres.url, --pg, a host in the query), before any request, without printing its password', async () => {
+    const before = connections;
+    const file = scenario('pg-public', ['actions:', '  deploy: { http: POST /admin/deploy }', 'observe:', '  postgres: { url: "postgres://u:pgsecret1@198.51.100.7:5432/shop" }']);
+    const r = await replay(file, 'pg-public');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:7: observe.postgres.url:`);
+    expect(r.stderr).toContain('198.51.100.7 (public), outside loopback and private networks');
+    // --pg replaces the scenario's URL; a host named in the query is the one the driver connects to
+    const plain = scenario('pg-plain', ['actions:', '  deploy: { http: POST /admin/deploy }']);
+    const viaFlag = await replay(plain, 'pg-flag', ['--pg', 'postgres://u:pgsecret2@127.0.0.1/shop?host=169.254.169.254']);
+    expect(viaFlag.code).toBe(1);
+    expect(viaFlag.stderr).toContain('--pg:');
+    expect(viaFlag.stderr).toContain('169.254.169.254 (link-local)');
+    for (const text of [r.stdout, r.stderr, viaFlag.stdout, viaFlag.stderr]) expect(text).not.toMatch(/pgsecret/);
+    expect(connections - before).toBe(0);
+  }, 180_000);
+
   it('follows no redirect from the scrape endpoint or an HTTP action to another server', async () => {
     const file = scenario('redirects', ['actions:', '  deploy: { http: POST /admin/redirect }', 'observe:', '  prometheus: /redirect-metrics', '  interval: 250ms']);
     const r = await replay(file, 'redirects');
