@@ -10,7 +10,8 @@
  *  - the server's own rendering of the statement (the Note 1003 that
  *    `EXPLAIN EXTENDED` on MariaDB, `EXPLAIN` on MySQL 8, leaves in
  *    `SHOW WARNINGS`: identifiers resolved and back-quoted, comments gone)
- *    calls no stored function (rendered as a back-quoted name), no loadable
+ *    has no locking clause (`lock in share mode`, which a READ ONLY
+ *    transaction allows), and calls no stored function (rendered as a back-quoted name), no loadable
  *    function (UDF, from `mysql.func` when readable) and no built-in whose
  *    effect a rollback does not undo or that waits (user locks, SLEEP,
  *    BENCHMARK, LOAD_FILE, replication waits, sequences).
@@ -44,14 +45,14 @@ const skipQuoted = (s: string, i: number, q: string): number => {
   return j;
 };
 
-/**
- * The function calls of a statement as the server renders it: a bare word or
- * a back-quoted name followed by `(`; strings and comments are skipped. A
- * back-quoted call may be schema-qualified (`` `shop`.`zap`() ``). Pure.
- */
-export const renderedCalls = (text: string): RenderedCall[] => {
-  const out: RenderedCall[] = [];
+/** A token of the server's rendering: a bare word or a back-quoted name, and whether `(` follows it (a call). */
+interface RenderedToken { word: string; quoted: boolean; call: boolean }
+
+/** The words and back-quoted names of a rendering, strings and comments skipped. Pure. */
+const renderedTokens = (text: string): RenderedToken[] => {
+  const out: RenderedToken[] = [];
   let i = 0;
+  const calls = (at: number): boolean => /^\s*\(/.test(text.slice(at));
   while (i < text.length) {
     const ch = text[i] ?? '';
     if (ch === "'" || ch === '"') {
@@ -61,18 +62,30 @@ export const renderedCalls = (text: string): RenderedCall[] => {
       i = end === -1 ? text.length : end + 2;
     } else if (ch === '`') {
       const end = skipQuoted(text, i, '`');
-      const name = text.slice(i + 1, end - 1).replace(/``/g, '`');
-      if (/^\s*\(/.test(text.slice(end))) out.push({ name: name.toLowerCase(), quoted: true });
+      out.push({ word: text.slice(i + 1, end - 1).replace(/``/g, '`').toLowerCase(), quoted: true, call: calls(end) });
       i = end;
     } else if (/[A-Za-z_]/.test(ch)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(i));
-      const word = m?.[0] ?? ch;
-      const prev = text[i - 1];
-      if (prev !== '.' && /^\s*\(/.test(text.slice(i + word.length))) out.push({ name: word.toLowerCase(), quoted: false });
+      const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(i))?.[0] ?? ch;
+      // A bare word after `.` is a qualified name's part (`t.col`), not a call of a built-in.
+      out.push({ word: word.toLowerCase(), quoted: false, call: text[i - 1] !== '.' && calls(i + word.length) });
       i += word.length;
     } else i++;
   }
   return out;
+};
+
+/**
+ * The function calls of a statement as the server renders it: a bare word or
+ * a back-quoted name followed by `(`; strings and comments are skipped. A
+ * back-quoted call may be schema-qualified (`` `shop`.`zap`() ``). Pure.
+ */
+export const renderedCalls = (text: string): RenderedCall[] =>
+  renderedTokens(text).filter((t) => t.call).map((t) => ({ name: t.word, quoted: t.quoted }));
+
+/** The locking clause of a rendering (`lock in share mode`, `for update`, `for share`), or null. Pure. */
+export const renderedLocking = (text: string): string | null => {
+  const words = renderedTokens(text).filter((t) => !t.quoted).map((t) => t.word).join(' ');
+  return /\b(lock in share mode|for update|for share)\b/.exec(words)?.[1] ?? null;
 };
 
 /** Keys of a MySQL/MariaDB JSON plan that mean a data-modifying table. */
@@ -93,8 +106,10 @@ export const planAnalyzeProblem = (doc: unknown): string | null => {
   return found.length === 0 ? null : `its plan has a data-modifying part (${found.join(', ')})`;
 };
 
-/** Why the server's rendering calls something ANALYZE must not execute, or null. `loadable` are the UDF names (lowercase). Pure. */
+/** Why the server's rendering locks rows or calls something ANALYZE must not execute, or null. `loadable` are the UDF names (lowercase). Pure. */
 export const callsAnalyzeProblem = (rendered: string, loadable: ReadonlySet<string>): string | null => {
+  const locking = renderedLocking(rendered);
+  if (locking !== null) return `it is a locking read (${locking.toUpperCase()}), which ANALYZE would execute`;
   for (const c of renderedCalls(rendered)) {
     if (c.quoted) return `it calls the stored function ${c.name}(), which ANALYZE would execute`;
     if (loadable.has(c.name)) return `it calls the loadable function ${c.name}(), which ANALYZE would execute`;

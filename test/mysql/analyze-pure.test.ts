@@ -7,7 +7,7 @@
  * runs here).
  */
 import { describe, expect, it } from 'vitest';
-import { callsAnalyzeProblem, mariadbAnalyzeStats, mysqlAnalyzeStats, planAnalyzeProblem, renderedCalls } from '../../src/observe/mysql-analyze.js';
+import { callsAnalyzeProblem, mariadbAnalyzeStats, mysqlAnalyzeStats, planAnalyzeProblem, renderedCalls, renderedLocking } from '../../src/observe/mysql-analyze.js';
 
 /** MariaDB 10.11's Note 1003 for a select list with a user lock, a stored function and strings that look like calls. */
 const RENDERED = "select `shop`.`t`.`id` AS `id`,get_lock('a',0) AS `get_lock('a',0)`,`shop`.`zap`() AS `shop.zap()`,lcase('X(') AS `lower('X(')`,'it\\'s sleep(1)' AS `s` from `shop`.`t` where `shop`.`t`.`status` = 'pending' limit 3";
@@ -32,6 +32,16 @@ describe('callsAnalyzeProblem', () => {
     expect(callsAnalyzeProblem('select sys_magic(1) AS `z`', new Set(['sys_magic']))).toMatch(/loadable function sys_magic\(\)/);
     expect(callsAnalyzeProblem('select SLEEP(0.2) AS `z`', new Set())).toMatch(/sleep\(\)/);
     expect(callsAnalyzeProblem("select count(0) AS `n`,lcase('a') AS `l` from `shop`.`t` where `shop`.`t`.`id` in (1,2)", new Set())).toBeNull();
+  });
+});
+
+describe('renderedLocking', () => {
+  it('finds a locking clause in words, not in strings or names (recorded from MariaDB 10.11)', () => {
+    expect(renderedLocking('select `shop`.`t`.`id` AS `id` from `shop`.`t` where `shop`.`t`.`id` < 3 lock in share mode')).toBe('lock in share mode');
+    expect(renderedLocking('select `id` from `t` for update')).toBe('for update');
+    expect(renderedLocking('select `id` from `t` for share')).toBe('for share');
+    expect(renderedLocking("select 'lock in share mode' AS `for update` from `t`")).toBeNull();
+    expect(callsAnalyzeProblem('select `id` from `t` lock in share mode', new Set())).toMatch(/a locking read \(LOCK IN SHARE MODE\)/);
   });
 });
 

@@ -142,13 +142,14 @@ describe.skipIf(found.bin === null)(`plans snapshot|check on MariaDB (built CLI)
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/one\s+biggest .* on orders/);
 
-    // Each passes the plain EXPLAIN (the server plans it without executing its select list) and only ANALYZE would run it.
+    // Each passes the plain EXPLAIN (the server plans it without executing it; a READ ONLY transaction allows a shared lock) and only ANALYZE would run it.
     const onlyAnalyze = [
       { name: 'user-lock', sql: "SELECT GET_LOCK('prodshape-held', 0) AS l FROM orders LIMIT 1" },
       { name: 'reading-function', sql: 'SELECT peek() AS p FROM orders LIMIT 1' },
       { name: 'sleep', sql: 'SELECT SLEEP(5) AS z FROM orders LIMIT 1' },
       { name: 'sequence', sql: 'SELECT NEXTVAL(ticket_seq) AS n' },
       { name: 'file', sql: "SELECT LOAD_FILE('/etc/hostname') AS f" },
+      { name: 'share-lock', sql: 'SELECT id FROM orders WHERE tenant_id = 1 LOCK IN SHARE MODE' },
     ];
     const corpus = [...CORPUS.map((c) => ({ ...c, sql: c.sql.replace('{work}', work) })), ...onlyAnalyze];
     const scenario = join(work, 'analyze-corpus.yaml');
@@ -162,6 +163,7 @@ describe.skipIf(found.bin === null)(`plans snapshot|check on MariaDB (built CLI)
     expect(r.stderr).toMatch(/\(reading-function\): refused: not ANALYZEd: it calls the stored function peek\(\)/);
     expect(r.stderr).toMatch(/\(sleep\): refused: not ANALYZEd: it calls sleep\(\)/);
     expect(r.stderr).toMatch(/\(file\): refused: not ANALYZEd: it calls load_file\(\)/);
+    expect(r.stderr).toMatch(/\(share-lock\): refused: not ANALYZEd: it is a locking read \(LOCK IN SHARE MODE\)/);
     expect(await checksum()).toBe(before);
     // No user lock is held, the sequence did not move (one more value than the test's own read), no file was written.
     const [lock] = await root.query("SELECT IS_FREE_LOCK('prodshape-held') AS free");
