@@ -50,8 +50,12 @@ describe('digest snapshots into statement deltas', () => {
       'SELECT `p` . `USER` FROM `information_schema` . `PROCESSLIST` `p`',
       'EXPLAIN FORMAT = JSON SELECT * FROM `orders`', 'START TRANSACTION READ ONLY', 'ROLLBACK', 'SELECT @@`tx_read_only` AS `ro`',
       'SELECT VERSION ( ) AS `v`', 'SET SESSION `max_statement_time` = ?',
+      'ANALYZE FORMAT = JSON SELECT * FROM `orders` WHERE `tenant_id` = ?', 'SELECT `name` FROM `mysql` . `func`',
+      'SELECT UNIX_TIMESTAMP ( `start_time` ) AS `at_s` FROM `mysql` . `slow_log` WHERE `db` = DATABASE ( )',
     ]) expect(isObserverDigest(own), own).toBe(true);
-    for (const app of [APP, 'UPDATE `orders` SET `status` = ? WHERE `id` = ?', 'SELECT `rollback_id` FROM `t`']) expect(isObserverDigest(app), app).toBe(false);
+    for (const app of [APP, 'UPDATE `orders` SET `status` = ? WHERE `id` = ?', 'SELECT `rollback_id` FROM `t`', 'ANALYZE TABLE `orders`', 'SELECT `func` FROM `mysql_func`']) {
+      expect(isObserverDigest(app), app).toBe(false);
+    }
   });
 });
 
