@@ -11,7 +11,8 @@
  * index gives way to a full scan), which the observer's periodic re-check
  * must catch as a `plan-regression` break naming the query; and with the
  * slow query log on into `mysql.slow_log` (`long_query_time` 0.1 s), the
- * service's planted `SLEEP(0.2)` SELECT must reach the report's log section.
+ * service's planted `SLEEP(0.2)` SELECT must reach the report's log section;
+ * with the log going to a FILE only, observe.json must say so and the run go on.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -186,5 +187,18 @@ plans:
       const text = await readFile(join(out, f), 'utf8');
       expect(text.includes(PASSWORD), f).toBe(false);
     }
+
+    // The slow log to a FILE only: observe.json says so, the run goes on, no log entries.
+    await root.query("SET GLOBAL log_output = 'FILE'");
+    const fileOut = join(work, 'run-file-log');
+    await writeFile(profile, 'name: two\narrival: poisson\nstages:\n  - { duration: 2s, rate: 10 }\n');
+    const second = await runCli(['replay', '--scenario', scenario, '--profile', profile, '--target', base, '--out', fileOut, '--data', join(work, 'data'), '--seed', '8'], {
+      env: { SHOP_DB_URL: url }, timeoutMs: 60_000,
+    });
+    expect([0, 2], `${second.stdout}\n${second.stderr}`).toContain(second.code);
+    const meta2 = JSON.parse(await readFile(join(fileOut, 'observe.json'), 'utf8')) as { mysql?: { slow_log?: { read: boolean; reason: string | null } } };
+    expect(meta2.mysql?.slow_log?.read).toBe(false);
+    expect(meta2.mysql?.slow_log?.reason).toMatch(/goes to FILE \(log_output\), which prodshape does not read/);
+    expect((await readdir(fileOut)).includes('pg-log.ndjson')).toBe(false);
   }, 150_000);
 });
