@@ -109,14 +109,17 @@ const jsonCell = (rows: unknown): unknown => {
   return typeof text === 'string' ? (JSON.parse(text) as unknown) : text;
 };
 
+/** How a refusal of ANALYZE alone starts, after `refused: ` (the plain EXPLAIN was fine). */
+export const NOT_ANALYZED = 'not ANALYZEd: ';
+
 /** ANALYZE of a statement whose plain EXPLAIN is `doc`, after the checks of mysql-analyze.ts; throws a refusal otherwise. */
 const analyzeReadOnly = async (c: mysql.Connection, body: string, values: (string | number)[], doc: unknown, session: MysqlSession): Promise<AnalyzeStats> => {
   const planProblem = planAnalyzeProblem(doc);
-  if (planProblem !== null) throw refuse(`not ANALYZEd: ${planProblem}`);
+  if (planProblem !== null) throw refuse(`${NOT_ANALYZED}${planProblem}`);
   const rendered = await renderedQuery(c, body, values, session.mariadb);
-  if (rendered === null) throw refuse('not ANALYZEd: the server did not show how it reads the statement');
+  if (rendered === null) throw refuse(`${NOT_ANALYZED}the server did not show how it reads the statement`);
   const callProblem = callsAnalyzeProblem(rendered, session.loadable);
-  if (callProblem !== null) throw refuse(`not ANALYZEd: ${callProblem}`);
+  if (callProblem !== null) throw refuse(`${NOT_ANALYZED}${callProblem}`);
   try {
     if (session.mariadb) return mariadbAnalyzeStats(jsonCell((await c.execute(`ANALYZE FORMAT=JSON ${body}`, values))[0]));
     const tree = firstCell((await c.execute(`EXPLAIN ANALYZE ${body}`, values))[0]);

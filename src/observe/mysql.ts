@@ -31,7 +31,7 @@ import type { Observer, RunContext } from '../engine/observer.js';
 import { aggregateActivity, failedActivity } from './activity.js';
 import { OBSERVE_FILES, type PlanRecord, type SlowLogMeta, type StatementsRecord } from './files.js';
 import type { MetaSink } from './meta.js';
-import { explainMysqlTarget, readOnlySession, type MysqlSession } from './mysql-plans.js';
+import { explainMysqlTarget, NOT_ANALYZED, readOnlySession, type MysqlSession } from './mysql-plans.js';
 import { isRefused } from './explain.js';
 import { digestSnapshot, ENABLE_DIGESTS_HINT, isObserverDigest, pinnedMysqlHost, pollDigests, pollProcesslist } from './mysql-stats.js';
 import { loadTenants, planTargets, type PlanTarget } from './params.js';
@@ -149,7 +149,7 @@ const explainOne = async (s: MysqlObserverState, c: mysql.Connection, session: M
   const when = { t_s: nowS(s), label, source: 'plans' as const };
   const full = analyze && !s.plainOnly.has(t.plan.name);
   let rec = await explainMysqlTarget(c, t, when, session, { analyze: full, best: 2 });
-  if (full && isRefused(rec) && rec.error?.includes('not ANALYZEd') === true) {
+  if (full && isRefused(rec) && rec.error?.includes(NOT_ANALYZED) === true) {
     s.plainOnly.add(t.plan.name);
     s.meta.warn(`plan ${t.plan.name} is EXPLAINed but not ANALYZEd: ${rec.error}`);
     rec = await explainMysqlTarget(c, t, when, session, { analyze: false });

@@ -33,6 +33,8 @@ const SERVICE_SQL = 'SELECT id, total FROM orders WHERE tenant_id = ? ORDER BY c
 /** Run by one request in 20: a planted slow statement (0.2 s, over the 0.1 s long_query_time). */
 const SLOW_SQL = 'SELECT SLEEP(0.2) AS planted_slow, COUNT(*) AS n FROM orders WHERE tenant_id = ?';
 const PENDING_SQL = "SELECT id, total FROM orders WHERE status = 'pending'";
+/** Plans harmlessly, but executing it would take a user lock: EXPLAINed, never ANALYZEd. */
+const LOCK_SQL = "SELECT GET_LOCK('observer-held', 0) AS l FROM orders WHERE id = 1";
 /** Requests the service has seen when the test flips the pending-orders plan (about 2.4 s into the run at 25/s). */
 const FLIP_AFTER = 60;
 
@@ -69,7 +71,8 @@ describe.skipIf(found.bin === null)(`MySQL observer in a replay (built CLI)${fou
     const gen = await runCli(['generate', '--scenario', 'saas-orders', '--to', url, '--out', join(work, 'data'), '--scale', '0.05'], { timeoutMs: 90_000 });
     expect(gen.code, gen.stderr).toBe(0);
     // The plan to flip: an index on status, chosen while 3% of the orders are pending.
-    for (const sql of ['CREATE INDEX orders_status_idx ON shop.orders (status)', 'ANALYZE TABLE shop.orders']) await root.query(sql);
+    // Statistics change only by ANALYZE TABLE (no background recalculation moving a borderline plan mid-run).
+    for (const sql of ['CREATE INDEX orders_status_idx ON shop.orders (status)', 'ALTER TABLE shop.orders STATS_AUTO_RECALC = 0', 'ANALYZE TABLE shop.orders']) await root.query(sql);
     // The slow query log into mysql.slow_log; sessions opened from now on log statements over 0.1 s.
     await root.query("SET GLOBAL slow_query_log = ON, log_output = 'TABLE', long_query_time = 0.1");
     pool = mysql.createPool({ host: '127.0.0.1', port: server.port, user: 'app', password: PASSWORD, database: 'shop', connectionLimit: 4 });
@@ -107,6 +110,8 @@ plans:
     params: ["{tenant}"]
   - name: pending-orders
     sql: ${JSON.stringify(PENDING_SQL)}
+  - name: user-lock
+    sql: ${JSON.stringify(LOCK_SQL)}
 `);
     const profile = join(work, 'eight.yaml');
     // 12 s: the observer re-checks plans every 5 s, so the flip (~2.4 s in) is seen at 5 s or 10 s.
@@ -155,6 +160,14 @@ plans:
     // 3% of 9,200 orders are pending: the index reads about 276 rows.
     expect(startPending?.rows_examined).toBeGreaterThan(100);
     expect(startPending?.rows_examined).toBeLessThan(1000);
+
+    // The user-lock plan: EXPLAINed only (one warning), and no lock left behind.
+    const locked = analyzed.filter((p) => p.query === 'user-lock');
+    expect(locked.length).toBeGreaterThan(0);
+    expect(locked.every((p) => !p.analyze && p.shape === 'const using PRIMARY on orders'), JSON.stringify(locked)).toBe(true);
+    expect(observe.warnings.filter((w) => /plan user-lock is EXPLAINed but not ANALYZEd: refused: not ANALYZEd: it calls get_lock\(\)/.test(w))).toHaveLength(1);
+    const [lock] = await root.query("SELECT IS_FREE_LOCK('observer-held') AS free");
+    expect(Number((lock as { free: number }[])[0]?.free)).toBe(1);
 
     // The flip became a plan-regression break naming the query, from the index to a full scan.
     const pr = report.breaks.find((b) => b.kind === 'plan-regression');
