@@ -83,9 +83,8 @@ const run = async (a: PlansArgs): Promise<void> => {
   const timeoutMs = durationFlagMs('--timeout', a.timeout);
   let got: CollectedPlans;
   if (isMysqlUrl(db)) {
-    if (a.analyze) throw inputError('--analyze', 'not on MySQL/MariaDB: prodshape only EXPLAINs there (ANALYZE would execute the statement)', { hint: 'drop --analyze; the plan fingerprint needs no execution' });
     const { collectMysqlPlans } = await import('../observe/mysql-plans.js');
-    got = await collectMysqlPlans(scenario, db, manifest, timeoutMs);
+    got = await collectMysqlPlans(scenario, db, manifest, timeoutMs, a.analyze);
   } else {
     got = await collectPlans(scenario, db, manifest, a.analyze, timeoutMs);
   }
@@ -136,7 +135,7 @@ export const plansCommand: CommandModule<object, PlansArgs> = {
       .option('file', { type: 'string', demandOption: true, describe: 'the snapshot file, e.g. plans.json (commit it)' })
       .option('db', { type: 'string', describe: 'PostgreSQL URL, or mysql:// / mariadb:// (default: observe.postgres.url of the scenario)' })
       .option('data', { type: 'string', describe: 'generated dataset directory (manifest.json) for tenant parameters' })
-      .option('analyze', { type: 'boolean', default: false, describe: 'EXPLAIN ANALYZE (read-only queries only) instead of plain EXPLAIN (PostgreSQL only)' })
+      .option('analyze', { type: 'boolean', default: false, describe: 'EXPLAIN ANALYZE (read-only queries only; ANALYZE on MariaDB) instead of plain EXPLAIN' })
       .option('timeout', { type: 'string', default: '30s', describe: 'statement timeout of each EXPLAIN' })
       .example('$0 plans snapshot --scenario demo --data data/ --file plans.json --db postgres://localhost/app', '')
       .example('$0 plans check --scenario demo --data data/ --file plans.json', ''),

@@ -169,6 +169,20 @@ export interface PrometheusServerMeta {
   error: string | null;
 }
 
+/** What observe.json says about the slow query log (`mysql.slow_log`). */
+export interface SlowLogMeta {
+  /** True when the entries were read from `mysql.slow_log`. */
+  read: boolean;
+  /** `slow_query_log`, `log_output` and `long_query_time` (ms) as the server reported them at the start. */
+  enabled: boolean;
+  output: string;
+  long_query_time_ms: number | null;
+  /** Why it was not read (null when it was). */
+  reason: string | null;
+  /** Entries of the run's window kept (null when not read). */
+  entries: number | null;
+}
+
 export interface ObserveMeta {
   prometheus: { url: string; interval_ms: number; pool: Record<string, string> | null } | null;
   /** Absent in run directories written before the server form existed. */
@@ -179,8 +193,11 @@ export interface ObserveMeta {
     statements: boolean;
     log: string | null;
   } | null;
-  /** The MySQL/MariaDB observer (`observe.mysql`): the server and whether statement digests answered. Absent before it existed. */
-  mysql?: { server_version: string | null; statements: boolean } | null;
+  /**
+   * The MySQL/MariaDB observer (`observe.mysql`): the server, whether statement
+   * digests answered, and the slow query log (absent before it was read). Absent before it existed.
+   */
+  mysql?: { server_version: string | null; statements: boolean; slow_log?: SlowLogMeta } | null;
   /** `--instances`: copies of the service behind one database (capacity math). */
   instances: number;
   /** Warnings for people (missing extension with how to enable it, failures). */

@@ -40,7 +40,7 @@ export interface ObserveOptions {
   /** Intervals and limits of the PostgreSQL observer (tests and benchmarks shorten them). */
   postgres?: Pick<PostgresObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'planCheckIntervalMs' | 'slowest' | 'explainTimeoutMs'>;
   /** Intervals of the MySQL/MariaDB observer. */
-  mysql?: Pick<MysqlObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'explainTimeoutMs'>;
+  mysql?: Pick<MysqlObserverOptions, 'activityIntervalMs' | 'statementsIntervalMs' | 'explainTimeoutMs' | 'planCheckIntervalMs'>;
 }
 
 /**

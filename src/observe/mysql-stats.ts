@@ -39,9 +39,10 @@ FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = 
 /**
  * The observer's own statements as digested (comments are stripped from
  * digest texts, so they are told by what they read): the statistics views,
- * the EXPLAINs and their read-only transactions, session settings.
+ * the EXPLAINs and ANALYZEs and their read-only transactions, session
+ * settings, the reads of `mysql.slow_log` and `mysql.func`.
  */
-const OWN_DIGEST = /\b(?:performance_schema|information_schema)\b|prodshape_guard|^\s*(?:EXPLAIN|SHOW|SET|START TRANSACTION|ROLLBACK)\b|@@|^SELECT VERSION \( \)/i;
+const OWN_DIGEST = /\b(?:performance_schema|information_schema)\b|prodshape_guard|^\s*(?:EXPLAIN|ANALYZE FORMAT|SHOW|SET|START TRANSACTION|ROLLBACK)\b|@@|^SELECT VERSION \( \)|\bmysql`?\s*\.\s*`?(?:slow_log|func)\b/i;
 
 /** True for a digest text of the observer's own statements (left out of every delta). */
 export const isObserverDigest = (text: string): boolean => OWN_DIGEST.test(text);

@@ -1,7 +1,9 @@
 /**
  * The MySQL observer's pure parts: digest rows into statement deltas
  * (picoseconds → ms, differenced per interval, the observer's own statements
- * left out), processlist rows into pg_stat_activity's counts, and
+ * left out), processlist rows into pg_stat_activity's counts, the slow
+ * query log's settings and rows (off or FILE output said in observe.json,
+ * a `mysql.slow_log` row as a `duration` log entry), and
  * `observe.mysql` in a scenario (its form checked before any load, its host
  * under the safety rule with the other outbound URLs).
  */
@@ -9,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregateActivity } from '../../src/observe/activity.js';
 import { activityRowOf, digestSnapshot, isObserverDigest, pinnedMysqlHost, PS_PER_MS, type DigestRow, type ProcessRow } from '../../src/observe/mysql-stats.js';
 import { diffSnapshots } from '../../src/observe/statements.js';
+import { slowLogRecord, slowLogStatus } from '../../src/observe/mysql-slow-log.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
 import { preflightProblems } from '../../src/engine/preflight.js';
 import { outboundUrls } from '../../src/engine/outbound.js';
@@ -47,8 +50,12 @@ describe('digest snapshots into statement deltas', () => {
       'SELECT `p` . `USER` FROM `information_schema` . `PROCESSLIST` `p`',
       'EXPLAIN FORMAT = JSON SELECT * FROM `orders`', 'START TRANSACTION READ ONLY', 'ROLLBACK', 'SELECT @@`tx_read_only` AS `ro`',
       'SELECT VERSION ( ) AS `v`', 'SET SESSION `max_statement_time` = ?',
+      'ANALYZE FORMAT = JSON SELECT * FROM `orders` WHERE `tenant_id` = ?', 'SELECT `name` FROM `mysql` . `func`',
+      'SELECT UNIX_TIMESTAMP ( `start_time` ) AS `at_s` FROM `mysql` . `slow_log` WHERE `db` = DATABASE ( )',
     ]) expect(isObserverDigest(own), own).toBe(true);
-    for (const app of [APP, 'UPDATE `orders` SET `status` = ? WHERE `id` = ?', 'SELECT `rollback_id` FROM `t`']) expect(isObserverDigest(app), app).toBe(false);
+    for (const app of [APP, 'UPDATE `orders` SET `status` = ? WHERE `id` = ?', 'SELECT `rollback_id` FROM `t`', 'ANALYZE TABLE `orders`', 'SELECT `func` FROM `mysql_func`']) {
+      expect(isObserverDigest(app), app).toBe(false);
+    }
   });
 });
 
@@ -113,5 +120,21 @@ describe('observe.mysql in a scenario', () => {
     const s = parseScenario(scenario('mysql://u:pw@10.1.2.3:3306/shop'));
     const urls = outboundUrls(new URL('http://127.0.0.1:1'), s, {}, []);
     expect(urls.map((u) => [u.field, u.url.hostname, u.line])).toEqual([['--target', '127.0.0.1', null], ['observe.mysql.url', '10.1.2.3', null]]);
+  });
+});
+
+describe('the slow query log', () => {
+  it('is read only when on and written to a table; otherwise observe.json says why and how', () => {
+    expect(slowLogStatus({ on: 1, output: 'TABLE', long_s: '0.100000' })).toEqual({ read: false, enabled: true, output: 'TABLE', long_query_time_ms: 100, reason: null, entries: null });
+    expect(slowLogStatus({ on: 1, output: 'FILE,TABLE', long_s: 2 }).reason).toBeNull();
+    expect(slowLogStatus({ on: 1, output: 'FILE', long_s: 10 }).reason).toMatch(/goes to FILE \(log_output\), which prodshape does not read: set log_output = 'TABLE'/);
+    expect(slowLogStatus({ on: 0, output: 'TABLE', long_s: 10 }).reason).toMatch(/slow_query_log is OFF.*SET GLOBAL slow_query_log = ON/);
+  });
+
+  it('places a slow_log row on the run clock as a duration entry', () => {
+    const rec = slowLogRecord({ at_s: '1764800012.250000', query_s: '0.201234', sql_text: Buffer.from('SELECT SLEEP(0.2)'), thread_id: 9 }, 1764800010000);
+    expect(rec).toEqual({ t_s: 2.25, timestamped: true, kind: 'duration', duration_ms: 201.234, statement: 'SELECT SLEEP(0.2)', parameters: null, fingerprint: null, shape: null });
+    // An entry before time zero (a statement that started before the run) is placed at 0.
+    expect(slowLogRecord({ at_s: 1764800009, query_s: 1, sql_text: null, thread_id: null }, 1764800010000).t_s).toBe(0);
   });
 });

@@ -4,7 +4,9 @@
  * (an index on `status` chosen while `pending` is rare; after most orders
  * become pending and ANALYZE TABLE, a full scan) that `check` reports with
  * exit 2 naming the query, and a bypass corpus refused with exit 1 while no
- * row changes. The EXPLAIN user has every privilege on the database: what
+ * row changes, with plain EXPLAIN and with `--analyze` (where statements that
+ * plan harmlessly but would take a user lock, sleep, read a file or move a
+ * sequence when executed are refused too). The EXPLAIN user has every privilege on the database: what
  * stops the writes is the server's READ ONLY transaction, the one-statement
  * prepared protocol and the derived-table check, not missing grants.
  */
@@ -30,6 +32,20 @@ const scenarioText = async (plans: { name: string; sql: string; params?: string[
   const list = plans.map((p) => `  - name: ${p.name}\n    sql: ${JSON.stringify(p.sql)}\n    params: ${JSON.stringify(p.params ?? [])}`).join('\n');
   return plans.length === 0 ? data : `${data.trimEnd()}\n\nplans:\n${list}\n`;
 };
+
+/** Statements that must never be EXPLAINed or ANALYZEd (`{work}` is the test's temp dir). */
+const CORPUS = [
+  { name: 'chain', sql: 'SELECT 1; DELETE FROM orders' },
+  { name: 'for-update', sql: 'SELECT * FROM orders WHERE tenant_id = 1 FOR UPDATE' },
+  { name: 'outfile', sql: "SELECT * FROM orders INTO OUTFILE '{work}/leak.csv'" },
+  { name: 'set', sql: 'SET GLOBAL max_connections = 1' },
+  { name: 'call', sql: 'CALL zapp()' },
+  { name: 'do-sleep', sql: 'DO SLEEP(30)' },
+  { name: 'sleep-derived', sql: 'SELECT * FROM (SELECT SLEEP(30) AS z) AS s' },
+  { name: 'cte-delete', sql: 'WITH x AS (SELECT 1) DELETE FROM orders' },
+  { name: 'update', sql: 'UPDATE orders SET total = 0' },
+  { name: 'writing-function', sql: 'SELECT * FROM (SELECT zap() AS z) AS s' },
+];
 
 describe.skipIf(found.bin === null)(`plans snapshot|check on MariaDB (built CLI)${found.skip === null ? '' : ` (skipped: ${found.skip})`}`, () => {
   let server: MariadbTestServer;
@@ -57,6 +73,9 @@ describe.skipIf(found.bin === null)(`plans snapshot|check on MariaDB (built CLI)
     // A stored function and a procedure that delete rows: the server must refuse them inside EXPLAIN.
     await root.query('CREATE FUNCTION zap() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM orders WHERE id < 100; RETURN 1; END');
     await root.query('CREATE PROCEDURE zapp() BEGIN DELETE FROM orders; END');
+    // A function that only reads (the READ ONLY transaction lets it run) but takes a user lock, and a sequence.
+    await root.query("CREATE FUNCTION peek() RETURNS INT READS SQL DATA BEGIN RETURN GET_LOCK('prodshape-held', 0); END");
+    await root.query('CREATE SEQUENCE ticket_seq');
   }, 120_000);
   afterAll(() => tearDown(server, work, root));
 
@@ -95,18 +114,7 @@ describe.skipIf(found.bin === null)(`plans snapshot|check on MariaDB (built CLI)
   }, 120_000);
 
   it('refuses a bypass corpus with exit 1, and no row changes', async () => {
-    const corpus = [
-      { name: 'chain', sql: 'SELECT 1; DELETE FROM orders' },
-      { name: 'for-update', sql: 'SELECT * FROM orders WHERE tenant_id = 1 FOR UPDATE' },
-      { name: 'outfile', sql: `SELECT * FROM orders INTO OUTFILE '${join(work, 'leak.csv')}'` },
-      { name: 'set', sql: 'SET GLOBAL max_connections = 1' },
-      { name: 'call', sql: 'CALL zapp()' },
-      { name: 'do-sleep', sql: 'DO SLEEP(30)' },
-      { name: 'sleep-derived', sql: 'SELECT * FROM (SELECT SLEEP(30) AS z) AS s' },
-      { name: 'cte-delete', sql: 'WITH x AS (SELECT 1) DELETE FROM orders' },
-      { name: 'update', sql: 'UPDATE orders SET total = 0' },
-      { name: 'writing-function', sql: 'SELECT * FROM (SELECT zap() AS z) AS s' },
-    ];
+    const corpus = CORPUS.map((c) => ({ ...c, sql: c.sql.replace('{work}', work) }));
     const scenario = join(work, 'corpus.yaml');
     await writeFile(scenario, await scenarioText(corpus));
     const before = await checksum();
@@ -127,11 +135,42 @@ describe.skipIf(found.bin === null)(`plans snapshot|check on MariaDB (built CLI)
     expect(existsSync(join(work, 'corpus.json'))).toBe(false);
   }, 120_000);
 
-  it('refuses --analyze on MySQL/MariaDB (exit 1)', async () => {
-    const scenario = join(work, 'one.yaml');
-    await writeFile(scenario, await scenarioText([{ name: 'one', sql: 'SELECT COUNT(*) FROM orders' }]));
-    const r = await runCli(['plans', 'snapshot', '--scenario', scenario, '--file', join(work, 'one.json'), '--db', url, '--analyze'], { timeoutMs: 30_000 });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--analyze: not on MySQL\/MariaDB/);
-  });
+  it('ANALYZEs a plain SELECT with --analyze, and refuses the corpus and what only ANALYZE would execute (exit 1), no row or lock changed', async () => {
+    const one = join(work, 'one.yaml');
+    await writeFile(one, await scenarioText([{ name: 'one', sql: 'SELECT COUNT(*) FROM orders WHERE tenant_id = ?', params: ['{tenant}'] }]));
+    const ok = await runCli(['plans', 'snapshot', '--scenario', one, '--file', join(work, 'one.json'), '--db', url, '--data', data, '--analyze'], { timeoutMs: 30_000 });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/one\s+biggest .* on orders/);
+
+    // Each passes the plain EXPLAIN (the server plans it without executing it; a READ ONLY transaction allows a shared lock) and only ANALYZE would run it.
+    const onlyAnalyze = [
+      { name: 'user-lock', sql: "SELECT GET_LOCK('prodshape-held', 0) AS l FROM orders LIMIT 1" },
+      { name: 'reading-function', sql: 'SELECT peek() AS p FROM orders LIMIT 1' },
+      { name: 'sleep', sql: 'SELECT SLEEP(5) AS z FROM orders LIMIT 1' },
+      { name: 'sequence', sql: 'SELECT NEXTVAL(ticket_seq) AS n' },
+      { name: 'file', sql: "SELECT LOAD_FILE('/etc/hostname') AS f" },
+      { name: 'share-lock', sql: 'SELECT id FROM orders WHERE tenant_id = 1 LOCK IN SHARE MODE' },
+    ];
+    const corpus = [...CORPUS.map((c) => ({ ...c, sql: c.sql.replace('{work}', work) })), ...onlyAnalyze];
+    const scenario = join(work, 'analyze-corpus.yaml');
+    await writeFile(scenario, await scenarioText(corpus));
+    const before = await checksum();
+    const [seq0] = await root.query('SELECT NEXT VALUE FOR ticket_seq AS n');
+    const r = await runCli(['plans', 'snapshot', '--scenario', scenario, '--file', join(work, 'analyze.json'), '--db', url, '--timeout', '1s', '--analyze'], { timeoutMs: 60_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    for (const [i, p] of corpus.entries()) expect(r.stderr, p.name).toContain(`plans[${i}].sql (${p.name}): refused: `);
+    expect(r.stderr).toMatch(/\(user-lock\): refused: not ANALYZEd: it calls get_lock\(\), whose effects a rolled-back transaction does not undo/);
+    expect(r.stderr).toMatch(/\(reading-function\): refused: not ANALYZEd: it calls the stored function peek\(\)/);
+    expect(r.stderr).toMatch(/\(sleep\): refused: not ANALYZEd: it calls sleep\(\)/);
+    expect(r.stderr).toMatch(/\(file\): refused: not ANALYZEd: it calls load_file\(\)/);
+    expect(r.stderr).toMatch(/\(share-lock\): refused: not ANALYZEd: it is a locking read \(LOCK IN SHARE MODE\)/);
+    expect(await checksum()).toBe(before);
+    // No user lock is held, the sequence did not move (one more value than the test's own read), no file was written.
+    const [lock] = await root.query("SELECT IS_FREE_LOCK('prodshape-held') AS free");
+    expect(Number((lock as { free: number }[])[0]?.free)).toBe(1);
+    const [seq1] = await root.query('SELECT NEXT VALUE FOR ticket_seq AS n');
+    expect(Number((seq1 as { n: number }[])[0]?.n)).toBe(Number((seq0 as { n: number }[])[0]?.n) + 1);
+    expect(existsSync(join(work, 'leak.csv'))).toBe(false);
+    expect(existsSync(join(work, 'analyze.json'))).toBe(false);
+  }, 120_000);
 });
