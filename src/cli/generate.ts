@@ -11,6 +11,7 @@ import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
 import { formatRate, progressReporter } from '../data/progress.js';
 import { fmtS } from '../core/duration.js';
+import { stopwatch } from '../core/clock.js';
 import { fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
 import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SEED } from './flags.js';
@@ -128,7 +129,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');
-    const started = performance.now();
+    const took = stopwatch();
     const stop = new AbortController();
     const removeHandlers = stopOnSignals(stop);
     let result: Awaited<ReturnType<typeof generate>>;
@@ -156,7 +157,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     // A signal during the swap's COMMIT waits for it: the load is complete then.
     if (stop.signal.aborted) err(`generate: ${String(stop.signal.reason)} came as the load committed; it is complete`);
     const { manifest, files } = result;
-    const elapsedS = (performance.now() - started) / 1000;
+    const elapsedS = took() / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
     const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? dbName(a.to) : null].filter((x) => x !== null).join(' and ');
     out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${formatRate(total / elapsedS)} rows/s)`);

@@ -6,6 +6,7 @@
 import type { Progress } from './write.js';
 import { formatDurationMs } from '../core/duration.js';
 import { fmtInt } from '../core/numbers.js';
+import { monotonicClock } from '../core/clock.js';
 
 /** `850`, `12.3k`, `1.25M` rows per second. */
 export const formatRate = (perS: number): string =>
@@ -28,7 +29,7 @@ export const progressLine = (p: Progress, width = 0): string => {
 /** A progress callback drawing on `stream` (a bar when it is a TTY, lines every `intervalMs` otherwise). */
 export const progressReporter = (stream: NodeJS.WriteStream, opts: { intervalMs?: number; now?: () => number } = {}): ((p: Progress) => void) => {
   const tty = Boolean(stream.isTTY);
-  const now = opts.now ?? (() => Date.now());
+  const now = opts.now ?? (() => monotonicClock.nowMs());
   const interval = opts.intervalMs ?? (tty ? 100 : 5000);
   // A TTY bar draws at once; plain lines start after the first interval (short runs print none).
   let last = tty ? -Infinity : now();
