@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { formatRate, progressReporter } from '../data/progress.js';
+import { progressReporter } from '../data/progress.js';
 import { fmtS } from '../core/duration.js';
 import { stopwatch } from '../core/clock.js';
-import { fmtInt, fmtPct } from '../core/numbers.js';
+import { fmtCountFixed, fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
-import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SEED } from './flags.js';
+import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SCALE, SEED } from './flags.js';
 import { registerSecret, safeDecode } from '../core/secrets.js';
 import { err, out } from './output.js';
 import { withHelpGroups, type HelpGroup } from './help-groups.js';
@@ -104,7 +104,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
       .option(...option(OUT, { demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' }))
       .option(...option(SEED))
-      .option('scale', { type: 'number', default: 1, describe: 'Multiplies every table\'s rows (and the number of tenants)' })
+      .option(...option(SCALE, { default: 1 }))
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
       .option('to', { type: 'string', describe: 'Load into this database: postgres://user:pass@host:port/db (COPY), or mysql:// / mariadb:// (LOAD DATA); keys, indexes, ANALYZE' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
@@ -118,7 +118,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .example('$0 generate --scenario saas-orders --out data/ --to mysql://app@127.0.0.1:3306/staging', 'Load into MySQL/MariaDB'),
   handler: async (a) => {
     SEED.read(a);
-    if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
+    SCALE.read(a);
     const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
     if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
@@ -160,7 +160,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const elapsedS = took() / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
     const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? dbName(a.to) : null].filter((x) => x !== null).join(' and ');
-    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${formatRate(total / elapsedS)} rows/s)`);
+    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${fmtCountFixed(total / elapsedS)} rows/s)`);
     const width = Math.max(...Object.keys(manifest.tables).map((t) => t.length));
     for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${fmtInt(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
     const s = manifest.summary as ManifestSummary | undefined;

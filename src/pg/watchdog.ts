@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monotonicClock, type WaitClock } from '../core/clock.js';
+import { EXIT } from '../core/errors.js';
 import { nodeArgsFor } from '../core/module-start.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 import { lockPid } from './lock.js';
@@ -57,7 +58,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const [owner, postmaster, dataDir, lockFile] = process.argv.slice(2);
   if (dataDir === undefined || lockFile === undefined) {
     process.stderr.write('usage: watchdog OWNER_PID POSTMASTER_PID DATA_DIR LOCK_FILE\n');
-    process.exit(1);
+    process.exit(EXIT.input);
   }
   await watchPostmaster(Number(owner), Number(postmaster), dataDir, lockFile);
 }
