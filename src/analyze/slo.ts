@@ -6,6 +6,7 @@
 import type { SloSpec } from '../scenario/slo.js';
 import { sparseMaxMs, sparseMeanMs, sparsePercentileMs, type Sparse } from './hist.js';
 import { fmtPct } from '../core/numbers.js';
+import { fmtMs } from '../core/duration.js';
 
 export type { SloSpec } from '../scenario/slo.js';
 
@@ -36,7 +37,6 @@ export interface SloSubject {
 
 const metricLabel = (s: SloSpec): string => (s.metric === 'percentile' ? `p${s.percentile ?? ''}` : s.metric);
 
-const fmtMs = (ms: number): string => (ms >= 1000 ? `${+(ms / 1000).toPrecision(3)} s` : `${+ms.toPrecision(3)} ms`);
 const fmtRatio = (r: number): string => fmtPct(r, 3);
 
 /** Judges one SLO on its subject. */

@@ -12,7 +12,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { EXIT, inputError } from '../core/errors.js';
 import { reportError, setColorFlag } from './output.js';
 import { VERSION } from '../core/version.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean, meantText } from '../core/did-you-mean.js';
 
 /** What a command file exports: its options and what it does. */
 type CommandBody = Pick<CommandModule<object, never>, 'builder' | 'handler'>;
@@ -94,8 +94,7 @@ export const withFlagSuggestions = (msg: string, known: readonly string[]): stri
   const names = (m[1] ?? '').split(', ').filter((n, _i, all) => !(/[A-Z]/.test(n) && all.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))));
   return names.map((n) => {
     const flag = n.length === 1 ? `-${n}` : `--${n}`;
-    const near = didYouMean(n, known);
-    return `unknown option ${flag}${near === null ? '' : ` (did you mean --${near}?)`}`;
+    return `unknown option ${flag}${meantText(didYouMean(n, known), 'flag')}`;
   }).join('; ');
 };
 

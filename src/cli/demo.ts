@@ -16,7 +16,7 @@ import { inputError } from '../core/errors.js';
 import { formatExactDurationMs, fmtS } from '../core/duration.js';
 import { registerSecret } from '../core/secrets.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_DEMO_SCALE, DEFAULT_DEMO_SEED, DEFAULT_POOL_SIZE, startDemo, type Demo } from '../demo/index.js';
-import { durationFlag, option, SEED } from './flags.js';
+import { durationFlag, option, SCALE, SEED } from './flags.js';
 import { err, out } from './output.js';
 import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
@@ -44,7 +44,8 @@ interface DemoArgs {
 const checkArgs = (a: DemoArgs): { acquireTimeoutMs: number } => {
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw inputError('--port', `expected a port from 0 to 65535, got ${a.port}`);
   if (!Number.isInteger(a.pool) || a.pool < 1 || a.pool > 1000) throw inputError('--pool', `expected a pool size from 1 to 1000, got ${a.pool}`);
-  if (a.scale !== undefined && !(a.scale > 0 && a.scale <= 100)) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${a.scale}`);
+  const scale = SCALE.read(a);
+  if (scale !== undefined && scale > 100) throw inputError('--scale', `expected a scale above 0 and at most 100, got ${scale}`);
   SEED.read(a);
   return { acquireTimeoutMs: ACQUIRE_TIMEOUT.read(a) ?? DEFAULT_ACQUIRE_TIMEOUT_MS };
 };
@@ -130,10 +131,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
       .option('pool', { type: 'number', default: DEFAULT_POOL_SIZE, describe: 'Database pool size (the planted saturation point)' })
       .option(...option(ACQUIRE_TIMEOUT))
-      .option('scale', {
-        type: 'number', defaultDescription: `${DEFAULT_DEMO_SCALE.postgres} on PostgreSQL, ${DEFAULT_DEMO_SCALE.pglite} on PGlite`,
+      .option(...option(SCALE, {
+        defaultDescription: `${DEFAULT_DEMO_SCALE.postgres} on PostgreSQL, ${DEFAULT_DEMO_SCALE.pglite} on PGlite`,
         describe: 'Dataset scale (3: 552k orders, the biggest tenant ~22k; 10: 1.84M, ~57k)',
-      })
+      }))
       .option(...option(SEED, { default: DEFAULT_DEMO_SEED, describe: 'Dataset seed' }))
       .option('database-url', {
         type: 'string', default: process.env.DATABASE_URL, defaultDescription: '$DATABASE_URL',

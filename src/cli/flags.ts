@@ -63,6 +63,9 @@ export const RATE_SCALE = flag('rate-scale', { type: 'number', describe: 'multip
 /** `--duration`: cut the (compressed) profile after this long. */
 export const DURATION = durationFlag('duration', { describe: 'stop after this long (after --speed), e.g. 90s' });
 
+/** `--scale` of a dataset: a number > 0 (multiplies rows and tenants); absent stays undefined (`max`: the command's upper bound). */
+export const SCALE = flag('scale', { type: 'number', describe: "Multiplies every table's rows (and the number of tenants)" }, (v, dashed) => (v === undefined ? undefined : positiveNumber(dashed, v)));
+
 /** `--seed` of a dataset: a whole number. */
 export const SEED = flag('seed', { type: 'number', default: 1, describe: 'Seed: the same scenario, seed and scale give byte-identical output' }, (v, dashed) => {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw inputError(dashed, `expected a whole number, got ${String(v)}`);

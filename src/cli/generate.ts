@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { EXIT, inputError } from '../core/errors.js';
 import { resolveNamed } from '../core/paths.js';
 import { loadScenario } from '../scenario/scenario.js';
-import { formatRate, progressReporter } from '../data/progress.js';
+import { progressReporter } from '../data/progress.js';
 import { fmtS } from '../core/duration.js';
-import { fmtInt, fmtPct } from '../core/numbers.js';
+import { stopwatch } from '../core/clock.js';
+import { fmtCountFixed, fmtInt, fmtPct } from '../core/numbers.js';
 import type { ManifestSummary } from '../data/manifest.js';
-import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SEED } from './flags.js';
+import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SCALE, SEED } from './flags.js';
 import { registerSecret, safeDecode } from '../core/secrets.js';
 import { dbHostUrls, pinnedDbUrl } from '../engine/db-host.js';
 import { err, out } from './output.js';
@@ -104,7 +105,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, or a name in ./scenarios or the built-in ones (saas-orders)' })
       .option(...option(OUT, { demandOption: true, describe: 'Directory for the data files, schema.sql and manifest.json' }))
       .option(...option(SEED))
-      .option('scale', { type: 'number', default: 1, describe: 'Multiplies every table\'s rows (and the number of tenants)' })
+      .option(...option(SCALE, { default: 1 }))
       .option('format', { choices: ['csv', 'ndjson'] as const, describe: 'Data file format (default csv; with --to, files are written only when given)' })
       .option('to', { type: 'string', describe: 'Load into this database: postgres://user:pass@host:port/db (COPY), or mysql:// / mariadb:// (LOAD DATA); keys, indexes, ANALYZE' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --to: drop and recreate tables that already hold rows' })
@@ -118,7 +119,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .example('$0 generate --scenario saas-orders --out data/ --to mysql://app@127.0.0.1:3306/staging', 'Load into MySQL/MariaDB'),
   handler: async (a) => {
     SEED.read(a);
-    if (!(a.scale > 0) || !Number.isFinite(a.scale)) throw inputError('--scale', `expected a number > 0, got ${String(a.scale)}`);
+    SCALE.read(a);
     const workers = a.workers === 'auto' ? 'auto' : Number(a.workers);
     if (workers !== 'auto' && (!/^\d+$/.test(a.workers) || workers > 64)) throw inputError('--workers', `expected auto or a whole number from 0 to 64, got ${JSON.stringify(a.workers)}`);
     if (!Number.isInteger(a['chunk-rows']) || a['chunk-rows'] < 1) throw inputError('--chunk-rows', `expected a whole number >= 1, got ${String(a['chunk-rows'])}`);
@@ -129,7 +130,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const scenario = await loadScenario(resolveNamed('scenarios', a.scenario, '--scenario'));
     // Loaded here, not at start-up: other commands never pay for the data stage (pg COPY, faker lists).
     const { generate } = await import('../data/index.js');
-    const started = performance.now();
+    const took = stopwatch();
     const stop = new AbortController();
     const removeHandlers = stopOnSignals(stop);
     let result: Awaited<ReturnType<typeof generate>>;
@@ -157,10 +158,10 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     // A signal during the swap's COMMIT waits for it: the load is complete then.
     if (stop.signal.aborted) err(`generate: ${String(stop.signal.reason)} came as the load committed; it is complete`);
     const { manifest, files } = result;
-    const elapsedS = (performance.now() - started) / 1000;
+    const elapsedS = took() / 1000;
     const total = Object.values(manifest.tables).reduce((x, y) => x + y, 0);
     const where = [Object.keys(files).length > 0 ? `${a.out} (${manifest.format === 'postgres' ? (a.format ?? 'csv') : manifest.format})` : null, a.to !== undefined ? dbName(a.to) : null].filter((x) => x !== null).join(' and ');
-    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${formatRate(total / elapsedS)} rows/s)`);
+    out(`${manifest.scenario} (seed ${manifest.seed}, scale ${manifest.scale}): ${fmtInt(total)} rows in ${Object.keys(manifest.tables).length} tables → ${where} in ${fmtS(elapsedS)} (${fmtCountFixed(total / elapsedS)} rows/s)`);
     const width = Math.max(...Object.keys(manifest.tables).map((t) => t.length));
     for (const [t, rows] of Object.entries(manifest.tables)) out(`  ${t.padEnd(width)} ${fmtInt(rows).padStart(12)}${files[t] === undefined ? '' : `  ${files[t]}`}`);
     const s = manifest.summary as ManifestSummary | undefined;

@@ -32,5 +32,9 @@ export const didYouMean = (word: string, candidates: readonly string[]): string 
 };
 
 
-/** ` (did you mean "x"?)` after a message, or nothing when no candidate was close. */
-export const meantText = (near: string | null): string => (near === null ? '' : ` (did you mean "${near}"?)`);
+/**
+ * ` (did you mean "x"?)` after a message, or nothing when no candidate was
+ * close; a command-line flag as it is typed: ` (did you mean --x?)`.
+ */
+export const meantText = (near: string | null, as: 'quoted' | 'flag' = 'quoted'): string =>
+  near === null ? '' : ` (did you mean ${as === 'flag' ? `--${near}` : `"${near}"`}?)`;

@@ -45,15 +45,20 @@ export const formatDurationMs = (ms: number): string => {
 };
 
 /**
- * Milliseconds as a duration files and flags accept (parseDurationMs reads it
- * back exactly), in the largest exact unit: `1h`, `90m`, `45s`, `1500ms`.
+ * Whole milliseconds (rounded) as a duration files and flags accept, exactly
+ * (parseDurationMs reads it back): hours, minutes, seconds and milliseconds,
+ * each only when not zero: `0s`, `850ms`, `45s`, `2m`, `1h30m`,
+ * `1m30s500ms`, `48h`. Also Go's duration syntax, so the k6 script takes it
+ * as is (`formatK6Duration` is this function).
  */
 export const formatExactDurationMs = (ms: number): string => {
-  const r = Math.round(ms);
-  if (r > 0 && r % 3_600_000 === 0) return `${r / 3_600_000}h`;
-  if (r > 0 && r % 60_000 === 0) return `${r / 60_000}m`;
-  if (r % 1000 === 0) return `${r / 1000}s`;
-  return `${r}ms`;
+  const total = Math.round(ms);
+  if (total === 0) return '0s';
+  const h = Math.floor(total / 3_600_000);
+  const m = Math.floor((total % 3_600_000) / 60_000);
+  const s = Math.floor((total % 60_000) / 1000);
+  const rest = total % 1000;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}${rest ? `${rest}ms` : ''}`;
 };
 
 /** A latency in milliseconds for tables and sentences: `0.84 ms`, `41 ms`, `2.10 s`, `12.5 s`; `-` for null. */

@@ -5,11 +5,10 @@
  */
 import type { Progress } from './write.js';
 import { formatDurationMs } from '../core/duration.js';
-import { fmtInt } from '../core/numbers.js';
+import { fmtCountFixed, fmtInt } from '../core/numbers.js';
+import { monotonicClock } from '../core/clock.js';
 
 /** `850`, `12.3k`, `1.25M` rows per second. */
-export const formatRate = (perS: number): string =>
-  perS >= 1e6 ? `${(perS / 1e6).toFixed(2)}M` : perS >= 1e3 ? `${(perS / 1e3).toFixed(1)}k` : `${Math.round(perS)}`;
 
 /** `3s`, `2m05s`: whole seconds, rounded up; `?` when unknown. */
 const formatEta = (s: number): string => (Number.isFinite(s) ? formatDurationMs(Math.ceil(s) * 1000) : '?');
@@ -22,13 +21,13 @@ export const progressLine = (p: Progress, width = 0): string => {
   const eta = rate > 0 ? (p.rows - p.done) / rate : Infinity;
   const filled = Math.round(frac * width);
   const bar = width > 0 ? `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` : '';
-  return `${bar}${String(Math.floor(frac * 100)).padStart(3)}%  ${fmtInt(p.done)}/${fmtInt(p.rows)} rows (${p.table})  ${formatRate(rate)} rows/s  ETA ${formatEta(eta)}`;
+  return `${bar}${String(Math.floor(frac * 100)).padStart(3)}%  ${fmtInt(p.done)}/${fmtInt(p.rows)} rows (${p.table})  ${fmtCountFixed(rate)} rows/s  ETA ${formatEta(eta)}`;
 };
 
 /** A progress callback drawing on `stream` (a bar when it is a TTY, lines every `intervalMs` otherwise). */
 export const progressReporter = (stream: NodeJS.WriteStream, opts: { intervalMs?: number; now?: () => number } = {}): ((p: Progress) => void) => {
   const tty = Boolean(stream.isTTY);
-  const now = opts.now ?? (() => Date.now());
+  const now = opts.now ?? (() => monotonicClock.nowMs());
   const interval = opts.intervalMs ?? (tty ? 100 : 5000);
   // A TTY bar draws at once; plain lines start after the first interval (short runs print none).
   let last = tty ? -Infinity : now();

@@ -9,6 +9,7 @@ import type { CompiledTable } from './columns.js';
 import { DEFAULT_CHUNK_ROWS } from './rows.js';
 import { mainThreadChunks, type ChunkSource } from './chunks.js';
 import { RunError } from '../core/errors.js';
+import { monotonicClock } from '../core/clock.js';
 
 /** Where generation is, for progress displays. */
 export interface Progress {
@@ -65,7 +66,7 @@ export const interruptedError = (signal: AbortSignal): RunError =>
 /** Makes every table of `ds` into every sink. On failure, aborts the sinks and rethrows. */
 export const writeDataset = async (draft: Dataset, sinks: Sink[], opts: WriteOptions = {}): Promise<void> => {
   let ds = draft;
-  const now = opts.now ?? (() => performance.now());
+  const now = opts.now ?? (() => monotonicClock.nowMs());
   const started = now();
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const source = opts.source ?? mainThreadChunks(ds);

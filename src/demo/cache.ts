@@ -6,6 +6,8 @@
  * aggregate (a cold-cache stampede), as most hand-rolled caches do.
  */
 
+import { monotonicClock } from '../core/clock.js';
+
 export interface CacheOptions {
   /** Time to live of an entry, ms (default 10 minutes: longer than a demo run). */
   ttlMs?: number;
@@ -29,7 +31,7 @@ export interface Cache<V> {
 export const createCache = <V>(opts: CacheOptions = {}): Cache<V> => {
   const ttlMs = opts.ttlMs ?? 600_000;
   const maxEntries = opts.maxEntries ?? 100_000;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? (() => monotonicClock.nowMs());
   const entries = new Map<string, { value: V; expiresAtMs: number }>();
   let hits = 0;
   let misses = 0;

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { monotonicClock, type WaitClock } from '../core/clock.js';
 import { RunError } from '../core/errors.js';
 import { nodeArgsFor } from '../core/module-start.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
@@ -28,6 +29,8 @@ export interface DemoChildOptions {
   startTimeoutMs?: number;
   /** Each line the child writes to stderr (progress, admin actions). */
   log?: (line: string) => void;
+  /** The start timeout's and the stop's SIGKILL timers [monotonicClock]. */
+  clock?: WaitClock;
 }
 
 export interface DemoChild {
@@ -60,6 +63,28 @@ const cliCommand = (): string[] => {
 const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 
+/**
+ * The first line `child` writes to stdout (the demo's JSON line once it
+ * listens); rejects when it exits or fails first, or when `timeoutMs` of
+ * `clock` pass.
+ */
+export const firstLine = (child: ChildProcess, timeoutMs: number, clock: WaitClock): Promise<string> =>
+  new Promise<string>((resolve, reject) => {
+    const cancel = clock.after(timeoutMs, () => reject(new Error(`it did not start listening within ${timeoutMs / 1000} s`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      cancel();
+      resolve(line);
+    });
+    child.once('exit', (code, signal) => {
+      cancel();
+      reject(new Error(`it exited (${signal ?? `code ${code}`}) before listening`));
+    });
+    child.once('error', (e) => {
+      cancel();
+      reject(e);
+    });
+  });
+
 /** Starts `prodshape demo` on a free port; resolves once it listens. */
 export const startDemoChild = async (opts: DemoChildOptions = {}): Promise<DemoChild> => {
   const args = [...cliCommand(), 'demo', '--port', '0', '--json'];
@@ -78,31 +103,17 @@ export const startDemoChild = async (opts: DemoChildOptions = {}): Promise<DemoC
     if (tail.length > 20) tail.shift();
     opts.log?.(line);
   });
+  const clock = opts.clock ?? monotonicClock;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     if (child.connected) child.disconnect();
     child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const cancelKill = clock.after(10_000, () => child.kill('SIGKILL'));
     await exited(child);
-    clearTimeout(killer);
+    cancelKill();
   };
-  const timeoutMs = opts.startTimeoutMs ?? 600_000;
   try {
-    const first = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`it did not start listening within ${timeoutMs / 1000} s`)), timeoutMs);
-      createInterface({ input: child.stdout! }).once('line', (line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`it exited (${signal ?? `code ${code}`}) before listening`));
-      });
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
+    const first = await firstLine(child, opts.startTimeoutMs ?? 600_000, clock);
     const info = JSON.parse(first) as {
       url: string; data_dir: string; backend: DemoChild['backend']; pool_size: number; embedded_pg?: { url: string; password_file: string } | null;
       warm?: WarmResult | null;

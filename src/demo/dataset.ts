@@ -18,6 +18,7 @@ import { dataSpecHash, generateToDir, readManifest, type Manifest } from '../dat
 import { loadScenario } from '../scenario/scenario.js';
 import { inputError } from '../core/errors.js';
 import { fmtS } from '../core/duration.js';
+import { stopwatch, type Clock } from '../core/clock.js';
 
 /**
  * Default dataset size per backend. Embedded PGlite: scale 3 (6,000 tenants,
@@ -38,6 +39,8 @@ export interface DatasetOptions {
   /** Cache root (default: cacheRoot()). */
   cacheDir?: string;
   log?: (line: string) => void;
+  /** Times the "generated in" line [monotonicClock]. */
+  clock?: Clock;
 }
 
 export interface Dataset {
@@ -71,7 +74,7 @@ export const ensureDataset = async (opts: DatasetOptions = {}): Promise<Dataset>
   if (!existsSync(manifestFile)) {
     await mkdir(root, { recursive: true });
     const tmp = await mkdtemp(join(root, `.${key}-`));
-    const t0 = Date.now();
+    const took = stopwatch(opts.clock);
     opts.log?.(`generating the saas-orders dataset (seed ${seed}, scale ${scale}) into ${dir}`);
     try {
       await generateToDir(scenario, { out: tmp, seed, scale, format: 'csv' });
@@ -81,7 +84,7 @@ export const ensureDataset = async (opts: DatasetOptions = {}): Promise<Dataset>
       // Another process may have finished the same dataset first: use it.
       if (!existsSync(manifestFile)) throw e;
     }
-    opts.log?.(`generated in ${fmtS((Date.now() - t0) / 1000)}`);
+    opts.log?.(`generated in ${fmtS(took() / 1000)}`);
   }
   return { key, dir, manifestFile, manifest: await readManifest(manifestFile), files: filesIn(dir) };
 };

@@ -17,7 +17,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPlan, type LiveStatus } from '../engine/run.js';
+import { runPlan, type LiveStatus, type RunPlanOptions } from '../engine/run.js';
 import { scenarioPlan } from '../traffic/scenario-plan.js';
 import { compileScenarioRequests } from '../traffic/template.js';
 import { buildTenantTable, tenantsFromManifest, type TenantTable } from '../traffic/tenants.js';
@@ -173,9 +173,14 @@ export const probeKneeRps = (seconds: readonly ProbeSecond[]): number | null => 
  * mix from 0.2x to 1.6x `guessRps`, and the knee of that ramp is the capacity,
  * requests/s. A closed-loop measurement alone is off by up to 2x on a busy
  * 2-core machine. Library calls only (plan, engine); the engine's own
- * recording goes to a temporary directory, removed after.
+ * recording goes to a temporary directory, removed after. The ramp is real
+ * load on real time (the engine's shares); `runClock` is the run's main-thread
+ * clock (its one-second live readings: runPlan's `clock`), `clock` the wait
+ * for the demo's backlog to drain afterwards.
  */
-export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable; scenario: Scenario; guessRps: number; clock?: WaitClock }): Promise<number> => {
+export const probeCapacityRps = async (opts: {
+  url: string; tenants: TenantTable; scenario: Scenario; guessRps: number; clock?: WaitClock; runClock?: RunPlanOptions['clock'];
+}): Promise<number> => {
   const dir = await mkdtemp(join(tmpdir(), 'prodshape-probe-'));
   try {
     const endpoints = opts.scenario.endpoints.filter((e) => e.method === 'GET');
@@ -190,6 +195,7 @@ export const probeCapacityRps = async (opts: { url: string; tenants: TenantTable
       meta: { scenario: 'demo-probe', profile: 'demo-probe', seed: 1, speed: 1, rateScale: 1, arrival: 'poisson', endpoints: endpoints.map((e) => e.name), slo: [] },
       onLive: (s) => seconds.push({ offeredRps: s.offeredRps, achievedRps: s.achievedRps, p50Ms: s.p50Ms }),
       log: () => undefined,
+      ...(opts.runClock ? { clock: opts.runClock } : {}),
     });
     await drained(opts.url, 20_000, opts.clock ?? monotonicClock);
     return probeKneeRps(seconds) ?? toRps;

@@ -5,6 +5,8 @@
  * `waitingCount`.
  */
 
+import { realAfter, type WaitClock } from '../core/clock.js';
+
 /** Thrown by `acquire` when no slot came free within the timeout. */
 export class GateTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -25,8 +27,8 @@ export interface Gate {
   waiting(): number;
 }
 
-/** Creates a gate of `size` slots (size >= 1). */
-export const createGate = (size: number): Gate => {
+/** Creates a gate of `size` slots (size >= 1); `after` runs the acquire timeouts [real timers; tests: fake time]. */
+export const createGate = (size: number, after: WaitClock['after'] = realAfter): Gate => {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`gate size must be an integer >= 1, got ${size}`);
   let used = 0;
   const queue: (() => void)[] = [];
@@ -56,17 +58,17 @@ export const createGate = (size: number): Gate => {
         return Promise.resolve(ticket());
       }
       return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
+        let cancel = (): void => undefined;
         const waiter = (): void => {
-          if (timer !== undefined) clearTimeout(timer);
+          cancel();
           resolve(ticket());
         };
         queue.push(waiter);
         if (timeoutMs > 0) {
-          timer = setTimeout(() => {
+          cancel = after(timeoutMs, () => {
             leave(waiter);
             reject(new GateTimeoutError(timeoutMs));
-          }, timeoutMs);
+          });
         }
       });
     },

@@ -17,6 +17,7 @@ import { openPglite } from './pglite.js';
 import type { Dataset } from './dataset.js';
 import { AFTER_LOAD, CREATE_TABLES, DROP_SCHEMA, LOADS, META_TABLE, SCHEMA_VERSION } from './sql.js';
 import { fmtS } from '../core/duration.js';
+import { stopwatch } from '../core/clock.js';
 
 export interface PrepareOptions extends DbOptions {
   dataset: Dataset;
@@ -65,10 +66,10 @@ const preparePostgres = async (url: string, opts: PrepareOptions): Promise<DemoD
       const undone = await undoMigration(db);
       if (undone.undone) opts.log?.(`undid the previous run's migration in ${undone.ms} ms`);
     } else {
-      const t0 = Date.now();
+      const took = stopwatch(opts.clock);
       opts.log?.(`loading ${opts.dataset.manifest.tables.orders ?? 0} orders into PostgreSQL`);
       await loadDataset(db, opts.dataset);
-      opts.log?.(`loaded in ${fmtS((Date.now() - t0) / 1000)}`);
+      opts.log?.(`loaded in ${fmtS(took() / 1000)}`);
     }
     return db;
   } catch (e) {
@@ -88,7 +89,7 @@ const preparePglite = async (opts: PrepareOptions): Promise<DemoDb> => {
       await rm(tarball, { force: true });
     }
   }
-  const t0 = Date.now();
+  const took = stopwatch(opts.clock);
   opts.log?.(`loading ${opts.dataset.manifest.tables.orders ?? 0} orders into the embedded PGlite (once; cached in ${dir})`);
   const db = await openPglite(opts);
   try {
@@ -101,7 +102,7 @@ const preparePglite = async (opts: PrepareOptions): Promise<DemoDb> => {
     await db.close();
     throw e;
   }
-  opts.log?.(`loaded in ${fmtS((Date.now() - t0) / 1000)}`);
+  opts.log?.(`loaded in ${fmtS(took() / 1000)}`);
   return db;
 };
 

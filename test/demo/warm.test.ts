@@ -68,8 +68,11 @@ describe('warmDashboardCache', () => {
 
     hits = [];
     const again = createCache<string>();
-    const second = await warmDashboardCache({ url, cache: again, tenantIds: ids, concurrency: 2, snapshotFile: file });
-    expect(second).toMatchObject({ tenants: 4, source: 'snapshot' });
+    // Timed on its clock: two readings of a clock that moves 250 ms per reading.
+    let readings = 0;
+    const clock = { nowMs: () => readings++ * 250 };
+    const second = await warmDashboardCache({ url, cache: again, tenantIds: ids, concurrency: 2, snapshotFile: file, clock });
+    expect(second).toEqual({ tenants: 4, source: 'snapshot', ms: 250 });
     expect(hits).toEqual([]);
     for (const id of ids) expect(again.get(id)).toBe(cache.get(id));
     expect(JSON.parse(again.get('12') ?? 'null')).toEqual({ tenant: '12', orders: 120 });

@@ -41,7 +41,7 @@ describe("capacity (Little's law)", () => {
     expect(c.full_seconds).toBe(10);
     expect(c.full_completed_rps).toBe(150);
     expect(c.hold_grew).toBe(true);
-    expect(c.sentence).toBe("At the run's peak of 290 rps, at the ~6.0 ms each request held a connection when the pool had room (from the pool gauges), ~2 connections would be busy (L = λW); but while the pool was full (10 s) each request held one ~27 ms (4.4x) and ~150 rps completed: what runs behind the pool slowed down under load, so more connections alone may not help (see the slow queries and plans); 1 instance x 4 = 4 are configured.");
+    expect(c.sentence).toBe("At the run's peak of 290 rps, at the ~6.00 ms each request held a connection when the pool had room (from the pool gauges), ~2 connections would be busy (L = λW); but while the pool was full (10 s) each request held one ~27 ms (4.4x) and ~150 rps completed: what runs behind the pool slowed down under load, so more connections alone may not help (see the slow queries and plans); 1 instance x 4 = 4 are configured.");
     // A full pool that holds connections no longer than a calm one (the first test) keeps the projection.
     const steady = [
       ...Array.from({ length: 20 }, (_, t) => sec(t, 100, { poolInUse: 2, poolWaiting: 0, poolSize: 10 })),

@@ -16,6 +16,7 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { finished } from 'node:stream/promises';
+import { monotonicClock } from '../../core/clock.js';
 import { RunError, errorMessage } from '../../core/errors.js';
 import { inspectTables, type Existing } from './existing.js';
 import { dropLeftoverSchemas, lockStagingShared, qualified, stagingSchemaName, swapStatements, testPause, type FillTable } from './staging.js';
@@ -121,7 +122,7 @@ const waitSessionsGone = async (db: pg.Client, pids: number[]): Promise<void> =>
   for (let k = 0; k < ABORT_WAIT_MS / 50; k++) {
     const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
     if ((r.rows[0]?.n ?? 0) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await monotonicClock.sleep(50);
   }
 };
 
