@@ -85,10 +85,12 @@ class Conn {
       },
       onComplete: (reuse) => this.complete(reuse),
     });
-    this.socket = connect({ host, port, noDelay: true, keepAlive: true, ...(pins ? { lookup: pinnedLookup(pins) } : {}) });
+    // Reads go into one buffer shared by the client's connections (`onread`: no Buffer per read, no
+    // stream push): safe on one thread, as the reader copies what it keeps of a read.
+    const onread = { buffer: client.readBuffer, callback: (n: number, buf: Uint8Array): boolean => this.read(buf as Buffer, n) };
+    this.socket = connect({ host, port, noDelay: true, keepAlive: true, onread, ...(pins ? { lookup: pinnedLookup(pins) } : {}) });
     this.connectTimer = setTimeout(() => this.socket.destroy(codedError('PS_CONNECT_TIMEOUT', `connect timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
     this.socket.once('connect', () => this.clearConnectTimer());
-    this.socket.on('data', (chunk: Buffer) => this.read(chunk));
     this.socket.on('error', (err) => (this.error ??= err));
     this.socket.on('close', () => this.closed());
   }
@@ -101,12 +103,14 @@ class Conn {
     this.socket.write(r.bytes);
   }
 
-  private read(chunk: Buffer): void {
+  /** `n` bytes read into the shared buffer; true: go on reading. */
+  private read(buf: Buffer, n: number): boolean {
     try {
-      this.parser.feed(chunk);
+      this.parser.feed(buf.subarray(0, n));
     } catch (e) {
       this.fail(e as Error);
     }
+    return true;
   }
 
   private complete(reuse: boolean): void {
@@ -147,6 +151,8 @@ const noop = (): void => undefined;
 
 /** Keep-alive HTTP/1.1 connections to one `http:` origin; see the module comment. */
 export class H1Client implements HotDispatcher {
+  /** Every connection's reads land here (see Conn). */
+  readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private readonly conns = new Set<Conn>();
   private readonly idleConns: Conn[] = [];
   private queue: Req[] = [];
@@ -236,8 +242,14 @@ export class H1Client implements HotDispatcher {
 
   /** The next queued request not yet settled (aborted while queued), or null. */
   private nextQueued(): Req | null {
+    // A queue that never empties (sustained overload) must not keep every request it ever held.
+    if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
     while (this.queueHead < this.queue.length) {
-      const r = this.queue[this.queueHead++]!;
+      const r = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as Req;
       if (!r.settled) return r;
     }
     this.queue = [];
