@@ -32,6 +32,10 @@ const waitForPort = async (port: number, timeoutMs = 10_000): Promise<void> => {
   throw new Error(`nothing answered on port ${port}`);
 };
 
+/** Spawns `cmd`, under `taskset -c cpus` when `cpus` is given (the target on a core of its own). */
+const spawnOn = (cpus: string | null, cmd: string, args: string[]): ChildProcess =>
+  cpus === null ? spawn(cmd, args, { stdio: 'inherit' }) : spawn('taskset', ['-c', cpus, cmd, ...args], { stdio: 'inherit' });
+
 const stopChild = (c: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
     if (c.exitCode !== null) return resolve();
@@ -39,8 +43,8 @@ const stopChild = (c: ChildProcess): Promise<void> =>
     c.kill('SIGTERM');
   });
 
-/** nginx (1 worker process) answering 200 "ok" from a temporary prefix. */
-export const startNginx = async (): Promise<BenchTarget> => {
+/** nginx (1 worker process) answering 200 "ok" from a temporary prefix; on CPUs `cpus` (taskset list) when given. */
+export const startNginx = async (cpus: string | null = null): Promise<BenchTarget> => {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ps-nginx-'));
   writeFileSync(join(dir, 'nginx.conf'), `
@@ -64,7 +68,7 @@ http {
   }
 }
 `);
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' });
+  const child = spawnOn(cpus, 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
   await waitForPort(port);
   return { name: 'nginx', url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 };
@@ -84,10 +88,10 @@ s.keepAliveTimeout = 120000;
 s.listen(Number(process.argv[1]), '127.0.0.1');
 `;
 
-/** A minimal node:http server; `stall` freezes it for the last second of every 5 s. */
-export const startNodeServer = async (stall = false): Promise<BenchTarget> => {
+/** A minimal node:http server; `stall` freezes it for the last second of every 5 s; on CPUs `cpus` when given. */
+export const startNodeServer = async (stall = false, cpus: string | null = null): Promise<BenchTarget> => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e', NODE_SERVER, String(port), stall ? 'stall' : 'fast'], { stdio: 'inherit' });
+  const child = spawnOn(cpus, process.execPath, ['-e', NODE_SERVER, String(port), stall ? 'stall' : 'fast']);
   // The stall server may be frozen on the first probe: wait past it.
   await waitForPort(port, 12_000);
   return { name: stall ? 'node-stall' : 'node:http', url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };

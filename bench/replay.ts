@@ -1,7 +1,7 @@
 /**
  * Replay benchmarks. Run from the package root after `npm run build`:
  *
- *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss]
+ *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin]
  *
  * 1. Highest sustained open-model rates with 1 and 2 workers: achieved >= 99%
  *    of offered alone, and with the schedule lag p99 <= 2 ms and <= 1 ms as
@@ -11,18 +11,25 @@
  *    prodshape's p99 next to the truth (950 ms: a request arriving in the
  *    frozen second waits out the rest of it) and to wrk's and autocannon's
  *    (closed loop: coordinated omission).
- * 3. RSS of `prodshape replay` over a 20,000/s run (10 minutes; 10 s with
- *    --quick), sampled every 10 s: memory should stay flat.
+ * 3. RSS of `prodshape replay` over a 20,000/s run (10 minutes, 10 s with
+ *    --quick, or `--rss-seconds N`), sampled every 10 s: memory should stay flat.
  * 4. CPU time per request at the same fixed rate for prodshape (open model)
- *    and autocannon (`-R`, rate-limited closed loop): a measure that survives
+ *    and autocannon (`-R`, rate-limited closed loop), `--cpu-rounds N`
+ *    alternating rounds (default 3, 1 with --quick): a measure that survives
  *    a busy machine better than the highest rate does.
+ *
+ * With `--pin` every target runs on the last core (`taskset`) and every load
+ * generator (prodshape, autocannon, wrk) on the others, so the generator does
+ * not share a core with the target; the 2-workers / 1-worker ratio then says
+ * what a second worker buys when the generator has cores of its own (on a
+ * 2-core machine it has one: the ratio cannot reach 2).
  *
  * prodshape runs as the built CLI (`node dist/cli/main.js replay`), each trial
  * a fresh process. The numbers depend on the machine and on what else runs.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startNginx, startNodeServer, type BenchTarget } from './replay-servers.js';
@@ -34,6 +41,17 @@ const QUICK = process.argv.includes('--quick');
 /** `--only rates,stall,cpu,rss`: run only these sections (default all). */
 const ONLY = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',') ?? null;
 const section = (name: string): boolean => ONLY === null || ONLY.includes(name);
+/** A flag's value (`--name value`), or undefined. */
+const flag = (name: string): string | undefined => process.argv.find((_a, i) => process.argv[i - 1] === `--${name}`);
+const RSS_SECONDS = Number(flag('rss-seconds') ?? (QUICK ? 10 : 600));
+const CPU_ROUNDS = Number(flag('cpu-rounds') ?? (QUICK ? 1 : 3));
+const PIN = process.argv.includes('--pin');
+const CORES = availableParallelism();
+/** `taskset` prefixes: the target on the last core, generators on the others (with --pin). */
+const TARGET_CPUS = PIN ? String(CORES - 1) : null;
+const GEN_CPUS = PIN ? (CORES > 2 ? `0-${CORES - 2}` : '0') : null;
+/** A generator command, under `taskset` with --pin. */
+const gen = (cmd: string, args: string[]): [string, string[]] => (GEN_CPUS === null ? [cmd, args] : ['taskset', ['-c', GEN_CPUS, cmd, ...args]]);
 const CONNECTIONS = 50;
 const TRIAL_S = QUICK ? 4 : 6;
 const CLOSED_S = QUICK ? 5 : 10;
@@ -61,8 +79,8 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   const profile = join(work, `${id}.yaml`);
   writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
   const out = join(work, id);
-  const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
-    '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...gen(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
+    '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight)]), { stdio: ['ignore', 'ignore', 'pipe'] });
   const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
   running.add(handle);
   let rssKb = 0;
@@ -143,8 +161,19 @@ const maxOpenRate = async (t: BenchTarget, workers: number): Promise<OpenRates> 
   return { achieved, strict, strict1 };
 };
 
+/** The Goals table's verdicts from one target's rates. */
+const goalVerdicts = (name: string, one: OpenRates, two: OpenRates, acRps: number, wrkRps: number): string[] => {
+  const yes = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
+  return [
+    `- ${name}: lag p99 <= 1 ms up to half the highest sustained rate (${one.strict1} >= ${Math.round(one.achieved / 2)}): ${yes(one.strict1 >= one.achieved / 2)}`,
+    `- ${name}: lag p99 <= 2 ms up to 80% of it (${one.strict} >= ${Math.round(one.achieved * 0.8)}): ${yes(one.strict >= one.achieved * 0.8)}`,
+    `- ${name}: highest rate with lag p99 <= 2 ms / autocannon's closed-loop max: ${(one.strict / acRps).toFixed(2)}x (goal >= 1.0x: ${yes(one.strict >= acRps)}); / wrk's: ${(one.strict / wrkRps).toFixed(2)}x; 2 workers: ${(two.strict / acRps).toFixed(2)}x autocannon`,
+    `- ${name}: 2 workers / 1 worker (achieved >= 99%): ${(two.achieved / Math.max(1, one.achieved)).toFixed(2)}x (goal >= 1.7x with the target on a core of its own: ${PIN ? yes(two.achieved >= 1.7 * one.achieved) : 'not judged without --pin'})`,
+  ];
+};
+
 const autocannon = async (url: string, seconds: number): Promise<{ rps: number; p99: number; max: number }> => {
-  const { stdout } = await pExecFile(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '--json', url], { maxBuffer: 1 << 26 });
+  const { stdout } = await pExecFile(...gen(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '--json', url]), { maxBuffer: 1 << 26 });
   const j = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number; max: number } };
   return { rps: j.requests.average, p99: j.latency.p99, max: j.latency.max };
 };
@@ -152,7 +181,7 @@ const autocannon = async (url: string, seconds: number): Promise<{ rps: number; 
 const msOf = (v: string, unit: string): number => Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit] ?? NaN);
 
 const wrk = async (url: string, seconds: number): Promise<{ rps: number; p99: number; max: number }> => {
-  const { stdout } = await pExecFile('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--latency', url]);
+  const { stdout } = await pExecFile(...gen('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--latency', url]));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const p99 = /99%\s+([\d.]+)(us|ms|s|m)/.exec(stdout);
   const max = /Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s|m)/.exec(stdout);
@@ -172,6 +201,11 @@ const started = async (t: Promise<BenchTarget>): Promise<BenchTarget> => {
   return x;
 };
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** The stall server's true p99, ms: a request arriving in the frozen last second of every 5 s waits out the rest of it. */
@@ -180,7 +214,8 @@ const STALL_TRUTH_P99_MS = 1000 * (1 - 0.01 / 0.2);
 const main = async (): Promise<void> => {
   console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}`);
   const rows: string[] = [];
-  for (const start of section('rates') ? [startNginx, () => startNodeServer(false)] : []) {
+  const verdicts: string[] = [];
+  for (const start of section('rates') ? [() => startNginx(TARGET_CPUS), () => startNodeServer(false, TARGET_CPUS)] : []) {
     const t = await started(start());
     try {
       console.log(`  ${t.name}: closed loop`);
@@ -192,6 +227,7 @@ const main = async (): Promise<void> => {
       const x = (v: number): string => `${v} (${(v / ac.rps).toFixed(2)}x ac, ${(v / w.rps).toFixed(2)}x wrk)`;
       const cell = (r: OpenRates): string => `${x(r.strict1)} / ${x(r.strict)} / ${x(r.achieved)}`;
       rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${cell(one)} | ${cell(two)} | ${(two.achieved / Math.max(1, one.achieved)).toFixed(2)}x |`);
+      verdicts.push(...goalVerdicts(t.name, one, two, ac.rps, w.rps));
     } finally {
       await t.stop();
     }
@@ -199,13 +235,14 @@ const main = async (): Promise<void> => {
   if (rows.length > 0) console.log(`\nprodshape columns: highest open-model rate (achieved >= 99%) with lag p99 <= 1 ms / with lag p99 <= 2 ms / achieved alone (x autocannon, x wrk); load average ${loadAvg()}`);
   if (rows.length > 0) console.log('| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers | 2 workers / 1 (achieved) |\n|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  if (verdicts.length > 0) console.log(`\ngoals (1 worker unless said):\n${verdicts.join('\n')}`);
   if (section('stall')) await stallSection();
   if (section('cpu')) await cpuSection();
   if (section('rss')) await rssSection();
 };
 
 const stallSection = async (): Promise<void> => {
-  const stall = await started(startNodeServer(true));
+  const stall = await started(startNodeServer(true, TARGET_CPUS));
   try {
     // The closed-loop tools first (they also warm the server up); then the open model at a modest rate.
     const seconds = QUICK ? 10 : 20;
@@ -233,12 +270,12 @@ const stallSection = async (): Promise<void> => {
 };
 
 const cpuSection = async (): Promise<void> => {
-  const nginx = await started(startNginx());
+  const nginx = await started(startNginx(TARGET_CPUS));
   try {
     const rate = 10_000;
     const seconds = QUICK ? 5 : 10;
     const cpuOf = async (cmd: string, args: string[]): Promise<{ cpuS: number; stdout: string }> => {
-      const { stdout, stderr } = await pExecFile('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { maxBuffer: 1 << 26 });
+      const { stdout, stderr } = await pExecFile(...gen('/usr/bin/time', ['-f', '%U %S', cmd, ...args]), { maxBuffer: 1 << 26 });
       const [u, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
       return { cpuS: u! + sys!, stdout };
     };
@@ -247,26 +284,33 @@ const cpuSection = async (): Promise<void> => {
     const idle = join(work, 'idle.yaml');
     writeFileSync(idle, 'stages:\n  - { duration: 1s, rate: 1 }\n');
     const psArgs = (p: string, out: string): string[] => [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS)];
-    // The fixed cost (start-up, report) measured on a 1-request run, and subtracted.
-    const base = await cpuOf(process.execPath, psArgs(idle, 'cpu-idle'));
-    const ps = await cpuOf(process.execPath, psArgs(profile, 'cpu-run'));
-    const psOk = (JSON.parse(readFileSync(join(work, 'cpu-run', 'run.json'), 'utf8')) as { extra: { totals: { ok: number } } }).extra.totals.ok;
-    const ac = await cpuOf(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '-R', String(rate), '--json', nginx.url]);
-    const acN = (JSON.parse(ac.stdout) as { requests: { total: number } }).requests.total;
-    const psUs = ((ps.cpuS - base.cpuS) * 1e6) / psOk;
-    const acUs = (ac.cpuS * 1e6) / acN;
-    console.log(`\nCPU per request at ${rate}/s against nginx (load average ${loadAvg()}): prodshape ${psUs.toFixed(1)} µs (${psOk} requests, start-up excluded), autocannon ${acUs.toFixed(1)} µs (${acN} requests): ratio ${(acUs / psUs).toFixed(2)}x`);
+    const psUs: number[] = [];
+    const acUs: number[] = [];
+    for (let round = 0; round < CPU_ROUNDS; round++) {
+      // The fixed cost (start-up, report) measured on a 1-request run, and subtracted.
+      const base = await cpuOf(process.execPath, psArgs(idle, `cpu-idle-${round}`));
+      const ps = await cpuOf(process.execPath, psArgs(profile, `cpu-run-${round}`));
+      const run = JSON.parse(readFileSync(join(work, `cpu-run-${round}`, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { ok: number } } };
+      const ac = await cpuOf(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '-R', String(rate), '--json', nginx.url]);
+      const acN = (JSON.parse(ac.stdout) as { requests: { total: number } }).requests.total;
+      psUs.push(((ps.cpuS - base.cpuS) * 1e6) / run.extra.totals.ok);
+      acUs.push((ac.cpuS * 1e6) / acN);
+      console.log(`    round ${round}: prodshape ${psUs.at(-1)!.toFixed(1)} µs (${run.extra.totals.ok} ok, lag p99 ${run.lag_ms.p99} ms), autocannon ${acUs.at(-1)!.toFixed(1)} µs (${acN} requests), load ${loadAvg()}`);
+    }
+    const p = median(psUs);
+    const a = median(acUs);
+    console.log(`\nCPU per request at ${rate}/s against nginx, median of ${CPU_ROUNDS} alternating rounds (load average ${loadAvg()}): prodshape ${p.toFixed(1)} µs (start-up excluded), autocannon -R ${a.toFixed(1)} µs: prodshape / autocannon ${(p / a).toFixed(2)}x, goal <= 1.00x ${p <= a ? 'MET' : 'NOT MET'}`);
   } finally {
     await nginx.stop();
   }
 };
 
 const rssSection = async (): Promise<void> => {
-  const nginx2 = await started(startNginx());
+  const nginx2 = await started(startNginx(TARGET_CPUS));
   try {
     // 20,000/s with the default in-flight cap: memory should not grow with the run.
     const rate = 20_000;
-    const seconds = QUICK ? 10 : 600;
+    const seconds = RSS_SECONDS;
     const x = await trial(nginx2, rate, seconds, 1, 'constant', 10_000);
     const series = x.rssSeriesMb.map((m) => m.toFixed(0)).join(' ');
     console.log(`\nRSS over ${seconds} s at ${rate}/s (load average ${loadAvg()}): peak ${x.rssMb.toFixed(0)} MB; every 10 s: ${series} MB (${x.offered} requests, ok ${x.ok}, lag p99 ${x.lagP99} ms)`);

@@ -17,6 +17,8 @@ export interface RunClock extends WaitClock {
   yieldIo(): Promise<void>;
   /** Blocks the thread for `ms` (sub-millisecond, no CPU, no I/O meanwhile). Keep it short. */
   nap(ms: number): void;
+  /** Busy-waits until `nowMs() >= atMs` (burns the CPU, no I/O meanwhile). Only for the last fraction of a ms. */
+  spinUntil(atMs: number): void;
   /** Calls `fn` every `ms` until the returned function is called. */
   every(ms: number, fn: () => void): () => void;
 }
@@ -40,5 +42,11 @@ const every = (ms: number, fn: () => void): (() => void) => {
 /** A real clock whose zero is the epoch time `t0EpochMs`. */
 export const createRunClock = (t0EpochMs: number): RunClock => {
   const offset = performance.timeOrigin - t0EpochMs;
-  return { nowMs: () => offset + performance.now(), sleep: realSleep, after: realAfter, yieldIo, nap, every };
+  const nowMs = (): number => offset + performance.now();
+  const spinUntil = (atMs: number): void => {
+    while (nowMs() < atMs) {
+      // busy: the thread keeps its core, so the send is not at the mercy of a wake-up (see share.ts SPIN_MS)
+    }
+  };
+  return { nowMs, sleep: realSleep, after: realAfter, yieldIo, nap, spinUntil, every };
 };

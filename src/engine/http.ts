@@ -1,9 +1,12 @@
 /**
- * HTTP for the engine: an undici Pool per target (keep-alive, a fixed number
- * of connections), and the classification of what went wrong.
+ * HTTP for the engine: a keep-alive pool per target with a fixed number of
+ * connections (the engine's own HTTP/1.1 client for `http:` targets,
+ * h1-client.ts; an undici Pool for `https:`), and the classification of what
+ * went wrong.
  */
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import type { ErrorClass } from '../run/format.js';
+import { H1Client, type HotDispatcher } from './h1-client.js';
 import { pinnedConnector } from './pinned.js';
 import type { PinnedHost } from './reach.js';
 
@@ -19,9 +22,12 @@ export interface PoolOptions {
   pins?: readonly PinnedHost[];
 }
 
-/** A keep-alive pool to `target`'s origin. */
-export const createPool = (target: URL, opts: PoolOptions): Dispatcher => {
+/** A keep-alive pool to `target`'s origin: the engine's own client for `http:`, undici's Pool for `https:`. */
+export const createPool = (target: URL, opts: PoolOptions): HotDispatcher => {
   const connectTimeoutMs = opts.connectTimeoutMs ?? Math.min(opts.timeoutMs, 10_000);
+  if (target.protocol === 'http:') {
+    return new H1Client(target, { connections: opts.connections, timeoutMs: opts.timeoutMs, connectTimeoutMs, ...(opts.pins ? { pins: opts.pins } : {}) });
+  }
   return new Pool(target.origin, {
     connections: opts.connections,
     pipelining: 1,
@@ -33,7 +39,7 @@ export const createPool = (target: URL, opts: PoolOptions): Dispatcher => {
   });
 };
 
-const CONNECT = new Set(['PS_NOT_CHECKED', 'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const CONNECT = new Set(['PS_NOT_CHECKED', 'PS_CONNECT_TIMEOUT', 'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
 const RESET = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'PS_TIMEOUT']);
 

@@ -44,6 +44,10 @@ export const createFakeClock = (startMs = 0): FakeClock => {
     nap: (ms) => {
       now += Math.max(0, ms);
     },
+    // A spin is a nap to the instant asked for: nothing is read meanwhile.
+    spinUntil: (atMs) => {
+      now = Math.max(now, atMs);
+    },
     sleep: async (ms) => {
       await turn();
       advanceTo(now + Math.max(0, ms));
