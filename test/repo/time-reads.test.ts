@@ -41,6 +41,7 @@ export const ALLOWED: Record<string, Allowed> = {
   },
 
   // Timeouts of real I/O with a real peer: fake time cannot make the peer answer sooner.
+  'engine/h1-client.ts': { reads: ['performance.now', 'setInterval', 'setTimeout'], why: "the engine's HTTP client (hot path): the connect timeout, the once-a-second backstop for unanswered requests and the keep-alive expiry, timeouts on real network I/O" },
   'engine/events.ts': { reads: ['AbortSignal.timeout', 'setTimeout'], why: "an action's own timeout and the SIGKILL 2 s after SIGTERM of its command" },
   'observe/prometheus.ts': { reads: ['AbortSignal.timeout'], why: 'the scrape timeout' },
   'observe/promql.ts': { reads: ['AbortSignal.timeout'], why: 'the query timeout' },
