@@ -17,6 +17,7 @@ import type { ManifestSummary } from '../data/manifest.js';
 import { ALLOW_REMOTE, FORCE, option, OUT, readOutDir, SCALE, SEED } from './flags.js';
 import { registerSecret, safeDecode } from '../core/secrets.js';
 import { dbHostUrls, pinnedDbUrl } from '../engine/db-host.js';
+import { isMysqlUrl } from '../core/db-kind.js';
 import { err, out } from './output.js';
 import { withHelpGroups, type HelpGroup } from './help-groups.js';
 
@@ -43,15 +44,16 @@ const stopOnSignals = (stop: AbortController): (() => void) => {
   };
 };
 
-const dbName = (url: string): string => (/^(mysql|mariadb):/.test(url) ? 'MySQL/MariaDB' : 'PostgreSQL');
+const dbName = (url: string): string => (isMysqlUrl(url) ? 'MySQL/MariaDB' : 'PostgreSQL');
 
 /**
  * A `--to` database URL checked against the safety rule (loopback and private
  * networks unless --allow-remote), with its host replaced by the checked
- * address so no second DNS lookup can move the load elsewhere. A PostgreSQL
- * URL keeps its host name when it asks for TLS (`sslmode`: certificate
- * checks need the name) or names a socket (no host, or `host=` in the query), which is
- * local by definition.
+ * address so no second DNS lookup can move the load elsewhere. The hosts
+ * checked are the ones the driver connects to (dbHostUrls: a PostgreSQL
+ * `?host=` or `PGHOST` included); a Unix socket is local by definition. The
+ * URL keeps its host name when it asks for TLS (certificate checks need the
+ * name) or names its host in the query (pinnedDbUrl).
  */
 const checkedDbUrl = async (url: string, allowRemote: boolean): Promise<string> => {
   let parsed: URL;
@@ -65,8 +67,7 @@ const checkedDbUrl = async (url: string, allowRemote: boolean): Promise<string> 
     registerSecret(parsed.password);
     registerSecret(safeDecode(parsed.password));
   }
-  const mysql = /^(mysql|mariadb):/.test(url);
-  if (mysql && parsed.pathname.replace(/^\//, '') === '') throw inputError('--to', 'the URL names no database: mysql://user:password@host:port/database');
+  if (isMysqlUrl(url) && parsed.pathname.replace(/^\//, '') === '') throw inputError('--to', 'the URL names no database: mysql://user:password@host:port/database');
   const hosts = dbHostUrls(url, { field: '--to' }, process.env);
   if (hosts.length === 0) return url; // a Unix socket
   const { checkReach } = await import('../engine/reach.js');

@@ -4,11 +4,9 @@
  * Pure.
  */
 import { parse as parsePg } from 'pg-connection-string';
+import { isMysqlUrl } from '../core/db-kind.js';
 import { inputError, type InputError } from '../core/errors.js';
 import type { PinnedHost } from './reach.js';
-
-/** True for a MySQL/MariaDB URL (`mysql://`, `mariadb://`). */
-export const isMysqlUrl = (url: URL): boolean => url.protocol === 'mysql:' || url.protocol === 'mariadb:';
 
 /**
  * The hosts a database connection string may connect to, as the driver reads
@@ -29,7 +27,7 @@ export const dbHostUrls = (
   env: Readonly<Record<string, string | undefined>> = {},
 ): URL[] => {
   const refuse = (message: string): InputError => inputError(where.field, message, { file: where.file ?? null, line: where.line ?? null });
-  if (/^(mysql|mariadb):/i.test(text)) {
+  if (isMysqlUrl(text)) {
     if (!URL.canParse(text)) throw refuse('expected a URL: mysql://user:password@host:port/database');
     const url = new URL(text);
     return url.hostname === '' ? [] : [url];

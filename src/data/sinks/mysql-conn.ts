@@ -10,8 +10,7 @@ import { RunError, errorMessage } from '../../core/errors.js';
 import { registerSecret, safeDecode } from '../../core/secrets.js';
 import { describeUrl } from './postgres.js';
 
-/** True for `mysql://` and `mariadb://` URLs. */
-export const isMysqlUrl = (url: string): boolean => /^(mysql|mariadb):\/\//i.test(url);
+export { isMysqlUrl } from '../../core/db-kind.js';
 
 /** `host:port/db` of a MySQL URL, for messages (never the user or password). */
 export const describeMysqlUrl = (url: string): string => describeUrl(url, '3306');
