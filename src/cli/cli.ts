@@ -98,12 +98,27 @@ export const withFlagSuggestions = (msg: string, known: readonly string[]): stri
   }).join('; ');
 };
 
+/**
+ * yargs renders the running command's whole help (every option, wrapped to
+ * the terminal) each time a handler starts, and keeps it in case the handler
+ * later asks for it. No handler of ours shows help, and that rendering is
+ * about a quarter of a command's start (60-90 ms of ~0.35 s for `replay`, the
+ * rest mostly Node and module loading): skipped. `--help` and usage errors
+ * render help on their own path and are unchanged (test/cli/help.test.ts).
+ */
+const skipHelpCache = (inst: unknown): void => {
+  const usage = (inst as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+};
+
 export const main = async (argv: string[]): Promise<number> => {
   try {
     let y = yargs(joinNegativeValues(argv))
       .scriptName('prodshape')
       .usage('$0 <command> [options]\n\nReproduce production-only performance bugs in staging.');
     for (const entry of COMMANDS) y = y.command(lazyCommand(entry));
+    skipHelpCache(y);
     await y
       .demandCommand(1, 'Name a command: prodshape <command> --help shows its options.')
       .strict()

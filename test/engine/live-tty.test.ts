@@ -101,8 +101,14 @@ describe('prodshape replay live view in an 80-column terminal', () => {
   }, 40_000);
 
   it.skipIf(!hasScript && !requireDeps)('--no-color, NO_COLOR=1 and FORCE_COLOR=0: no colour codes on a TTY', async () => {
-    expect(await clockReplay('no-color', ['--no-color'])).not.toMatch(SGR);
-    expect(await clockReplay('no-color-env', [], { NO_COLOR: '1' })).not.toMatch(SGR);
-    expect(await clockReplay('force-0', [], { FORCE_COLOR: '0' })).not.toMatch(SGR);
-  }, 90_000);
+    // Three terminals at once (each its own pty, run directory and environment): the runs are 4 s of waiting each.
+    const [flag, noColor, force0] = await Promise.all([
+      clockReplay('no-color', ['--no-color']),
+      clockReplay('no-color-env', [], { NO_COLOR: '1' }),
+      clockReplay('force-0', [], { FORCE_COLOR: '0' }),
+    ]);
+    expect(flag).not.toMatch(SGR);
+    expect(noColor).not.toMatch(SGR);
+    expect(force0).not.toMatch(SGR);
+  }, 60_000);
 });
