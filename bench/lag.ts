@@ -1,0 +1,79 @@
+/**
+ * Where the schedule lag comes from, at one fixed rate: plays `--rate` (default
+ * 1,000/s, Poisson) for `--seconds` (default 10) against nginx with
+ * `--log-requests`, then prints the lag distribution (actual − intended send,
+ * ms) and, for the sends late by more than `--late` ms (default 1), how they
+ * group: by the gap before their arrival (the scheduler sleeps on a timer
+ * before gaps over 2 ms, naps or spins before shorter ones), by their place in
+ * the second, and in bursts (late sends less than 5 ms apart).
+ *
+ *   npm run build && npx tsx bench/lag.ts [--rate N] [--seconds S] [--late MS] [--node]
+ *
+ * `--node` plays against a minimal node:http server instead of nginx.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNginx, startNodeServer } from './replay-servers.js';
+
+const flag = (name: string): string | undefined => process.argv.find((_a, i) => process.argv[i - 1] === `--${name}`);
+const RATE = Number(flag('rate') ?? 1000);
+const SECONDS = Number(flag('seconds') ?? 10);
+const LATE_MS = Number(flag('late') ?? 1);
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+
+const work = mkdtempSync(join(tmpdir(), 'ps-lag-'));
+writeFileSync(join(work, 's.yaml'), 'name: lag\nendpoints:\n  - { name: root, path: / }\n');
+writeFileSync(join(work, 'p.yaml'), `arrival: poisson\nstages:\n  - { duration: ${SECONDS}s, rate: ${RATE} }\n`);
+const target = process.argv.includes('--node') ? await startNodeServer() : await startNginx();
+try {
+  const log = join(work, 'requests.ndjson');
+  const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 's.yaml'), '--profile', join(work, 'p.yaml'), '--target', target.url,
+    '--out', join(work, 'run'), '--seed', '1', '--log-requests', log], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await new Promise((res) => child.on('close', res));
+  const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { intended_ms: number; sent_ms: number | null });
+  rows.sort((a, b) => a.intended_ms - b.intended_ms);
+  const lags: number[] = [];
+  const late: { at: number; lag: number; gap: number }[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.sent_ms === null) continue;
+    const lag = r.sent_ms - r.intended_ms;
+    lags.push(lag);
+    const gap = i > 0 ? r.intended_ms - rows[i - 1]!.intended_ms : Infinity;
+    if (lag > LATE_MS) late.push({ at: r.intended_ms, lag, gap });
+  }
+  const sorted = [...lags].sort((a, b) => a - b);
+  const q = (p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN).toFixed(3);
+  console.log(`${target.name} ${RATE}/s ${SECONDS} s: ${lags.length} sends; lag p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} p99.9 ${q(0.999)} max ${q(1 - 1e-9)} ms`);
+  console.log(`late (> ${LATE_MS} ms): ${late.length} (${((late.length / lags.length) * 100).toFixed(2)}%)`);
+  const byGap = { 'gap > 2 ms (timer)': 0, 'gap 1-2 ms (spin)': 0, 'gap < 1 ms (nap)': 0 };
+  for (const l of late) byGap[l.gap > 2 ? 'gap > 2 ms (timer)' : l.gap >= 1 ? 'gap 1-2 ms (spin)' : 'gap < 1 ms (nap)']++;
+  const allGap = { timer: 0, spin: 0, nap: 0 };
+  for (let i = 1; i < rows.length; i++) {
+    const g = rows[i]!.intended_ms - rows[i - 1]!.intended_ms;
+    allGap[g > 2 ? 'timer' : g >= 1 ? 'spin' : 'nap']++;
+  }
+  console.log('late by the gap before them:', byGap, 'all arrivals:', allGap);
+  const inSecond = new Array<number>(10).fill(0);
+  const inTick = new Array<number>(10).fill(0);
+  for (const l of late) {
+    inSecond[Math.floor((l.at % 1000) / 100)]!++;
+    inTick[Math.floor((l.at % 100) / 10)]!++;
+  }
+  console.log('late by tenth of the second:', inSecond.join(' '));
+  console.log('late by 10-ms slot of the 100-ms tick:', inTick.join(' '));
+  let bursts = 0;
+  let inBursts = 0;
+  for (let i = 0; i < late.length; i++) {
+    if (i > 0 && late[i]!.at - late[i - 1]!.at < 5) {
+      inBursts++;
+      if (i === 1 || late[i - 1]!.at - (late[i - 2]?.at ?? -Infinity) >= 5) bursts++;
+    }
+  }
+  console.log(`in bursts (late sends < 5 ms apart): ${inBursts + bursts} sends in ${bursts} bursts`);
+  console.log('the 10 latest:', [...late].sort((a, b) => b.lag - a.lag).slice(0, 10).map((l) => `${(l.at / 1000).toFixed(3)}s +${l.lag.toFixed(2)}`).join(', '));
+} finally {
+  await target.stop();
+}
