@@ -5,13 +5,15 @@
  * ms) and, for the sends late by more than `--late` ms (default 1), how they
  * group: by the gap before their arrival (the scheduler sleeps on a timer
  * before gaps over 2 ms, naps or spins before shorter ones), by their place in
- * the second, and in bursts (late sends less than 5 ms apart).
+ * the second, and in groups (late sends close together: one stall). Before
+ * the run it measures the platform's own stalls for as long (a thread that
+ * only reads the clock), to tell the engine's lateness from the machine's.
  *
  *   npm run build && npx tsx bench/lag.ts [--rate N] [--seconds S] [--late MS] [--node]
  *
  * `--node` plays against a minimal node:http server instead of nginx.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +28,29 @@ const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const work = mkdtempSync(join(tmpdir(), 'ps-lag-'));
 writeFileSync(join(work, 's.yaml'), 'name: lag\nendpoints:\n  - { name: root, path: / }\n');
 writeFileSync(join(work, 'p.yaml'), `arrival: poisson\nstages:\n  - { duration: ${SECONDS}s, rate: ${RATE} }\n`);
+/**
+ * The platform's own stalls, measured first for as long as the run: one thread
+ * that only reads the clock in a loop, and every gap between two readings over
+ * 0.3 ms (the thread was not running: the kernel or the hypervisor took the
+ * core). A send due during a stall is late by the rest of it, whatever the
+ * engine does; `lateShare` is the share of instants at which a stall still had
+ * more than LATE_MS to go.
+ */
+const platformStalls = (seconds: number): { stalls: number; over1Ms: number; worstMs: number; lateShare: number } => {
+  const code = `const S=${seconds * 1000};const g=[];let p=performance.now();const e=p+S;while(p<e){const n=performance.now();if(n-p>0.3)g.push(n-p);p=n;}console.log(JSON.stringify(g))`;
+  const gaps = JSON.parse(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })) as number[];
+  return {
+    stalls: gaps.length,
+    over1Ms: gaps.filter((g) => g > 1).length,
+    worstMs: Math.max(0, ...gaps),
+    lateShare: gaps.reduce((a, g) => a + Math.max(0, g - LATE_MS), 0) / (seconds * 1000),
+  };
+};
+
 const target = process.argv.includes('--node') ? await startNodeServer() : await startNginx();
 try {
+  const stalls = platformStalls(SECONDS);
+  console.log(`platform (one thread reading the clock for ${SECONDS} s, before the run): ${stalls.stalls} stalls over 0.3 ms, ${stalls.over1Ms} over 1 ms, worst ${stalls.worstMs.toFixed(2)} ms; a send would be late by more than ${LATE_MS} ms at ${(stalls.lateShare * 100).toFixed(3)}% of instants`);
   const log = join(work, 'requests.ndjson');
   const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 's.yaml'), '--profile', join(work, 'p.yaml'), '--target', target.url,
     '--out', join(work, 'run'), '--seed', '1', '--log-requests', log], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -73,6 +96,17 @@ try {
     }
   }
   console.log(`in bursts (late sends < 5 ms apart): ${inBursts + bursts} sends in ${bursts} bursts`);
+  const groups: { at: number; n: number; maxLag: number }[] = [];
+  for (const l of late) {
+    const g = groups[groups.length - 1];
+    if (g !== undefined && l.at - g.at < 5 + g.n) {
+      g.n++;
+      g.maxLag = Math.max(g.maxLag, l.lag);
+    } else groups.push({ at: l.at, n: 1, maxLag: l.lag });
+  }
+  console.log('late groups (start s, sends, worst ms):', groups.filter((g) => g.n > 1).map((g) => `${(g.at / 1000).toFixed(3)}:${g.n}:${g.maxLag.toFixed(1)}`).join(' '));
+  const after1s = lags.filter((_l, i) => (rows[i]?.intended_ms ?? 0) >= 1000).sort((a, b) => a - b);
+  console.log(`after the first second: p99 ${(after1s[Math.floor(0.99 * after1s.length)] ?? NaN).toFixed(3)} ms`);
   console.log('the 10 latest:', [...late].sort((a, b) => b.lag - a.lag).slice(0, 10).map((l) => `${(l.at / 1000).toFixed(3)}s +${l.lag.toFixed(2)}`).join(', '));
 } finally {
   await target.stop();
