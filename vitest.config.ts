@@ -7,7 +7,10 @@ import SlowFirstSequencer from './test/helpers/sequencer.js';
  *
  * Four groups run one after the other (docs/testing.md says why each file is
  * where it is):
- * - `unit` (2 files at a time): pure logic, parsers, CLI error paths, database
+ * - `unit` (2 files at a time, each worker one process for all its files:
+ *   `isolate: false` saves re-importing the sources per file, about a tenth of
+ *   the group; test/helpers/unit-reset.ts puts back what a file may leave in
+ *   process-wide state): pure logic, parsers, CLI error paths, database
  *   tests, and the packed package installed and run (test/repo/package.test.ts:
  *   slow, and a 20 s replay at 20 requests/s, but no assertion on time);
  *   nothing in it asserts on time against a machine-dependent bound.
@@ -45,7 +48,7 @@ export default defineConfig({
     // The slowest files of a group start first (test/helpers/sequencer.ts).
     sequence: { sequencer: SlowFirstSequencer },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...LOAD, ...PLANTED, ...DEMO], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...LOAD, ...PLANTED, ...DEMO], maxWorkers: 2, isolate: false, setupFiles: ['test/helpers/unit-reset.ts'], sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'load', include: LOAD, maxWorkers: 2, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'planted', include: PLANTED, maxWorkers: 2, sequence: { groupOrder: 2 } } },
       { extends: true, test: { name: 'demo', include: DEMO, maxWorkers: 1, sequence: { groupOrder: 3 } } },

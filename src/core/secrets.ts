@@ -65,6 +65,16 @@ const add = (value: string): void => {
   forms = [...new Set([...forms, ...secretForms(value)])].sort((a, b) => b.length - a.length);
 };
 
+/**
+ * Forgets every registered secret. For a process that runs one thing after
+ * another and must not carry one's secrets into the next (the unit tests run
+ * their files in one process per worker); a run never calls it.
+ */
+export const forgetSecrets = (): void => {
+  secretValues.clear();
+  forms = [];
+};
+
 /** Registers a value that must never appear in any output, in any of its forms (`secretForms`). */
 export const registerSecret = (value: string): void => {
   add(value);

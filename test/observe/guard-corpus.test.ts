@@ -152,7 +152,7 @@ describe.skipIf(skipWithoutPg())('read-only guard: bypass corpus (real PostgreSQ
       (SELECT md5(string_agg(id || ':' || v, ',' ORDER BY id)) FROM victim) AS victim,
       (SELECT last_value || '/' || is_called FROM victim_seq) AS seq,
       (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects,
-      (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory')::int AS advisory_locks,
+      (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))::int AS advisory_locks,
       (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS stats_reset,
       to_regclass('victim_copy') IS NULL AS no_copy`);
     return JSON.stringify({ ...r.rows[0], files: [existsSync(touched), existsSync(exported)] });
