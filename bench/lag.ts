@@ -4,10 +4,11 @@
  * `--log-requests`, then prints the lag distribution (actual − intended send,
  * ms) and, for the sends late by more than `--late` ms (default 1), how they
  * group: by the gap before their arrival (the scheduler sleeps on a timer
- * before gaps over 2 ms, naps or spins before shorter ones), by their place in
- * the second, and in groups (late sends close together: one stall). Before
- * the run it measures the platform's own stalls for as long (a thread that
- * only reads the clock), to tell the engine's lateness from the machine's.
+ * before gaps over 2 ms, spins after gaps of 1-2 ms, naps before shorter
+ * ones), by their place in the second, and in groups (late sends close
+ * together: one stall). Before the run it measures the platform's own
+ * stalls for as long (a thread that only reads the clock), to tell the
+ * engine's lateness from the machine's.
  *
  *   npm run build && npx tsx bench/lag.ts [--rate N] [--seconds S] [--late MS] [--node]
  *
@@ -57,56 +58,46 @@ try {
   await new Promise((res) => child.on('close', res));
   const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { intended_ms: number; sent_ms: number | null });
   rows.sort((a, b) => a.intended_ms - b.intended_ms);
-  const lags: number[] = [];
-  const late: { at: number; lag: number; gap: number }[] = [];
+  /** The scheduler's wait before an arrival, by the gap from the one before it (share.ts). */
+  const pathOf = (gapMs: number): 'timer' | 'spin' | 'nap' => (gapMs > 2 ? 'timer' : gapMs >= 1 ? 'spin' : 'nap');
+  const sends: { at: number; lag: number; path: 'timer' | 'spin' | 'nap' }[] = [];
+  const allPaths = { timer: 0, spin: 0, nap: 0 };
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    if (r.sent_ms === null) continue;
-    const lag = r.sent_ms - r.intended_ms;
-    lags.push(lag);
-    const gap = i > 0 ? r.intended_ms - rows[i - 1]!.intended_ms : Infinity;
-    if (lag > LATE_MS) late.push({ at: r.intended_ms, lag, gap });
+    const path = pathOf(i > 0 ? r.intended_ms - rows[i - 1]!.intended_ms : Infinity);
+    allPaths[path]++;
+    if (r.sent_ms !== null) sends.push({ at: r.intended_ms, lag: r.sent_ms - r.intended_ms, path });
   }
-  const sorted = [...lags].sort((a, b) => a - b);
-  const q = (p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN).toFixed(3);
+  const quantile = (xs: number[], p: number): string => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN).toFixed(3);
+  };
+  const lags = sends.map((x) => x.lag);
+  const q = (p: number): string => quantile(lags, p);
   console.log(`${target.name} ${RATE}/s ${SECONDS} s: ${lags.length} sends; lag p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} p99.9 ${q(0.999)} max ${q(1 - 1e-9)} ms`);
+  console.log(`after the first second: p99 ${quantile(sends.filter((x) => x.at >= 1000).map((x) => x.lag), 0.99)} ms`);
+  const late = sends.filter((x) => x.lag > LATE_MS);
   console.log(`late (> ${LATE_MS} ms): ${late.length} (${((late.length / lags.length) * 100).toFixed(2)}%)`);
-  const byGap = { 'gap > 2 ms (timer)': 0, 'gap 1-2 ms (spin)': 0, 'gap < 1 ms (nap)': 0 };
-  for (const l of late) byGap[l.gap > 2 ? 'gap > 2 ms (timer)' : l.gap >= 1 ? 'gap 1-2 ms (spin)' : 'gap < 1 ms (nap)']++;
-  const allGap = { timer: 0, spin: 0, nap: 0 };
-  for (let i = 1; i < rows.length; i++) {
-    const g = rows[i]!.intended_ms - rows[i - 1]!.intended_ms;
-    allGap[g > 2 ? 'timer' : g >= 1 ? 'spin' : 'nap']++;
-  }
-  console.log('late by the gap before them:', byGap, 'all arrivals:', allGap);
+  const latePaths = { timer: 0, spin: 0, nap: 0 };
+  for (const l of late) latePaths[l.path]++;
+  console.log('late by the wait before them (timer: gap > 2 ms, spin: 1-2 ms, nap: < 1 ms):', latePaths, 'all arrivals:', allPaths);
   const inSecond = new Array<number>(10).fill(0);
-  const inTick = new Array<number>(10).fill(0);
-  for (const l of late) {
-    inSecond[Math.floor((l.at % 1000) / 100)]!++;
-    inTick[Math.floor((l.at % 100) / 10)]!++;
-  }
+  for (const l of late) inSecond[Math.floor((l.at % 1000) / 100)]!++;
   console.log('late by tenth of the second:', inSecond.join(' '));
-  console.log('late by 10-ms slot of the 100-ms tick:', inTick.join(' '));
-  let bursts = 0;
-  let inBursts = 0;
-  for (let i = 0; i < late.length; i++) {
-    if (i > 0 && late[i]!.at - late[i - 1]!.at < 5) {
-      inBursts++;
-      if (i === 1 || late[i - 1]!.at - (late[i - 2]?.at ?? -Infinity) >= 5) bursts++;
-    }
-  }
-  console.log(`in bursts (late sends < 5 ms apart): ${inBursts + bursts} sends in ${bursts} bursts`);
+  // One stall: late sends less than 5 ms after the late send before them.
   const groups: { at: number; n: number; maxLag: number }[] = [];
+  let prevAt = -Infinity;
   for (const l of late) {
     const g = groups[groups.length - 1];
-    if (g !== undefined && l.at - g.at < 5 + g.n) {
+    if (g !== undefined && l.at - prevAt < 5) {
       g.n++;
       g.maxLag = Math.max(g.maxLag, l.lag);
     } else groups.push({ at: l.at, n: 1, maxLag: l.lag });
+    prevAt = l.at;
   }
-  console.log('late groups (start s, sends, worst ms):', groups.filter((g) => g.n > 1).map((g) => `${(g.at / 1000).toFixed(3)}:${g.n}:${g.maxLag.toFixed(1)}`).join(' '));
-  const after1s = lags.filter((_l, i) => (rows[i]?.intended_ms ?? 0) >= 1000).sort((a, b) => a - b);
-  console.log(`after the first second: p99 ${(after1s[Math.floor(0.99 * after1s.length)] ?? NaN).toFixed(3)} ms`);
+  const multi = groups.filter((g) => g.n > 1);
+  console.log(`in groups (late sends < 5 ms apart): ${multi.reduce((a, g) => a + g.n, 0)} sends in ${multi.length} groups`);
+  console.log('the groups (start s : sends : worst ms):', multi.map((g) => `${(g.at / 1000).toFixed(3)}:${g.n}:${g.maxLag.toFixed(1)}`).join(' '));
   console.log('the 10 latest:', [...late].sort((a, b) => b.lag - a.lag).slice(0, 10).map((l) => `${(l.at / 1000).toFixed(3)}s +${l.lag.toFixed(2)}`).join(', '));
 } finally {
   await target.stop();
