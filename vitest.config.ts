@@ -12,7 +12,7 @@ import SlowFirstSequencer from './test/helpers/sequencer.js';
  *   the group; test/helpers/unit-reset.ts puts back what a file may leave in
  *   process-wide state): pure logic, parsers, CLI error paths, database
  *   tests, and the packed package installed and run (test/repo/package.test.ts:
- *   slow, and a 20 s replay at 20 requests/s, but no assertion on time);
+ *   slow, and an 8 s replay at 20 requests/s, but no assertion on time);
  *   nothing in it asserts on time against a machine-dependent bound.
  * - `load` (2 at a time): real load against real servers on loopback. Each
  *   file uses well under one core and asserts relative to what the same run

@@ -70,16 +70,19 @@ const SLO_P99_MS = 500;
 /** Achieved below this share of offered in a second is a second the target did not keep up with. */
 const KEPT_UP_SHARE = 0.9;
 
+type Second = CliRun['report']['timeline'][number];
+
+/** A second in which the target was past its capacity by what the run measured: p99 over the SLO, or achieved under KEPT_UP_SHARE of offered. */
+const overloaded = (s: Second): boolean => (s.p99_ms ?? 0) > SLO_P99_MS || s.achieved_rps < KEPT_UP_SHARE * s.offered_rps;
+
 /**
- * The share of the run's own seconds in [fromS, toS) (seconds with traffic) in which the target was past its
- * capacity by what the run measured: p99 over the SLO, or achieved under KEPT_UP_SHARE of offered. Null when none.
+ * The share of the run's own seconds in [fromS, toS) (seconds with traffic) that were overloaded. Null when none.
  * What the run measured before its spike, to judge a saturation it names there.
  */
 const overloadedShare = (report: CliRun['report'], fromS: number, toS: number): number | null => {
   const seconds = report.timeline.filter((s) => s.t_s >= fromS && s.t_s < toS && s.offered_rps > 0);
   if (seconds.length === 0) return null;
-  const over = seconds.filter((s) => (s.p99_ms ?? 0) > SLO_P99_MS || s.achieved_rps < KEPT_UP_SHARE * s.offered_rps);
-  return over.length / seconds.length;
+  return seconds.filter(overloaded).length / seconds.length;
 };
 
 /**
@@ -131,7 +134,7 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     // The skew detector judges the healthy seconds only. A run overloaded from its first seconds (accepted above
     // when most of its seconds before the spike were) has none, and naming no skewed tenant is then the right
     // verdict; a run with healthy seconds must name it.
-    const healthySeconds = run.report.timeline.filter((x) => x.offered_rps > 0 && (x.p99_ms ?? 0) <= SLO_P99_MS && x.achieved_rps >= KEPT_UP_SHARE * x.offered_rps);
+    const healthySeconds = run.report.timeline.filter((x) => x.offered_rps > 0 && !overloaded(x));
     if (inSpike || healthySeconds.length >= 3) expect(skewTenant(run.report.breaks), `${healthySeconds.length} healthy seconds\n${described}`).toBeDefined();
   }, 180_000);
 

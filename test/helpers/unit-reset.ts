@@ -3,8 +3,8 @@
  * per worker (vitest.config.ts, `isolate: false`): what one file left in
  * process-wide state is put back as the first file found it. The environment
  * (variables a file set for `${NAME}` references), the registered secrets
- * (which redact every later output) and the colour flag (set by an in-process
- * CLI run).
+ * (which redact every later output), the colour flag (set by an in-process
+ * CLI run) and `process.exitCode` (which an in-process `main` returns).
  */
 import { forgetSecrets } from '../../src/core/secrets.js';
 import { setColorFlag } from '../../src/cli/output.js';
