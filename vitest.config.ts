@@ -36,7 +36,7 @@ import SlowFirstSequencer from './test/helpers/sequencer.js';
 const LOAD = [
   'test/engine/{engine,stop,cli,workers,reach,reach-cli}.test.ts',
   'test/logs/replay-run.test.ts',
-  'test/observe/{replay-e2e,prometheus,promql-e2e,out-prometheus}.test.ts',
+  'test/observe/{replay-e2e,prometheus,promql-e2e,out-prometheus,ticker}.test.ts',
   'test/fit/roundtrip.test.ts',
   'test/k6/real-*.test.ts',
 ];

@@ -3,8 +3,9 @@
  * the run's time zero (computed from the absolute start, so drift never
  * accumulates). Ticks start at time zero; before it (an observer starts before
  * the engine fixes time zero, and the clock may jump when it does) the ticker
- * re-reads the clock at most every RECHECK_MS instead of trusting a long
- * timer. A tick that is still running when the next is due makes the ticks that
+ * re-reads the clock every PRE_ZERO_RECHECK_MS, so tick 0 runs within a few ms
+ * of the zero however late it was fixed; after zero it trusts timers of at
+ * most RECHECK_MS. A tick that is still running when the next is due makes the ticks that
  * fell due meanwhile be skipped, not queued. `stop()` resolves once the tick in
  * progress, if any, has finished.
  */
@@ -14,6 +15,11 @@ export interface Ticker {
 
 /** Longest single wait before the clock is read again, ms. */
 const RECHECK_MS = 100;
+/**
+ * The same before time zero, ms: the engine may fix the zero 50 ms ahead at any
+ * moment, and a 100-ms wait armed before that would run tick 0 up to 50 ms late.
+ */
+const PRE_ZERO_RECHECK_MS = 5;
 
 /**
  * Starts calling `task(k)` at each due time. `nowMs` is the run's clock (ms
@@ -33,9 +39,11 @@ export const startTicker = (
   let k = Math.max(0, Math.ceil(nowMs() / intervalMs));
   const schedule = (): void => {
     if (stopped) return;
-    const delay = k * intervalMs - nowMs();
-    if (delay > RECHECK_MS) {
-      timer = setTimeout(schedule, RECHECK_MS);
+    const now = nowMs();
+    const delay = k * intervalMs - now;
+    const recheckMs = now < 0 ? PRE_ZERO_RECHECK_MS : RECHECK_MS;
+    if (delay > recheckMs) {
+      timer = setTimeout(schedule, recheckMs);
       timer.unref?.();
       return;
     }
