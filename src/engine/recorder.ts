@@ -126,6 +126,8 @@ export class Recorder {
   readonly lag: Histogram = createHistogram();
   readonly totals: ShareTotals = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: emptyErrorCounts() };
   private live: LiveSnapshot = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram() };
+  /** The live histogram handed out by the previous `takeLive`, reused by the next (a dense one is ~90 KB). */
+  private spareLive: Histogram = createHistogram();
 
   constructor(opts: RecorderOptions) {
     this.tenantCap = opts.tenantCap ?? 300;
@@ -240,10 +242,17 @@ export class Recorder {
     }
   }
 
-  /** Live counters since the previous call; resets them. */
+  /**
+   * Live counters since the previous call; resets them. The snapshot's
+   * histogram is valid until the next call, which reuses it: merge or encode
+   * it before then.
+   */
   takeLive(): LiveSnapshot {
     const out = this.live;
-    this.live = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency: createHistogram() };
+    const latency = this.spareLive;
+    latency.reset();
+    this.spareLive = out.latency;
+    this.live = { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: 0, latency };
     return out;
   }
 

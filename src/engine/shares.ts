@@ -16,6 +16,7 @@ import { createRunClock } from './clock.js';
 import { loadRecipe, type PlanSource } from './plan-source.js';
 import type { LiveSnapshot } from './recorder.js';
 import { ShareRunner, type ShareResult } from './share.js';
+import { settleBeforeZero } from './settle.js';
 import type { WorkerInit } from './worker.js';
 import type { MainMessage, WorkerMessage } from './worker-protocol.js';
 
@@ -49,7 +50,7 @@ const inProcessShare = (source: PlanSource, target: URL, dispatcher: Dispatcher 
   });
   const streamP = source.stream !== undefined ? Promise.resolve(source.stream) : loadRecipe(source.recipe, WHOLE_PLAN);
   return {
-    ready: streamP.then(() => undefined),
+    ready: streamP.then(() => void settleBeforeZero()),
     start(t0EpochMs) {
       void streamP.then((stream) => {
         runner = new ShareRunner(stream, { ...shareOpts, target, clock: createRunClock(t0EpochMs), ...(dispatcher ? { dispatcher } : {}) }, {

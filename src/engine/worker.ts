@@ -12,6 +12,7 @@ import { loadRecipe, type PlanRecipe } from './plan-source.js';
 import { ShareRunner, type ShareOptions } from './share.js';
 import type { PlanShare } from '../traffic/arrivals.js';
 import type { WorkerMessage, MainMessage } from './worker-protocol.js';
+import { settleBeforeZero } from './settle.js';
 
 /** What the main thread passes to a worker. */
 export interface WorkerInit {
@@ -64,6 +65,7 @@ try {
       },
     );
   });
+  settleBeforeZero();
   post({ type: 'ready' });
 } catch (e) {
   post(serializeError(e));

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Recorder } from '../../src/engine/recorder.js';
-import { NAP_MS, ShareRunner, type ShareSink } from '../../src/engine/share.js';
+import { IDLE_GAP_MS, MAINTAIN_EVERY_MS, MAX_DEFER_MS, NAP_MS, ShareRunner, type ShareSink } from '../../src/engine/share.js';
 import type { WindowRecord } from '../../src/run/format.js';
 import { decodeHistogram, mergeHistograms, percentileMs, type Histogram } from '../../src/run/histogram.js';
 import type { PlannedRequest } from '../../src/traffic/plan.js';
@@ -117,6 +117,39 @@ describe('scheduler on fake time', () => {
     expect(result.totals.ok).toBe(49);
     // The sweep runs every 100 ms of fake time but records the timeout at its deadline.
     closeLatency(pct(latency, 100), 300);
+  });
+
+  /** Fake instants at which second 0 was closed (its window records handed to the sink). */
+  const closeOfSecond0 = async (requests: PlannedRequest[]): Promise<number> => {
+    const clock = createFakeClock();
+    const { dispatcher } = fakeDispatcher(clock, () => 0.1);
+    let closedAtMs = NaN;
+    const sink: ShareSink = {
+      windows: (seconds) => {
+        if (seconds.some((w) => w[0]?.t_s === 0)) closedAtMs = clock.nowMs();
+      },
+      live: () => undefined, dead: () => undefined,
+    };
+    await new ShareRunner(requests, {
+      target: new URL('http://127.0.0.1:9/'), connections: 1, maxInflight: null, timeoutMs: 10_000, trackedTenants: null, logRequests: false, clock, dispatcher,
+    }, sink).run();
+    return closedAtMs;
+  };
+
+  it('does its bookkeeping in a gap between sends of at least IDLE_GAP_MS, else once it has waited MAX_DEFER_MS', async () => {
+    // Sends 5 ms apart until 950 ms (the bookkeeping runs on each tick of its timer, every MAINTAIN_EVERY_MS),
+    // then 1 ms apart: second 0 can close from the tick at 1,000 ms on, but no gap is long enough there.
+    const gapMs = (longGapAt: number | null) => (i: number): number => (i < 190 ? 5 : i === longGapAt ? 10 : 1);
+    expect(MAINTAIN_EVERY_MS).toBe(100);
+    // A 10 ms gap after the send at 1,050 ms (index 290): the close waits for it.
+    const gapClose = await closeOfSecond0(plan(700, gapMs(290)));
+    expect(gapClose).toBeGreaterThanOrEqual(1050);
+    expect(gapClose).toBeLessThanOrEqual(1060 - IDLE_GAP_MS);
+    // No gap that long: it runs on the timer's next tick, once it has waited MAX_DEFER_MS.
+    const noGapClose = await closeOfSecond0(plan(700, gapMs(null)));
+    expect(MAX_DEFER_MS).toBeLessThanOrEqual(MAINTAIN_EVERY_MS);
+    expect(noGapClose).toBeGreaterThanOrEqual(1100);
+    expect(noGapClose).toBeLessThan(1102);
   });
 });
 
