@@ -131,11 +131,12 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     expect(pool, described).toBeDefined();
     expect(pool!.evidence).toMatchObject({ pool_size: 4 });
     expect(pool!.evidence.max_waiting as number).toBeGreaterThan(0);
-    // The skew detector judges the healthy seconds only. A run overloaded from its first seconds (accepted above
-    // when most of its seconds before the spike were) has none, and naming no skewed tenant is then the right
-    // verdict; a run with healthy seconds must name it.
+    // The skew detector judges the healthy seconds only. A run overloaded from its first seconds has none, and
+    // naming no skewed tenant is then the right verdict, wherever the saturation break was placed (a clean-clone
+    // run on 2026-12-04 had its pool exhausted from 1 s, 0 healthy seconds, and the break at the spike's start);
+    // a run with three healthy seconds or more must name it.
     const healthySeconds = run.report.timeline.filter((x) => x.offered_rps > 0 && !overloaded(x));
-    if (inSpike || healthySeconds.length >= 3) expect(skewTenant(run.report.breaks), `${healthySeconds.length} healthy seconds\n${described}`).toBeDefined();
+    if (healthySeconds.length >= 3) expect(skewTenant(run.report.breaks), `${healthySeconds.length} healthy seconds\n${described}`).toBeDefined();
   }, 180_000);
 
   it.skipIf(k6.path === null)(`k6 (the exported script, same speed and rate scale) names the same saturation and skewed tenant${k6.skip === null ? '' : ` (skipped: ${k6.skip})`}`, async () => {
