@@ -1,10 +1,9 @@
 /**
  * post-deploy-cold against the demo on its embedded PostgreSQL server (the default), through the built CLI
  * with no --target: the report finds the cold window that starts at the
- * deploy. --speed 12 (30 s: 10 s warm, 20 s after the deploy) keeps the suite
- * short; the cold window lasts a few seconds of the run whatever the speed (the
- * rates are the same, so the caches refill as fast): 5 s at a cold/warm p99 ratio
- * of 10 in a run on 2026-12-04.
+ * deploy. --speed 8 (45 s) keeps the suite short. (--speed 12 failed one
+ * clean-clone run in four on 2026-12-04: at the 34 requests/s the probe's
+ * capacity allowed, 30 s held too few samples per second to find the window.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchemaErrors } from '../helpers/schema.js';
@@ -19,7 +18,7 @@ describe('post-deploy-cold against the demo (embedded PostgreSQL)', () => {
   afterAll(async () => ctx?.done());
 
   it('finds the cold window after the deploy', async () => {
-    const speed = 12;
+    const speed = 8;
     const run = await runFirstCommand(CLI, ['--profile', 'post-deploy-cold', '--speed', String(speed)], ctx.env, ctx.cwd);
     expect([0, 2], run.stderr).toContain(run.code);
     expect(reportSchemaErrors(run.report)).toEqual([]);
