@@ -3,10 +3,10 @@
  * share, each worker thread otherwise): a full garbage collection, so that
  * what survives start-up (modules, the plan, connections) leaves the young
  * generation once, while no send is due. Measured with `--trace-gc` at
- * 1,000/s: without it the young-generation collections of the first two
- * seconds took 4-11 ms each (each copied start-up's survivors again), a stall
- * that every send due meanwhile waits out; with it 3-4 ms, and under 1 ms
- * from the third second on in both cases.
+ * 1,000/s, three runs each: without it the first two young-generation
+ * collections of the run took 8-15 ms each (each copied start-up's survivors
+ * again), a stall that every send due meanwhile waits out; with it 1-4 ms,
+ * and under 1.5 ms from the third on in both cases.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -26,7 +26,7 @@ const gcFunction = (): (() => void) | null => {
   return fullGc;
 };
 
-/** Collects start-up's garbage (a few ms: 4-8 ms measured on the CLI's heap at start). */
+/** Collects start-up's garbage: 4-8 ms in a bare process, more on the CLI's heap; before the run's lead time, not in it. */
 export const settleBeforeZero = (): void => {
   gcFunction()?.();
 };

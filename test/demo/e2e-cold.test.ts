@@ -2,7 +2,7 @@
  * post-deploy-cold against the demo on its embedded PostgreSQL server (the default), through the built CLI
  * with no --target: the report finds the cold window that starts at the
  * deploy. --speed 8 (45 s) keeps the suite short. (--speed 12 failed one
- * clean-clone run in four on 2026-12-04: at the 34 requests/s the probe's
+ * clean-clone run in five on 2026-12-04: at the 34 requests/s the probe's
  * capacity allowed, 30 s held too few samples per second to find the window.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
