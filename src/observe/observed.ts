@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RUN_FILES, type EventRecord, type WindowRecord } from '../run/index.js';
+import { RUN_FILES, type EventRecord, type WindowRecord } from '../run/format.js';
 import { readRecords } from '../run/ndjson.js';
 import {
   OBSERVE_FILES, type ActivityRecord, type LogRecord, type ObservedScrapeRecord, type ObserveMeta, type PlanRecord, type StatementsRecord,

@@ -5,7 +5,7 @@
  * its cause the event just before it when there is one.
  */
 import type { PlanRegressionBreak } from '../analyze/breaks.js';
-import type { EventRecord } from '../run/index.js';
+import type { EventRecord } from '../run/format.js';
 import type { PlanRecord } from './files.js';
 import { loadObserved, type Observed } from './observed.js';
 import { round3 } from '../core/round.js';

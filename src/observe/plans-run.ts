@@ -5,7 +5,6 @@
  * (the shape needs no execution); `analyze` runs EXPLAIN ANALYZE, for
  * read-only statements only, like everywhere else.
  */
-import pg from 'pg';
 import { RunError, errorMessage } from '../core/errors.js';
 import type { Manifest } from '../data/manifest.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -33,7 +32,8 @@ export const collectedFrom = (scenario: Scenario, records: PlanRecord[], serverV
 /** EXPLAINs every plan target on PostgreSQL; `timeoutMs` is each EXPLAIN's statement_timeout (default 30 s). */
 export const collectPlans = async (scenario: Scenario, dbUrl: string, manifest: Manifest | null, analyze: boolean, timeoutMs?: number): Promise<CollectedPlans> => {
   const tenants = await loadTenants(manifest, scenario.tenants);
-  const client = new pg.Client({ connectionString: dbUrl, application_name: OBSERVER_APP, connectionTimeoutMillis: 10_000 });
+  const { default: pgLib } = await import('pg');
+  const client = new pgLib.Client({ connectionString: dbUrl, application_name: OBSERVER_APP, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
   } catch (e) {

@@ -14,7 +14,7 @@
  * failing statement is recorded and warned about once.
  */
 import { stat } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { errorMessage } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import type { NdjsonWriter } from '../run/ndjson.js';
@@ -63,7 +63,8 @@ export interface PostgresObserverOptions {
 export const MAX_STATEMENTS_PER_LINE = 200;
 
 const connect = async (url: string): Promise<pg.Client> => {
-  const client = new pg.Client({ connectionString: url, application_name: OBSERVER_APP, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
+  const { default: pgLib } = await import('pg');
+  const client = new pgLib.Client({ connectionString: url, application_name: OBSERVER_APP, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
   await client.connect();
   return client;
 };

@@ -8,7 +8,7 @@
  * unparsable) is a record with `ok: false` and the reason, never an error.
  */
 import { join } from 'node:path';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { errorMessage } from '../core/errors.js';
 import { redact, redactDeep, redactUrl } from '../core/secrets.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../run/ndjson.js';
@@ -98,6 +98,8 @@ export class ScrapeRedirectError extends Error {
  * `request` follows no redirect, and a redirect is a ScrapeRedirectError.
  */
 export const scrapeOnce = async (url: URL, timeoutMs: number, selectors: SeriesSelector[], dispatcher?: Dispatcher): Promise<{ values: Record<string, number>; error: string | null }> => {
+  // undici is loaded on first use: a command that stops at an input error does not pay for it.
+  const { request } = await import('undici');
   const res = await request(withoutCredentials(url), {
     signal: AbortSignal.timeout(timeoutMs),
     headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5,*/*;q=0.1', ...basicAuth(url) },

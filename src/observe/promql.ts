@@ -14,7 +14,7 @@
  * caller passes the checked dispatcher); a redirect is never followed;
  * `user:password@` becomes a Basic header and never appears in an error.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { redactUrl } from '../core/secrets.js';
 import { seriesKey } from '../core/prom-parse.js';
 import type { ObservedScrapeRecord } from './files.js';
@@ -79,6 +79,7 @@ export const parseMatrix = (body: ApiMatrix): RangeSeries[] => {
 export const queryRange = async (server: URL, expr: string, w: RangeWindow, opts: { timeoutMs: number; dispatcher?: Dispatcher }): Promise<RangeSeries[]> => {
   const url = withoutCredentials(new URL('api/v1/query_range', server.href.endsWith('/') ? server : new URL(`${server.href}/`)));
   const form = new URLSearchParams({ query: expr, start: String(w.startS), end: String(w.endS), step: String(w.stepS) });
+  const { request } = await import('undici');
   const res = await request(url, {
     method: 'POST',
     body: form.toString(),

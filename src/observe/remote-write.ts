@@ -11,7 +11,7 @@
  * passes the checked dispatcher); a redirect is never followed; `user:password@`
  * becomes a Basic header and is redacted from every error.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { redactUrl } from '../core/secrets.js';
 import { basicAuth, withoutCredentials } from './prometheus.js';
 
@@ -72,6 +72,7 @@ export class RemoteWriteError extends Error {
 
 /** POSTs the series to a remote-write URL (e.g. `http://127.0.0.1:9090/api/v1/write`); throws RemoteWriteError unless 2xx. */
 export const remoteWrite = async (url: URL, series: readonly WriteSeries[], opts: { timeoutMs: number; dispatcher?: Dispatcher }): Promise<void> => {
+  const { request } = await import('undici');
   const res = await request(withoutCredentials(url), {
     method: 'POST',
     body: snappyLiteral(encodeWriteRequest(series)),

@@ -18,6 +18,16 @@ export const TEST_CACHE_DIR = join(PACKAGE_ROOT, 'test', 'tmp', 'demo-cache');
 /** The dataset scale the service tests use: the biggest tenant has ~20,000 orders. */
 export const TEST_SCALE = 2;
 
+/**
+ * The lock (test/helpers/exclusive.ts) the demo's service files of the
+ * `planted` group take for their whole run: each loads a dataset and times
+ * the demo's queries (CPU-bound), so they run one after another, beside the
+ * sleep-bound planted-capacity files, never beside each other. One waits at
+ * most SERVICE_LOCK_WAIT_MS for the others (about 45 s in all, quiet).
+ */
+export const SERVICE_LOCK = 'demo-service';
+export const SERVICE_LOCK_WAIT_MS = 300_000;
+
 /** `name{a="b"} 1.5` lines of a Prometheus text exposition, keyed by `name{labels}` as written. */
 export const parseMetrics = (text: string): Map<string, number> => {
   const out = new Map<string, number>();

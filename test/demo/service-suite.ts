@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Demo } from '../../src/demo/index.js';
 import type { DbOptions, DemoDb } from '../../src/demo/db.js';
 import { startDemoServer } from '../../src/demo/server.js';
-import { bySize, explainPending, bestGetMs, medianTenant, metricsOf, post } from './helpers.js';
+import { bySize, explainPending, bestGetMs, medianTenant, metricsOf, post, SERVICE_LOCK, SERVICE_LOCK_WAIT_MS } from './helpers.js';
+import { acquireExclusive } from '../helpers/exclusive.js';
 
 export interface SuiteHooks {
   /** Starts the demo (pool of 4) on a freshly prepared database. */
@@ -26,14 +27,20 @@ const getJson = async (url: string): Promise<{ status: number; headers: Headers;
 export const serviceSuite = (backend: 'pglite' | 'postgres', hooks: SuiteHooks): void => {
   let demo: Demo;
   let url: string;
+  let release: (() => void) | undefined;
 
   beforeAll(async () => {
+    release = await acquireExclusive(SERVICE_LOCK, SERVICE_LOCK_WAIT_MS);
     demo = await hooks.start();
     url = demo.url;
-  });
+  }, SERVICE_LOCK_WAIT_MS + 120_000);
   afterAll(async () => {
-    await demo?.close();
-    await hooks.cleanup?.();
+    try {
+      await demo?.close();
+      await hooks.cleanup?.();
+    } finally {
+      release?.();
+    }
   });
 
   describe(`demo service on ${backend}`, () => {

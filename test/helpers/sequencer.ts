@@ -27,6 +27,11 @@ export const SLOW_FIRST = [
   'test/report/cli.test.ts',
   'test/fit/roundtrip.test.ts',
   'test/data/determinism.test.ts',
+  // The planted-capacity files start before the demo's service files, which
+  // run one at a time (a lock: test/demo/helpers.ts) on the group's fourth worker.
+  'test/analyze/real-pool-control.test.ts',
+  'test/analyze/real-done.test.ts',
+  'test/analyze/real-skew-cold.test.ts',
 ];
 
 const rank = (spec: TestSpecification): number => {

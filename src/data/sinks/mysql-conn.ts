@@ -5,7 +5,7 @@
  * as a secret and never appears in a message.
  */
 import type { ConnectionOptions } from 'mysql2';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { RunError, errorMessage } from '../../core/errors.js';
 import { registerSecret, safeDecode } from '../../core/secrets.js';
 import { describeUrl } from './postgres.js';
@@ -35,7 +35,8 @@ export const mysqlOptions = (url: string, host?: string): ConnectionOptions => {
 /** A connection; a refusal is a RunError with `code` naming the server by `host:port/db` only. */
 export const connectMysql = async (url: string, code: 'PS_PG_CONNECT' | 'PS_DB_UNREACHABLE', extra: ConnectionOptions = {}): Promise<mysql.Connection> => {
   try {
-    const c = await mysql.createConnection({ ...mysqlOptions(url), ...extra });
+    const { default: mysqlLib } = await import('mysql2/promise');
+    const c = await mysqlLib.createConnection({ ...mysqlOptions(url), ...extra });
     // A connection lost later must not crash the process: the queries report it.
     c.on('error', () => undefined);
     return c;

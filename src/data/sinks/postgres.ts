@@ -13,8 +13,8 @@
  * are (the user's migrations may have made them), in the swap; non-empty ones
  * are refused unless `replace`, which drops them in the swap.
  */
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
+import type { from as copyFrom } from 'pg-copy-streams';
 import { finished } from 'node:stream/promises';
 import { monotonicClock } from '../../core/clock.js';
 import { RunError, errorMessage } from '../../core/errors.js';
@@ -55,7 +55,8 @@ export const describeUrl = (url: string, defaultPort = '5432'): string => {
 
 /** A connection in bulk-load settings; `timeoutMs` bounds the connect (0: no bound). */
 const connect = async (url: string, timeoutMs = 0): Promise<pg.Client> => {
-  const client = new pg.Client({ connectionString: url, application_name: 'prodshape generate', connectionTimeoutMillis: timeoutMs });
+  const { default: pgLib } = await import('pg');
+  const client = new pgLib.Client({ connectionString: url, application_name: 'prodshape generate', connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
   } catch (e) {
@@ -398,6 +399,7 @@ const openTable = async (s: LoadState, t: CompiledTable): Promise<TableWriter> =
     throw sqlError(`creating table ${t.name}`, e);
   });
   const binary = binaryFor(s, t);
+  const { from: copyFrom } = await import('pg-copy-streams');
   const stream = client.query(copyFrom(`COPY ${ident(t.name)} (${cols}) FROM STDIN WITH (FORMAT ${binary ? 'binary' : 'csv'}, FREEZE true)`));
   if (binary) stream.write(COPY_BINARY_HEADER);
   return copyWriter(s, t, client, stream, binary);
