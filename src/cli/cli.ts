@@ -71,6 +71,33 @@ export const joinNegativeValues = (argv: readonly string[]): string[] => {
   return out;
 };
 
+/** The text given for `--name` in `argv` (`--name V` or `--name=V`; the last one), or null. */
+export const rawFlagText = (argv: readonly string[], name: string): string | null => {
+  let text: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === `--${name}`) text = argv[i + 1] ?? '';
+    else if (a.startsWith(`--${name}=`)) text = a.slice(name.length + 3);
+  }
+  return text;
+};
+
+/**
+ * yargs reads a number option given text that is no number (`--rate-scale
+ * abc`) as NaN, and a command's check would then say "got NaN": refused here
+ * instead, with the text as it was typed.
+ */
+export const rejectNonNumbers = (parsed: Record<string, unknown>, argv: readonly string[]): void => {
+  for (const [key, value] of Object.entries(parsed)) {
+    // yargs keeps each option under its dashed and its camelCase name: the dashed one is checked.
+    if (key.length < 2 || /[A-Z]/.test(key)) continue;
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    if (!values.some((v) => typeof v === 'number' && Number.isNaN(v))) continue;
+    const text = rawFlagText(argv, key);
+    throw inputError(`--${key}`, `expected a number, got ${text === null ? 'no number' : JSON.stringify(text)}`, { hint: 'run with --help to see the options', code: 'PS_USAGE' });
+  }
+};
+
 /**
  * The long option names the parser knows at the point of failure (the
  * command's and the global ones, kebab-case): yargs passes its usage object
@@ -114,7 +141,8 @@ const skipHelpCache = (inst: unknown): void => {
 
 export const main = async (argv: string[]): Promise<number> => {
   try {
-    let y = yargs(joinNegativeValues(argv))
+    const args = joinNegativeValues(argv);
+    let y = yargs(args)
       .scriptName('prodshape')
       .usage('$0 <command> [options]\n\nReproduce production-only performance bugs in staging.');
     for (const entry of COMMANDS) y = y.command(lazyCommand(entry));
@@ -127,7 +155,10 @@ export const main = async (argv: string[]): Promise<number> => {
       .help()
       .alias('h', 'help')
       .option('color', { type: 'boolean', describe: 'colours in the output (default: on a TTY unless NO_COLOR is set; FORCE_COLOR=1 forces them); --no-color: none' })
-      .middleware((a) => setColorFlag(typeof a.color === 'boolean' ? a.color : undefined))
+      .middleware((a) => {
+        rejectNonNumbers(a, args);
+        setColorFlag(typeof a.color === 'boolean' ? a.color : undefined);
+      })
       .wrap(Math.min(100, process.stdout.columns || 80))
       .fail((msg: string | undefined, e: Error | undefined, inst: unknown) => {
         if (e) throw e;

@@ -1,6 +1,9 @@
-/** A misspelled flag is refused with the nearest known flag of that command named, exit 1. */
+/**
+ * A misspelled flag is refused with the nearest known flag of that command
+ * named, exit 1; a number flag given text says the text as typed.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withFlagSuggestions } from '../../src/cli/cli.js';
+import { rawFlagText, rejectNonNumbers, withFlagSuggestions } from '../../src/cli/cli.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 
 describe('unknown flags', () => {
@@ -21,5 +24,22 @@ describe('unknown flags', () => {
     const generate = await runCli(['generate', '--scenario', 'x', '--out', 'y', '--scael', '2']);
     expect(generate.code).toBe(1);
     expect(generate.stderr).toMatch(/unknown option --scael \(did you mean --scale\?\)/);
+  });
+});
+
+describe('number flags given text', () => {
+  it('finds the text as typed, in either form, the last one winning', () => {
+    expect(rawFlagText(['replay', '--rate-scale', 'abc'], 'rate-scale')).toBe('abc');
+    expect(rawFlagText(['--rate-scale=1e', '--speed', '2'], 'rate-scale')).toBe('1e');
+    expect(rawFlagText(['--speed', 'x', '--speed=y'], 'speed')).toBe('y');
+    expect(rawFlagText(['--speedy', 'x'], 'speed')).toBeNull();
+  });
+
+  it('refuses a NaN under the dashed name with the typed text, and lets numbers and other values pass', () => {
+    expect(() => rejectNonNumbers({ 'rate-scale': Number.NaN, rateScale: Number.NaN }, ['--rate-scale', 'abc']))
+      .toThrow('expected a number, got "abc"');
+    expect(() => rejectNonNumbers({ slo: ['p99<1s'], speed: 2, workers: [1, Number.NaN] }, ['--workers', '1', '--workers', 'two']))
+      .toThrow(/--workers.*"two"/s);
+    expect(() => rejectNonNumbers({ speed: 2, target: 'http://x', _: ['replay'] }, [])).not.toThrow();
   });
 });
