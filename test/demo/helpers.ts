@@ -4,6 +4,8 @@
  * text reader, timing, and EXPLAIN summaries.
  */
 import { spawn } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
+import { acquireExclusive } from '../helpers/exclusive.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +28,26 @@ export const TEST_SCALE = 2;
  * most SERVICE_LOCK_WAIT_MS for the others (about 45 s in all, quiet).
  */
 export const SERVICE_LOCK = 'demo-service';
-export const SERVICE_LOCK_WAIT_MS = 300_000;
+const SERVICE_LOCK_WAIT_MS = 300_000;
+
+/**
+ * A service file's beforeAll and afterAll: `start` runs once the file holds
+ * SERVICE_LOCK, and the lock is released after `stop`, even when `stop` fails.
+ */
+export const underServiceLock = (start: () => Promise<void>, stop: () => Promise<void>): void => {
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = await acquireExclusive(SERVICE_LOCK, SERVICE_LOCK_WAIT_MS);
+    await start();
+  }, SERVICE_LOCK_WAIT_MS + 120_000);
+  afterAll(async () => {
+    try {
+      await stop();
+    } finally {
+      release?.();
+    }
+  });
+};
 
 /** `name{a="b"} 1.5` lines of a Prometheus text exposition, keyed by `name{labels}` as written. */
 export const parseMetrics = (text: string): Map<string, number> => {

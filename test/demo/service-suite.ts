@@ -3,12 +3,11 @@
  * service-postgres.test.ts): routes, the four planted bugs measured, metrics,
  * and the admin actions. Real servers on 127.0.0.1, real databases.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Demo } from '../../src/demo/index.js';
 import type { DbOptions, DemoDb } from '../../src/demo/db.js';
 import { startDemoServer } from '../../src/demo/server.js';
-import { bySize, explainPending, bestGetMs, medianTenant, metricsOf, post, SERVICE_LOCK, SERVICE_LOCK_WAIT_MS } from './helpers.js';
-import { acquireExclusive } from '../helpers/exclusive.js';
+import { bySize, explainPending, bestGetMs, medianTenant, metricsOf, post, underServiceLock } from './helpers.js';
 
 export interface SuiteHooks {
   /** Starts the demo (pool of 4) on a freshly prepared database. */
@@ -27,20 +26,13 @@ const getJson = async (url: string): Promise<{ status: number; headers: Headers;
 export const serviceSuite = (backend: 'pglite' | 'postgres', hooks: SuiteHooks): void => {
   let demo: Demo;
   let url: string;
-  let release: (() => void) | undefined;
 
-  beforeAll(async () => {
-    release = await acquireExclusive(SERVICE_LOCK, SERVICE_LOCK_WAIT_MS);
+  underServiceLock(async () => {
     demo = await hooks.start();
     url = demo.url;
-  }, SERVICE_LOCK_WAIT_MS + 120_000);
-  afterAll(async () => {
-    try {
-      await demo?.close();
-      await hooks.cleanup?.();
-    } finally {
-      release?.();
-    }
+  }, async () => {
+    await demo?.close();
+    await hooks.cleanup?.();
   });
 
   describe(`demo service on ${backend}`, () => {

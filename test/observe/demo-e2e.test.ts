@@ -4,7 +4,7 @@
  * has a plan-regression break naming pending-orders after the migrate event,
  * and a diagnosis whose slow-query and plan steps carry real data.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,30 +12,25 @@ import { join } from 'node:path';
 import { startDemo, type Demo } from '../../src/demo/index.js';
 import { createTestDatabase, skipWithoutPg } from '../helpers/pg.js';
 import { reportSchemaErrors } from '../helpers/schema.js';
-import { SERVICE_LOCK, SERVICE_LOCK_WAIT_MS, TEST_CACHE_DIR, TEST_SCALE } from '../demo/helpers.js';
-import { acquireExclusive } from '../helpers/exclusive.js';
+import { TEST_CACHE_DIR, TEST_SCALE, underServiceLock } from '../demo/helpers.js';
 import { CLI, ensureBuilt } from '../helpers/cli.js';
 
 
 describe.skipIf(skipWithoutPg())('demo + migrate event, observed', () => {
   let db: { url: string; drop: () => Promise<void> };
   let demo: Demo;
-  let release: (() => void) | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'prodshape-demo-obs-'));
 
-  beforeAll(async () => {
+  underServiceLock(async () => {
     ensureBuilt();
-    release = await acquireExclusive(SERVICE_LOCK, SERVICE_LOCK_WAIT_MS);
     db = await createTestDatabase('demoobs');
     demo = await startDemo({ databaseUrl: db.url, scale: TEST_SCALE, cacheDir: TEST_CACHE_DIR, log: () => undefined });
     writeFileSync(join(dir, 'migrate.yaml'), 'name: steady-migrate\narrival: poisson\nstages:\n  - { duration: 14s, rate: 20 }\nevents:\n  - { at: 6s, action: migrate }\n');
-  }, SERVICE_LOCK_WAIT_MS + 120_000);
-  afterAll(async () => {
+  }, async () => {
     try {
       await demo?.close();
       await db?.drop();
     } finally {
-      release?.();
       rmSync(dir, { recursive: true, force: true });
     }
   });
