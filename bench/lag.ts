@@ -10,9 +10,10 @@
  * stalls for as long (a thread that only reads the clock), to tell the
  * engine's lateness from the machine's.
  *
- *   npm run build && npx tsx bench/lag.ts [--rate N] [--seconds S] [--late MS] [--node]
+ *   npm run build && npx tsx bench/lag.ts [--rate N] [--seconds S] [--late MS] [--node] [--busy-poll]
  *
- * `--node` plays against a minimal node:http server instead of nginx.
+ * `--node` plays against a minimal node:http server instead of nginx;
+ * `--busy-poll` runs prodshape with `--busy-poll` (the sending thread never sleeps).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -54,7 +55,7 @@ try {
   console.log(`platform (one thread reading the clock for ${SECONDS} s, before the run): ${stalls.stalls} stalls over 0.3 ms, ${stalls.over1Ms} over 1 ms, worst ${stalls.worstMs.toFixed(2)} ms; a send would be late by more than ${LATE_MS} ms at ${(stalls.lateShare * 100).toFixed(3)}% of instants`);
   const log = join(work, 'requests.ndjson');
   const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 's.yaml'), '--profile', join(work, 'p.yaml'), '--target', target.url,
-    '--out', join(work, 'run'), '--seed', '1', '--log-requests', log], { stdio: ['ignore', 'ignore', 'inherit'] });
+    '--out', join(work, 'run'), '--seed', '1', '--log-requests', log, ...(process.argv.includes('--busy-poll') ? ['--busy-poll'] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
   await new Promise((res) => child.on('close', res));
   const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { intended_ms: number; sent_ms: number | null });
   rows.sort((a, b) => a.intended_ms - b.intended_ms);

@@ -1,7 +1,7 @@
 /**
  * Replay benchmarks. Run from the package root after `npm run build`:
  *
- *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin]
+ *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--one-worker]
  *
  * 1. Highest sustained open-model rates with 1 and 2 workers: achieved >= 99%
  *    of offered alone, and with the schedule lag p99 <= 2 ms and <= 1 ms as
@@ -23,6 +23,10 @@
  * not share a core with the target; the 2-workers / 1-worker ratio then says
  * what a second worker buys when the generator has cores of its own (on a
  * 2-core machine it has one: the ratio cannot reach 2).
+ *
+ * `--busy-poll` runs every prodshape trial with `--busy-poll` (the sending
+ * thread never sleeps: a core for the whole run); `--one-worker` skips the
+ * 2-worker searches.
  *
  * prodshape runs as the built CLI (`node dist/cli/main.js replay`), each trial
  * a fresh process. The numbers depend on the machine and on what else runs.
@@ -46,6 +50,9 @@ const flag = (name: string): string | undefined => process.argv.find((_a, i) => 
 const RSS_SECONDS = Number(flag('rss-seconds') ?? (QUICK ? 10 : 600));
 const CPU_ROUNDS = Number(flag('cpu-rounds') ?? (QUICK ? 1 : 3));
 const PIN = process.argv.includes('--pin');
+/** `--busy-poll`: every prodshape run gets the flag. */
+const PS_FLAGS = process.argv.includes('--busy-poll') ? ['--busy-poll'] : [];
+const ONE_WORKER = process.argv.includes('--one-worker');
 const CORES = availableParallelism();
 /** `taskset` prefixes: the target on the last core, generators on the others (with --pin). */
 const TARGET_CPUS = PIN ? String(CORES - 1) : null;
@@ -80,7 +87,7 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
   const out = join(work, id);
   const child = spawn(...gen(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
-    '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight)]), { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight), ...PS_FLAGS]), { stdio: ['ignore', 'ignore', 'pipe'] });
   const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
   running.add(handle);
   let rssKb = 0;
@@ -162,13 +169,13 @@ const maxOpenRate = async (t: BenchTarget, workers: number): Promise<OpenRates> 
 };
 
 /** The Goals table's verdicts from one target's rates. */
-const goalVerdicts = (name: string, one: OpenRates, two: OpenRates, acRps: number, wrkRps: number): string[] => {
+const goalVerdicts = (name: string, one: OpenRates, two: OpenRates | null, acRps: number, wrkRps: number): string[] => {
   const yes = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
   return [
     `- ${name}: lag p99 <= 1 ms up to half the highest sustained rate (${one.strict1} >= ${Math.round(one.achieved / 2)}): ${yes(one.strict1 >= one.achieved / 2)}`,
     `- ${name}: lag p99 <= 2 ms up to 80% of it (${one.strict} >= ${Math.round(one.achieved * 0.8)}): ${yes(one.strict >= one.achieved * 0.8)}`,
-    `- ${name}: highest rate with lag p99 <= 2 ms / autocannon's closed-loop max: ${(one.strict / acRps).toFixed(2)}x (goal >= 1.0x: ${yes(one.strict >= acRps)}); / wrk's: ${(one.strict / wrkRps).toFixed(2)}x; 2 workers: ${(two.strict / acRps).toFixed(2)}x autocannon`,
-    `- ${name}: 2 workers / 1 worker (achieved >= 99%): ${(two.achieved / Math.max(1, one.achieved)).toFixed(2)}x (goal >= 1.7x with the target on a core of its own: ${PIN ? yes(two.achieved >= 1.7 * one.achieved) : 'not judged without --pin'})`,
+    `- ${name}: highest rate with lag p99 <= 2 ms / autocannon's closed-loop max: ${(one.strict / acRps).toFixed(2)}x (goal >= 1.0x: ${yes(one.strict >= acRps)}); / wrk's: ${(one.strict / wrkRps).toFixed(2)}x${two === null ? '' : `; 2 workers: ${(two.strict / acRps).toFixed(2)}x autocannon`}`,
+    ...(two === null ? [] : [`- ${name}: 2 workers / 1 worker (achieved >= 99%): ${(two.achieved / Math.max(1, one.achieved)).toFixed(2)}x (goal >= 1.7x with the target on a core of its own: ${PIN ? yes(two.achieved >= 1.7 * one.achieved) : 'not judged without --pin'})`]),
   ];
 };
 
@@ -212,7 +219,7 @@ const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').s
 const STALL_TRUTH_P99_MS = 1000 * (1 - 0.01 / 0.2);
 
 const main = async (): Promise<void> => {
-  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}`);
+  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}${PS_FLAGS.length > 0 ? '  (prodshape --busy-poll)' : ''}`);
   const rows: string[] = [];
   const verdicts: string[] = [];
   for (const start of section('rates') ? [() => startNginx(TARGET_CPUS), () => startNodeServer(false, TARGET_CPUS)] : []) {
@@ -223,10 +230,10 @@ const main = async (): Promise<void> => {
       const w = await wrk(t.url, CLOSED_S);
       console.log(`  ${t.name}: open model`);
       const one = await maxOpenRate(t, 1);
-      const two = await maxOpenRate(t, 2);
+      const two = ONE_WORKER ? null : await maxOpenRate(t, 2);
       const x = (v: number): string => `${v} (${(v / ac.rps).toFixed(2)}x ac, ${(v / w.rps).toFixed(2)}x wrk)`;
-      const cell = (r: OpenRates): string => `${x(r.strict1)} / ${x(r.strict)} / ${x(r.achieved)}`;
-      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${cell(one)} | ${cell(two)} | ${(two.achieved / Math.max(1, one.achieved)).toFixed(2)}x |`);
+      const cell = (r: OpenRates | null): string => (r === null ? '–' : `${x(r.strict1)} / ${x(r.strict)} / ${x(r.achieved)}`);
+      rows.push(`| ${t.name} | ${Math.round(ac.rps)} | ${Math.round(w.rps)} | ${cell(one)} | ${cell(two)} | ${two === null ? '–' : `${(two.achieved / Math.max(1, one.achieved)).toFixed(2)}x`} |`);
       verdicts.push(...goalVerdicts(t.name, one, two, ac.rps, w.rps));
     } finally {
       await t.stop();
@@ -283,7 +290,7 @@ const cpuSection = async (): Promise<void> => {
     writeFileSync(profile, `stages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
     const idle = join(work, 'idle.yaml');
     writeFileSync(idle, 'stages:\n  - { duration: 1s, rate: 1 }\n');
-    const psArgs = (p: string, out: string): string[] => [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS)];
+    const psArgs = (p: string, out: string): string[] => [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...PS_FLAGS];
     const psUs: number[] = [];
     const acUs: number[] = [];
     for (let round = 0; round < CPU_ROUNDS; round++) {

@@ -49,6 +49,8 @@ export interface ReplayCommonOptions {
   /** Default request timeout, ms [30 s, or the scenario's `timeout`]. */
   timeoutMs?: number | null;
   graceMs?: number;
+  /** `--busy-poll`: the sending threads never sleep between sends [false]. */
+  busyPoll?: boolean;
   /** Extra SLO specs (`--slo`), recorded in run.json and passed to the report. */
   slo?: string[];
   junitFile?: string | null;
@@ -187,6 +189,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
       ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
       ...(opts.timeoutMs != null ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+      ...(opts.busyPoll === true ? { busyPoll: true } : {}),
       trackedTenants: opts.trackedTenants ?? null,
       logRequestsFile: opts.logRequestsFile ? resolve(cwd, opts.logRequestsFile) : null,
       events: opts.events ?? [],

@@ -33,6 +33,7 @@ interface ReplayArgs {
   'max-inflight': number;
   timeout?: string;
   grace: string;
+  'busy-poll'?: boolean;
   seed?: string;
   slo: string[];
   junit?: string;
@@ -150,7 +151,7 @@ const stopSignals = (): { ac: AbortController; force: AbortController; dispose: 
 /** `replay --help` headings, most used first; the access-log-only flags (log-options.ts) come last. */
 const REPLAY_HELP_GROUPS: readonly HelpGroup[] = [
   ['Target:', ['target', 'scenario', 'allow-remote', 'instances']],
-  ['Traffic:', ['profile', 'log', 'speed', 'rate-scale', 'duration', 'seed', 'workers', 'connections', 'max-inflight', 'timeout', 'grace']],
+  ['Traffic:', ['profile', 'log', 'speed', 'rate-scale', 'duration', 'seed', 'workers', 'connections', 'max-inflight', 'timeout', 'grace', 'busy-poll']],
   ['Data:', ['data']],
   ['Output:', ['out', 'force', 'slo', 'junit', 'log-requests', 'out-prometheus']],
   ['Observers:', ['pg']],
@@ -176,6 +177,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('max-inflight', { type: 'number', default: RUN_DEFAULTS.maxInflight, describe: 'requests in flight at most; arrivals beyond are counted as dropped' })
       .option(...option(TIMEOUT))
       .option(...option(GRACE))
+      .option('busy-poll', { type: 'boolean', default: false, describe: 'keep each sending thread running between sends (a whole core each, whatever the rate) so no send waits for the system to wake it: sub-millisecond schedule lag on virtual machines' })
       .option('seed', { type: 'string', describe: 'seed of every random choice [random; recorded in run.json]' })
       .option(...option(SLO, { default: [] as string[] }))
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
@@ -206,7 +208,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         speed: speed ?? demo?.speed ?? RUN_DEFAULTS.speed,
         rateScale: rateScale ?? demo?.rateScale ?? RUN_DEFAULTS.rateScale,
         durationMs: flags.durationMs, workers: flags.workers, connections: flags.connections, maxInflight: flags.maxInflight,
-        timeoutMs: flags.timeoutMs, graceMs: flags.graceMs, instances: flags.instances,
+        timeoutMs: flags.timeoutMs, graceMs: flags.graceMs, instances: flags.instances, busyPoll: a['busy-poll'] === true,
         seed,
         slo: SLO.read(a),
         junitFile: a.junit ?? null,

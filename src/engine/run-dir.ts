@@ -53,9 +53,7 @@ export const createRunDir = async (opts: {
   const queue = (f: () => Promise<void>): void => {
     writes = writes.then(f);
   };
-  const writeAll = <T>(out: NdjsonWriter, records: readonly T[]): void => queue(async () => {
-    for (const r of records) await out.write(r);
-  });
+  const writeAll = <T>(out: NdjsonWriter, records: readonly T[]): void => queue(() => out.writeMany(records));
   return {
     dir,
     writeMeta: (meta) => writeFile(join(dir, RUN_FILES.meta), `${JSON.stringify(redactDeep(meta), null, 2)}\n`),

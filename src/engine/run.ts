@@ -56,6 +56,8 @@ export interface RunPlanOptions {
   maxInflight?: number | null;
   /** Default per-request timeout, ms [30000]. */
   timeoutMs?: number;
+  /** The sending threads never sleep between sends (one core each, sub-millisecond lag on a VM) [false]. */
+  busyPoll?: boolean;
   /** How long in-flight requests may finish after a stop, ms [5000]. */
   graceMs?: number;
   /** Tenants given their own whole-run histograms; null tracks the first 300 seen [null]. */
@@ -117,7 +119,7 @@ export interface RunResult {
 }
 
 /** Settings after defaults. */
-interface Settings { workers: number; connections: number; maxInflight: number | null; timeoutMs: number; graceMs: number }
+interface Settings { workers: number; connections: number; maxInflight: number | null; timeoutMs: number; graceMs: number; busyPoll: boolean }
 
 const settingsOf = (opts: RunPlanOptions): Settings => {
   const workers = Math.max(1, Math.floor(opts.workers ?? RUN_DEFAULTS.workers));
@@ -127,6 +129,7 @@ const settingsOf = (opts: RunPlanOptions): Settings => {
     maxInflight: opts.maxInflight === undefined ? RUN_DEFAULTS.maxInflight : opts.maxInflight,
     timeoutMs: opts.timeoutMs ?? RUN_DEFAULTS.timeoutMs,
     graceMs: opts.graceMs ?? RUN_DEFAULTS.graceMs,
+    busyPoll: opts.busyPoll ?? false,
   };
 };
 
@@ -153,7 +156,7 @@ const initialMeta = (opts: RunPlanOptions, s: Settings): RunMeta => ({
   interrupt_reason: 'the run did not finish (the process ended first)',
   lag_ms: { p50: null, p99: null, max: null },
   generator_limited: false,
-  extra: { timeout_ms: s.timeoutMs, grace_ms: s.graceMs, ...(opts.meta.extra ?? {}) },
+  extra: { timeout_ms: s.timeoutMs, grace_ms: s.graceMs, busy_poll: s.busyPoll, ...(opts.meta.extra ?? {}) },
 });
 
 /** The shares' results added up. */
@@ -207,6 +210,7 @@ const startShares = async (opts: RunPlanOptions, s: Settings, out: RunDirWriter,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
     common: {
       timeoutMs: s.timeoutMs, trackedTenants: opts.trackedTenants ?? null, logRequests: out.logsRequests, deadAfterMs: deadTargetAfterMs(opts.plannedDurationMs),
+      busyPoll: s.busyPoll,
       ...(opts.reach ? { pins: opts.reach.pins } : {}),
     },
   });

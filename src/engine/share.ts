@@ -47,6 +47,13 @@ export interface ShareOptions {
   pins?: PinnedHost[];
   /** How often live counters are emitted, ms (default 1000). */
   liveIntervalMs?: number;
+  /**
+   * Busy-poll (`--busy-poll`): the thread never sleeps between sends. It serves I/O and spins in slices of
+   * at most NAP_MS instead of napping or sleeping on a timer, so no send waits for the system to wake the
+   * thread (on a virtual machine an idle CPU halts, and its wake-up is now and then late by milliseconds).
+   * Costs one core per share for the whole run, whatever the rate. Default false.
+   */
+  busyPoll?: boolean;
 }
 
 /** Where a share's results go as the run goes on. */
@@ -376,6 +383,7 @@ export class ShareRunner {
     const clock = this.opts.clock;
     const stopMaintaining = clock.every(MAINTAIN_EVERY_MS, () => this.maintainSoon());
     const cursor = this.cursor;
+    const busyPoll = this.opts.busyPoll === true;
     // Connections open in the lead time before time zero, not on the first second's requests.
     this.dispatcher.warm?.();
     try {
@@ -418,7 +426,12 @@ export class ShareRunner {
           this.maintain();
           continue;
         }
-        if (waitMs > 2) {
+        if (busyPoll) {
+          // Never sleep: serve pending I/O, then spin at most NAP_MS towards the arrival, and look again.
+          await clock.yieldIo();
+          const nowMs = clock.nowMs();
+          if (r.atMs > nowMs) clock.spinUntil(Math.min(r.atMs, nowMs + NAP_MS));
+        } else if (waitMs > 2) {
           // Timers are coarse (>= 1 ms, often late): sleep most of the gap on one.
           await Promise.race([clock.sleep(waitMs - 1.5), new Promise<void>((res) => this.waiters.push(res))]);
         } else {

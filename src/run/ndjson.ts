@@ -86,14 +86,32 @@ export const readRecords = async <T>(
 /** An append-only NDJSON writer with backpressure. */
 export interface NdjsonWriter {
   write(record: unknown): Promise<void>;
+  /**
+   * Writes `records` in order, WRITE_CHUNK at a time, one stream write each, and yields to the event loop
+   * between chunks: a run's request log (thousands of records per tenth of a second at high rates) is
+   * serialized in slices of a fraction of a millisecond, between sends, not in one block that delays them.
+   */
+  writeMany(records: readonly unknown[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Records serialized per slice by `writeMany` (about 0.3 ms of JSON.stringify for request records). */
+export const WRITE_CHUNK = 128;
 
 export const createNdjsonWriter = (file: string): NdjsonWriter => {
   const stream: WriteStream = createWriteStream(file, { flags: 'w' });
   return {
     async write(record) {
       if (!stream.write(`${JSON.stringify(record)}\n`)) await once(stream, 'drain');
+    },
+    async writeMany(records) {
+      for (let i = 0; i < records.length; i += WRITE_CHUNK) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        let text = '';
+        const end = Math.min(records.length, i + WRITE_CHUNK);
+        for (let j = i; j < end; j++) text += `${JSON.stringify(records[j])}\n`;
+        if (!stream.write(text)) await once(stream, 'drain');
+      }
     },
     async close() {
       await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));

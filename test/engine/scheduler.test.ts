@@ -32,12 +32,13 @@ const lcg = (seed: number): (() => number) => {
   };
 };
 
-const runOnFakeTime = async (clock: FakeClock, requests: PlannedRequest[], serviceMs: (path: string, sentMs: number) => number, opts: { sendCostMs?: number; timeoutMs?: number } = {}) => {
+const runOnFakeTime = async (clock: FakeClock, requests: PlannedRequest[], serviceMs: (path: string, sentMs: number) => number, opts: { sendCostMs?: number; timeoutMs?: number; busyPoll?: boolean } = {}) => {
   const { dispatcher, sends } = fakeDispatcher(clock, serviceMs, opts.sendCostMs === undefined ? {} : { sendCostMs: opts.sendCostMs });
   const windows: WindowRecord[][] = [];
   const sink: ShareSink = { windows: (s) => windows.push(...s), live: () => undefined, dead: () => undefined };
   const runner = new ShareRunner(requests, {
     target: new URL('http://127.0.0.1:9/'), connections: 1, maxInflight: null, timeoutMs: opts.timeoutMs ?? 10_000, trackedTenants: null, logRequests: false, clock, dispatcher,
+    ...(opts.busyPoll === true ? { busyPoll: true } : {}),
   }, sink);
   const result = await runner.run();
   const latency = mergeHistograms(windows.flat().map((w) => decodeHistogram(w.latency)));
@@ -80,6 +81,42 @@ describe('scheduler on fake time', () => {
     expect(windows.length).toBe(Math.floor((intended.at(-1) as number) / 1000) + 1);
     windows.forEach((sec, i) => sec.forEach((w) => expect(w.t_s).toBe(i)));
     expect(windows.flat().reduce((a, w) => a + w.sent, 0)).toBe(4000);
+  });
+
+  it('busy-polls on request: never naps or sleeps before the last arrival, and still sends each on time', async () => {
+    // Poisson at 500/s: gaps up to ~20 ms, which the default scheduler sleeps through on a timer.
+    const poisson = (): PlannedRequest[] => {
+      const rnd = lcg(11);
+      return plan(1000, () => -Math.log(rnd()) * 2);
+    };
+    const lastMs = poisson().at(-1)?.atMs as number;
+    const waits = async (busyPoll: boolean): Promise<{ naps: number; sleeps: number; maxLagUs: number; p50: number | null }> => {
+      const clock = createFakeClock(-5);
+      let naps = 0;
+      let sleeps = 0;
+      const nap = clock.nap.bind(clock);
+      const sleep = clock.sleep.bind(clock);
+      clock.nap = (ms) => {
+        if (clock.nowMs() < lastMs) naps++;
+        nap(ms);
+      };
+      clock.sleep = (ms) => {
+        if (clock.nowMs() < lastMs) sleeps++;
+        return sleep(ms);
+      };
+      const { result, sends, latency } = await runOnFakeTime(clock, poisson(), () => 2, { busyPoll });
+      expect(sends.length).toBe(1000);
+      return { naps, sleeps, maxLagUs: result.lag.maxValue, p50: pct(latency, 50) };
+    };
+    const busy = await waits(true);
+    expect(busy.naps).toBe(0);
+    expect(busy.sleeps).toBe(0);
+    expect(busy.maxLagUs).toBeLessThanOrEqual(1); // 1 µs: the histogram's floor
+    closeLatency(busy.p50, 2);
+    // The same plan without it naps and sleeps (so the counts above can fail).
+    const idle = await waits(false);
+    expect(idle.naps).toBeGreaterThan(100);
+    expect(idle.sleeps).toBeGreaterThan(100);
   });
 
   it('counts a server stall from the intended time (no coordinated omission): p99 within HDR precision of the truth', async () => {

@@ -46,6 +46,7 @@ export const ALLOWED: Record<string, Allowed> = {
   'observe/prometheus.ts': { reads: ['AbortSignal.timeout'], why: 'the scrape timeout' },
   'observe/promql.ts': { reads: ['AbortSignal.timeout'], why: 'the query timeout' },
   'observe/remote-write.ts': { reads: ['AbortSignal.timeout'], why: 'the push timeout' },
+  'run/ndjson.ts': { reads: ['setImmediate'], why: "writeMany yields one turn of the event loop between slices of a long batch (the run's request log): a turn, not a duration" },
   'data/sinks/staging.ts': { reads: ['setTimeout'], why: 'the test-only pause (PRODSHAPE_TEST_PAUSE_AT) gives up after 60 s of real time' },
 
   // Not moved onto a clock yet (another stage's files): the observers' ticker and settle wait.
