@@ -199,7 +199,8 @@ const finishMeta = (meta: RunMeta, s: Summed, stopReason: string | null, planned
   if (s.unsorted > 0) log(`warning: ${s.unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   if (meta.generator_limited) {
     log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
-    log('         Latencies include the generator\'s own delay. Give it a CPU of its own (other processes compete for it), use --workers, or lower --rate-scale.');
+    const busyHint = meta.extra?.['busy_poll'] === true ? '' : ', --busy-poll (its thread never sleeps: it is not left waiting to be woken, for a core of CPU)';
+    log(`         Latencies include the generator's own delay. Give it a CPU of its own (other processes compete for it), use --workers${busyHint}, or lower --rate-scale.`);
   }
 };
 

@@ -35,9 +35,43 @@ function* steady(rateRps: number, durationMs: number, path = '/x', arrival: 'con
   yield* scenarioPlan({ templates: compileScenarioRequests(sc, null), tenants: null, profile: { arrival, stages: [{ kind: 'hold', durationMs, rateRps }] }, seed: 1 });
 }
 
+/** A dispatcher that holds the sending thread `holdMs` per request (a generator without the CPU to keep up), then answers 200. */
+const slowDispatcher = (holdMs: number) => ({
+  dispatch(_opts: unknown, handler: { onConnect?(abort: () => void): void; onHeaders?(status: number, headers: Buffer[], resume: () => void, text: string): boolean; onComplete?(trailers: null): void }): boolean {
+    const end = performance.now() + holdMs;
+    while (performance.now() < end) {
+      // the thread is busy: the next arrivals fall behind
+    }
+    handler.onConnect?.(() => undefined);
+    setImmediate(() => {
+      handler.onHeaders?.(200, [], () => undefined, 'OK');
+      handler.onComplete?.(null);
+    });
+    return true;
+  },
+  destroy: (): Promise<void> => Promise.resolve(),
+});
+
 const merged = (ws: WindowRecord[]) => mergeHistograms(ws.map((w) => decodeHistogram(w.latency)));
 
 describe('runPlan against real servers', () => {
+  it('flags a generator that fell behind: generator_limited in run.json, and its warning names the remedies (--busy-poll when it was off)', async () => {
+    for (const busyPoll of [false, true]) {
+      const lines: string[] = [];
+      // 100/s for 1 s, each send holding the thread 15 ms: every send is 5 ms later than the one before.
+      const r = await runPlan({
+        target: new URL('http://127.0.0.1:9/'), outDir: outDir(), plan: { stream: steady(100, 1000) }, plannedDurationMs: 1000, meta: META, busyPoll,
+        dispatcher: slowDispatcher(15) as unknown as NonNullable<RunPlanOptions['dispatcher']>, log: (l) => lines.push(l),
+      });
+      expect(r.meta.lag_ms.p99).toBeGreaterThan(100);
+      expect(r.meta.generator_limited).toBe(true);
+      expect(r.meta.extra?.['busy_poll']).toBe(busyPoll);
+      const warning = lines.join('\n');
+      expect(warning).toMatch(/schedule lag p99 was [\d.]+ ms \(> 5 ms\): the load generator, not the target, was the bottleneck/);
+      expect(warning.includes('--busy-poll')).toBe(!busyPoll);
+    }
+  });
+
   it('a fast server at a fixed rate: achieved within 1% of offered, the right endpoint mix', async () => {
     const srv = await serve();
     const sc = parseScenario('name: mix\nendpoints:\n  - { name: a, weight: 6, path: /a }\n  - { name: b, weight: 3, path: /b }\n  - { name: c, weight: 1, path: /c }\n');
