@@ -139,7 +139,11 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     if (healthySeconds.length >= 3) expect(skewTenant(run.report.breaks), `${healthySeconds.length} healthy seconds\n${described}`).toBeDefined();
   }, 180_000);
 
-  it.skipIf(k6.path === null)(`k6 (the exported script, same speed and rate scale) names the same saturation and skewed tenant${k6.skip === null ? '' : ` (skipped: ${k6.skip})`}`, async () => {
+  // Retried once (a new demo, warmed again, and a new k6 run): at 5a1ea15 a quiet clean-clone run's k6 seconds 0-2 read
+  // p99 400-700 ms (the demo not yet as warm as the native run's, whose capacity probe runs longer), and the
+  // saturation was named at 2 s with one of the four seconds before the spike overloaded; it passed in the three
+  // clean-clone runs before it, on the same code.
+  it.skipIf(k6.path === null)(`k6 (the exported script, same speed and rate scale) names the same saturation and skewed tenant${k6.skip === null ? '' : ` (skipped: ${k6.skip})`}`, { timeout: 300_000, retry: 1 }, async () => {
     if (native === undefined) throw new Error('the native run above did not complete');
     const demo = await startDemo(ctx.env);
     try {
@@ -180,5 +184,5 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
     } finally {
       await stopped(demo.child);
     }
-  }, 300_000);
+  });
 });
