@@ -78,6 +78,8 @@ interface Trial {
   /** VmRSS every 10 s of the run, MB. */
   rssSeriesMb: number[];
   pass: boolean;
+  /** The machine's stalls of 20 ms or more during the trial (run.json extra.machine_stalls): count and longest, ms. */
+  stalls: { count: number; worstMs: number };
 }
 
 /** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say and the peak RSS. */
@@ -110,7 +112,7 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   clearInterval(poll);
   running.delete(handle);
   if (code !== 0) throw new Error(`replay exited ${code}: ${stderr}`);
-  const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { offered: number; ok: number } } };
+  const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { lag_ms: { p99: number }; extra: { totals: { offered: number; ok: number }; machine_stalls: { count: number; worst_ms: number } } };
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
     summary: { p99_ms: number | null; max_ms: number | null };
     timeline: { t_s: number; offered_rps: number; achieved_rps: number }[];
@@ -121,6 +123,7 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   return {
     rate, offered, ok, achievedShare, lagP99: meta.lag_ms.p99, p99: report.summary.p99_ms, max: report.summary.max_ms, rssMb: rssKb / 1024, rssSeriesMb,
     pass: achievedShare >= 0.99 && meta.lag_ms.p99 <= 2,
+    stalls: { count: meta.extra.machine_stalls.count, worstMs: meta.extra.machine_stalls.worst_ms },
   };
 };
 
@@ -159,7 +162,7 @@ interface OpenRates { achieved: number; strict: number; strict1: number }
 const maxOpenRate = async (t: BenchTarget, workers: number): Promise<OpenRates> => {
   const run = async (rate: number): Promise<Trial> => {
     const x = await trial(t, rate, TRIAL_S, workers);
-    console.log(`    ${t.name} ${workers}w ${x.rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : x.achievedShare >= 0.99 ? 'achieved only' : 'fail'}`);
+    console.log(`    ${t.name} ${workers}w ${x.rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms p99 ${x.p99} ms ${x.pass ? 'PASS' : x.achievedShare >= 0.99 ? 'achieved only' : 'fail'}${x.stalls.count > 0 ? ` (machine stalls: ${x.stalls.count}, worst ${x.stalls.worstMs} ms)` : ''}`);
     return x;
   };
   const achieved = await searchRate(run, (x) => x.achievedShare >= 0.99, 20_000);

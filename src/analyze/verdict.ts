@@ -13,6 +13,7 @@ import { fmtAtClock } from './clock.js';
 
 export type { Verdict } from './types.js';
 import type { RunMeta } from '../run/format.js';
+import { MACHINE_LAG_SHARE, machineStallsOf, stalledShare } from '../run/machine-stalls.js';
 import type { Thresholds } from './thresholds.js';
 import { skewQuotesP99 } from './detect/skew.js';
 
@@ -57,7 +58,15 @@ export const buildVerdict = (slo: SloResult[], breaks: ReportBreak[], summary: R
   if (meta.interrupted) notes.push(`The run stopped early (${meta.interrupt_reason ?? 'interrupted'}); the report covers what was measured.`);
   if (aborted > 0) notes.push(`${aborted} request${aborted === 1 ? ' was' : 's were'} still waiting for an answer at the stop: counted as failed (error class aborted), with the wait from the intended time to the end of the grace period as latency.`);
   const lag = meta.lag_ms.p99;
-  if (lag !== null && lag > t.lagWarnMs) notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): the load generator, not only the target, was a bottleneck; latencies include that lag.`);
+  if (lag !== null && lag > t.lagWarnMs) {
+    const stalls = machineStallsOf(meta.extra);
+    const share = stalls === null ? 0 : stalledShare(stalls, t.lagWarnMs, meta.duration_s * 1000);
+    const stallText = stalls === null || stalls.count === 0
+      ? ''
+      : ` The machine stalled the generator's process ${stalls.count} time${stalls.count === 1 ? '' : 's'} for ${stalls.min_ms} ms or more (worst ${fmtMs(stalls.worst_ms)}, ${fmtMs(stalls.total_ms)} in all; run.json extra.machine_stalls): no CPU ran it (the host froze the machine, or other processes, the target's among them, held every core). Those stalls alone leave ${fmtPct(share)} of the run's instants more than ${t.lagWarnMs} ms late${share >= MACHINE_LAG_SHARE ? ': the machine set this lag, not the generator\'s own work' : ''}.`;
+    const who = share >= MACHINE_LAG_SHARE ? 'sends left late' : 'the load generator, not only the target, was a bottleneck';
+    notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): ${who}; latencies include that lag.${stallText}`);
+  }
   if (summary.dropped > 0) {
     const cap = meta.tool.name === 'k6' ? 'k6 had no free VU (dropped_iterations; raise maxVUs, or the script\'s --max-vus)' : 'the in-flight cap was reached (--max-inflight)';
     notes.push(`${summary.dropped} arrivals were dropped and never sent: ${cap}.`);

@@ -8,7 +8,9 @@
  * process, or N worker threads: shares.ts) → observers started
  * (observer-set.ts) → time zero → arrivals, events and the live view
  * (live-totals.ts) → end of plan or stop (Ctrl-C, dead target) → grace period
- * → observers stopped → windows, tenants, events and run.json written.
+ * → observers stopped → windows, tenants, events and run.json written. A
+ * thread that only sleeps watches the machine meanwhile (stall-watch.ts):
+ * run.json says when the machine, not the generator, held the sends back.
  */
 import type { Dispatcher } from 'undici';
 import { errorMessage } from '../core/errors.js';
@@ -33,7 +35,10 @@ import { createShares, type MainSink, type ShareHandle } from './shares.js';
 import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
 import { r3 as round3 } from '../core/round.js';
+import { fmtPct } from '../core/numbers.js';
 import { RUN_DEFAULTS } from './defaults.js';
+import { startStallWatch } from './stall-watch.js';
+import { MACHINE_LAG_SHARE, stalledShare, type MachineStalls } from '../run/machine-stalls.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
 export const LAG_WARN_MS = 5;
@@ -187,22 +192,34 @@ const sumShares = (results: readonly Awaited<ShareHandle['done']>[]): Summed => 
  * end or (stopped while draining) with requests given up; the duration played;
  * the schedule lag. Logs what a person must know about the run's validity.
  */
-const finishMeta = (meta: RunMeta, s: Summed, stopReason: string | null, plannedDurationMs: number, log: (line: string) => void): void => {
+const finishMeta = (meta: RunMeta, s: Summed, stalls: MachineStalls, stopReason: string | null, plannedDurationMs: number, log: (line: string) => void): void => {
   const interrupted = stopReason !== null && (s.cutShort || s.abandoned > 0);
   meta.interrupted = interrupted;
   meta.interrupt_reason = interrupted ? stopReason : null;
   meta.duration_s = Math.round(interrupted ? Math.min(s.stoppedAtMs, plannedDurationMs) : plannedDurationMs) / 1000;
   meta.lag_ms = { p50: round3(percentileMs(s.lag, 50)), p99: round3(percentileMs(s.lag, 99)), max: round3(maxMs(s.lag)) };
   meta.generator_limited = (meta.lag_ms.p99 ?? 0) > LAG_WARN_MS;
-  meta.extra = { ...meta.extra, abandoned: s.abandoned, unsorted_arrivals: s.unsorted, totals: s.totals };
+  meta.extra = { ...meta.extra, abandoned: s.abandoned, unsorted_arrivals: s.unsorted, totals: s.totals, machine_stalls: stalls };
   if (s.abandoned > 0) log(`${s.abandoned} requests were still waiting at the stop: counted as failed (error class aborted), with their wait until then as latency`);
   if (s.unsorted > 0) log(`warning: ${s.unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   if (meta.generator_limited) {
-    log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
-    const busyHint = meta.extra?.['busy_poll'] === true ? '' : ', --busy-poll (its thread never sleeps: it is not left waiting to be woken, for a core of CPU)';
-    log(`         Latencies include the generator's own delay. Give it a CPU of its own (other processes compete for it), use --workers${busyHint}, or lower --rate-scale.`);
+    const share = stalledShare(stalls, LAG_WARN_MS, meta.duration_s * 1000);
+    if (share >= MACHINE_LAG_SHARE) {
+      log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms), and the machine, not the generator's own work, set it. Latencies include that lag.`);
+      log(`         ${stallsText(stalls)} Those stalls alone leave ${fmtPct(share)} of the run's instants more than ${LAG_WARN_MS} ms late.`);
+      log('         Run the generator on a machine (or cores) the target does not share, with CPU not capped or throttled by its host.');
+    } else {
+      log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
+      const busyHint = meta.extra?.['busy_poll'] === true ? '' : ', --busy-poll (its thread never sleeps: it is not left waiting to be woken, for a core of CPU)';
+      log(`         Latencies include the generator's own delay. Give it a CPU of its own (other processes compete for it), use --workers${busyHint}, or lower --rate-scale.`);
+      if (stalls.count > 0) log(`         ${stallsText(stalls)} They alone leave ${fmtPct(share)} of the run's instants more than ${LAG_WARN_MS} ms late: the rest is the generator's.`);
+    }
   }
 };
+
+/** The machine's stalls in words, for the lag warning. */
+export const stallsText = (m: MachineStalls): string =>
+  `The machine stalled this process ${m.count} time${m.count === 1 ? '' : 's'} for ${m.min_ms} ms or more (worst ${m.worst_ms} ms, ${m.total_ms} ms in all), seen by a thread that only sleeps: no CPU ran it (the host froze the machine, or other processes held every core); sends due meanwhile left late by that much, whatever the generator did.`;
 
 /** Creates the shares and waits until each is ready; on a failure stops them, removes the run directory and rethrows. */
 const startShares = async (opts: RunPlanOptions, s: Settings, out: RunDirWriter, sink: MainSink): Promise<ShareHandle[]> => {
@@ -286,6 +303,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   });
   const t0EpochMs = await observers.start(opts.leadMs ?? (s.workers > 1 ? 300 : 50) + ((opts.observers ?? []).length > 0 ? 500 : 0));
   meta.started_at_ms = Math.round(t0EpochMs);
+  const stallWatch = startStallWatch();
   const stops = createStopControl(shares, opts, s.graceMs, log);
   control = stops;
 
@@ -307,12 +325,14 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     // A worker failed: stop the others before reporting it.
     stops.stop(`a worker failed: ${errorMessage(e)}`, 0);
     await Promise.allSettled(shares.map((sh) => sh.done));
+    await stallWatch.stop(t0EpochMs);
     throw e;
   } finally {
     stopLive();
     events.cancel();
     stops.detachAbort();
   }
+  const stalls = await stallWatch.stop(t0EpochMs);
   // Events still running: they end at their own timeout, or now on a forced stop.
   await Promise.all(events.running);
   stops.detachForce();
@@ -322,7 +342,7 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   const summed = sumShares(results);
   out.tenants(mergeTenantRecords(results.flatMap((r) => r.tenants)));
   await out.finish();
-  finishMeta(meta, summed, stops.reason(), opts.plannedDurationMs, log);
+  finishMeta(meta, summed, stalls, stops.reason(), opts.plannedDurationMs, log);
   await out.writeMeta(meta);
   return { dir: out.dir, meta, totals: summed.totals, events: events.records, abandoned: summed.abandoned };
 };

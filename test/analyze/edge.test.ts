@@ -39,6 +39,32 @@ describe('edge cases', () => {
     expect(r.summary.interrupted).toBe(true);
   });
 
+  it('a lag the machine\'s stalls explain is named the machine\'s; stalls too short to explain it leave it the generator\'s', async () => {
+    const noteOf = async (stalls: [number, number][]): Promise<string> => {
+      const total = stalls.reduce((s, [, ms]) => s + ms, 0);
+      const dir = synthRun({
+        seed: 5, durationS: 20, rate: () => 100, endpoints: [{ name: 'a', weight: 1 }], serviceMs: () => 3,
+        meta: {
+          lag_ms: { p50: 0.2, p99: 30, max: 120 },
+          extra: { machine_stalls: { min_ms: 20, count: stalls.length, total_ms: total, worst_ms: Math.max(...stalls.map(([, ms]) => ms)), stalls } },
+        },
+      });
+      const r = await analyzeRunDir(dir);
+      expect(reportSchemaErrors(r)).toEqual([]);
+      return r.verdict.notes.join(' ');
+    };
+    // Three 105-ms freezes in 20 s: 300 ms of instants more than 5 ms late, 1.5% of the run (over the 1% a p99 allows).
+    const machine = await noteOf([[3.1, 105], [9.4, 105], [15, 105]]);
+    expect(machine).toMatch(/Schedule lag p99 was 30 ms \(> 5 ms\): sends left late/);
+    expect(machine).toMatch(/stalled the generator's process 3 times for 20 ms or more \(worst 105 ms, 315 ms in all/);
+    expect(machine).toMatch(/alone leave 1\.5% of the run's instants more than 5 ms late: the machine set this lag/);
+    // One 25-ms stall: 0.1% of the run, far from explaining a p99.
+    const own = await noteOf([[4, 25]]);
+    expect(own).toMatch(/the load generator, not only the target, was a bottleneck/);
+    expect(own).toMatch(/alone leave 0\.1% of the run's instants more than 5 ms late\./);
+    expect(own).not.toMatch(/the machine set this lag/);
+  });
+
   it('a scenario.yaml that no longer parses does not stop the analysis; the pool section says why', async () => {
     const dir = synthRun({ seed: 4, durationS: 10, rate: () => 50, endpoints: [{ name: 'a', weight: 1 }], serviceMs: () => 3, scenarioText: 'name: [broken' });
     const r = await analyzeRunDir(dir);
