@@ -13,7 +13,7 @@ import { fmtAtClock } from './clock.js';
 
 export type { Verdict } from './types.js';
 import type { RunMeta } from '../run/format.js';
-import { MACHINE_LAG_SHARE, machineStallsOf, stalledShare } from '../run/machine-stalls.js';
+import { machineSetLag, machineStallsOf, stalledP99Ms } from '../run/machine-stalls.js';
 import type { Thresholds } from './thresholds.js';
 import { skewQuotesP99 } from './detect/skew.js';
 
@@ -60,11 +60,12 @@ export const buildVerdict = (slo: SloResult[], breaks: ReportBreak[], summary: R
   const lag = meta.lag_ms.p99;
   if (lag !== null && lag > t.lagWarnMs) {
     const stalls = machineStallsOf(meta.extra);
-    const share = stalls === null ? 0 : stalledShare(stalls, t.lagWarnMs, meta.duration_s * 1000);
+    const stalledP99 = stalls === null ? 0 : stalledP99Ms(stalls, meta.duration_s * 1000);
+    const machineSet = machineSetLag(stalledP99, lag);
     const stallText = stalls === null || stalls.count === 0
       ? ''
-      : ` The machine stalled the generator's process ${stalls.count} time${stalls.count === 1 ? '' : 's'} for ${stalls.min_ms} ms or more (worst ${fmtMs(stalls.worst_ms)}, ${fmtMs(stalls.total_ms)} in all; run.json extra.machine_stalls): no CPU ran it (the host froze the machine, or other processes, the target's among them, held every core). Those stalls alone leave ${fmtPct(share)} of the run's instants more than ${t.lagWarnMs} ms late${share >= MACHINE_LAG_SHARE ? ': the machine set this lag, not the generator\'s own work' : ''}.`;
-    const who = share >= MACHINE_LAG_SHARE ? 'sends left late' : 'the load generator, not only the target, was a bottleneck';
+      : ` The machine stalled the generator's process ${stalls.count} time${stalls.count === 1 ? '' : 's'} for ${stalls.min_ms} ms or more (worst ${fmtMs(stalls.worst_ms)}, ${fmtMs(stalls.total_ms)} in all; run.json extra.machine_stalls): no CPU ran it (the host froze the machine, or other processes, the target's among them, held every core).${stalledP99 === 0 ? ' They cover under 1% of the run: too little to move the lag p99' : ` Those stalls alone give a lag p99 of ${fmtMs(stalledP99)}${machineSet ? ': the machine set this lag, not the generator\'s own work' : ''}`}.`;
+    const who = machineSet ? 'sends left late' : 'the load generator, not only the target, was a bottleneck';
     notes.push(`Schedule lag p99 was ${fmtMs(lag)} (> ${t.lagWarnMs} ms): ${who}; latencies include that lag.${stallText}`);
   }
   if (summary.dropped > 0) {

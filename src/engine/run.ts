@@ -35,10 +35,9 @@ import { createShares, type MainSink, type ShareHandle } from './shares.js';
 import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
 import { r3 as round3 } from '../core/round.js';
-import { fmtPct } from '../core/numbers.js';
 import { RUN_DEFAULTS } from './defaults.js';
 import { startStallWatch } from './stall-watch.js';
-import { MACHINE_LAG_SHARE, stalledShare, type MachineStalls } from '../run/machine-stalls.js';
+import { machineSetLag, stalledP99Ms, type MachineStalls } from '../run/machine-stalls.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
 export const LAG_WARN_MS = 5;
@@ -203,16 +202,17 @@ const finishMeta = (meta: RunMeta, s: Summed, stalls: MachineStalls, stopReason:
   if (s.abandoned > 0) log(`${s.abandoned} requests were still waiting at the stop: counted as failed (error class aborted), with their wait until then as latency`);
   if (s.unsorted > 0) log(`warning: ${s.unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   if (meta.generator_limited) {
-    const share = stalledShare(stalls, LAG_WARN_MS, meta.duration_s * 1000);
-    if (share >= MACHINE_LAG_SHARE) {
-      log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms), and the machine, not the generator's own work, set it. Latencies include that lag.`);
-      log(`         ${stallsText(stalls)} Those stalls alone leave ${fmtPct(share)} of the run's instants more than ${LAG_WARN_MS} ms late.`);
+    const p99 = meta.lag_ms.p99 ?? 0;
+    const stalledP99 = stalledP99Ms(stalls, meta.duration_s * 1000);
+    if (machineSetLag(stalledP99, p99)) {
+      log(`WARNING: schedule lag p99 was ${p99} ms (> ${LAG_WARN_MS} ms), and the machine, not the generator's own work, set it. Latencies include that lag.`);
+      log(`         ${stallsText(stalls)} Those stalls alone give a lag p99 of ${stalledP99} ms.`);
       log('         Run the generator on a machine (or cores) the target does not share, with CPU not capped or throttled by its host.');
     } else {
-      log(`WARNING: schedule lag p99 was ${meta.lag_ms.p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
+      log(`WARNING: schedule lag p99 was ${p99} ms (> ${LAG_WARN_MS} ms): the load generator, not the target, was the bottleneck.`);
       const busyHint = meta.extra?.['busy_poll'] === true ? '' : ', --busy-poll (its thread never sleeps: it is not left waiting to be woken, for a core of CPU)';
       log(`         Latencies include the generator's own delay. Give it a CPU of its own (other processes compete for it), use --workers${busyHint}, or lower --rate-scale.`);
-      if (stalls.count > 0) log(`         ${stallsText(stalls)} They alone leave ${fmtPct(share)} of the run's instants more than ${LAG_WARN_MS} ms late: the rest is the generator's.`);
+      if (stalls.count > 0) log(`         ${stallsText(stalls)} ${stalledP99 === 0 ? 'They cover under 1% of the run: too little to move the lag p99.' : `Alone they give a lag p99 of ${stalledP99} ms: the rest is the generator's.`}`);
     }
   }
 };

@@ -35,9 +35,8 @@ export const machineStallsOf = (extra: Record<string, unknown> | undefined): Mac
 /**
  * The share (0-1) of a run's instants at which a send due then would leave
  * more than `lateMs` late because of the stalls alone: each stall of D ms
- * makes its first D - lateMs late by more than that. Above 0.01 the stalls
- * alone put the lag's p99 over `lateMs` (sends are spread over the run's
- * time). Only the stalls whose length is kept count: a floor past 200.
+ * makes its first D - lateMs late by more than that. Only the stalls whose
+ * length is kept count: a floor past 200.
  */
 export const stalledShare = (m: MachineStalls, lateMs: number, durationMs: number): number => {
   if (durationMs <= 0) return 0;
@@ -46,5 +45,26 @@ export const stalledShare = (m: MachineStalls, lateMs: number, durationMs: numbe
   return Math.min(1, late / durationMs);
 };
 
-/** Stalls above this share of a run's instants (see stalledShare) make the lag's p99 the machine's. */
-export const MACHINE_LAG_SHARE = 0.01;
+/**
+ * The schedule lag p99 (ms) the stalls alone would give a run of
+ * `durationMs` whose sends are spread over its time: the lag L with 1% of
+ * the instants more than L late (stalledShare = 0.01); 0 when the stalls
+ * cover less than 1% of the run. Found by bisection to 0.1 ms.
+ */
+export const stalledP99Ms = (m: MachineStalls, durationMs: number): number => {
+  if (stalledShare(m, 0, durationMs) <= 0.01) return 0;
+  let lo = 0;
+  let hi = Math.max(0, ...m.stalls.map(([, ms]) => ms));
+  while (hi - lo > 0.05) {
+    const mid = (lo + hi) / 2;
+    if (stalledShare(m, mid, durationMs) > 0.01) lo = mid;
+    else hi = mid;
+  }
+  return Math.round(((lo + hi) / 2) * 10) / 10;
+};
+
+/**
+ * Whether the machine, not the generator's own work, set a run's lag: the
+ * stalls alone give at least half of the measured lag p99 (stalledP99Ms).
+ */
+export const machineSetLag = (stalledP99: number, lagP99Ms: number): boolean => lagP99Ms > 0 && stalledP99 >= lagP99Ms / 2;

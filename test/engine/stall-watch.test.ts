@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startStallWatch } from '../../src/engine/stall-watch.js';
-import { MACHINE_LAG_SHARE, machineStallsOf, stalledShare } from '../../src/run/machine-stalls.js';
+import { machineSetLag, machineStallsOf, stalledP99Ms, stalledShare } from '../../src/run/machine-stalls.js';
 import { epochNowMs } from '../../src/engine/clock.js';
 
 describe('the stall watch', () => {
@@ -41,10 +41,23 @@ describe('machine stalls in run.json', () => {
   it('the share of instants a stall leaves more than N ms late is its length past N, over the run', () => {
     // 105 - 5 = 100 ms of a 10-s run: 1%; a 3-ms stall adds nothing (it cannot leave a send 5 ms late).
     expect(stalledShare(stalls([[1, 105], [2, 3]]), 5, 10_000)).toBeCloseTo(0.01, 10);
-    expect(stalledShare(stalls([[1, 105]]), 5, 10_000)).toBeGreaterThanOrEqual(MACHINE_LAG_SHARE);
-    expect(stalledShare(stalls([[1, 60]]), 5, 10_000)).toBeLessThan(MACHINE_LAG_SHARE);
     expect(stalledShare(stalls([[1, 105]]), 5, 0)).toBe(0);
     expect(stalledShare(stalls([[0, 50_000]]), 5, 10_000)).toBe(1);
+  });
+
+  it('the lag p99 the stalls alone give: 1% of the instants later than it; none when they cover under 1% of the run', () => {
+    // Three 105-ms freezes in 20 s: 3 x (105 - L) = 1% of 20,000 ms, so L = 38.3 ms.
+    expect(stalledP99Ms(stalls([[3, 105], [9, 105], [15, 105]]), 20_000)).toBeCloseTo(38.3, 1);
+    // A 408-ms freeze in a 2-s run: 408 - L = 20 ms.
+    expect(stalledP99Ms(stalls([[1, 408]]), 2000)).toBeCloseTo(388, 1);
+    // A 22-ms stall in a 1-s run gives 12.3 ms: far from a generator's 555 ms, which stays the generator's.
+    const small = stalledP99Ms(stalls([[0.5, 22.3]]), 1000);
+    expect(small).toBeCloseTo(12.3, 1);
+    expect(machineSetLag(small, 555)).toBe(false);
+    expect(machineSetLag(38.3, 30)).toBe(true);
+    expect(machineSetLag(388, 380)).toBe(true);
+    expect(stalledP99Ms(stalls([[4, 25]]), 20_000)).toBe(0);
+    expect(stalledP99Ms(stalls([]), 20_000)).toBe(0);
   });
 
   it('reads what the engine wrote and nothing malformed', () => {
