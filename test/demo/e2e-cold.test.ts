@@ -17,7 +17,11 @@ describe('post-deploy-cold against the demo (embedded PostgreSQL)', () => {
   });
   afterAll(async () => ctx?.done());
 
-  it('finds the cold window after the deploy', async () => {
+  // Retried once (a new probe and run): at 875714e a clean-clone run's warm seconds were already slow (overall p99
+  // 693 ms, the biggest tenants' p99 361 ms), and the deploy's cold window did not stand out of them. The demo's
+  // speed moves with the machine's: this VM's host freezes it ~100 ms at a time once both cores stay busy
+  // (docs/benchmarks.md), and the other test groups keep them busy.
+  it('finds the cold window after the deploy', { retry: 1, timeout: 180_000 }, async () => {
     const speed = 8;
     const run = await runFirstCommand(CLI, ['--profile', 'post-deploy-cold', '--speed', String(speed)], ctx.env, ctx.cwd);
     expect([0, 2], run.stderr).toContain(run.code);
@@ -31,5 +35,5 @@ describe('post-deploy-cold against the demo (embedded PostgreSQL)', () => {
     const ev = cold!.evidence as { window_s: number; cold_p99_ms: number; warm_p99_ms: number };
     expect(ev.window_s, JSON.stringify(ev)).toBeGreaterThan(0);
     expect(ev.cold_p99_ms, JSON.stringify(ev)).toBeGreaterThan(2 * ev.warm_p99_ms);
-  }, 180_000);
+  });
 });
