@@ -63,11 +63,10 @@ while (Atomics.load(ctl, 0) === 0) {
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** Starts the watch thread (unref'd: it never keeps the process alive). */
-export const startStallWatch = (opts: { periodMs?: number; minMs?: number } = {}): StallWatch => {
-  const minMs = opts.minMs ?? STALL_MIN_MS;
+export const startStallWatch = (): StallWatch => {
   const ctl = new SharedArrayBuffer(4);
   const data = new SharedArrayBuffer(8 * (3 + 2 * KEEP));
-  const worker = new Worker(LOOP, { eval: true, workerData: { periodMs: opts.periodMs ?? STALL_PERIOD_MS, minMs, keep: KEEP, ctl, data } });
+  const worker = new Worker(LOOP, { eval: true, workerData: { periodMs: STALL_PERIOD_MS, minMs: STALL_MIN_MS, keep: KEEP, ctl, data } });
   worker.unref();
   const exited = once(worker, 'exit').catch(() => undefined);
   return {
@@ -93,7 +92,7 @@ export const startStallWatch = (opts: { periodMs?: number; minMs?: number } = {}
         worst = Math.max(worst, ms);
       }
       const count = stalls.length + Math.max(0, (d[0] ?? 0) - KEEP);
-      return { min_ms: minMs, count, total_ms: r1(total), worst_ms: r1(worst), stalls };
+      return { min_ms: STALL_MIN_MS, count, total_ms: r1(total), worst_ms: r1(worst), stalls };
     },
   };
 };
