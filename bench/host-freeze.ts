@@ -15,41 +15,19 @@
  * is not frozen the gaps are a few ms at most (preemption by other
  * processes).
  */
-import { Worker } from 'node:worker_threads';
+import { clockGaps } from './clock-gaps.js';
 
 const flag = (name: string): string | undefined => process.argv.find((_a, i) => process.argv[i - 1] === `--${name}`);
 const SECONDS = Number(flag('seconds') ?? 60);
 const THREADS = (flag('threads') ?? '1,2').split(',').map(Number);
 const REST_S = Number(flag('rest') ?? 20);
 
-const SPIN = `
-const { workerData, parentPort } = require('node:worker_threads');
-const t0 = performance.now();
-const end = t0 + workerData.seconds * 1000;
-let last = t0;
-const gaps = [];
-for (;;) {
-  const t = performance.now();
-  if (t - last >= 50) gaps.push([+((last - t0) / 1000).toFixed(1), +(t - last).toFixed(1)]);
-  last = t;
-  if (t > end) break;
-}
-parentPort.postMessage(gaps);
-`;
-
-const spin = (threads: number): Promise<[number, number][][]> =>
-  Promise.all(Array.from({ length: threads }, () => new Promise<[number, number][]>((resolve, reject) => {
-    const w = new Worker(SPIN, { eval: true, workerData: { seconds: SECONDS } });
-    w.once('message', resolve);
-    w.once('error', reject);
-  })));
-
 console.log(`${SECONDS} s per run, ${REST_S} s idle before each; gaps of 50 ms or more in one thread's clock readings`);
 for (const n of THREADS) {
   await new Promise((r) => setTimeout(r, REST_S * 1000));
-  const perThread = await spin(n);
+  const perThread = await clockGaps(n, SECONDS, 50);
   const all = perThread.flat();
   const frozenMs = all.reduce((s, [, ms]) => s + ms, 0);
   console.log(`${n} busy thread${n === 1 ? '' : 's'}: ${all.length} freezes, ${Math.round(frozenMs)} ms in all (${((frozenMs / (n * SECONDS * 1000)) * 100).toFixed(1)}% of the threads' time)`);
-  perThread.forEach((gaps, i) => console.log(`  thread ${i}: ${gaps.length === 0 ? 'none' : gaps.map(([at, ms]) => `${at}s:${ms}ms`).join(' ')}`));
+  perThread.forEach((gaps, i) => console.log(`  thread ${i}: ${gaps.length === 0 ? 'none' : gaps.map(([atMs, ms]) => `${(atMs / 1000).toFixed(1)}s:${ms.toFixed(1)}ms`).join(' ')}`));
 }

@@ -15,10 +15,11 @@
  * `--node` plays against a minimal node:http server instead of nginx;
  * `--busy-poll` runs prodshape with `--busy-poll` (the sending thread never sleeps).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clockGaps } from './clock-gaps.js';
 import { startNginx, startNodeServer } from './replay-servers.js';
 
 const flag = (name: string): string | undefined => process.argv.find((_a, i) => process.argv[i - 1] === `--${name}`);
@@ -38,9 +39,8 @@ writeFileSync(join(work, 'p.yaml'), `arrival: poisson\nstages:\n  - { duration: 
  * engine does; `lateShare` is the share of instants at which a stall still had
  * more than LATE_MS to go.
  */
-const platformStalls = (seconds: number): { stalls: number; over1Ms: number; worstMs: number; lateShare: number } => {
-  const code = `const S=${seconds * 1000};const g=[];let p=performance.now();const e=p+S;while(p<e){const n=performance.now();if(n-p>0.3)g.push(n-p);p=n;}console.log(JSON.stringify(g))`;
-  const gaps = JSON.parse(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })) as number[];
+const platformStalls = async (seconds: number): Promise<{ stalls: number; over1Ms: number; worstMs: number; lateShare: number }> => {
+  const gaps = ((await clockGaps(1, seconds, 0.3))[0] ?? []).map(([, ms]) => ms);
   return {
     stalls: gaps.length,
     over1Ms: gaps.filter((g) => g > 1).length,
@@ -51,7 +51,7 @@ const platformStalls = (seconds: number): { stalls: number; over1Ms: number; wor
 
 const target = process.argv.includes('--node') ? await startNodeServer() : await startNginx();
 try {
-  const stalls = platformStalls(SECONDS);
+  const stalls = await platformStalls(SECONDS);
   console.log(`platform (one thread reading the clock for ${SECONDS} s, before the run): ${stalls.stalls} stalls over 0.3 ms, ${stalls.over1Ms} over 1 ms, worst ${stalls.worstMs.toFixed(2)} ms; a send would be late by more than ${LATE_MS} ms at ${(stalls.lateShare * 100).toFixed(3)}% of instants`);
   const log = join(work, 'requests.ndjson');
   const child = spawn(process.execPath, [CLI, 'replay', '--scenario', join(work, 's.yaml'), '--profile', join(work, 'p.yaml'), '--target', target.url,
