@@ -36,7 +36,7 @@ import { publicTarget } from './target.js';
 import type { PinnedHost } from './reach.js';
 import { r3 as round3 } from '../core/round.js';
 import { RUN_DEFAULTS } from './defaults.js';
-import { startStallWatch } from './stall-watch.js';
+import { startStallWatch, type StallWatch } from './stall-watch.js';
 import { machineSetLag, stalledP99Ms, type MachineStalls } from '../run/machine-stalls.js';
 
 /** Lag p99 above this (ms) means the generator, not the target, was the bottleneck. */
@@ -280,6 +280,18 @@ const createStopControl = (shares: readonly ShareHandle[], opts: RunPlanOptions,
 
 /** Runs a plan against the target and writes the run directory. See the module comment. */
 export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
+  // The watch starts before the shares settle, so that its thread's start-up (a new isolate: tens of ms
+  // of a core) is over before time zero; and it is stopped on every way out, a throw included.
+  const stallWatch = startStallWatch();
+  try {
+    return await runWatched(opts, stallWatch);
+  } finally {
+    await stallWatch.stop(Infinity);
+  }
+};
+
+/** The run itself, its stall watch already started (runPlan stops it). */
+const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise<RunResult> => {
   const log = (line: string): void => opts.log?.(redact(line));
   const s = settingsOf(opts);
   const out = await createRunDir(opts);
@@ -303,7 +315,6 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   });
   const t0EpochMs = await observers.start(opts.leadMs ?? (s.workers > 1 ? 300 : 50) + ((opts.observers ?? []).length > 0 ? 500 : 0));
   meta.started_at_ms = Math.round(t0EpochMs);
-  const stallWatch = startStallWatch();
   const stops = createStopControl(shares, opts, s.graceMs, log);
   control = stops;
 
@@ -325,7 +336,6 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
     // A worker failed: stop the others before reporting it.
     stops.stop(`a worker failed: ${errorMessage(e)}`, 0);
     await Promise.allSettled(shares.map((sh) => sh.done));
-    await stallWatch.stop(t0EpochMs);
     throw e;
   } finally {
     stopLive();

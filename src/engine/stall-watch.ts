@@ -7,7 +7,7 @@
  * core. The sending thread's own work (garbage collection, bookkeeping, a
  * busy event loop) does not delay this thread, so the stalls it counts are
  * the machine's, not the generator's. Part of the engine's run (run.ts): it
- * runs from before time zero to the end of the sends, and run.json's
+ * runs from before the shares settle to the end of the sends, and run.json's
  * `extra.machine_stalls` holds what it saw, so a schedule lag can be told
  * apart from the generator's own.
  *
@@ -28,7 +28,10 @@ export const STALL_MIN_MS = 20;
 const KEEP = 200;
 
 export interface StallWatch {
-  /** Stops the thread and returns the stalls that began at or after `t0EpochMs`. */
+  /**
+   * Stops the thread and returns the stalls that began at or after `t0EpochMs`. Idempotent: a later
+   * call returns the first call's result (the run's failure paths stop it again).
+   */
   stop(t0EpochMs: number): Promise<MachineStalls>;
 }
 
@@ -69,30 +72,30 @@ export const startStallWatch = (): StallWatch => {
   const worker = new Worker(LOOP, { eval: true, workerData: { periodMs: STALL_PERIOD_MS, minMs: STALL_MIN_MS, keep: KEEP, ctl, data } });
   worker.unref();
   const exited = once(worker, 'exit').catch(() => undefined);
-  return {
-    async stop(t0EpochMs) {
-      // Held by the wait for its exit (unref'd, the process could end first).
-      worker.ref();
-      const flag = new Int32Array(ctl);
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-      await exited;
-      const d = new Float64Array(data);
-      const kept = Math.min(d[0] ?? 0, KEEP);
-      const stalls: [number, number][] = [];
-      // Those past the first KEEP (all after time zero: it comes a fraction of a second after the start).
-      let total = d[1] ?? 0;
-      let worst = d[2] ?? 0;
-      for (let i = 0; i < kept; i++) {
-        const at = d[3 + 2 * i] ?? 0;
-        const ms = d[4 + 2 * i] ?? 0;
-        if (at < t0EpochMs) continue;
-        stalls.push([Math.round(at - t0EpochMs) / 1000, r1(ms)]);
-        total += ms;
-        worst = Math.max(worst, ms);
-      }
-      const count = stalls.length + Math.max(0, (d[0] ?? 0) - KEEP);
-      return { min_ms: STALL_MIN_MS, count, total_ms: r1(total), worst_ms: r1(worst), stalls };
-    },
+  let stopped: Promise<MachineStalls> | null = null;
+  const stopOnce = async (t0EpochMs: number): Promise<MachineStalls> => {
+    // Held by the wait for its exit (unref'd, the process could end first).
+    worker.ref();
+    const flag = new Int32Array(ctl);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    await exited;
+    const d = new Float64Array(data);
+    const kept = Math.min(d[0] ?? 0, KEEP);
+    const stalls: [number, number][] = [];
+    // Those past the first KEEP (all after time zero: only the first few can come in the start-up before it).
+    let total = d[1] ?? 0;
+    let worst = d[2] ?? 0;
+    for (let i = 0; i < kept; i++) {
+      const at = d[3 + 2 * i] ?? 0;
+      const ms = d[4 + 2 * i] ?? 0;
+      if (at < t0EpochMs) continue;
+      stalls.push([Math.round(at - t0EpochMs) / 1000, r1(ms)]);
+      total += ms;
+      worst = Math.max(worst, ms);
+    }
+    const count = stalls.length + Math.max(0, (d[0] ?? 0) - KEEP);
+    return { min_ms: STALL_MIN_MS, count, total_ms: r1(total), worst_ms: r1(worst), stalls };
   };
+  return { stop: (t0EpochMs) => (stopped ??= stopOnce(t0EpochMs)) };
 };

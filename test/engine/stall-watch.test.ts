@@ -4,7 +4,12 @@
  * stalls from the generator's own work. The whole-process freeze (SIGSTOP)
  * is pinned end to end in cli.test.ts.
  */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runPlan } from '../../src/engine/index.js';
 import { startStallWatch } from '../../src/engine/stall-watch.js';
 import { machineSetLag, machineStallsOf, stalledP99Ms, stalledShare } from '../../src/run/machine-stalls.js';
 import { epochNowMs } from '../../src/engine/clock.js';
@@ -28,10 +33,27 @@ describe('the stall watch', () => {
     expect(m.stalls).toHaveLength(m.count);
   });
 
-  it('stops its thread: the process is not held by it', async () => {
+  it('stops its thread: the process is not held by it; a second stop returns the first one\'s result', async () => {
     const watch = startStallWatch();
     const m = await watch.stop(epochNowMs());
     expect(m.count).toBe(m.stalls.length);
+    expect(await watch.stop(0)).toBe(m);
+  });
+
+  it('is stopped when a run fails before time zero: the run leaves no thread behind', async () => {
+    // This process's threads (Linux): the run starts the watch first, then fails to make its directory.
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    const file = join(mkdtempSync(join(tmpdir(), 'ps-watch-')), 'a-file');
+    writeFileSync(file, '');
+    await readFile(file); // libuv's thread pool, started now if it was not, is not counted against the run
+    const before = threads();
+    await expect(runPlan({
+      target: new URL('http://127.0.0.1:9/'), outDir: join(file, 'run'), plan: { stream: [] }, plannedDurationMs: 1000,
+      meta: { scenario: 't', profile: 't', seed: 1, speed: 1, rateScale: 1, arrival: 'poisson', endpoints: [], slo: [] },
+    })).rejects.toThrow();
+    // A worker thread is joined a moment after its exit event.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(threads()).toBeLessThanOrEqual(before);
   });
 });
 
