@@ -1,7 +1,7 @@
 /**
  * Replay benchmarks. Run from the package root after `npm run build`:
  *
- *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--one-worker]
+ *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--single-threaded-gc] [--one-worker]
  *
  * 1. Highest sustained open-model rates with 1 and 2 workers: achieved >= 99%
  *    of offered alone, and with the schedule lag p99 <= 2 ms and <= 1 ms as
@@ -25,8 +25,10 @@
  * 2-core machine it has one: the ratio cannot reach 2).
  *
  * `--busy-poll` runs every prodshape trial with `--busy-poll` (the sending
- * thread never sleeps: a core for the whole run); `--one-worker` skips the
- * 2-worker searches.
+ * thread never sleeps: a core for the whole run); `--single-threaded-gc`
+ * runs every prodshape process under `node --single-threaded-gc` (no V8
+ * helper thread collects, so none takes the sending thread's core for it);
+ * `--one-worker` skips the 2-worker searches.
  *
  * prodshape runs as the built CLI (`node dist/cli/main.js replay`), each trial
  * a fresh process. The numbers depend on the machine and on what else runs.
@@ -53,6 +55,8 @@ const CPU_ROUNDS = Number(flag('cpu-rounds') ?? (QUICK ? 1 : 3));
 const PIN = process.argv.includes('--pin');
 /** `--busy-poll`: every prodshape run gets the flag. */
 const PS_FLAGS = process.argv.includes('--busy-poll') ? ['--busy-poll'] : [];
+/** `--single-threaded-gc`: every prodshape process runs under `node --single-threaded-gc` (V8 collects on the sending thread only). */
+const NODE_FLAGS = process.argv.includes('--single-threaded-gc') ? ['--single-threaded-gc'] : [];
 const ONE_WORKER = process.argv.includes('--one-worker');
 const CORES = availableParallelism();
 /** `taskset` prefixes: the target on the last core, generators on the others (with --pin). */
@@ -91,7 +95,7 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   const profile = join(work, `${id}.yaml`);
   writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
   const out = join(work, id);
-  const child = spawn(...gen(process.execPath, [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
+  const child = spawn(...gen(process.execPath, [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
     '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight), ...PS_FLAGS]), { stdio: ['ignore', 'ignore', 'pipe'] });
   const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
   running.add(handle);
@@ -234,7 +238,7 @@ const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').s
 const STALL_TRUTH_P99_MS = 1000 * (1 - 0.01 / 0.2);
 
 const main = async (): Promise<void> => {
-  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}${PS_FLAGS.length > 0 ? '  (prodshape --busy-poll)' : ''}`);
+  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}${PS_FLAGS.length > 0 ? '  (prodshape --busy-poll)' : ''}${NODE_FLAGS.length > 0 ? '  (node --single-threaded-gc)' : ''}`);
   const rows: string[] = [];
   const verdicts: string[] = [];
   for (const start of section('rates') ? [() => startNginx(TARGET_CPUS), () => startNodeServer(false, TARGET_CPUS)] : []) {
@@ -305,7 +309,7 @@ const cpuSection = async (): Promise<void> => {
     writeFileSync(profile, `stages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
     const idle = join(work, 'idle.yaml');
     writeFileSync(idle, 'stages:\n  - { duration: 1s, rate: 1 }\n');
-    const psArgs = (p: string, out: string): string[] => [CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...PS_FLAGS];
+    const psArgs = (p: string, out: string): string[] => [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...PS_FLAGS];
     const psUs: number[] = [];
     const acUs: number[] = [];
     for (let round = 0; round < CPU_ROUNDS; round++) {
