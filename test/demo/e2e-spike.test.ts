@@ -15,7 +15,7 @@
  * --speed 10 plays the 3.5-minute profile in 21 s: the spike is 6-12 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,15 +159,17 @@ describe('spike-3x against the demo (embedded PostgreSQL)', () => {
       const mix = mixSampler(await loadScenario(DEMO_SCENARIO_FILE), manifest, createRng(1, 'demo-calibration'));
       await measureCapacityRps(demo.url, mix, { concurrency: 16, rounds: 3 });
 
-      const script = join(ctx.cwd, 'spike.js');
+      // A folder per attempt: a retry writes the script, results and report again, and `--out` refuses to overwrite.
+      const attempt = mkdtempSync(join(ctx.cwd, 'k6-'));
+      const script = join(attempt, 'spike.js');
       const exported = await runCli(['k6', '--scenario', 'demo', '--profile', 'spike-3x', '--data', demo.dataDir, '--out', script,
         '--speed', String(SPEED), '--rate-scale', String(native.meta.rate_scale), '--slo', `p99<${SLO_P99_MS}ms`]);
       expect(exported.code, exported.stderr).toBe(0);
-      const results = join(ctx.cwd, 'results.json.gz');
+      const results = join(attempt, 'results.json.gz');
       const run = await runK6(k6.path ?? '', ['-e', `TARGET=${demo.url}`, '--out', `json=${results}`, script], {}, 120_000);
       // 99: the p99 threshold crossed, as the native run's SLO fails; 0 if the spike did not hurt (then the asserts below say so).
       expect([0, 99], run.stderr).toContain(run.code);
-      const out = join(ctx.cwd, 'k6-report');
+      const out = join(attempt, 'k6-report');
       const imported = await runCli(['report', '--from-k6', results, '--out', out], { env: { NO_COLOR: '1' } });
       expect([0, 2], imported.stderr).toContain(imported.code);
       const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CliRun['report'];
