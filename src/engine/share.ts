@@ -22,6 +22,7 @@ import type { TenantRecord } from '../run/format.js';
 import type { RunClock } from './clock.js';
 import type { PinnedHost } from './reach.js';
 import { round3 } from '../core/round.js';
+import { InFlightList, type Linked } from './inflight-list.js';
 
 /** How one share runs. */
 export interface ShareOptions {
@@ -182,8 +183,11 @@ class PlanCursor {
 }
 
 /** A request on the wire: the undici handler (legacy callbacks: no per-request header parsing). */
-class InFlight implements Dispatcher.DispatchHandler {
+class InFlight implements Dispatcher.DispatchHandler, Linked<InFlight> {
   abortFn: ((err?: Error) => void) | null = null;
+  prev: InFlight | null = null;
+  next: InFlight | null = null;
+  listed = false;
   status = 0;
   /** Recorded (completed, failed or timed out): later callbacks only release it. */
   recorded = false;
@@ -222,7 +226,7 @@ export class ShareRunner {
   private readonly cursor: PlanCursor;
   private readonly dispatcher: HotDispatcher;
   private readonly ownsDispatcher: boolean;
-  private readonly inflight = new Set<InFlight>();
+  private readonly inflight = new InFlightList<InFlight>();
   private maxTimeoutMs: number;
   private stopReason: string | null = null;
   private frontierMs = 0;
@@ -332,12 +336,16 @@ export class ShareRunner {
 
   /** Times out requests past their deadline (in send order: stop at the first that cannot be late yet). */
   private sweep(nowMs: number): void {
-    for (const h of this.inflight) {
+    let h = this.inflight.head;
+    while (h !== null) {
       if (h.sentMs + this.maxTimeoutMs > nowMs && h.deadlineMs > nowMs) break;
+      const next = h.next;
       if (!h.recorded && h.deadlineMs <= nowMs) {
         this.finish(h, ERROR_INDEX.timeout, h.deadlineMs);
         h.abortFn?.(new RequestTimeoutError(h.deadlineMs - h.sentMs));
       }
+      // (An abort may have released more than `h`: then start over; released ones are gone from the list.)
+      h = next !== null && !next.listed ? this.inflight.head : next;
     }
   }
 
@@ -464,7 +472,7 @@ export class ShareRunner {
       while (this.recorder.pending > 0 && clock.nowMs() < graceStart + this.graceMs) await clock.sleep(Math.min(20, Math.max(1, graceStart + this.graceMs - clock.nowMs())));
       // What is still in flight is given up now: recorded as aborted, waiting from its intended time until now.
       const abortMs = clock.nowMs();
-      for (const h of this.inflight) {
+      for (const h of this.inflight.toArray()) {
         if (!h.recorded) {
           abandoned++;
           this.finish(h, ERROR_INDEX.aborted, abortMs);
