@@ -1,7 +1,7 @@
 /**
  * Replay benchmarks. Run from the package root after `npm run build`:
  *
- *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--single-threaded-gc] [--one-worker]
+ *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--warmup D] [--single-threaded-gc] [--one-worker]
  *
  * 1. Highest sustained open-model rates with 1 and 2 workers: achieved >= 99%
  *    of offered alone, and with the schedule lag p99 <= 2 ms and <= 1 ms as
@@ -25,7 +25,9 @@
  * 2-core machine it has one: the ratio cannot reach 2).
  *
  * `--busy-poll` runs every prodshape trial with `--busy-poll` (the sending
- * thread never sleeps: a core for the whole run); `--single-threaded-gc`
+ * thread never sleeps: a core for the whole run); `--warmup D` runs every
+ * prodshape trial with `--warmup D` (the first D of the trial's plan is sent
+ * once before it, unmeasured); `--single-threaded-gc`
  * runs every prodshape process under `node --single-threaded-gc` (no V8
  * helper thread collects, so none takes the sending thread's core for it);
  * `--one-worker` skips the 2-worker searches.
@@ -53,8 +55,12 @@ const flag = (name: string): string | undefined => process.argv.find((_a, i) => 
 const RSS_SECONDS = Number(flag('rss-seconds') ?? (QUICK ? 10 : 600));
 const CPU_ROUNDS = Number(flag('cpu-rounds') ?? (QUICK ? 1 : 3));
 const PIN = process.argv.includes('--pin');
-/** `--busy-poll`: every prodshape run gets the flag. */
-const PS_FLAGS = process.argv.includes('--busy-poll') ? ['--busy-poll'] : [];
+/** `--warmup D`: every prodshape run gets it. */
+const WARMUP = flag('warmup');
+/** `--busy-poll`: every prodshape run gets it. */
+const BUSY_FLAGS = process.argv.includes('--busy-poll') ? ['--busy-poll'] : [];
+/** The rate searches' prodshape flags: `--busy-poll` and `--warmup` (the CPU section leaves the warm-up out: its CPU would count). */
+const PS_FLAGS = [...BUSY_FLAGS, ...(WARMUP !== undefined ? ['--warmup', WARMUP] : [])];
 /** `--single-threaded-gc`: every prodshape process runs under `node --single-threaded-gc` (V8 collects on the sending thread only). */
 const NODE_FLAGS = process.argv.includes('--single-threaded-gc') ? ['--single-threaded-gc'] : [];
 const ONE_WORKER = process.argv.includes('--one-worker');
@@ -238,7 +244,7 @@ const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').s
 const STALL_TRUTH_P99_MS = 1000 * (1 - 0.01 / 0.2);
 
 const main = async (): Promise<void> => {
-  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}${PS_FLAGS.length > 0 ? '  (prodshape --busy-poll)' : ''}${NODE_FLAGS.length > 0 ? '  (node --single-threaded-gc)' : ''}`);
+  console.log(`replay benchmark: ${new Date().toISOString()}  load average ${loadAvg()}  connections ${CONNECTIONS}${QUICK ? '  (quick)' : ''}${PS_FLAGS.length > 0 ? `  (prodshape ${PS_FLAGS.join(' ')})` : ''}${NODE_FLAGS.length > 0 ? '  (node --single-threaded-gc)' : ''}`);
   const rows: string[] = [];
   const verdicts: string[] = [];
   for (const start of section('rates') ? [() => startNginx(TARGET_CPUS), () => startNodeServer(false, TARGET_CPUS)] : []) {
@@ -309,7 +315,7 @@ const cpuSection = async (): Promise<void> => {
     writeFileSync(profile, `stages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
     const idle = join(work, 'idle.yaml');
     writeFileSync(idle, 'stages:\n  - { duration: 1s, rate: 1 }\n');
-    const psArgs = (p: string, out: string): string[] => [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...PS_FLAGS];
+    const psArgs = (p: string, out: string): string[] => [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...BUSY_FLAGS];
     const psUs: number[] = [];
     const acUs: number[] = [];
     for (let round = 0; round < CPU_ROUNDS; round++) {

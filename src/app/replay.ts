@@ -51,6 +51,8 @@ export interface ReplayCommonOptions {
   graceMs?: number;
   /** `--busy-poll`: the sending threads never sleep between sends [false]. */
   busyPoll?: boolean;
+  /** `--warmup`: the plan's first this-many ms sent once before time zero, unmeasured, ms [0: none]. */
+  warmupMs?: number;
   /** Extra SLO specs (`--slo`), recorded in run.json and passed to the report. */
   slo?: string[];
   junitFile?: string | null;
@@ -190,6 +192,7 @@ export const replayPlan = async (opts: ReplayPlanOptions): Promise<ReplayResult>
       ...(opts.timeoutMs != null ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
       ...(opts.busyPoll === true ? { busyPoll: true } : {}),
+      ...(opts.warmupMs !== undefined && opts.warmupMs > 0 ? { warmupMs: opts.warmupMs } : {}),
       trackedTenants: opts.trackedTenants ?? null,
       logRequestsFile: opts.logRequestsFile ? resolve(cwd, opts.logRequestsFile) : null,
       events: opts.events ?? [],

@@ -34,6 +34,7 @@ interface ReplayArgs {
   timeout?: string;
   grace: string;
   'busy-poll'?: boolean;
+  warmup?: string;
   seed?: string;
   slo: string[];
   junit?: string;
@@ -46,6 +47,9 @@ interface ReplayArgs {
 }
 
 const TIMEOUT = durationFlag('timeout', { describe: 'request timeout [the scenario\'s `timeout`, 30s]' });
+const WARMUP = durationFlag('warmup', {
+  describe: 'before the measured run, send the plan\'s first DURATION once, unmeasured, so the generator\'s code is compiled and its connections open (the target sees that traffic twice, and its caches are warm) [none]',
+}, { zeroOk: true });
 const whole = (flag: string, v: number): number => positiveNumber(flag, v, { integer: true });
 
 /**
@@ -117,6 +121,7 @@ const checkReplayFlags = (a: ReplayArgs) => {
     maxInflight: a['max-inflight'] === 0 ? null : whole('--max-inflight', a['max-inflight']),
     timeoutMs: TIMEOUT.read(a),
     graceMs: GRACE.read(a) ?? RUN_DEFAULTS.graceMs,
+    warmupMs: WARMUP.read(a) ?? 0,
     instances: whole('--instances', a.instances),
   };
 };
@@ -151,7 +156,7 @@ const stopSignals = (): { ac: AbortController; force: AbortController; dispose: 
 /** `replay --help` headings, most used first; the access-log-only flags (log-options.ts) come last. */
 const REPLAY_HELP_GROUPS: readonly HelpGroup[] = [
   ['Target:', ['target', 'scenario', 'allow-remote', 'instances']],
-  ['Traffic:', ['profile', 'log', 'speed', 'rate-scale', 'duration', 'seed', 'workers', 'connections', 'max-inflight', 'timeout', 'grace', 'busy-poll']],
+  ['Traffic:', ['profile', 'log', 'speed', 'rate-scale', 'duration', 'seed', 'workers', 'connections', 'max-inflight', 'timeout', 'grace', 'busy-poll', 'warmup']],
   ['Data:', ['data']],
   ['Output:', ['out', 'force', 'slo', 'junit', 'log-requests', 'out-prometheus']],
   ['Observers:', ['pg']],
@@ -178,6 +183,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option(...option(TIMEOUT))
       .option(...option(GRACE))
       .option('busy-poll', { type: 'boolean', default: false, describe: 'keep each sending thread running between sends (a whole core each, whatever the rate) so no send waits for the system to wake it: sub-millisecond schedule lag on virtual machines' })
+      .option(...option(WARMUP))
       .option('seed', { type: 'string', describe: 'seed of every random choice [random; recorded in run.json]' })
       .option(...option(SLO, { default: [] as string[] }))
       .option('junit', { type: 'string', describe: 'write the SLO checks as JUnit XML to FILE' })
@@ -208,7 +214,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         speed: speed ?? demo?.speed ?? RUN_DEFAULTS.speed,
         rateScale: rateScale ?? demo?.rateScale ?? RUN_DEFAULTS.rateScale,
         durationMs: flags.durationMs, workers: flags.workers, connections: flags.connections, maxInflight: flags.maxInflight,
-        timeoutMs: flags.timeoutMs, graceMs: flags.graceMs, instances: flags.instances, busyPoll: a['busy-poll'] === true,
+        timeoutMs: flags.timeoutMs, graceMs: flags.graceMs, instances: flags.instances, busyPoll: a['busy-poll'] === true, warmupMs: flags.warmupMs,
         seed,
         slo: SLO.read(a),
         junitFile: a.junit ?? null,

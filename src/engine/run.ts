@@ -22,7 +22,8 @@ import type { ErrorClass, EventRecord, RunMeta } from '../run/format.js';
 import { createHistogram, maxMs, percentileMs, type Histogram } from '../run/histogram.js';
 import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
-import { createRunClock, type RunClock } from './clock.js';
+import { createRunClock, epochNowMs, type RunClock } from './clock.js';
+import { realSleep } from '../core/clock.js';
 import { scheduleEvents } from './event-timers.js';
 import { createLiveTotals, type LiveStatus } from './live-totals.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
@@ -64,6 +65,11 @@ export interface RunPlanOptions {
   busyPoll?: boolean;
   /** How long in-flight requests may finish after a stop, ms [5000]. */
   graceMs?: number;
+  /**
+   * Before time zero, each share sends the plan's first this-many ms once, unmeasured, on the run's
+   * connections, so the generator's code is compiled before the measured run (warmup.ts) [0: none].
+   */
+  warmupMs?: number;
   /** Tenants given their own whole-run histograms; null tracks the first 300 seen [null]. */
   trackedTenants?: TrackedTenant[] | null;
   /** Write into a directory that already holds a run (its files are overwritten) [false]. */
@@ -123,7 +129,7 @@ export interface RunResult {
 }
 
 /** Settings after defaults. */
-interface Settings { workers: number; connections: number; maxInflight: number | null; timeoutMs: number; graceMs: number; busyPoll: boolean }
+interface Settings { workers: number; connections: number; maxInflight: number | null; timeoutMs: number; graceMs: number; busyPoll: boolean; warmupMs: number }
 
 const settingsOf = (opts: RunPlanOptions): Settings => {
   const workers = Math.max(1, Math.floor(opts.workers ?? RUN_DEFAULTS.workers));
@@ -134,6 +140,7 @@ const settingsOf = (opts: RunPlanOptions): Settings => {
     timeoutMs: opts.timeoutMs ?? RUN_DEFAULTS.timeoutMs,
     graceMs: opts.graceMs ?? RUN_DEFAULTS.graceMs,
     busyPoll: opts.busyPoll ?? false,
+    warmupMs: Math.max(0, opts.warmupMs ?? 0),
   };
 };
 
@@ -160,17 +167,26 @@ const initialMeta = (opts: RunPlanOptions, s: Settings): RunMeta => ({
   interrupt_reason: 'the run did not finish (the process ended first)',
   lag_ms: { p50: null, p99: null, max: null },
   generator_limited: false,
-  extra: { timeout_ms: s.timeoutMs, grace_ms: s.graceMs, busy_poll: s.busyPoll, ...(opts.meta.extra ?? {}) },
+  extra: { timeout_ms: s.timeoutMs, grace_ms: s.graceMs, busy_poll: s.busyPoll, warmup_ms: s.warmupMs, ...(opts.meta.extra ?? {}) },
 });
 
 /** The shares' results added up. */
 interface Summed {
   totals: ShareTotals; lag: Histogram; abandoned: number; unsorted: number; cutShort: boolean; stoppedAtMs: number;
+  /** The shares' warm-ups added up (lag p99: the worst share's); null without one. */
+  warmup: { sent: number; ok: number; failed: number; lag_p99_ms: number | null } | null;
 }
 
 const sumShares = (results: readonly Awaited<ShareHandle['done']>[]): Summed => {
-  const s: Summed = { totals: { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: emptyErrorCounts() }, lag: createHistogram(), abandoned: 0, unsorted: 0, cutShort: false, stoppedAtMs: 0 };
+  const s: Summed = { totals: { offered: 0, sent: 0, dropped: 0, completed: 0, ok: 0, errors: emptyErrorCounts() }, lag: createHistogram(), abandoned: 0, unsorted: 0, cutShort: false, stoppedAtMs: 0, warmup: null };
   for (const r of results) {
+    if (r.warmup !== undefined) {
+      const w = (s.warmup ??= { sent: 0, ok: 0, failed: 0, lag_p99_ms: null });
+      w.sent += r.warmup.totals.sent;
+      w.ok += r.warmup.totals.ok;
+      w.failed += r.warmup.totals.completed - r.warmup.totals.ok;
+      if (r.warmup.lagP99Ms !== null) w.lag_p99_ms = Math.max(w.lag_p99_ms ?? 0, r.warmup.lagP99Ms);
+    }
     s.totals.offered += r.totals.offered;
     s.totals.sent += r.totals.sent;
     s.totals.dropped += r.totals.dropped;
@@ -195,10 +211,11 @@ const finishMeta = (meta: RunMeta, s: Summed, stalls: MachineStalls, stopReason:
   const interrupted = stopReason !== null && (s.cutShort || s.abandoned > 0);
   meta.interrupted = interrupted;
   meta.interrupt_reason = interrupted ? stopReason : null;
-  meta.duration_s = Math.round(interrupted ? Math.min(s.stoppedAtMs, plannedDurationMs) : plannedDurationMs) / 1000;
+  meta.duration_s = Math.round(interrupted ? Math.max(0, Math.min(s.stoppedAtMs, plannedDurationMs)) : plannedDurationMs) / 1000;
   meta.lag_ms = { p50: round3(percentileMs(s.lag, 50)), p99: round3(percentileMs(s.lag, 99)), max: round3(maxMs(s.lag)) };
   meta.generator_limited = (meta.lag_ms.p99 ?? 0) > LAG_WARN_MS;
-  meta.extra = { ...meta.extra, abandoned: s.abandoned, unsorted_arrivals: s.unsorted, totals: s.totals, machine_stalls: stalls };
+  meta.extra = { ...meta.extra, abandoned: s.abandoned, unsorted_arrivals: s.unsorted, totals: s.totals, machine_stalls: stalls, ...(s.warmup ? { warmup: s.warmup } : {}) };
+  if (s.warmup) log(`warm-up (not measured): ${s.warmup.sent} requests sent, ${s.warmup.ok} answered OK, ${s.warmup.failed} failed; schedule lag p99 ${s.warmup.lag_p99_ms ?? '-'} ms`);
   if (s.abandoned > 0) log(`${s.abandoned} requests were still waiting at the stop: counted as failed (error class aborted), with their wait until then as latency`);
   if (s.unsorted > 0) log(`warning: ${s.unsorted} planned requests came earlier than the one before them (the plan was not sorted by time); they were sent as due`);
   if (meta.generator_limited) {
@@ -228,7 +245,7 @@ const startShares = async (opts: RunPlanOptions, s: Settings, out: RunDirWriter,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
     common: {
       timeoutMs: s.timeoutMs, trackedTenants: opts.trackedTenants ?? null, logRequests: out.logsRequests, deadAfterMs: deadTargetAfterMs(opts.plannedDurationMs),
-      busyPoll: s.busyPoll,
+      busyPoll: s.busyPoll, warmupMs: s.warmupMs,
       ...(opts.reach ? { pins: opts.reach.pins } : {}),
     },
   });
@@ -313,12 +330,24 @@ const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise
     runDir: out.dir, target: opts.target, scenario: opts.scenario ?? null, manifest: opts.manifest ?? null, log,
     ...(opts.reach ? { dispatcher: opts.reach.dispatcher, pins: opts.reach.pins } : {}),
   });
-  const t0EpochMs = await observers.start(opts.leadMs ?? (s.workers > 1 ? 300 : 50) + ((opts.observers ?? []).length > 0 ? 500 : 0));
-  meta.started_at_ms = Math.round(t0EpochMs);
+  const observerLeadMs = (opts.observers ?? []).length > 0 ? 500 : 0;
+  const leadMs = opts.leadMs ?? (s.workers > 1 ? 300 : 50) + observerLeadMs;
   const stops = createStopControl(shares, opts, s.graceMs, log);
   control = stops;
-
-  for (const sh of shares) sh.start(t0EpochMs);
+  let t0EpochMs: number;
+  if (s.warmupMs === 0) {
+    t0EpochMs = await observers.start(leadMs);
+    for (const sh of shares) sh.start(t0EpochMs);
+  } else {
+    // The warm-up runs before time zero, and the observers start only at its end: what they
+    // count (a database's statements, a server's metrics) is the run's traffic, not the warm-up's.
+    t0EpochMs = epochNowMs() + leadMs + s.warmupMs;
+    log(`warming up: the plan's first ${s.warmupMs / 1000} s, sent once before time zero and not measured`);
+    for (const sh of shares) sh.start(t0EpochMs);
+    while (stops.reason() === null && epochNowMs() < t0EpochMs - observerLeadMs) await realSleep(Math.min(50, t0EpochMs - observerLeadMs - epochNowMs()));
+    await observers.startAt(t0EpochMs);
+  }
+  meta.started_at_ms = Math.round(t0EpochMs);
   const clock = opts.clock?.(t0EpochMs) ?? createRunClock(t0EpochMs);
   const context = { target: opts.target, runDir: out.dir, signal: stops.eventSignal, ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}) };
   const events = scheduleEvents(opts.events ?? [], opts.actions ?? {}, context, clock, {

@@ -22,6 +22,7 @@ import type { TenantRecord } from '../run/format.js';
 import type { RunClock } from './clock.js';
 import type { PinnedHost } from './reach.js';
 import { round3 } from '../core/round.js';
+import type { WarmupResult } from './warmup.js';
 import { InFlightList, type Linked } from './inflight-list.js';
 
 /** How one share runs. */
@@ -85,6 +86,8 @@ export interface ShareResult {
   abandoned: number;
   /** Arrivals that came earlier than the one before them (the stream was not sorted); sent as due. */
   unsorted: number;
+  /** What the share's warm-up before time zero did, when it had one (warmup.ts); none of it is in the numbers above. */
+  warmup?: WarmupResult;
 }
 
 /**
@@ -242,6 +245,11 @@ export class ShareRunner {
   private readonly waiters: (() => void)[] = [];
   /** The target's path (`http://host/api` → `/api`), prefixed to every request path. */
   private readonly basePath: string;
+  private endArrivals: () => void = () => undefined;
+  /** Resolves when the share sends no more arrivals (end of plan, stop, or failure); requests in flight may still finish. */
+  readonly arrivalsEnded = new Promise<void>((res) => {
+    this.endArrivals = res;
+  });
 
   constructor(stream: PlanStream, private readonly opts: ShareOptions, private readonly sink: ShareSink) {
     this.recorder = new Recorder({ trackedTenants: opts.trackedTenants });
@@ -250,6 +258,11 @@ export class ShareRunner {
     this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs, ...(opts.pins ? { pins: opts.pins } : {}) });
     this.maxTimeoutMs = opts.timeoutMs;
     this.basePath = basePathOf(opts.target);
+  }
+
+  /** The connections this share sends on: a warm-up before time zero shares them (warmup.ts). */
+  get hotDispatcher(): HotDispatcher {
+    return this.dispatcher;
   }
 
   /** Requests sent and not yet released by undici. */
@@ -455,6 +468,7 @@ export class ShareRunner {
       }
     } finally {
       this.waiters.length = 0;
+      this.endArrivals();
     }
     const cutShort = this.stopReason !== null && !(cursor.done && cursor.head === undefined);
     const stoppedAtMs = cutShort ? clock.nowMs() : Math.max(this.frontierMs, clock.nowMs());

@@ -12,10 +12,10 @@ import { startModuleWorker } from '../core/module-start.js';
 import type { RequestRecord, WindowRecord } from '../run/format.js';
 import { decodeHistogram, type Histogram } from '../run/histogram.js';
 import { WHOLE_PLAN, type PlanShare } from '../traffic/arrivals.js';
-import { createRunClock } from './clock.js';
 import { loadRecipe, type PlanSource } from './plan-source.js';
 import type { LiveSnapshot } from './recorder.js';
-import { ShareRunner, type ShareResult } from './share.js';
+import type { ShareResult } from './share.js';
+import { splitForWarmup, startShare, type StartedShare } from './warmup.js';
 import { settleBeforeZero } from './settle.js';
 import type { WorkerInit } from './worker.js';
 import type { MainMessage, WorkerMessage } from './worker-protocol.js';
@@ -40,7 +40,7 @@ export interface MainSink {
 export type ShareInit = Omit<WorkerInit['options'], 'target'>;
 
 const inProcessShare = (source: PlanSource, target: URL, dispatcher: Dispatcher | undefined, shareOpts: ShareInit, sink: MainSink): ShareHandle => {
-  let runner: ShareRunner | null = null;
+  let running: StartedShare | null = null;
   let earlyStop: [string, number] | null = null;
   let resolveDone: (r: Awaited<ShareHandle['done']>) => void = () => undefined;
   let rejectDone: (e: unknown) => void = () => undefined;
@@ -48,24 +48,26 @@ const inProcessShare = (source: PlanSource, target: URL, dispatcher: Dispatcher 
     resolveDone = res;
     rejectDone = rej;
   });
-  const streamP = source.stream !== undefined ? Promise.resolve(source.stream) : loadRecipe(source.recipe, WHOLE_PLAN);
+  const { warmupMs, ...runnerOpts } = shareOpts;
+  const splitP = (source.stream !== undefined ? Promise.resolve(source.stream) : loadRecipe(source.recipe, WHOLE_PLAN))
+    .then((stream) => splitForWarmup(stream, warmupMs));
   return {
-    ready: streamP.then(() => void settleBeforeZero()),
+    ready: splitP.then(() => void settleBeforeZero()),
     start(t0EpochMs) {
-      void streamP.then((stream) => {
-        runner = new ShareRunner(stream, { ...shareOpts, target, clock: createRunClock(t0EpochMs), ...(dispatcher ? { dispatcher } : {}) }, {
+      void splitP.then((split) => {
+        running = startShare(split, { ...runnerOpts, target, ...(dispatcher ? { dispatcher } : {}) }, t0EpochMs, warmupMs, {
           windows: (s) => sink.windows(0, s),
           live: (l) => sink.live(0, l),
           requests: (r) => sink.requests(r),
           dead: (reason) => sink.dead(reason),
         });
-        if (earlyStop !== null) runner.stop(...earlyStop);
-        runner.run().then(resolveDone, rejectDone);
+        if (earlyStop !== null) running.stop(...earlyStop);
+        running.done.then(resolveDone, rejectDone);
       }, rejectDone);
     },
     stop(reason, graceMs) {
-      if (runner === null) earlyStop = [reason, graceMs];
-      else runner.stop(reason, graceMs);
+      if (running === null) earlyStop = [reason, graceMs];
+      else running.stop(reason, graceMs);
     },
     done,
   };

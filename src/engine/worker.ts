@@ -7,9 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProdshapeError, InputError, errorMessage } from '../core/errors.js';
 import { encodeHistogram } from '../run/histogram.js';
-import { createRunClock } from './clock.js';
 import { loadRecipe, type PlanRecipe } from './plan-source.js';
-import { ShareRunner, type ShareOptions } from './share.js';
+import type { ShareOptions } from './share.js';
+import { splitForWarmup, startShare, type StartedShare } from './warmup.js';
 import type { PlanShare } from '../traffic/arrivals.js';
 import type { WorkerMessage, MainMessage } from './worker-protocol.js';
 import { settleBeforeZero } from './settle.js';
@@ -18,7 +18,8 @@ import { settleBeforeZero } from './settle.js';
 export interface WorkerInit {
   recipe: PlanRecipe;
   share: PlanShare;
-  options: Omit<ShareOptions, 'clock' | 'target' | 'dispatcher'> & { target: string };
+  /** The share's options, and its warm-up before time zero, ms (0: none; warmup.ts). */
+  options: Omit<ShareOptions, 'clock' | 'target' | 'dispatcher'> & { target: string; warmupMs: number };
 }
 
 const port = parentPort;
@@ -36,25 +37,26 @@ const serializeError = (e: unknown): WorkerMessage => ({
   exitCode: e instanceof ProdshapeError ? e.exitCode : null,
 });
 
-let runner: ShareRunner | null = null;
+let runner: StartedShare | null = null;
 let pendingStop: { reason: string; graceMs: number } | null = null;
 
 try {
-  const stream = await loadRecipe(init.recipe, init.share);
+  const { warmupMs, target, ...runnerOpts } = init.options;
+  const split = await splitForWarmup(await loadRecipe(init.recipe, init.share), warmupMs);
   port.on('message', (m: MainMessage) => {
     if (m.type === 'stop') {
       if (runner === null) pendingStop = { reason: m.reason, graceMs: m.graceMs };
       else runner.stop(m.reason, m.graceMs);
       return;
     }
-    runner = new ShareRunner(stream, { ...init.options, target: new URL(init.options.target), clock: createRunClock(m.t0EpochMs) }, {
+    runner = startShare(split, { ...runnerOpts, target: new URL(target) }, m.t0EpochMs, warmupMs, {
       windows: (seconds) => post({ type: 'windows', seconds }),
       live: (s) => post({ type: 'live', live: { ...s, latency: encodeHistogram(s.latency) } }),
       requests: (records) => post({ type: 'requests', records }),
       dead: (reason) => post({ type: 'dead', reason }),
     });
     if (pendingStop !== null) runner.stop(pendingStop.reason, pendingStop.graceMs);
-    runner.run().then(
+    runner.done.then(
       (r) => {
         post({ type: 'done', result: { ...r, lag: encodeHistogram(r.lag) } });
         port.close();
