@@ -22,7 +22,6 @@ import type { TenantRecord } from '../run/format.js';
 import type { RunClock } from './clock.js';
 import type { PinnedHost } from './reach.js';
 import { round3 } from '../core/round.js';
-import type { WarmupResult } from './warmup.js';
 import { InFlightList, type Linked } from './inflight-list.js';
 
 /** How one share runs. */
@@ -66,6 +65,13 @@ export interface ShareSink {
   requests?(records: RequestRecord[]): void;
   /** The target looks dead (only connect errors for a while). */
   dead(reason: string): void;
+}
+
+/** What a share's warm-up before time zero did (warmup.ts); none of it is in the run's numbers. */
+export interface WarmupResult {
+  totals: ShareTotals;
+  /** Schedule lag p99 of the warm-up's sends, ms (null when none was sent). */
+  lagP99Ms: number | null;
 }
 
 /** What a share measured over the whole run. */

@@ -20,17 +20,9 @@
  */
 import type { PlannedRequest, PlanStream } from '../traffic/plan.js';
 import { createRunClock } from './clock.js';
-import type { ShareTotals } from './recorder.js';
 import { ShareRunner, type ShareOptions, type ShareResult, type ShareSink } from './share.js';
 import { percentileMs } from '../run/histogram.js';
 import { r3 } from '../core/round.js';
-
-/** What a share's warm-up did (none of it is in the run's numbers). */
-export interface WarmupResult {
-  totals: ShareTotals;
-  /** Schedule lag p99 of the warm-up's sends, ms (null when none was sent). */
-  lagP99Ms: number | null;
-}
 
 /** A plan split for a warm-up: `warm` replays the plan's first `warmupMs` (null without a warm-up), `plan` is the whole plan. */
 export interface SplitPlan {
