@@ -39,14 +39,30 @@ const every = (ms: number, fn: () => void): (() => void) => {
   return () => clearInterval(timer);
 };
 
-/** A real clock whose zero is the epoch time `t0EpochMs`. */
-export const createRunClock = (t0EpochMs: number): RunClock => {
-  const offset = performance.timeOrigin - t0EpochMs;
-  const nowMs = (): number => offset + performance.now();
+/** A real clock read against `nowMs`, and the scheduler's waits. */
+const clockOn = (nowMs: () => number): RunClock => {
   const spinUntil = (atMs: number): void => {
     while (nowMs() < atMs) {
       // busy: the thread keeps its core, so the send is not at the mercy of a wake-up (see share.ts SPIN_MS)
     }
   };
   return { nowMs, sleep: realSleep, after: realAfter, yieldIo, nap, spinUntil, every };
+};
+
+/**
+ * A real run clock whose time zero is fixed later, by `setT0`: a share is
+ * built before its warm-up, whose end fixes time zero. (Every run clock is
+ * one of these, so the hot path sees one kind of clock.)
+ */
+export const createLateRunClock = (): RunClock & { setT0(t0EpochMs: number): void } => {
+  let offset = Number.NaN;
+  const nowMs = (): number => offset + performance.now();
+  return { ...clockOn(nowMs), setT0: (t0EpochMs) => void (offset = performance.timeOrigin - t0EpochMs) };
+};
+
+/** A real clock whose zero is the epoch time `t0EpochMs`. */
+export const createRunClock = (t0EpochMs: number): RunClock => {
+  const clock = createLateRunClock();
+  clock.setT0(t0EpochMs);
+  return clock;
 };

@@ -17,12 +17,6 @@ export interface ObserverSet {
    * holds the final value once this resolves.
    */
   start(leadMs: number): Promise<number>;
-  /**
-   * Starts every observer for a time zero already fixed (a warm-up is sending
-   * before it): an observer slow to start misses the run's first moments,
-   * and the log says so.
-   */
-  startAt(t0EpochMs: number): Promise<void>;
   onEvent(rec: EventRecord): Promise<void>;
   /** Aborts the context's signal, then stops each observer. */
   stop(): Promise<void>;
@@ -51,13 +45,6 @@ export const createObserverSet = (observers: readonly Observer[], base: Omit<Run
       if (now() > t0EpochMs - 20) t0EpochMs = now() + 50;
       ctx.startedAtMs = t0EpochMs;
       return t0EpochMs;
-    },
-    async startAt(at) {
-      t0EpochMs = at;
-      ctx.startedAtMs = at;
-      await each('to start', (o) => o.start(ctx));
-      const lateMs = now() - at;
-      if (observers.length > 0 && lateMs > 0) base.log(`warning: the observers took until ${Math.round(lateMs)} ms after time zero to start; they missed the run's first moments`);
     },
     onEvent: (rec) => each(`on event ${rec.action}`, (o) => o.onEvent?.(rec)),
     async stop() {

@@ -23,7 +23,6 @@ import { createHistogram, maxMs, percentileMs, type Histogram } from '../run/his
 import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
 import { createRunClock, epochNowMs, type RunClock } from './clock.js';
-import { realSleep } from '../core/clock.js';
 import { scheduleEvents } from './event-timers.js';
 import { createLiveTotals, type LiveStatus } from './live-totals.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
@@ -330,23 +329,19 @@ const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise
     runDir: out.dir, target: opts.target, scenario: opts.scenario ?? null, manifest: opts.manifest ?? null, log,
     ...(opts.reach ? { dispatcher: opts.reach.dispatcher, pins: opts.reach.pins } : {}),
   });
-  const observerLeadMs = (opts.observers ?? []).length > 0 ? 500 : 0;
-  const leadMs = opts.leadMs ?? (s.workers > 1 ? 300 : 50) + observerLeadMs;
+  const baseLeadMs = s.workers > 1 ? 300 : 50;
+  const leadMs = opts.leadMs ?? baseLeadMs + ((opts.observers ?? []).length > 0 ? 500 : 0);
   const stops = createStopControl(shares, opts, s.graceMs, log);
   control = stops;
-  let t0EpochMs: number;
-  if (s.warmupMs === 0) {
-    t0EpochMs = await observers.start(leadMs);
-    for (const sh of shares) sh.start(t0EpochMs);
-  } else {
-    // The warm-up runs before time zero, and the observers start only at its end: what they
-    // count (a database's statements, a server's metrics) is the run's traffic, not the warm-up's.
-    t0EpochMs = epochNowMs() + leadMs + s.warmupMs;
+  if (s.warmupMs > 0) {
+    // The warm-up is sent before the observers start: what they count (a database's statements,
+    // a server's metrics) is the run's traffic. Its requests still in flight finish meanwhile.
     log(`warming up: the plan's first ${s.warmupMs / 1000} s, sent once before time zero and not measured`);
-    for (const sh of shares) sh.start(t0EpochMs);
-    while (stops.reason() === null && epochNowMs() < t0EpochMs - observerLeadMs) await realSleep(Math.min(50, t0EpochMs - observerLeadMs - epochNowMs()));
-    await observers.startAt(t0EpochMs);
+    const warmStartEpochMs = epochNowMs() + baseLeadMs;
+    await Promise.all(shares.map((sh) => sh.warm(warmStartEpochMs)));
   }
+  const t0EpochMs = await observers.start(leadMs);
+  for (const sh of shares) sh.start(t0EpochMs);
   meta.started_at_ms = Math.round(t0EpochMs);
   const clock = opts.clock?.(t0EpochMs) ?? createRunClock(t0EpochMs);
   const context = { target: opts.target, runDir: out.dir, signal: stops.eventSignal, ...(opts.reach ? { dispatcher: opts.reach.dispatcher } : {}) };

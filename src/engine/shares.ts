@@ -15,7 +15,7 @@ import { WHOLE_PLAN, type PlanShare } from '../traffic/arrivals.js';
 import { loadRecipe, type PlanSource } from './plan-source.js';
 import type { LiveSnapshot } from './recorder.js';
 import type { ShareResult } from './share.js';
-import { splitForWarmup, startShare, type StartedShare } from './warmup.js';
+import { splitForWarmup, stageShare, type StagedShare } from './warmup.js';
 import { settleBeforeZero } from './settle.js';
 import type { WorkerInit } from './worker.js';
 import type { MainMessage, WorkerMessage } from './worker-protocol.js';
@@ -23,6 +23,8 @@ import type { MainMessage, WorkerMessage } from './worker-protocol.js';
 /** A share of the run, in process or in a worker thread. */
 export interface ShareHandle {
   ready: Promise<void>;
+  /** Starts the share's warm-up (its plan's first seconds, unmeasured) at `startEpochMs`; resolves once its arrivals are sent. */
+  warm(startEpochMs: number): Promise<void>;
   start(t0EpochMs: number): void;
   stop(reason: string, graceMs: number): void;
   done: Promise<Omit<ShareResult, 'lag'> & { lag: Histogram }>;
@@ -40,36 +42,32 @@ export interface MainSink {
 export type ShareInit = Omit<WorkerInit['options'], 'target'>;
 
 const inProcessShare = (source: PlanSource, target: URL, dispatcher: Dispatcher | undefined, shareOpts: ShareInit, sink: MainSink): ShareHandle => {
-  let running: StartedShare | null = null;
+  let staged: StagedShare | null = null;
   let earlyStop: [string, number] | null = null;
-  let resolveDone: (r: Awaited<ShareHandle['done']>) => void = () => undefined;
-  let rejectDone: (e: unknown) => void = () => undefined;
-  const done = new Promise<Awaited<ShareHandle['done']>>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
   const { warmupMs, ...runnerOpts } = shareOpts;
-  const splitP = (source.stream !== undefined ? Promise.resolve(source.stream) : loadRecipe(source.recipe, WHOLE_PLAN))
-    .then((stream) => splitForWarmup(stream, warmupMs));
+  const stagedP = (source.stream !== undefined ? Promise.resolve(source.stream) : loadRecipe(source.recipe, WHOLE_PLAN))
+    .then((stream) => splitForWarmup(stream, warmupMs))
+    .then((split) => {
+      staged = stageShare(split, { ...runnerOpts, target, ...(dispatcher ? { dispatcher } : {}) }, {
+        windows: (s) => sink.windows(0, s),
+        live: (l) => sink.live(0, l),
+        requests: (r) => sink.requests(r),
+        dead: (reason) => sink.dead(reason),
+      });
+      if (earlyStop !== null) staged.stop(...earlyStop);
+      return staged;
+    });
   return {
-    ready: splitP.then(() => void settleBeforeZero()),
+    ready: stagedP.then(() => void settleBeforeZero()),
+    warm: (startEpochMs) => stagedP.then((st) => st.warm(startEpochMs), () => undefined),
     start(t0EpochMs) {
-      void splitP.then((split) => {
-        running = startShare(split, { ...runnerOpts, target, ...(dispatcher ? { dispatcher } : {}) }, t0EpochMs, warmupMs, {
-          windows: (s) => sink.windows(0, s),
-          live: (l) => sink.live(0, l),
-          requests: (r) => sink.requests(r),
-          dead: (reason) => sink.dead(reason),
-        });
-        if (earlyStop !== null) running.stop(...earlyStop);
-        running.done.then(resolveDone, rejectDone);
-      }, rejectDone);
+      void stagedP.then((st) => st.start(t0EpochMs), () => undefined);
     },
     stop(reason, graceMs) {
-      if (running === null) earlyStop = [reason, graceMs];
-      else running.stop(reason, graceMs);
+      if (staged === null) earlyStop = [reason, graceMs];
+      else staged.stop(reason, graceMs);
     },
-    done,
+    done: stagedP.then((st) => st.done),
   };
 };
 
@@ -95,10 +93,15 @@ const workerShare = (source: PlanSource, share: PlanShare, options: WorkerInit['
     doneRes = res;
     doneRej = rej;
   });
+  let warmedRes: () => void = () => undefined;
+  const warmed = new Promise<void>((res) => {
+    warmedRes = res;
+  });
   let finished = false;
   worker.on('message', (m: WorkerMessage) => {
     switch (m.type) {
       case 'ready': readyRes(); break;
+      case 'warmed': warmedRes(); break;
       case 'windows': sink.windows(share.index, m.seconds); break;
       case 'live': sink.live(share.index, { ...m.live, latency: decodeHistogram(m.live.latency) }); break;
       case 'requests': sink.requests(m.records); break;
@@ -129,7 +132,12 @@ const workerShare = (source: PlanSource, share: PlanShare, options: WorkerInit['
     }
   });
   const send = (m: MainMessage): void => worker.postMessage(m);
-  return { ready, start: (t0EpochMs) => send({ type: 'start', t0EpochMs }), stop: (reason, graceMs) => send({ type: 'stop', reason, graceMs }), done };
+  const warm = (startEpochMs: number): Promise<void> => {
+    send({ type: 'warm', startEpochMs });
+    // (A worker that fails or exits ends `done`; the wait for its warm-up ends with it.)
+    return Promise.race([warmed, done.then(() => undefined, () => undefined)]);
+  };
+  return { ready, warm, start: (t0EpochMs) => send({ type: 'start', t0EpochMs }), stop: (reason, graceMs) => send({ type: 'stop', reason, graceMs }), done };
 };
 
 /**

@@ -1,9 +1,9 @@
 /**
  * The warm-up (`--warmup`), part of a share's run (share.ts): before time
- * zero, the share sends the plan's own first `warmupMs` once, at its own
- * times shifted back by `warmupMs`, on the connections the run will use, and
- * measures none of it. Then, at time zero, the plan starts from its beginning
- * and is measured as without a warm-up.
+ * zero, the share sends the plan's own first `warmupMs` once, at the plan's
+ * pace, on the connections the run will use, and measures none of it. The
+ * run (run.ts) then starts its observers and fixes time zero, where the plan
+ * starts from its beginning and is measured as without a warm-up.
  *
  * Why: a share's hot path (scheduler, HTTP client, recorder) is compiled by
  * V8 while it runs. At tens of thousands of requests per second that takes
@@ -19,7 +19,7 @@
  * `warmupMs` of traffic twice, and its caches are warm at time zero.
  */
 import type { PlannedRequest, PlanStream } from '../traffic/plan.js';
-import { createRunClock } from './clock.js';
+import { createLateRunClock, createRunClock } from './clock.js';
 import { ShareRunner, type ShareOptions, type ShareResult, type ShareSink } from './share.js';
 import { percentileMs } from '../run/histogram.js';
 import { r3 } from '../core/round.js';
@@ -75,37 +75,63 @@ export const splitForWarmup = async (stream: PlanStream, warmupMs: number): Prom
 /** The warm-up's windows, live counters and dead-target call go nowhere. */
 const NOWHERE: ShareSink = { windows: () => undefined, live: () => undefined, dead: () => undefined };
 
-/** A share started at its time zero (or its warm-up before it). */
-export interface StartedShare {
+/** A share built before its warm-up: warm it up (or not), then start it at time zero. */
+export interface StagedShare {
+  /**
+   * Starts the warm-up, its plan's time zero at `startEpochMs`; resolves once
+   * its arrivals are sent (its requests may still be in flight), at once
+   * without a warm-up or after a stop.
+   */
+  warm(startEpochMs: number): Promise<void>;
+  /** Starts the measured run at `t0EpochMs` (after `warm` resolved). */
+  start(t0EpochMs: number): void;
+  /** Stops the warm-up and the run (before or after `start`). */
   stop(reason: string, graceMs: number): void;
+  /** The run's result, with what the warm-up did. */
   done: Promise<ShareResult>;
 }
 
 /**
- * Runs one share: without a warm-up, a ShareRunner on the run's clock; with
- * one, first a ShareRunner over `split.warm` on a clock `warmupMs` earlier
- * (sharing the run's connections, sending to `nowhere`), and the run's own
- * ShareRunner once the warm-up's arrivals are sent (its requests still in
- * flight finish meanwhile). A stop stops both.
+ * Builds one share: the run's ShareRunner on a clock whose time zero `start`
+ * fixes, and with `warm`, a ShareRunner over `split.warm` on its own clock,
+ * sending on the run's connections to `NOWHERE`. The run starts when the
+ * caller says (after the observers started), so nothing the observers count
+ * is the warm-up's.
  */
-export const startShare = (split: SplitPlan, opts: Omit<ShareOptions, 'clock'>, t0EpochMs: number, warmupMs: number, sink: ShareSink): StartedShare => {
-  const runner = new ShareRunner(split.plan, { ...opts, clock: createRunClock(t0EpochMs) }, sink);
-  if (split.warm === null) return { stop: (reason, graceMs) => runner.stop(reason, graceMs), done: runner.run() };
-  const warm = new ShareRunner(split.warm, {
-    ...opts, clock: createRunClock(t0EpochMs - warmupMs), dispatcher: runner.hotDispatcher, logRequests: false,
-  }, NOWHERE);
-  const warmDone = warm.run();
-  // (A failed warm-up fails `done` below, after the run's runner ends: never an unhandled rejection.)
-  warmDone.catch(() => undefined);
-  const done = (async (): Promise<ShareResult> => {
-    await warm.arrivalsEnded;
+export const stageShare = (split: SplitPlan, opts: Omit<ShareOptions, 'clock'>, sink: ShareSink): StagedShare => {
+  const clock = createLateRunClock();
+  const runner = new ShareRunner(split.plan, { ...opts, clock }, sink);
+  let warm: ShareRunner | null = null;
+  let warmDone: Promise<ShareResult> | null = null;
+  let stopped: [string, number] | null = null;
+  let resolveDone: (r: ShareResult) => void = () => undefined;
+  let rejectDone: (e: unknown) => void = () => undefined;
+  const done = new Promise<ShareResult>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  const finish = async (): Promise<ShareResult> => {
     const result = await runner.run();
+    if (warmDone === null) return result;
     const w = await warmDone;
     return { ...result, warmup: { totals: w.totals, lagP99Ms: r3(percentileMs(w.lag, 99)) } };
-  })();
+  };
   return {
+    warm(startEpochMs) {
+      if (split.warm === null || stopped !== null || warm !== null) return Promise.resolve();
+      warm = new ShareRunner(split.warm, { ...opts, clock: createRunClock(startEpochMs), dispatcher: runner.hotDispatcher, logRequests: false }, NOWHERE);
+      warmDone = warm.run();
+      // (A failed warm-up fails `done`, after the run's runner ends: never an unhandled rejection.)
+      warmDone.catch(() => undefined);
+      return warm.arrivalsEnded;
+    },
+    start(t0EpochMs) {
+      clock.setT0(t0EpochMs);
+      finish().then(resolveDone, rejectDone);
+    },
     stop(reason, graceMs) {
-      warm.stop(reason, graceMs);
+      stopped ??= [reason, graceMs];
+      warm?.stop(reason, graceMs);
       runner.stop(reason, graceMs);
     },
     done,

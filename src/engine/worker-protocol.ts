@@ -9,6 +9,7 @@ export type EncodedLive = Omit<LiveSnapshot, 'latency'> & { latency: string; inf
 
 export type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'warmed' }
   | { type: 'windows'; seconds: WindowRecord[][] }
   | { type: 'live'; live: EncodedLive }
   | { type: 'requests'; records: RequestRecord[] }
@@ -17,5 +18,6 @@ export type WorkerMessage =
   | { type: 'error'; name: string; message: string; code: string | null; hint: string | null; problems: Problem[] | null; exitCode: number | null };
 
 export type MainMessage =
+  | { type: 'warm'; startEpochMs: number }
   | { type: 'start'; t0EpochMs: number }
   | { type: 'stop'; reason: string; graceMs: number };

@@ -9,7 +9,7 @@ import { ProdshapeError, InputError, errorMessage } from '../core/errors.js';
 import { encodeHistogram } from '../run/histogram.js';
 import { loadRecipe, type PlanRecipe } from './plan-source.js';
 import type { ShareOptions } from './share.js';
-import { splitForWarmup, startShare, type StartedShare } from './warmup.js';
+import { splitForWarmup, stageShare } from './warmup.js';
 import type { PlanShare } from '../traffic/arrivals.js';
 import type { WorkerMessage, MainMessage } from './worker-protocol.js';
 import { settleBeforeZero } from './settle.js';
@@ -37,35 +37,29 @@ const serializeError = (e: unknown): WorkerMessage => ({
   exitCode: e instanceof ProdshapeError ? e.exitCode : null,
 });
 
-let runner: StartedShare | null = null;
-let pendingStop: { reason: string; graceMs: number } | null = null;
-
 try {
   const { warmupMs, target, ...runnerOpts } = init.options;
   const split = await splitForWarmup(await loadRecipe(init.recipe, init.share), warmupMs);
+  const staged = stageShare(split, { ...runnerOpts, target: new URL(target) }, {
+    windows: (seconds) => post({ type: 'windows', seconds }),
+    live: (s) => post({ type: 'live', live: { ...s, latency: encodeHistogram(s.latency) } }),
+    requests: (records) => post({ type: 'requests', records }),
+    dead: (reason) => post({ type: 'dead', reason }),
+  });
+  staged.done.then(
+    (r) => {
+      post({ type: 'done', result: { ...r, lag: encodeHistogram(r.lag) } });
+      port.close();
+    },
+    (e: unknown) => {
+      post(serializeError(e));
+      port.close();
+    },
+  );
   port.on('message', (m: MainMessage) => {
-    if (m.type === 'stop') {
-      if (runner === null) pendingStop = { reason: m.reason, graceMs: m.graceMs };
-      else runner.stop(m.reason, m.graceMs);
-      return;
-    }
-    runner = startShare(split, { ...runnerOpts, target: new URL(target) }, m.t0EpochMs, warmupMs, {
-      windows: (seconds) => post({ type: 'windows', seconds }),
-      live: (s) => post({ type: 'live', live: { ...s, latency: encodeHistogram(s.latency) } }),
-      requests: (records) => post({ type: 'requests', records }),
-      dead: (reason) => post({ type: 'dead', reason }),
-    });
-    if (pendingStop !== null) runner.stop(pendingStop.reason, pendingStop.graceMs);
-    runner.done.then(
-      (r) => {
-        post({ type: 'done', result: { ...r, lag: encodeHistogram(r.lag) } });
-        port.close();
-      },
-      (e: unknown) => {
-        post(serializeError(e));
-        port.close();
-      },
-    );
+    if (m.type === 'stop') staged.stop(m.reason, m.graceMs);
+    else if (m.type === 'warm') void staged.warm(m.startEpochMs).then(() => post({ type: 'warmed' }));
+    else staged.start(m.t0EpochMs);
   });
   settleBeforeZero();
   post({ type: 'ready' });

@@ -67,13 +67,12 @@ describe('warm-up before time zero', () => {
     const windows = readNd<WindowRecord>(join(dir, RUN_FILES.windows));
     expect(windows.reduce((n, w) => n + w.sent, 0)).toBe(400);
     expect(Math.min(...windows.map((w) => w.t_s))).toBe(0);
-    // What the target saw before time zero is the warm-up and nothing else; it began about 0.5 s before.
-    // (Margins: a loaded machine may delay a send by tens of ms, never by 250 ms and never earlier than planned.)
+    // What the target saw before time zero is the warm-up and nothing else, sent over 0.5 s that ended
+    // before time zero. (Margins: a loaded machine may delay a send by tens of ms, not by 150.)
     const before = seenAtMs.filter((t) => t < t0).length;
     expect(before).toBeLessThanOrEqual(100);
     expect(before).toBeGreaterThan(50);
-    expect(Math.min(...seenAtMs)).toBeLessThan(t0 - 250);
-    expect(Math.min(...seenAtMs)).toBeGreaterThanOrEqual(t0 - 500);
+    expect(Math.min(...seenAtMs)).toBeLessThan(t0 - 350);
   }, 30_000);
 
   it('without --warmup nothing is sent before time zero and run.json has no warm-up', async () => {
@@ -85,7 +84,7 @@ describe('warm-up before time zero', () => {
     expect(seenAtMs.every((t) => t >= r.meta.started_at_ms)).toBe(true);
   }, 30_000);
 
-  it('observers start at the warm-up\'s end, for the run\'s time zero: what they count is the run\'s traffic', async () => {
+  it('observers start after the warm-up, before the run\'s time zero: what they count is the run\'s traffic', async () => {
     const { srv, seenAtMs } = await stampingServer();
     const calls: { startedAtEpochMs: number; seenBefore: number; ctxT0: number }[] = [];
     const watcher: Observer = {
@@ -99,9 +98,8 @@ describe('warm-up before time zero', () => {
     const r = await runPlan({ target: new URL(srv.url), outDir: join(work(), 'run'), plan: { stream: constant(200, 1000) }, plannedDurationMs: 1000, warmupMs: 1000, observers: [watcher], meta: META });
     expect(calls).toHaveLength(1);
     const [call] = calls;
-    // Started once the warm-up had sent most of its 200 requests (it starts 500 ms before time zero: ~100 sent then;
-    // margin: a loaded machine sends late, never early), and before time zero.
-    expect(call!.seenBefore).toBeGreaterThanOrEqual(50);
+    // Started once the warm-up had sent its 200 requests (all but those still in flight had arrived), before time zero.
+    expect(call!.seenBefore).toBeGreaterThanOrEqual(190);
     expect(call!.startedAtEpochMs).toBeLessThan(r.meta.started_at_ms + 1);
     expect(Math.round(call!.ctxT0)).toBe(r.meta.started_at_ms);
     expect(srv.counts.get('GET /x')).toBe(400);
