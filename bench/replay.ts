@@ -1,19 +1,22 @@
 /**
  * Replay benchmarks. Run from the package root after `npm run build`:
  *
- *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--warmup D] [--single-threaded-gc] [--one-worker]
+ *   npm run build && npx tsx bench/replay.ts [--quick] [--only rates,endpoints,stall,cpu,rss] [--rss-seconds N] [--cpu-rounds N] [--pin] [--busy-poll] [--warmup D] [--single-threaded-gc] [--one-worker]
  *
  * 1. Highest sustained open-model rates with 1 and 2 workers: achieved >= 99%
  *    of offered alone, and with the schedule lag p99 <= 2 ms and <= 1 ms as
  *    well; next to autocannon's and wrk's best closed-loop throughput with the
  *    same connections, against nginx and a minimal node:http server.
- * 2. The stall server (frozen 1 s every 5 s) at 1,000/s and 10,000/s:
+ * 2. The schedule lag at 20,000/s with 1 endpoint and with 40, in alternating
+ *    rounds: closing a second encodes three histograms per endpoint, and
+ *    that must not hold the sends.
+ * 3. The stall server (frozen 1 s every 5 s) at 1,000/s and 10,000/s:
  *    prodshape's p99 next to the truth (950 ms: a request arriving in the
  *    frozen second waits out the rest of it) and to wrk's and autocannon's
  *    (closed loop: coordinated omission).
- * 3. RSS of `prodshape replay` over a 20,000/s run (10 minutes, 10 s with
+ * 4. RSS of `prodshape replay` over a 20,000/s run (10 minutes, 10 s with
  *    --quick, or `--rss-seconds N`), sampled every 10 s: memory should stay flat.
- * 4. CPU time per request at the same fixed rate for prodshape (open model)
+ * 5. CPU time per request at the same fixed rate for prodshape (open model)
  *    and autocannon (`-R`, rate-limited closed loop), `--cpu-rounds N`
  *    alternating rounds (default 3, 1 with --quick): a measure that survives
  *    a busy machine better than the highest rate does.
@@ -47,7 +50,7 @@ const pExecFile = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const QUICK = process.argv.includes('--quick');
-/** `--only rates,stall,cpu,rss`: run only these sections (default all). */
+/** `--only rates,endpoints,stall,cpu,rss`: run only these sections (default all). */
 const ONLY = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',') ?? null;
 const section = (name: string): boolean => ONLY === null || ONLY.includes(name);
 /** A flag's value (`--name value`), or undefined. */
@@ -75,6 +78,9 @@ const TRIAL_S = QUICK ? 4 : 6;
 const CLOSED_S = QUICK ? 5 : 10;
 const work = mkdtempSync(join(tmpdir(), 'ps-bench-'));
 writeFileSync(join(work, 'bench.yaml'), 'name: bench\nendpoints:\n  - { name: root, path: / }\n');
+/** The endpoints section's scenario: ENDPOINTS endpoints, one window cell (three histograms) each per second. */
+const ENDPOINTS = 40;
+writeFileSync(join(work, 'bench-many.yaml'), `name: bench-many\nendpoints:\n${Array.from({ length: ENDPOINTS }, (_, i) => `  - { name: e${i}, path: /e${i} }\n`).join('')}`);
 
 interface Trial {
   rate: number;
@@ -96,12 +102,12 @@ interface Trial {
 }
 
 /** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say and the peak RSS. */
-const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson', maxInflight = 100_000, connections = CONNECTIONS): Promise<Trial> => {
+const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson', maxInflight = 100_000, connections = CONNECTIONS, scenario = 'bench.yaml'): Promise<Trial> => {
   const id = `${t.name}-${workers}w-${rate}-${Date.now()}`;
   const profile = join(work, `${id}.yaml`);
   writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
   const out = join(work, id);
-  const child = spawn(...gen(process.execPath, [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', profile, '--target', t.url, '--out', out,
+  const child = spawn(...gen(process.execPath, [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, scenario), '--profile', profile, '--target', t.url, '--out', out,
     '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight), ...PS_FLAGS]), { stdio: ['ignore', 'ignore', 'pipe'] });
   const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
   running.add(handle);
@@ -268,9 +274,36 @@ const main = async (): Promise<void> => {
   if (rows.length > 0) console.log('| target | autocannon rps | wrk rps | prodshape 1 worker | prodshape 2 workers | 2 workers / 1 (achieved) |\n|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   if (verdicts.length > 0) console.log(`\ngoals (1 worker unless said):\n${verdicts.join('\n')}`);
+  if (section('endpoints')) await endpointsSection();
   if (section('stall')) await stallSection();
   if (section('cpu')) await cpuSection();
   if (section('rss')) await rssSection();
+};
+
+/**
+ * The schedule lag with one endpoint and with ENDPOINTS of them at the same
+ * rate, in alternating rounds: each second closes one window cell (three
+ * histograms to encode) per endpoint, and that work must not hold the sends.
+ */
+const endpointsSection = async (): Promise<void> => {
+  const nginx = await started(startNginx(TARGET_CPUS));
+  try {
+    const rate = 20_000;
+    const rounds = QUICK ? 1 : 3;
+    const lag: Record<'one' | 'many', { whole: number[]; after1s: number[] }> = { one: { whole: [], after1s: [] }, many: { whole: [], after1s: [] } };
+    for (let round = 0; round < rounds; round++) {
+      for (const [key, scenario] of [['one', 'bench.yaml'], ['many', 'bench-many.yaml']] as const) {
+        const x = await trial(nginx, rate, TRIAL_S, 1, 'poisson', 100_000, CONNECTIONS, scenario);
+        lag[key].whole.push(x.lagP99);
+        lag[key].after1s.push(x.lagP99After1s ?? NaN);
+        console.log(`    round ${round}: ${key === 'one' ? 1 : ENDPOINTS} endpoint(s) at ${rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms (after the first second ${x.lagP99After1s ?? '-'} ms)${x.stalls.count > 0 ? ` (machine stalls: ${x.stalls.count}, worst ${x.stalls.worstMs} ms)` : ''}`);
+      }
+    }
+    const m = (xs: number[]): string => median(xs).toFixed(2);
+    console.log(`\nendpoints: lag p99 at ${rate}/s against nginx, median of ${rounds} alternating rounds (load average ${loadAvg()}): 1 endpoint ${m(lag.one.whole)} ms (after the first second ${m(lag.one.after1s)} ms), ${ENDPOINTS} endpoints ${m(lag.many.whole)} ms (${m(lag.many.after1s)} ms): ${ENDPOINTS} / 1 = ${(median(lag.many.whole) / median(lag.one.whole)).toFixed(2)}x`);
+  } finally {
+    await nginx.stop();
+  }
 };
 
 const stallSection = async (): Promise<void> => {

@@ -94,6 +94,8 @@ export interface RecorderOptions {
   denseTenants?: number;
   /** Tenants (heaviest first, of `trackedTenants`) also recorded per TENANT_WINDOW_S window (default 16). */
   windowedTenants?: number;
+  /** The free list of histograms (see `free`), when shared with another recorder on the same thread. */
+  pool?: Histogram[];
 }
 
 /** What `Recorder.close` closes. */
@@ -106,9 +108,15 @@ export interface CloseOptions {
   force?: boolean;
   /** With `force`: the first second not closed. Default Infinity. */
   untilS?: number;
-  /** At most this many seconds per call, so encoding never holds the event loop for long. Default Infinity. */
+  /** At most this many seconds per call. Default Infinity. */
   limit?: number;
 }
+
+/** A histogram of a closed second still to encode into its record. */
+interface EncodeJob { rec: WindowRecord; field: 'latency' | 'service' | 'lag'; h: Histogram }
+
+/** A closed second: its records, complete once `next` has passed every job. */
+interface Closing { recs: WindowRecord[]; jobs: EncodeJob[]; next: number }
 
 /** Records one share's requests; see the module comment. */
 export class Recorder {
@@ -117,7 +125,15 @@ export class Recorder {
   private readonly buckets = new Map<number, Bucket>();
   /** Every second below this is closed. */
   private nextClose = 0;
-  private readonly free: Histogram[] = [];
+  /**
+   * Encoded histograms (each ~94 KB, dense), for the next seconds' cells. Not
+   * capped: it never holds more than the most histograms that were in use at
+   * once, and a cap below a second's count (3 per endpoint and tenant class)
+   * made every second allocate and zero megabytes anew.
+   */
+  private readonly free: Histogram[];
+  /** Seconds closed by `detach` whose histograms `encodeStep` has not all encoded, oldest first. */
+  private readonly closing: Closing[] = [];
   private readonly tenants = new Map<string, TenantSlot>();
   private readonly tenantCap: number;
   private readonly openTracking: boolean;
@@ -130,11 +146,17 @@ export class Recorder {
   private spareLive: Histogram = createHistogram();
 
   constructor(opts: RecorderOptions) {
+    this.free = opts.pool ?? [];
     this.tenantCap = opts.tenantCap ?? 300;
     this.denseTenants = opts.denseTenants ?? 16;
     this.openTracking = opts.trackedTenants === null;
     const windowed = opts.windowedTenants ?? 16;
     (opts.trackedTenants ?? []).forEach((t, i) => this.tenants.set(t.id, { info: t, dense: i < this.denseTenants, windowed: i < windowed, perEndpoint: [] }));
+  }
+
+  /** Fills the free list to `count` histograms (before time zero: a first second's cells then allocate none). */
+  prefill(count: number): void {
+    while (this.free.length < count) this.free.push(createHistogram());
   }
 
   /** Index of an endpoint name (assigned on first sight). */
@@ -267,12 +289,25 @@ export class Recorder {
    * Closes the seconds that are complete, in order: no arrival can still land
    * in them (`frontierMs` is the next planned arrival), nothing sent in them
    * is pending, and `nowMs` has left them. With `force`, closes every second
-   * below `untilS` regardless (end of run). Returns the closed seconds' records.
+   * below `untilS` regardless (end of run). Returns the records of every
+   * closed second, with those `detach` closed before and `encodeStep` had
+   * not finished, in order.
    */
   close(opts: CloseOptions): WindowRecord[][] {
-    const { nowMs, frontierMs, force = false, untilS = Infinity, limit = Infinity } = opts;
+    this.detach(opts);
     const out: WindowRecord[][] = [];
-    while (out.length < limit) {
+    while (this.closing.length > 0) out.push(...this.encodeStep());
+    return out;
+  }
+
+  /**
+   * Closes the seconds that are complete, as `close` does, but leaves their
+   * histograms to `encodeStep`: it only builds their records (counts, no
+   * encoding), so the caller can spread the encoding over turns of its loop.
+   */
+  detach(opts: CloseOptions): void {
+    const { nowMs, frontierMs, force = false, untilS = Infinity, limit = Infinity } = opts;
+    for (let n = 0; n < limit; n++) {
       const t = this.nextClose;
       const endMs = (t + 1) * 1000;
       if (force) {
@@ -280,9 +315,35 @@ export class Recorder {
       } else if (endMs > frontierMs || endMs > nowMs) break;
       const b = this.buckets.get(t);
       if (!force && b !== undefined && b.pending > 0) break;
-      out.push(b === undefined ? [] : this.records(b));
+      this.closing.push(b === undefined ? { recs: [], jobs: [], next: 0 } : this.records(b));
       this.buckets.delete(t);
       this.nextClose = t + 1;
+    }
+  }
+
+  /** Whether closed seconds wait for `encodeStep`. */
+  get encoding(): boolean {
+    return this.closing.length > 0;
+  }
+
+  /**
+   * Encodes one histogram of the oldest closed second (0.1–0.5 ms for a dense
+   * one); returns the seconds that are now complete, in order (none, or the
+   * oldest and any empty ones after it).
+   */
+  encodeStep(): WindowRecord[][] {
+    const head = this.closing[0];
+    if (head === undefined) return [];
+    const job = head.jobs[head.next];
+    if (job !== undefined) {
+      head.next++;
+      if (job.field === 'lag') this.lag.add(job.h);
+      job.rec[job.field] = this.encodeAndFree(job.h);
+    }
+    const out: WindowRecord[][] = [];
+    for (let c = this.closing[0]; c !== undefined && c.next >= c.jobs.length; c = this.closing[0]) {
+      out.push(c.recs);
+      this.closing.shift();
     }
     return out;
   }
@@ -294,16 +355,17 @@ export class Recorder {
     return m;
   }
 
-  private encodeAndFree(h: Histogram | null): string | undefined {
-    if (h === null) return undefined;
+  private encodeAndFree(h: Histogram): string {
     const s = encodeHistogram(h);
     h.reset();
-    if (this.free.length < 64) this.free.push(h);
+    this.free.push(h);
     return s;
   }
 
-  private records(b: Bucket): WindowRecord[] {
-    const out: WindowRecord[] = [];
+  /** A second's records, counts filled in, and the histograms still to encode into them (latency, service, lag: the records' key order). */
+  private records(b: Bucket): Closing {
+    const recs: WindowRecord[] = [];
+    const jobs: EncodeJob[] = [];
     b.cells.forEach((c, k) => {
       if (c === undefined) return;
       const errors: WindowRecord['errors'] = {};
@@ -321,16 +383,14 @@ export class Recorder {
         errors,
         completed_in_window: c.completedInWindow,
         ok_in_window: c.okInWindow,
-        latency: this.encodeAndFree(c.latency) ?? EMPTY_ENCODED(),
+        latency: c.latency === null ? EMPTY_ENCODED() : '',
       };
-      const service = this.encodeAndFree(c.service);
-      if (c.lag !== null) this.lag.add(c.lag);
-      const lag = this.encodeAndFree(c.lag);
-      if (service !== undefined) rec.service = service;
-      if (lag !== undefined) rec.lag = lag;
-      out.push(rec);
+      if (c.latency !== null) jobs.push({ rec, field: 'latency', h: c.latency });
+      if (c.service !== null) jobs.push({ rec, field: 'service', h: c.service });
+      if (c.lag !== null) jobs.push({ rec, field: 'lag', h: c.lag });
+      recs.push(rec);
     });
-    return out;
+    return { recs, jobs, next: 0 };
   }
 
   /** Whole-run records of the tracked tenants that saw requests. */

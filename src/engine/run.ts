@@ -244,7 +244,7 @@ const startShares = async (opts: RunPlanOptions, s: Settings, out: RunDirWriter,
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
     common: {
       timeoutMs: s.timeoutMs, trackedTenants: opts.trackedTenants ?? null, logRequests: out.logsRequests, deadAfterMs: deadTargetAfterMs(opts.plannedDurationMs),
-      busyPoll: s.busyPoll, warmupMs: s.warmupMs,
+      busyPoll: s.busyPoll, warmupMs: s.warmupMs, endpointCount: opts.meta.endpoints.length,
       ...(opts.reach ? { pins: opts.reach.pins } : {}),
     },
   });

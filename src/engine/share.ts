@@ -55,7 +55,20 @@ export interface ShareOptions {
    * Costs one core per share for the whole run, whatever the rate. Default false.
    */
   busyPoll?: boolean;
+  /**
+   * The recorder's free histograms, shared with another share on the same thread: a warm-up's, so that
+   * the run's first seconds reuse the histograms the warm-up's allocated (see Recorder `free`).
+   */
+  histogramPool?: Histogram[];
+  /**
+   * The scenario's endpoints: the recorder allocates the histograms of the first two seconds' cells
+   * (three per endpoint, one tenant class; PREFILL_MAX at most) before time zero, not in them.
+   */
+  endpointCount?: number;
 }
+
+/** Histograms (~94 KB each) a share allocates before time zero at most: 24 MB. */
+export const PREFILL_MAX = 256;
 
 /** Where a share's results go as the run goes on. */
 export interface ShareSink {
@@ -126,8 +139,9 @@ export const SPIN_MS = 0.2;
 export const SPIN_AFTER_GAP_MS = 1;
 
 /**
- * The periodic bookkeeping (closing seconds: a histogram encoded per cell;
- * the live counters; the request log) runs every MAINTAIN_EVERY_MS, in a gap
+ * The periodic bookkeeping (closing seconds, whose histograms the run loop
+ * then encodes one per turn; the live counters; the request log; timeouts)
+ * runs every MAINTAIN_EVERY_MS, in a gap
  * of at least IDLE_GAP_MS before the next send, so that its millisecond or so
  * of work delays no send. Where no such gap comes (rates of several thousand
  * per second) it runs on its timer's next tick regardless, once it has waited
@@ -258,7 +272,8 @@ export class ShareRunner {
   });
 
   constructor(stream: PlanStream, private readonly opts: ShareOptions, private readonly sink: ShareSink) {
-    this.recorder = new Recorder({ trackedTenants: opts.trackedTenants });
+    this.recorder = new Recorder({ trackedTenants: opts.trackedTenants, ...(opts.histogramPool ? { pool: opts.histogramPool } : {}) });
+    this.recorder.prefill(Math.min(PREFILL_MAX, 2 * 3 * (opts.endpointCount ?? 1)));
     this.cursor = new PlanCursor(stream);
     this.ownsDispatcher = opts.dispatcher === undefined;
     this.dispatcher = opts.dispatcher ?? createPool(opts.target, { connections: opts.connections, timeoutMs: opts.timeoutMs, ...(opts.pins ? { pins: opts.pins } : {}) });
@@ -378,13 +393,27 @@ export class ShareRunner {
     if (this.frontierMs - now >= IDLE_GAP_MS || now - this.maintainDueMs >= MAX_DEFER_MS) this.maintain();
   }
 
+  /**
+   * Encodes one histogram of the closed seconds (0.1–0.5 ms) and hands the
+   * seconds it completes to the sink. The run loop calls it once per turn of
+   * the event loop while any wait, so a second's dozens of histograms (three
+   * per endpoint and tenant class) delay no send, and no response's read, by
+   * more than one encoding.
+   */
+  private encodeOne(): void {
+    const done = this.recorder.encodeStep();
+    if (done.length > 0) this.sink.windows(done);
+  }
+
   /** Periodic work off the hot loop: timeouts, closing seconds, live counters, the request log, target health. */
   private maintain(final = false): void {
     this.maintainDueMs = null;
     const now = this.opts.clock.nowMs();
     this.sweep(now);
-    const closed = this.recorder.close({ nowMs: now, frontierMs: this.frontierMs, limit: final ? Infinity : 2 });
-    if (closed.length > 0) this.sink.windows(closed);
+    // Closing a second here only builds its records; the run loop encodes their histograms one per turn (encodeOne).
+    this.recorder.detach({ nowMs: now, frontierMs: this.frontierMs });
+    // After the last arrival (the drain) the loop no longer runs: encode here.
+    if (final || this.frontierMs === Infinity) while (this.recorder.encoding) this.encodeOne();
     if (now - this.lastLiveMs >= (this.opts.liveIntervalMs ?? 1000) || final) {
       this.lastLiveMs = now;
       this.sink.live({ ...this.recorder.takeLive(), inflight: this.inflight.size, atMs: now });
@@ -442,6 +471,7 @@ export class ShareRunner {
           // Still due (a burst): serve I/O and go on. Otherwise wait below, which serves I/O first:
           // one turn of the event loop per send at moderate rates, not two.
           if (r === undefined || r.atMs <= now) {
+            if (this.recorder.encoding) this.encodeOne();
             await clock.yieldIo();
             continue;
           }
@@ -451,6 +481,12 @@ export class ShareRunner {
         if (this.maintainDueMs !== null && waitMs >= IDLE_GAP_MS) {
           // The bookkeeping that fell due while sends were close together: now, in a gap; then look again.
           this.maintain();
+          continue;
+        }
+        if (this.recorder.encoding) {
+          // A closed second's histograms: one per turn of the event loop, between sends and reads.
+          this.encodeOne();
+          await clock.yieldIo();
           continue;
         }
         if (busyPoll) {

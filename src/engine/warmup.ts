@@ -21,7 +21,7 @@
 import type { PlannedRequest, PlanStream } from '../traffic/plan.js';
 import { createLateRunClock, createRunClock } from './clock.js';
 import { ShareRunner, type ShareOptions, type ShareResult, type ShareSink } from './share.js';
-import { percentileMs } from '../run/histogram.js';
+import { percentileMs, type Histogram } from '../run/histogram.js';
 import { r3 } from '../core/round.js';
 
 /** A plan split for a warm-up: `warm` replays the plan's first `warmupMs` (null without a warm-up), `plan` is the whole plan. */
@@ -100,7 +100,9 @@ export interface StagedShare {
  */
 export const stageShare = (split: SplitPlan, opts: Omit<ShareOptions, 'clock'>, sink: ShareSink): StagedShare => {
   const clock = createLateRunClock();
-  const runner = new ShareRunner(split.plan, { ...opts, clock }, sink);
+  // One free list of histograms for both: the run's first seconds reuse the warm-up's.
+  const histogramPool: Histogram[] = [];
+  const runner = new ShareRunner(split.plan, { ...opts, clock, histogramPool }, sink);
   let warm: ShareRunner | null = null;
   let warmDone: Promise<ShareResult> | null = null;
   let stopped: [string, number] | null = null;
@@ -119,7 +121,7 @@ export const stageShare = (split: SplitPlan, opts: Omit<ShareOptions, 'clock'>, 
   return {
     warm(startEpochMs) {
       if (split.warm === null || stopped !== null || warm !== null) return Promise.resolve();
-      warm = new ShareRunner(split.warm, { ...opts, clock: createRunClock(startEpochMs), dispatcher: runner.hotDispatcher, logRequests: false }, NOWHERE);
+      warm = new ShareRunner(split.warm, { ...opts, clock: createRunClock(startEpochMs), dispatcher: runner.hotDispatcher, logRequests: false, histogramPool }, NOWHERE);
       warmDone = warm.run();
       // (A failed warm-up fails `done`, after the run's runner ends: never an unhandled rejection.)
       warmDone.catch(() => undefined);

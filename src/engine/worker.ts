@@ -19,7 +19,7 @@ export interface WorkerInit {
   recipe: PlanRecipe;
   share: PlanShare;
   /** The share's options, and its warm-up before time zero, ms (0: none; warmup.ts). */
-  options: Omit<ShareOptions, 'clock' | 'target' | 'dispatcher'> & { target: string; warmupMs: number };
+  options: Omit<ShareOptions, 'clock' | 'target' | 'dispatcher' | 'histogramPool'> & { target: string; warmupMs: number };
 }
 
 const port = parentPort;

@@ -202,3 +202,70 @@ describe('Recorder.close', () => {
     expect(rec.close({ nowMs: 5000, frontierMs: Infinity, force: true, untilS: 3 }).length).toBe(2);
   });
 });
+
+describe('Recorder.detach and encodeStep: a closed second encoded one histogram at a time', () => {
+  /** A recorder with requests on `endpoints` endpoints in seconds 0 and 2 (second 1 empty). */
+  const filled = (endpoints: number, pool?: Histogram[]): Recorder => {
+    const rec = new Recorder({ trackedTenants: null, ...(pool ? { pool } : {}) });
+    for (const atMs of [100, 2100]) {
+      for (let e = 0; e < endpoints; e++) {
+        const ep = rec.endpointId(`e${e}`);
+        rec.send(atMs, atMs + 0.2, ep, 4);
+        rec.complete(atMs, atMs + 0.2, atMs + 3 + e, ep, 4, -1, null);
+      }
+    }
+    return rec;
+  };
+
+  it('gives the same records as close, once the last of a second\'s histograms is encoded', () => {
+    const whole = filled(5).close({ nowMs: 3000, frontierMs: Infinity });
+    const rec = filled(5);
+    rec.detach({ nowMs: 3000, frontierMs: Infinity });
+    expect(rec.encoding).toBe(true);
+    const steps: WindowRecord[][][] = [];
+    while (rec.encoding) steps.push(rec.encodeStep());
+    // 5 endpoints x (latency, service, lag) per second with requests: 15 steps each.
+    expect(steps.length).toBe(30);
+    // Second 0 is handed over at its 15th step; the empty second 1 with it; second 2 at the 30th.
+    expect(steps.map((s, i) => [i, s.map((w) => w[0]?.t_s ?? 'empty')]).filter(([, s]) => (s as unknown[]).length > 0)).toEqual([[14, [0, 'empty']], [29, [2]]]);
+    expect(steps.flat()).toEqual(whole);
+    // Each endpoint's latency (3 + e ms), to the histogram's 3 significant digits.
+    whole[0]!.forEach((w, e) => expect(percentileMs(decodeHistogram(w.latency), 100)).toBeCloseTo(3 + e, 1));
+    expect(rec.lag.totalCount).toBe(10);
+  });
+
+  it('close hands over what detach left unencoded first, in order', () => {
+    const rec = filled(2);
+    rec.detach({ nowMs: 1500, frontierMs: 1500 });
+    rec.encodeStep();
+    const rest = rec.close({ nowMs: 3000, frontierMs: Infinity });
+    expect(rest.map((s) => s[0]?.t_s ?? 'empty')).toEqual([0, 'empty', 2]);
+    expect(rec.encoding).toBe(false);
+  });
+
+  it('recorders sharing a pool reuse each other\'s histograms', () => {
+    const pool: Histogram[] = [];
+    const warm = filled(4, pool);
+    warm.close({ nowMs: 5000, frontierMs: Infinity });
+    // Seconds 0 and 2, 4 endpoints, 3 histograms each: all back in the pool.
+    expect(pool.length).toBe(24);
+    const reused = new Set(pool);
+    const run = filled(4, pool);
+    expect(pool.length).toBe(0);
+    run.close({ nowMs: 5000, frontierMs: Infinity });
+    expect(pool.every((h) => reused.has(h))).toBe(true);
+    expect(pool.every((h) => h.totalCount === 0)).toBe(true);
+  });
+
+  it('prefill allocates before time zero what a second\'s cells then take', () => {
+    const pool: Histogram[] = [];
+    new Recorder({ trackedTenants: null, pool }).prefill(12);
+    expect(pool.length).toBe(12);
+    const prefilled = new Set(pool);
+    // Seconds 0 and 2 of 2 endpoints: 12 histograms, all from the pool.
+    const rec = filled(2, pool);
+    expect(pool.length).toBe(0);
+    rec.close({ nowMs: 3000, frontierMs: Infinity });
+    expect(pool.every((h) => prefilled.has(h))).toBe(true);
+  });
+});
