@@ -243,29 +243,26 @@ describe('Recorder.detach and encodeStep: a closed second encoded one histogram 
     expect(rec.encoding).toBe(false);
   });
 
+  /** A recorder on `pool` with `endpoints` endpoints takes every histogram it needs from the pool, and gives them all back emptied. */
+  const expectReusesPool = (pool: Histogram[], endpoints: number): void => {
+    const before = new Set(pool);
+    // Seconds 0 and 2, 3 histograms per endpoint each.
+    expect(pool.length).toBe(2 * 3 * endpoints);
+    const rec = filled(endpoints, pool);
+    expect(pool.length).toBe(0);
+    rec.close({ nowMs: 3000, frontierMs: Infinity });
+    expect(pool.every((h) => before.has(h) && h.totalCount === 0)).toBe(true);
+  };
+
   it('recorders sharing a pool reuse each other\'s histograms', () => {
     const pool: Histogram[] = [];
-    const warm = filled(4, pool);
-    warm.close({ nowMs: 5000, frontierMs: Infinity });
-    // Seconds 0 and 2, 4 endpoints, 3 histograms each: all back in the pool.
-    expect(pool.length).toBe(24);
-    const reused = new Set(pool);
-    const run = filled(4, pool);
-    expect(pool.length).toBe(0);
-    run.close({ nowMs: 5000, frontierMs: Infinity });
-    expect(pool.every((h) => reused.has(h))).toBe(true);
-    expect(pool.every((h) => h.totalCount === 0)).toBe(true);
+    filled(4, pool).close({ nowMs: 3000, frontierMs: Infinity });
+    expectReusesPool(pool, 4);
   });
 
   it('prefill allocates before time zero what a second\'s cells then take', () => {
     const pool: Histogram[] = [];
     new Recorder({ trackedTenants: null, pool }).prefill(12);
-    expect(pool.length).toBe(12);
-    const prefilled = new Set(pool);
-    // Seconds 0 and 2 of 2 endpoints: 12 histograms, all from the pool.
-    const rec = filled(2, pool);
-    expect(pool.length).toBe(0);
-    rec.close({ nowMs: 3000, frontierMs: Infinity });
-    expect(pool.every((h) => prefilled.has(h))).toBe(true);
+    expectReusesPool(pool, 2);
   });
 });
