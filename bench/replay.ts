@@ -147,6 +147,11 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   };
 };
 
+/** A trial's achieved share and lag p99, for its progress line. */
+const trialLag = (x: Trial): string => `achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms (after the first second ${x.lagP99After1s ?? '-'} ms)`;
+/** The machine's stalls during a trial, for its progress line (empty when none). */
+const trialStalls = (x: Trial): string => (x.stalls.count > 0 ? ` (machine stalls: ${x.stalls.count}, worst ${x.stalls.worstMs} ms)` : '');
+
 /** The schedule lag p99 (ms) of the sends in seconds `fromS` on, from the per-second lag histograms of windows.ndjson. */
 const lagP99After = (windowsFile: string, fromS: number): number | null => {
   const lines = readFileSync(windowsFile, 'utf8').split('\n').filter((l) => l !== '');
@@ -190,7 +195,7 @@ interface OpenRates { achieved: number; strict: number; strict1: number }
 const maxOpenRate = async (t: BenchTarget, workers: number): Promise<OpenRates> => {
   const run = async (rate: number): Promise<Trial> => {
     const x = await trial(t, rate, TRIAL_S, workers);
-    console.log(`    ${t.name} ${workers}w ${x.rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms (after the first second ${x.lagP99After1s ?? '-'} ms) p99 ${x.p99} ms ${x.pass ? 'PASS' : x.achievedShare >= 0.99 ? 'achieved only' : 'fail'}${x.stalls.count > 0 ? ` (machine stalls: ${x.stalls.count}, worst ${x.stalls.worstMs} ms)` : ''}`);
+    console.log(`    ${t.name} ${workers}w ${x.rate}/s: ${trialLag(x)} p99 ${x.p99} ms ${x.pass ? 'PASS' : x.achievedShare >= 0.99 ? 'achieved only' : 'fail'}${trialStalls(x)}`);
     return x;
   };
   const achieved = await searchRate(run, (x) => x.achievedShare >= 0.99, 20_000);
@@ -296,7 +301,7 @@ const endpointsSection = async (): Promise<void> => {
         const x = await trial(nginx, rate, TRIAL_S, 1, 'poisson', 100_000, CONNECTIONS, scenario);
         lag[key].whole.push(x.lagP99);
         lag[key].after1s.push(x.lagP99After1s ?? NaN);
-        console.log(`    round ${round}: ${key === 'one' ? 1 : ENDPOINTS} endpoint(s) at ${rate}/s: achieved ${(100 * x.achievedShare).toFixed(1)}% lag p99 ${x.lagP99} ms (after the first second ${x.lagP99After1s ?? '-'} ms)${x.stalls.count > 0 ? ` (machine stalls: ${x.stalls.count}, worst ${x.stalls.worstMs} ms)` : ''}`);
+        console.log(`    round ${round}: ${key === 'one' ? 1 : ENDPOINTS} endpoint(s) at ${rate}/s: ${trialLag(x)}${trialStalls(x)}`);
       }
     }
     const m = (xs: number[]): string => median(xs).toFixed(2);
