@@ -5,12 +5,35 @@
  * time slice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface BenchTarget { name: string; url: string; stop: () => Promise<void> }
+export interface BenchTarget {
+  name: string;
+  url: string;
+  /** CPU time (user + system) the target's processes (nginx: its master and worker) have used so far, ms. */
+  cpuMs: () => number;
+  stop: () => Promise<void>;
+}
+
+/** Linux's clock ticks per second in /proc/<pid>/stat (USER_HZ: 100 on every Linux architecture Node runs on). */
+const USER_HZ = 100;
+
+/** CPU time (utime + stime) of process `pid` and its children, ms; 0 for a process gone. */
+export const processTreeCpuMs = (pid: number): number => {
+  try {
+    // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter((c) => c !== '').map(Number);
+    return own + children.reduce((a, c) => a + processTreeCpuMs(c), 0);
+  } catch {
+    return 0;
+  }
+};
 
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -70,7 +93,7 @@ http {
 `);
   const child = spawnOn(cpus, 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
   await waitForPort(port);
-  return { name: 'nginx', url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { name: 'nginx', url: `http://127.0.0.1:${port}`, cpuMs: () => processTreeCpuMs(child.pid ?? -1), stop: () => stopChild(child) };
 };
 
 const NODE_SERVER = `
@@ -94,5 +117,5 @@ export const startNodeServer = async (stall = false, cpus: string | null = null)
   const child = spawnOn(cpus, process.execPath, ['-e', NODE_SERVER, String(port), stall ? 'stall' : 'fast']);
   // The stall server may be frozen on the first probe: wait past it.
   await waitForPort(port, 12_000);
-  return { name: stall ? 'node-stall' : 'node:http', url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { name: stall ? 'node-stall' : 'node:http', url: `http://127.0.0.1:${port}`, cpuMs: () => processTreeCpuMs(child.pid ?? -1), stop: () => stopChild(child) };
 };
