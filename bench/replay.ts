@@ -212,7 +212,9 @@ const maxOpenRate = async (t: BenchTarget, workers: number): Promise<OpenRates> 
   const achieved = await searchRate(run, (x) => x.achievedShare >= 0.99, 20_000);
   const strict = await searchRate(run, (x) => x.pass, Math.max(500, achieved));
   const strict1 = await searchRate(run, (x) => x.pass && x.lagP99 <= 1, Math.max(500, strict));
-  return { achieved, strict, strict1 };
+  // The searches are separate and a shared machine makes them non-monotone: a rate that passed a stricter
+  // criterion passed the looser ones too, so each reports at least what the stricter ones found.
+  return { achieved: Math.max(achieved, strict, strict1), strict: Math.max(strict, strict1), strict1 };
 };
 
 /** The Goals table's verdicts from one target's rates. */
