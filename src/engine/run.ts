@@ -306,6 +306,13 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
   }
 };
 
+/**
+ * How long after each whole second of the run the live line ticks, ms. The shares send their live
+ * snapshots on their own one-second clocks, looked at every MAINTAIN_EVERY_MS (and deferred up to
+ * MAX_DEFER_MS more at high rates): a tick this long after the second finds that second's snapshots.
+ */
+const LIVE_TICK_AFTER_MS = 250;
+
 /** The run itself, its stall watch already started (runPlan stops it). */
 const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise<RunResult> => {
   const log = (line: string): void => opts.log?.(redact(line));
@@ -348,10 +355,22 @@ const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise
   const events = scheduleEvents(opts.events ?? [], opts.actions ?? {}, context, clock, {
     write: (rec) => out.event(rec), told: (rec) => observers.onEvent(rec), stopped: () => stops.reason() !== null, log,
   });
-  const stopLive = clock.every(1000, () => {
-    const status = live.tick(clock.nowMs(), opts.plannedDurationMs);
+  // The live line ticks once a second, LIVE_TICK_AFTER_MS past each whole second of the run (a timer fires
+  // late, never early), and shows the whole second it is in. So it reads 1s, 2s, 3s, at a width that does
+  // not jump, and the profile's clock and stage are those of the second shown.
+  const tickLive = (): void => {
+    const status = live.tick(Math.floor(clock.nowMs() / 1000) * 1000, opts.plannedDurationMs);
     if (status !== null) opts.onLive?.(status);
+  };
+  let stopTicks = (): void => {};
+  const cancelFirst = clock.after(Math.max(0, 1000 + LIVE_TICK_AFTER_MS - clock.nowMs()), () => {
+    tickLive();
+    stopTicks = clock.every(1000, tickLive);
   });
+  const stopLive = (): void => {
+    cancelFirst();
+    stopTicks();
+  };
 
   let results: Awaited<ShareHandle['done']>[];
   try {
