@@ -24,7 +24,7 @@ import type { ProfileEvent } from '../scenario/profile.js';
 import type { Action, Scenario } from '../scenario/scenario.js';
 import { createRunClock, epochNowMs, type RunClock } from './clock.js';
 import { scheduleEvents } from './event-timers.js';
-import { createLiveTotals, type LiveStatus } from './live-totals.js';
+import { createLiveTotals, type LiveStatus, type LiveTotals } from './live-totals.js';
 import { mergeTenantRecords, WindowMerger } from './merge.js';
 import { createObserverSet } from './observer-set.js';
 import type { PlanSource } from './plan-source.js';
@@ -313,6 +313,28 @@ export const runPlan = async (opts: RunPlanOptions): Promise<RunResult> => {
  */
 const LIVE_TICK_AFTER_MS = 250;
 
+/**
+ * Starts the live line's ticks; returns the function that stops them. It ticks once a second,
+ * LIVE_TICK_AFTER_MS past each whole second of the run (a timer fires late, never early), and shows the
+ * whole second it is in. So it reads 1s, 2s, 3s, at a width that does not jump, and the profile's clock
+ * and stage are those of the second shown.
+ */
+const startLiveTicks = (clock: RunClock, live: LiveTotals, opts: Pick<RunPlanOptions, 'plannedDurationMs' | 'onLive'>): (() => void) => {
+  const tick = (): void => {
+    const status = live.tick(Math.floor(clock.nowMs() / 1000) * 1000, opts.plannedDurationMs);
+    if (status !== null) opts.onLive?.(status);
+  };
+  let stopTicks = (): void => {};
+  const cancelFirst = clock.after(Math.max(0, 1000 + LIVE_TICK_AFTER_MS - clock.nowMs()), () => {
+    tick();
+    stopTicks = clock.every(1000, tick);
+  });
+  return () => {
+    cancelFirst();
+    stopTicks();
+  };
+};
+
 /** The run itself, its stall watch already started (runPlan stops it). */
 const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise<RunResult> => {
   const log = (line: string): void => opts.log?.(redact(line));
@@ -355,22 +377,7 @@ const runWatched = async (opts: RunPlanOptions, stallWatch: StallWatch): Promise
   const events = scheduleEvents(opts.events ?? [], opts.actions ?? {}, context, clock, {
     write: (rec) => out.event(rec), told: (rec) => observers.onEvent(rec), stopped: () => stops.reason() !== null, log,
   });
-  // The live line ticks once a second, LIVE_TICK_AFTER_MS past each whole second of the run (a timer fires
-  // late, never early), and shows the whole second it is in. So it reads 1s, 2s, 3s, at a width that does
-  // not jump, and the profile's clock and stage are those of the second shown.
-  const tickLive = (): void => {
-    const status = live.tick(Math.floor(clock.nowMs() / 1000) * 1000, opts.plannedDurationMs);
-    if (status !== null) opts.onLive?.(status);
-  };
-  let stopTicks = (): void => {};
-  const cancelFirst = clock.after(Math.max(0, 1000 + LIVE_TICK_AFTER_MS - clock.nowMs()), () => {
-    tickLive();
-    stopTicks = clock.every(1000, tickLive);
-  });
-  const stopLive = (): void => {
-    cancelFirst();
-    stopTicks();
-  };
+  const stopLive = startLiveTicks(clock, live, opts);
 
   let results: Awaited<ShareHandle['done']>[];
   try {
