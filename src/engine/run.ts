@@ -315,24 +315,27 @@ const LIVE_TICK_AFTER_MS = 250;
 
 /**
  * Starts the live line's ticks; returns the function that stops them. It ticks once a second,
- * LIVE_TICK_AFTER_MS past each whole second of the run (a timer fires late, never early), and shows the
+ * LIVE_TICK_AFTER_MS past each whole second of the run from the first on, each tick timed from the run's
+ * clock (so a late timer does not push the later ones: an interval timer would drift), and shows the
  * whole second it is in. So it reads 1s, 2s, 3s, at a width that does not jump, and the profile's clock
- * and stage are those of the second shown.
+ * and stage are those of the second shown. A tick more than a second late skips to the next slot.
  */
 const startLiveTicks = (clock: RunClock, live: LiveTotals, opts: Pick<RunPlanOptions, 'plannedDurationMs' | 'onLive'>): (() => void) => {
-  const tick = (): void => {
-    const status = live.tick(Math.floor(clock.nowMs() / 1000) * 1000, opts.plannedDurationMs);
-    if (status !== null) opts.onLive?.(status);
+  /** The first slot (a whole second plus LIVE_TICK_AFTER_MS, from 1 s on) after `nowMs`. */
+  const nextSlotMs = (nowMs: number): number => Math.max(1, Math.floor((nowMs - LIVE_TICK_AFTER_MS) / 1000) + 1) * 1000 + LIVE_TICK_AFTER_MS;
+  let slotMs = nextSlotMs(clock.nowMs());
+  let cancel = (): void => {};
+  const schedule = (): void => {
+    cancel = clock.after(Math.max(0, slotMs - clock.nowMs()), () => {
+      const status = live.tick(Math.floor(clock.nowMs() / 1000) * 1000, opts.plannedDurationMs);
+      if (status !== null) opts.onLive?.(status);
+      // The slot after this one (a timer that fired a fraction of a ms early does not serve it twice).
+      slotMs = Math.max(slotMs + 1000, nextSlotMs(clock.nowMs()));
+      schedule();
+    });
   };
-  let stopTicks = (): void => {};
-  const cancelFirst = clock.after(Math.max(0, 1000 + LIVE_TICK_AFTER_MS - clock.nowMs()), () => {
-    tick();
-    stopTicks = clock.every(1000, tick);
-  });
-  return () => {
-    cancelFirst();
-    stopTicks();
-  };
+  schedule();
+  return () => cancel();
 };
 
 /** The run itself, its stall watch already started (runPlan stops it). */
