@@ -102,17 +102,22 @@ interface Trial {
   lagP99After1s: number | null;
   /** The machine's stalls of 20 ms or more during the trial (run.json extra.machine_stalls): count and longest, ms. */
   stalls: { count: number; worstMs: number };
-  /** The target's CPU time per request it answered in the trial (the warm-up's included), µs. */
+  /** Requests the target answered in the trial, the warm-up's included. */
+  requests: number;
+  /** The target's CPU time per request it answered in the trial (`requests`), µs. */
   targetUs: number;
 }
 
-/** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say and the peak RSS. */
-const trial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson', maxInflight = 100_000, connections = CONNECTIONS, scenario = 'bench.yaml'): Promise<Trial> => {
+/** Runs the CLI once at `rate` for `seconds`; returns what run.json / report.json say, the peak RSS and the target's CPU per request. */
+const trial = (t: BenchTarget, rate: number, seconds: number, workers: number, arrival = 'poisson', maxInflight = 100_000, connections = CONNECTIONS, scenario = 'bench.yaml'): Promise<Trial> =>
+  targetCpu(t, () => runTrial(t, rate, seconds, workers, arrival, maxInflight, connections, scenario));
+
+/** One run of the CLI (see `trial`), without the target's CPU. */
+const runTrial = async (t: BenchTarget, rate: number, seconds: number, workers: number, arrival: string, maxInflight: number, connections: number, scenario: string): Promise<Omit<Trial, 'targetUs'>> => {
   const id = `${t.name}-${workers}w-${rate}-${Date.now()}`;
   const profile = join(work, `${id}.yaml`);
   writeFileSync(profile, `arrival: ${arrival}\nstages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
   const out = join(work, id);
-  const targetStartMs = t.cpuMs();
   const child = spawn(...gen(process.execPath, [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, scenario), '--profile', profile, '--target', t.url, '--out', out,
     '--workers', String(workers), '--connections', String(connections), '--seed', '1', '--max-inflight', String(maxInflight), ...PS_FLAGS]), { stdio: ['ignore', 'ignore', 'pipe'] });
   const handle = { stop: () => Promise.resolve(void child.kill("SIGKILL")) };
@@ -136,7 +141,6 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
   const code = await new Promise<number | null>((res) => child.on('close', res));
   clearInterval(poll);
   running.delete(handle);
-  const targetMs = t.cpuMs() - targetStartMs;
   if (code !== 0) throw new Error(`replay exited ${code}: ${stderr}`);
   const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as {
     lag_ms: { p99: number };
@@ -154,7 +158,7 @@ const trial = async (t: BenchTarget, rate: number, seconds: number, workers: num
     pass: achievedShare >= 0.99 && meta.lag_ms.p99 <= 2,
     lagP99After1s: lagP99After(join(out, 'windows.ndjson'), 1),
     stalls: { count: meta.extra.machine_stalls.count, worstMs: meta.extra.machine_stalls.worst_ms },
-    targetUs: (targetMs * 1000) / Math.max(1, meta.extra.totals.completed + (meta.extra.warmup ? meta.extra.warmup.ok + meta.extra.warmup.failed : 0)),
+    requests: meta.extra.totals.completed + (meta.extra.warmup ? meta.extra.warmup.ok + meta.extra.warmup.failed : 0),
   };
 };
 
