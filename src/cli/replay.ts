@@ -8,7 +8,7 @@ import { InputError, inputError } from '../core/errors.js';
 import { flagProblems } from '../engine/preflight.js';
 import { checkOutputFile } from '../core/out-paths.js';
 import { RUN_DEFAULTS } from '../engine/defaults.js';
-import { formatLive } from '../engine/live.js';
+import { everyBlockOf, formatLive } from '../engine/live.js';
 import type { runReplay } from '../app/replay.js';
 import type { DemoTarget } from '../demo/first-run.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario } from '../demo/defaults.js';
@@ -58,13 +58,16 @@ const whole = (flag: string, v: number): number => positiveNumber(flag, v, { int
  * current width in columns minus one (a line ending in the last column could
  * wrap on some terminals), with a progress bar when wide enough and errors and
  * drops in red when colours are on (`useColor`: --no-color, NO_COLOR, FORCE_COLOR); log lines longer than the terminal are
- * word-wrapped. Otherwise: the full line every 5 s, no bar, log lines as they are.
+ * word-wrapped. Otherwise: the full line every 5 s of elapsed time (at 5 s, 10 s…), no bar, log lines as they are.
  */
+/** How often the live line is printed when stderr is not a terminal, ms of elapsed time. */
+const PIPED_LIVE_EVERY_MS = 5000;
+
 const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void; fit: (line: string) => string[] } => {
   const stream = process.stderr;
   const tty = Boolean(stream.isTTY);
   const paint = useColor(stream) ? { red: paintFor(true).red } : undefined;
-  let n = 0;
+  const pipedDue = everyBlockOf(PIPED_LIVE_EVERY_MS);
   let shown = false;
   return {
     onLive: (s) => {
@@ -73,7 +76,7 @@ const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear:
         const widthCols = Math.max(1, (streamColumns(stream) ?? 80) - 1);
         stream.write(`\r\x1b[K${formatLive(s, widthCols, { paint })}`);
         shown = true;
-      } else if (n++ % 5 === 4) {
+      } else if (pipedDue(s.elapsedMs)) {
         err(formatLive(s, Number.POSITIVE_INFINITY, { progressBar: false }));
       }
     },

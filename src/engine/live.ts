@@ -100,6 +100,24 @@ const layout = (s: LiveStatus, time: string, kept: ReadonlySet<Field>, short: bo
 };
 
 /**
+ * When a view that is not a terminal prints its line: the first status in each
+ * block of `everyMs` of elapsed time after the first (5 s: at 5 s, 10 s, 15 s…).
+ * Counting statuses instead would let the lines slip off the grid: a second
+ * whose tick found no new numbers yields no status, and a tick more than a
+ * second late skips a second. Returns a gate to call with each status's
+ * `elapsedMs` (whole seconds, rising); true means print this one.
+ */
+export const everyBlockOf = (everyMs: number): ((elapsedMs: number) => boolean) => {
+  let lastBlock = 0;
+  return (elapsedMs) => {
+    const block = Math.floor(elapsedMs / everyMs);
+    if (block <= lastBlock) return false;
+    lastBlock = block;
+    return true;
+  };
+};
+
+/**
  * One line of live numbers (elapsed/total, the profile's clock and stage,
  * a progress bar, offered/achieved rps, last-second p50/p99, errors, dropped,
  * in flight) of at most `widthCols` visible columns: see the module comment

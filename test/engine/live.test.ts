@@ -1,6 +1,6 @@
 /** The live line fits the width it is given, keeping the most important fields. */
 import { describe, expect, it } from 'vitest';
-import { formatLive, progressBar } from '../../src/engine/live.js';
+import { everyBlockOf, formatLive, progressBar } from '../../src/engine/live.js';
 import type { LiveStatus } from '../../src/engine/run.js';
 import { visibleLength } from '../../src/report/format.js';
 
@@ -99,5 +99,20 @@ describe('formatLive', () => {
     expect(progressBar(0.5, 12)).toBe('[#####-----]');
     expect(progressBar(2, 6)).toBe('[####]');
     expect(progressBar(Number.NaN, 4)).toBe('[--]');
+  });
+});
+
+describe('everyBlockOf (the piped live line\'s cadence)', () => {
+  it('prints at 5 s, 10 s, 15 s… of elapsed time, one status per block', () => {
+    const due = everyBlockOf(5000);
+    const printed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((s) => s * 1000).filter((ms) => due(ms));
+    expect(printed).toEqual([5000, 10_000, 15_000]);
+  });
+
+  it('stays on the grid when a second yields no status or a tick is late: the next status in the block prints', () => {
+    const due = everyBlockOf(5000);
+    // No status at 5 s or at 10 s (a tick that found no numbers, one skipped): 6 s and 11 s print, then 15 s as usual.
+    const printed = [1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16].map((s) => s * 1000).filter((ms) => due(ms));
+    expect(printed).toEqual([6000, 11_000, 15_000]);
   });
 });
