@@ -122,7 +122,7 @@ export interface CliRun {
     profile: string;
     summary: { requests: number; errors: number };
     events: { t_s: number; action: string; ok: boolean }[];
-    timeline: { t_s: number; offered_rps: number; achieved_rps: number; p99_ms: number | null }[];
+    timeline: { t_s: number; offered_rps: number; achieved_rps: number; p99_ms: number | null; errors: number }[];
     database?: { statements: { available: boolean; top_by_total: { query: string }[] }; plans: { query: string; ok: boolean; tenant_rows: number | null }[] } | null;
     breaks: { kind: string; endpoint: string | null; t_s: number | null; offered_rps: number | null; summary: string; evidence: Record<string, unknown> }[];
   };
