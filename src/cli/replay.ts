@@ -52,6 +52,9 @@ const WARMUP = durationFlag('warmup', {
 }, { zeroOk: true });
 const whole = (flag: string, v: number): number => positiveNumber(flag, v, { integer: true });
 
+/** How often the live line is printed when stderr is not a terminal, ms of elapsed time. */
+const PIPED_LIVE_EVERY_MS = 5000;
+
 /**
  * Live view on stderr (so stdout stays clean). On a TTY: redrawn in place
  * (`\r` and clear to end of line) each second, fitted to the terminal's
@@ -60,9 +63,6 @@ const whole = (flag: string, v: number): number => positiveNumber(flag, v, { int
  * drops in red when colours are on (`useColor`: --no-color, NO_COLOR, FORCE_COLOR); log lines longer than the terminal are
  * word-wrapped. Otherwise: the full line every 5 s of elapsed time (at 5 s, 10 s…), no bar, log lines as they are.
  */
-/** How often the live line is printed when stderr is not a terminal, ms of elapsed time. */
-const PIPED_LIVE_EVERY_MS = 5000;
-
 const liveView = (): { onLive: Parameters<typeof runReplay>[0]['onLive']; clear: () => void; fit: (line: string) => string[] } => {
   const stream = process.stderr;
   const tty = Boolean(stream.isTTY);

@@ -91,7 +91,7 @@ describe('the first command: monday-9am against the demo on its embedded Postgre
     // a compile beside it), so the share is checked against this run's own pool break, not a fixed bound:
     // the errors are the server's 5xx (at least 90% of them), and the seconds before the pool was first
     // exhausted (night, early risers) fail at most 1% of their requests.
-    const errorsByClass = (meta as unknown as { extra: { totals: { errors: Record<string, number> } } }).extra.totals.errors;
+    const errorsByClass = meta.extra.totals.errors;
     expect(report.summary.errors).toBeGreaterThan(0);
     expect((errorsByClass['5xx'] ?? 0) / report.summary.errors, JSON.stringify(errorsByClass)).toBeGreaterThanOrEqual(0.9);
     const poolFromS = Math.min(...report.breaks.filter((b) => b.kind === 'pool-saturation').map((b) => b.t_s ?? Number.NaN));

@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { DemoDb } from '../../src/demo/db.js';
 import type { Manifest, ManifestTenant } from '../../src/data/manifest.js';
 import { PENDING_ORDERS_PLAN } from '../../src/demo/sql.js';
+import type { ErrorClass } from '../../src/run/format.js';
 
 /** Dataset and PGlite cache shared by the demo tests. */
 export const TEST_CACHE_DIR = join(PACKAGE_ROOT, 'test', 'tmp', 'demo-cache');
@@ -126,7 +127,7 @@ export interface CliRun {
     database?: { statements: { available: boolean; top_by_total: { query: string }[] }; plans: { query: string; ok: boolean; tenant_rows: number | null }[] } | null;
     breaks: { kind: string; endpoint: string | null; t_s: number | null; offered_rps: number | null; summary: string; evidence: Record<string, unknown> }[];
   };
-  meta: { speed: number; rate_scale: number; target: string };
+  meta: { speed: number; rate_scale: number; target: string; extra: { totals: { errors: Partial<Record<ErrorClass, number>> } } };
 }
 
 /**
