@@ -134,8 +134,8 @@ export const NAP_MS = 0.3;
  * machine. Such an arrival is sent up to this late; its lag and its latency
  * (from its intended time) count the wait, as any lag. An arrival after a
  * longer quiet stretch is not held. Measured at 10,000/s against nginx: CPU
- * per request 27 µs against 33-36 µs sent one by one, lag p99 0.4-0.6 ms
- * (docs/benchmarks.md, "Sends grouped").
+ * per request 26-31 µs against 33-40 µs sent one by one, lag p99 0.37-0.94 ms
+ * against 0.18-0.59 ms (docs/benchmarks.md, "Sends grouped").
  */
 export const SEND_QUANTUM_MS = 0.3;
 
