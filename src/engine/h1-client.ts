@@ -157,7 +157,9 @@ export class H1Client implements HotDispatcher {
   private readonly idleConns: Conn[] = [];
   private queue: Req[] = [];
   private queueHead = 0;
-  private readonly rendered = new Map<string, Buffer>();
+  /** Rendered requests by method, then path (RENDER_CACHE_MAX in all). */
+  private readonly rendered = new Map<string, Map<string, Buffer>>();
+  private renderedCount = 0;
   private readonly host: string;
   private readonly port: number;
   private readonly hostHeader: string;
@@ -306,12 +308,17 @@ export class H1Client implements HotDispatcher {
 
   /** The request's bytes: cached per (method, path) when it has no headers or body of its own. */
   private render(opts: Dispatcher.DispatchOptions): Buffer {
-    const plain = opts.headers == null && opts.body == null;
-    const key = plain ? `${opts.method} ${opts.path}` : '';
-    const hit = plain ? this.rendered.get(key) : undefined;
+    if (opts.headers != null || opts.body != null) return renderRequest(opts, this.hostHeader);
+    // Keyed by method, then by path: the plan's path strings keep their hash, where a joined key would be hashed per request.
+    let byPath = this.rendered.get(opts.method);
+    const hit = byPath?.get(opts.path);
     if (hit !== undefined) return hit;
     const bytes = renderRequest(opts, this.hostHeader);
-    if (plain && this.rendered.size < RENDER_CACHE_MAX) this.rendered.set(key, bytes);
+    if (this.renderedCount < RENDER_CACHE_MAX) {
+      if (byPath === undefined) this.rendered.set(opts.method, (byPath = new Map<string, Buffer>()));
+      byPath.set(opts.path, bytes);
+      this.renderedCount++;
+    }
     return bytes;
   }
 }

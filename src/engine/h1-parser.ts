@@ -40,45 +40,123 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** Longest chunk-size or trailer line, bytes. */
 const MAX_LINE_BYTES = 8 * 1024;
 
-/** The parts of a response head the client acts on. */
-interface Head { status: number; keepAlive: boolean; chunked: boolean; length: number; keepAliveMs: number }
+/** The parts of a response head the client acts on (one object per connection, filled anew for each head). */
+export interface Head { status: number; keepAlive: boolean; chunked: boolean; length: number; keepAliveMs: number }
 
-/** Reads the status line and the framing headers of a head (latin1, without the blank line). */
-export const parseHead = (text: string): Head => {
-  if (!text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) throw new ResponseParseError('no HTTP/1.x status line');
-  const status = Number(text.slice(9, 12));
-  if (!Number.isInteger(status) || status < 100 || status > 999) throw new ResponseParseError('bad status code');
-  const head: Head = { status, keepAlive: text.charCodeAt(7) === 49, chunked: false, length: -1, keepAliveMs: 0 };
-  let at = text.indexOf('\r\n');
-  while (at >= 0) {
-    const next = text.indexOf('\r\n', at + 2);
-    const line = text.slice(at + 2, next < 0 ? text.length : next);
-    at = next;
-    const colon = line.indexOf(':');
-    // Only the few names that frame the body or decide reuse are read (their lengths first: cheap).
-    if (colon !== 10 && colon !== 14 && colon !== 17) continue;
-    const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).trim().toLowerCase();
-    if (name === 'content-length') {
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || (head.length >= 0 && head.length !== n)) throw new ResponseParseError('bad content-length');
-      head.length = n;
-    } else if (name === 'transfer-encoding') {
-      head.chunked = value.endsWith('chunked');
-    } else if (name === 'connection') {
-      if (value.includes('close')) head.keepAlive = false;
-      else if (value.includes('keep-alive')) head.keepAlive = true;
-    } else if (name === 'keep-alive') {
-      const m = /timeout=(\d+)/.exec(value);
-      if (m) head.keepAliveMs = Number(m[1]) * 1000;
-    }
+/** A head before any of it was read. */
+export const newHead = (): Head => ({ status: 0, keepAlive: true, chunked: false, length: -1, keepAliveMs: 0 });
+
+/** Byte codes: carriage return, line feed, ':', space, tab, '0'. */
+const [CR, LF, COLON, SP, TAB, ZERO] = [13, 10, 58, 32, 9, 48] as const;
+const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const HTTP_1 = bytesOf('HTTP/1.');
+const CONTENT_LENGTH = bytesOf('content-length');
+const TRANSFER_ENCODING = bytesOf('transfer-encoding');
+const CONNECTION = bytesOf('connection');
+const KEEP_ALIVE = bytesOf('keep-alive');
+const CLOSE = bytesOf('close');
+const CHUNKED = bytesOf('chunked');
+/** Most digits a content-length may have: more would not be a safe integer. */
+const MAX_LENGTH_DIGITS = 15;
+
+/**
+ * Do the bytes `data[at, end)` spell `word` (lower-case letters, digits, '-' and '/'), ignoring the
+ * case of letters? (Setting bit 0x20 lower-cases an ASCII letter; every other byte must match exactly.)
+ */
+const spells = (data: Uint8Array, at: number, end: number, word: Uint8Array): boolean => {
+  if (end - at !== word.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    const b = data[at + i]!;
+    const w = word[i]!;
+    if (b !== w && (w < 0x61 || (b | 0x20) !== w)) return false;
   }
-  return head;
+  return true;
+};
+
+/** Does `data[at, end)` hold `word` anywhere (ignoring the case of letters)? */
+const holds = (data: Uint8Array, at: number, end: number, word: Uint8Array): boolean => {
+  for (let i = at; i + word.length <= end; i++) if (spells(data, i, i + word.length, word)) return true;
+  return false;
+};
+
+/** The end of the line that starts at `at` (the index of its CR, followed by LF), or -1 when it is not complete. */
+const lineEnd = (data: Uint8Array, at: number): number => {
+  for (let i = at; i < data.length - 1; i++) if (data[i] === CR && data[i + 1] === LF) return i;
+  return -1;
+};
+
+/** The first colon in `data[at, end]`, or -1. */
+const firstColon = (data: Uint8Array, at: number, end: number): number => {
+  for (let i = at; i <= end; i++) if (data[i] === COLON) return i;
+  return -1;
+};
+
+/** Reads a header's value `data[at, end)` (spaces and tabs around it trimmed) into `head`, when its name is one we act on. */
+const readField = (data: Buffer, at: number, colon: number, end: number, head: Head): void => {
+  let v = colon + 1;
+  while (v < end && (data[v] === SP || data[v] === TAB)) v++;
+  let e = end;
+  while (e > v && (data[e - 1] === SP || data[e - 1] === TAB)) e--;
+  if (spells(data, at, colon, CONTENT_LENGTH)) {
+    let n = 0;
+    for (let i = v; i < e; i++) {
+      const d = data[i]! - ZERO;
+      if (d < 0 || d > 9) throw new ResponseParseError('bad content-length');
+      n = n * 10 + d;
+    }
+    if (e === v || e - v > MAX_LENGTH_DIGITS || (head.length >= 0 && head.length !== n)) throw new ResponseParseError('bad content-length');
+    head.length = n;
+  } else if (spells(data, at, colon, TRANSFER_ENCODING)) {
+    head.chunked = e - v >= CHUNKED.length && spells(data, e - CHUNKED.length, e, CHUNKED);
+  } else if (spells(data, at, colon, CONNECTION)) {
+    if (holds(data, v, e, CLOSE)) head.keepAlive = false;
+    else if (holds(data, v, e, KEEP_ALIVE)) head.keepAlive = true;
+  } else if (spells(data, at, colon, KEEP_ALIVE)) {
+    const m = /timeout=(\d+)/i.exec(data.toString('latin1', v, e));
+    if (m) head.keepAliveMs = Number(m[1]) * 1000;
+  }
+}
+
+/**
+ * Reads the response head that starts at `pos` in `data`, bytes only (no
+ * string per response): the status line, then the headers that frame the
+ * body or decide reuse (their names' lengths first: cheap), into `head`.
+ * Returns the position after the blank line that ends the head, or -1 when
+ * the head is not complete yet (nothing is thrown for a head cut short).
+ * Throws ResponseParseError for a status line that is not HTTP/1.x or a bad
+ * content-length.
+ */
+export const readHead = (data: Buffer, pos: number, head: Head): number => {
+  const statusEnd = lineEnd(data, pos);
+  if (statusEnd < 0) return -1;
+  if (statusEnd - pos < 12 || !spells(data, pos, pos + HTTP_1.length, HTTP_1) || data[pos + 8] !== SP) throw new ResponseParseError('no HTTP/1.x status line');
+  const d0 = data[pos + 9]! - ZERO;
+  const d1 = data[pos + 10]! - ZERO;
+  const d2 = data[pos + 11]! - ZERO;
+  if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (statusEnd > pos + 12 && data[pos + 12] !== SP)) throw new ResponseParseError('bad status code');
+  head.status = d0 * 100 + d1 * 10 + d2;
+  head.keepAlive = data[pos + 7] === 0x31; // HTTP/1.1 keeps the connection by default, HTTP/1.0 does not
+  head.chunked = false;
+  head.length = -1;
+  head.keepAliveMs = 0;
+  let at = statusEnd + 2;
+  for (;;) {
+    const end = lineEnd(data, at);
+    if (end < 0) return -1;
+    if (end === at) return end + 2; // the blank line
+    // Only the few names that frame the body or decide reuse are read: connection and keep-alive (10
+    // bytes), content-length (14), transfer-encoding (17); a line without a colon is skipped.
+    const colon = at + 10 < end && data[at + 10] === COLON ? at + 10 : at + 14 < end && data[at + 14] === COLON ? at + 14 : at + 17 < end && data[at + 17] === COLON ? at + 17 : -1;
+    if (colon >= 0 && firstColon(data, at, colon) === colon) readField(data, at, colon, end, head);
+    at = end + 2;
+  }
 };
 
 /** Reads the responses of one connection, one request at a time. */
 export class ResponseParser {
   private state = HEAD;
+  /** The head being read (reused: one per connection). */
+  private readonly head = newHead();
   /** Bytes of a head or line not yet complete. */
   private partial: Buffer | null = null;
   private remaining = 0;
@@ -97,7 +175,9 @@ export class ResponseParser {
     while (pos < data.length) {
       // A head or line begun in an earlier chunk: join it to this one, search from just before the join.
       let from = pos;
+      let joined = false;
       if (this.partial !== null) {
+        joined = true;
         const had = this.partial.length;
         data = Buffer.concat([this.partial, data.subarray(pos)]);
         this.partial = null;
@@ -106,9 +186,10 @@ export class ResponseParser {
       }
       switch (this.state) {
         case HEAD: {
-          const end = data.indexOf(CRLFCRLF, from);
-          if (end < 0) return this.keepPartial(data, pos, MAX_HEAD_BYTES, 'response head too long');
-          pos = this.onHead(data.toString('latin1', pos, end), end + 4, data.length);
+          // A head begun earlier is read once it is complete (not re-read on every chunk of a slow one).
+          const after = joined && data.indexOf(CRLFCRLF, from) < 0 ? -1 : readHead(data, pos, this.head);
+          if (after < 0) return this.keepPartial(data, pos, MAX_HEAD_BYTES, 'response head too long');
+          pos = this.onHead(after, data.length);
           break;
         }
         case LENGTH:
@@ -154,8 +235,8 @@ export class ResponseParser {
   }
 
   /** Acts on a complete head; returns the position after it. */
-  private onHead(text: string, after: number, length: number): number {
-    const head = parseHead(text);
+  private onHead(after: number, length: number): number {
+    const head = this.head;
     const status = head.status;
     if (status < 200 && status !== 101) return after; // 100 Continue, 103 Early Hints: interim, the final response follows
     this.keepAlive = head.keepAlive && status !== 101;

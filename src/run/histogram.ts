@@ -26,10 +26,40 @@ export const createHistogram = (layout: 'dense' | 'packed' = 'dense'): Histogram
     useWebAssembly: false,
   });
 
-/** Records a duration given in milliseconds (fractional), clamped to [1 µs, 1 h]. */
+/**
+ * log2 of half the sub-buckets per bucket of every histogram built here: 3
+ * significant digits need 2,000 values at unit resolution, so 2,048
+ * sub-buckets, half of them 1,024 = 2^10 (the lowest value, 1, adds no shift).
+ */
+export const SUB_BUCKET_HALF_MAGNITUDE = 10;
+
+/**
+ * The index in the counts array of a value `us` in [1, MAX_LATENCY_US] (below
+ * 2^32), with integer operations: the same index as hdr-histogram-js's
+ * `countsArrayIndex`, which computes it with a `Math.log2` and two
+ * `Math.pow` per value (a third of `recordValue`'s time, four records per
+ * request in the replay).
+ */
+export const countsIndex = (us: number): number => {
+  const bucket = Math.max(31 - Math.clz32(us) - SUB_BUCKET_HALF_MAGNITUDE, 0);
+  return (bucket << SUB_BUCKET_HALF_MAGNITUDE) + (us >>> bucket);
+};
+
+/** What `recordMs` calls of hdr-histogram-js's JS histograms (public methods of its JsHistogram, which `recordValue` calls too). */
+interface JsCounts {
+  incrementCountAtIndex(index: number): void;
+  updateMinAndMax(value: number): void;
+  incrementTotalCount(): void;
+}
+
+/** Records a duration given in milliseconds (fractional), clamped to [1 µs, 1 h]: `recordValue` with the index computed by `countsIndex`. */
 export const recordMs = (h: Histogram, ms: number): void => {
   const us = Math.round(ms * 1000);
-  h.recordValue(us < 1 ? 1 : us > MAX_LATENCY_US ? MAX_LATENCY_US : us);
+  const v = us < 1 ? 1 : us > MAX_LATENCY_US ? MAX_LATENCY_US : us;
+  const c = h as unknown as JsCounts;
+  c.incrementCountAtIndex(countsIndex(v));
+  c.updateMinAndMax(v);
+  c.incrementTotalCount();
 };
 
 /** Encodes to compressed base64 (the run directory's form). */
