@@ -60,8 +60,10 @@ const CHUNKED = bytesOf('chunked');
 const MAX_LENGTH_DIGITS = 15;
 
 /**
- * Do the bytes `data[at, end)` spell `word` (lower-case letters, digits, '-' and '/'), ignoring the
- * case of letters? (Setting bit 0x20 lower-cases an ASCII letter; every other byte must match exactly.)
+ * Do the bytes `data[at, end)` spell `word`? A lower-case letter of `word`
+ * matches either case (setting bit 0x20 lower-cases an ASCII letter); every
+ * other byte of it (upper-case letters, digits, '-', '/', '.') must match
+ * exactly.
  */
 const spells = (data: Uint8Array, at: number, end: number, word: Uint8Array): boolean => {
   if (end - at !== word.length) return false;
@@ -115,7 +117,7 @@ const readField = (data: Buffer, at: number, colon: number, end: number, head: H
     const m = /timeout=(\d+)/i.exec(data.toString('latin1', v, e));
     if (m) head.keepAliveMs = Number(m[1]) * 1000;
   }
-}
+};
 
 /**
  * Reads the response head that starts at `pos` in `data`, bytes only (no
