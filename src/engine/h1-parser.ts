@@ -48,14 +48,13 @@ export const newHead = (): Head => ({ status: 0, keepAlive: true, chunked: false
 
 /** Byte codes: carriage return, line feed, ':', space, tab, '0'. */
 const [CR, LF, COLON, SP, TAB, ZERO] = [13, 10, 58, 32, 9, 48] as const;
-const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-const HTTP_1 = bytesOf('HTTP/1.');
-const CONTENT_LENGTH = bytesOf('content-length');
-const TRANSFER_ENCODING = bytesOf('transfer-encoding');
-const CONNECTION = bytesOf('connection');
-const KEEP_ALIVE = bytesOf('keep-alive');
-const CLOSE = bytesOf('close');
-const CHUNKED = bytesOf('chunked');
+const HTTP_1 = Buffer.from('HTTP/1.', 'latin1');
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding', 'latin1');
+const CONNECTION = Buffer.from('connection', 'latin1');
+const KEEP_ALIVE = Buffer.from('keep-alive', 'latin1');
+const CLOSE = Buffer.from('close', 'latin1');
+const CHUNKED = Buffer.from('chunked', 'latin1');
 /** Most digits a content-length may have: more would not be a safe integer. */
 const MAX_LENGTH_DIGITS = 15;
 
