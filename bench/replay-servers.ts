@@ -45,7 +45,7 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-const waitForPort = async (port: number, timeoutMs = 10_000): Promise<void> => {
+export const waitForPort = async (port: number, timeoutMs = 10_000): Promise<void> => {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
@@ -59,7 +59,7 @@ const waitForPort = async (port: number, timeoutMs = 10_000): Promise<void> => {
 const spawnOn = (cpus: string | null, cmd: string, args: string[]): ChildProcess =>
   cpus === null ? spawn(cmd, args, { stdio: 'inherit' }) : spawn('taskset', ['-c', cpus, cmd, ...args], { stdio: 'inherit' });
 
-const stopChild = (c: ChildProcess): Promise<void> =>
+export const stopChild = (c: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
     if (c.exitCode !== null) return resolve();
     c.once('exit', () => resolve());

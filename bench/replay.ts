@@ -17,11 +17,16 @@
  *    (closed loop: coordinated omission).
  * 4. RSS of `prodshape replay` over a 20,000/s run (10 minutes, 10 s with
  *    --quick, or `--rss-seconds N`), sampled every 10 s: memory should stay flat.
- * 5. CPU time per request at the same fixed rate for prodshape (open model)
- *    and autocannon (`-R`, rate-limited closed loop), `--cpu-rounds N`
- *    alternating rounds (default 3, 1 with --quick): a measure that survives
- *    a busy machine better than the highest rate does. prodshape runs in its
- *    default mode, and with `--busy-poll` as well when that flag is given.
+ * 5. CPU time per request at the same fixed rate for prodshape (open model),
+ *    autocannon (`-R`, rate-limited closed loop: each second's share sent in
+ *    a burst) and, when the test suite's k6 is at hand (`k6Binary` in
+ *    test/helpers/shared.ts), k6's `constant-arrival-rate` (an open model,
+ *    the paced peer); each tool's start-up cost subtracted; `--cpu-rounds N` alternating
+ *    rounds (default 3, 1 with --quick): a measure that survives a busy
+ *    machine better than the highest rate does. prodshape runs in its default
+ *    mode, and with `--busy-poll` as well when that flag is given. Then how
+ *    evenly each tool spreads that rate: requests per 10-ms slice at a
+ *    counting server (bench/replay-peers.ts).
  *
  * With `--pin` every target runs on the last core (`taskset`) and every load
  * generator (prodshape, autocannon, wrk) on the others, so the generator does
@@ -48,10 +53,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeHistogram, mergeHistograms, percentileMs } from '../src/run/histogram.js';
 import { startNginx, startNodeServer, type BenchTarget } from './replay-servers.js';
+import { autocannonCpu, k6Cpu, k6Paced, patternRow, SLICE_MS, startCountingServer, usPerRequest, type CpuOf } from './replay-peers.js';
+import { k6Binary } from '../test/helpers/shared.js';
 
 const pExecFile = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const AUTOCANNON = join(ROOT, 'node_modules', '.bin', 'autocannon');
 const QUICK = process.argv.includes('--quick');
 /** `--only rates,endpoints,stall,cpu,rss`: run only these sections (default all). */
 const ONLY = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',') ?? null;
@@ -236,7 +244,7 @@ const goalVerdicts = (name: string, one: OpenRates, two: OpenRates | null, acRps
 interface PeerRun { rps: number; p99: number; max: number; requests: number }
 
 const autocannon = async (url: string, seconds: number): Promise<PeerRun> => {
-  const { stdout } = await pExecFile(...gen(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '--json', url]), { maxBuffer: 1 << 26 });
+  const { stdout } = await pExecFile(...gen(AUTOCANNON, ['-c', String(CONNECTIONS), '-d', String(seconds), '--json', url]), { maxBuffer: 1 << 26 });
   const j = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p99: number; max: number } };
   return { rps: j.requests.average, p99: j.latency.p99, max: j.latency.max, requests: j.requests.total };
 };
@@ -389,10 +397,11 @@ const stallSection = async (): Promise<void> => {
 
 const cpuSection = async (): Promise<void> => {
   const nginx = await started(startNginx(TARGET_CPUS));
+  const k6 = k6Binary();
   try {
     const rate = 10_000;
     const seconds = QUICK ? 5 : 10;
-    const cpuOf = async (cmd: string, args: string[]): Promise<{ cpuS: number; stdout: string }> => {
+    const cpuOf: CpuOf = async (cmd, args) => {
       const { stdout, stderr } = await pExecFile(...gen('/usr/bin/time', ['-f', '%U %S', cmd, ...args]), { maxBuffer: 1 << 26 });
       const [u, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
       return { cpuS: u! + sys!, stdout };
@@ -403,9 +412,10 @@ const cpuSection = async (): Promise<void> => {
     writeFileSync(idle, 'stages:\n  - { duration: 1s, rate: 1 }\n');
     // The default mode always (the goal's); with --busy-poll, that mode too, in the same rounds (it keeps a core busy by design).
     const modes = BUSY_FLAGS.length > 0 ? [{ name: 'default', flags: [] }, { name: '--busy-poll', flags: BUSY_FLAGS }] : [{ name: 'default', flags: [] }];
-    const psArgs = (p: string, out: string, flags: string[]): string[] => [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', nginx.url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...flags];
+    const psArgs = (p: string, out: string, flags: string[], url = nginx.url): string[] => [...NODE_FLAGS, CLI, 'replay', '--scenario', join(work, 'bench.yaml'), '--profile', p, '--target', url, '--out', join(work, out), '--connections', String(CONNECTIONS), ...flags];
     const psUs = new Map<string, number[]>(modes.map((m) => [m.name, []]));
     const acUs: number[] = [];
+    const k6Us: number[] = [];
     for (let round = 0; round < CPU_ROUNDS; round++) {
       const line: string[] = [];
       for (const mode of modes) {
@@ -418,19 +428,58 @@ const cpuSection = async (): Promise<void> => {
         psUs.get(mode.name)!.push(us);
         line.push(`prodshape ${mode.name} ${us.toFixed(1)} µs (${run.extra.totals.ok} ok, lag p99 ${run.lag_ms.p99} ms)`);
       }
-      const ac = await cpuOf(join(ROOT, 'node_modules', '.bin', 'autocannon'), ['-c', String(CONNECTIONS), '-d', String(seconds), '-R', String(rate), '--json', nginx.url]);
-      const acN = (JSON.parse(ac.stdout) as { requests: { total: number } }).requests.total;
-      acUs.push((ac.cpuS * 1e6) / acN);
-      console.log(`    round ${round}: ${line.join(', ')}, autocannon ${acUs.at(-1)!.toFixed(1)} µs (${acN} requests), load ${loadAvg()}`);
+      const ac = await autocannonCpu(cpuOf, AUTOCANNON, nginx.url, rate, seconds, CONNECTIONS);
+      acUs.push(usPerRequest(ac));
+      line.push(`autocannon -R ${acUs.at(-1)!.toFixed(1)} µs (${ac.requests} requests; fixed cost ${ac.baseCpuS.toFixed(2)} s)`);
+      if (k6.path !== null) {
+        const k = await k6Cpu(cpuOf, k6.path, work, nginx.url, rate, seconds, CONNECTIONS);
+        k6Us.push(usPerRequest(k));
+        line.push(`k6 constant-arrival-rate ${k6Us.at(-1)!.toFixed(1)} µs (${k.requests} requests, ${k.dropped} dropped)`);
+      }
+      console.log(`    round ${round}: ${line.join(', ')}, load ${loadAvg()}`);
     }
     const a = median(acUs);
+    const k = median(k6Us);
+    console.log(`\nCPU per request at ${rate}/s against nginx, median of ${CPU_ROUNDS} alternating rounds, each tool's start-up subtracted (load average ${loadAvg()}):`);
     for (const mode of modes) {
       const p = median(psUs.get(mode.name)!);
-      const verdict = mode.flags.length === 0 ? `goal <= 1.00x ${p <= a ? 'MET' : 'NOT MET'}` : 'a core kept busy by design: not the goal\'s mode';
-      console.log(`${mode === modes[0] ? '\n' : ''}CPU per request at ${rate}/s against nginx, median of ${CPU_ROUNDS} alternating rounds (load average ${loadAvg()}): prodshape ${mode.name} ${p.toFixed(1)} µs (start-up excluded), autocannon -R ${a.toFixed(1)} µs: prodshape / autocannon ${(p / a).toFixed(2)}x, ${verdict}`);
+      const verdict = mode.flags.length === 0 ? `goal <= 1.00x autocannon ${p <= a ? 'MET' : 'NOT MET'}` : 'a core kept busy by design: not the goal\'s mode';
+      const vsK6 = k6.path === null ? `k6 not run (${k6.skip})` : `k6 constant-arrival-rate ${k.toFixed(1)} µs: prodshape / k6 ${(p / k).toFixed(2)}x`;
+      console.log(`  prodshape ${mode.name} ${p.toFixed(1)} µs; autocannon -R ${a.toFixed(1)} µs: prodshape / autocannon ${(p / a).toFixed(2)}x, ${verdict}; ${vsK6}`);
     }
+    await patternSection(rate, psArgs, k6.path);
   } finally {
     await nginx.stop();
+  }
+};
+
+/**
+ * How evenly each tool spreads `rate` over SLICE_MS slices at the counting
+ * server, one 3-s run each: what autocannon's CPU per request buys and
+ * prodshape's and k6's pay for.
+ */
+const patternSection = async (rate: number, psArgs: (p: string, out: string, flags: string[], url: string) => string[], k6Path: string | null): Promise<void> => {
+  const counter = await startCountingServer();
+  running.add(counter);
+  try {
+    const seconds = 3;
+    const profile = join(work, 'pattern.yaml');
+    writeFileSync(profile, `stages:\n  - { duration: ${seconds}s, rate: ${rate} }\n`);
+    const rows: string[] = [];
+    await pExecFile(...gen(process.execPath, psArgs(profile, 'pattern-run', [], counter.url)), { maxBuffer: 1 << 26 });
+    rows.push(patternRow('prodshape (Poisson arrivals)', await counter.pattern()));
+    await pExecFile(...gen(AUTOCANNON, ['-c', String(CONNECTIONS), '-d', String(seconds), '-R', String(rate), '--json', counter.url]), { maxBuffer: 1 << 26 });
+    rows.push(patternRow('autocannon -R', await counter.pattern()));
+    if (k6Path !== null) {
+      await k6Paced(async (cmd, args) => ({ cpuS: 0, stdout: (await pExecFile(...gen(cmd, args), { maxBuffer: 1 << 26 })).stdout }), k6Path, work, { URL: counter.url, RATE: String(rate), DURATION: `${seconds}s`, VUS: String(CONNECTIONS) });
+      rows.push(patternRow('k6 constant-arrival-rate', await counter.pattern()));
+    }
+    console.log(`\nThe send pattern at ${rate}/s: requests arriving at a counting node:http server per ${SLICE_MS}-ms slice, ${seconds} s each (planned: ${(rate * SLICE_MS) / 1000} per slice)`);
+    console.log('| tool | slices | slices with none | busiest slice | mean | CV |\n|---|---|---|---|---|---|');
+    for (const r of rows) console.log(r);
+  } finally {
+    await counter.stop();
+    running.delete(counter);
   }
 };
 
