@@ -11,6 +11,7 @@ import { RUN_DEFAULTS } from '../engine/defaults.js';
 import { everyBlockOf, formatLive } from '../engine/live.js';
 import type { runReplay } from '../app/replay.js';
 import type { DemoTarget } from '../demo/first-run.js';
+import { lowerHelperThreads } from '../engine/helper-threads.js';
 import { DEMO_CONNECTIONS, DEMO_PGLITE_OFF, isDemoScenario } from '../demo/defaults.js';
 import { ALLOW_REMOTE, DURATION, durationFlag, FORCE, GRACE, option, OUT, positiveNumber, RATE_SCALE, readOutDir, SLO, SPEED, TARGET } from './flags.js';
 import { LOG_REPLAY_GROUP, logReplayFlags, readLogReplayArgs } from './log-options.js';
@@ -207,6 +208,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       ? await (await import('../demo/first-run.js')).startDemoForReplay({ profile: a.profile as string, speed, rateScale, log: err })
       : null;
     const { ac, force, dispose } = stopSignals();
+    // The sending thread before V8's and libuv's helper threads (src/engine/helper-threads.ts); the engine's own threads start after.
+    // Not with --busy-poll: a sender that never sleeps needs no quick wake-up, and helpers below it could get no core at all.
+    if (a['busy-poll'] !== true) lowerHelperThreads();
     const live = liveView();
     try {
       const seed = a.seed === undefined ? null : /^\d+$/.test(a.seed) ? Number(a.seed) : a.seed;
