@@ -5,7 +5,8 @@
  * - autocannon `-R` limits each connection to its share of the rate per
  *   second: it sends that share closed-loop as fast as the target answers,
  *   then waits for the next second (a 1-s interval resets the count). So at
- *   10,000/s it sends bursts, not a schedule; `sendPattern` shows it.
+ *   10,000/s it sends bursts, not a schedule; the counting server below
+ *   (`startCountingServer`) shows it.
  * - k6's `constant-arrival-rate` executor starts iterations on a schedule
  *   (an open model, as prodshape): the paced peer.
  *
