@@ -152,6 +152,9 @@ const afterLoad = async (s: State, c: mysql.Connection, t: CompiledTable, ds: Da
 /** A writer feeding `LOAD DATA LOCAL INFILE` from a stream while the rows are made. */
 const infileWriter = (s: State, c: mysql.Connection, t: CompiledTable, ds: Dataset, pause: boolean): TableWriter => {
   const stream = new PassThrough();
+  // Its failures reach the load through `loading` and `write`; an 'error' event with no listener (a stop that
+  // closes the connection of a table still loading) would end the process instead of the stop's exit code.
+  stream.on('error', () => undefined);
   s.streams.add(stream);
   const loading = c.query({ sql: mysqlLoadData(t, s.staged.get(t.name) ?? '', ds.spec.indexes), infileStreamFactory: () => stream });
   loading.catch(() => stream.destroy(new Error('the server ended the load')));
